@@ -1,0 +1,64 @@
+//! What a run does: plain data, no CLI types.
+
+use std::path::PathBuf;
+
+/// The default chunk size: large enough to amortise per-chunk work, small
+/// enough to balance a single file over all cores.
+pub const DEFAULT_CHUNK_SIZE: usize = 16 << 20;
+
+/// Files smaller than this are read rather than mapped: for small files a
+/// read is cheaper than setting up and tearing down a mapping.
+pub const MMAP_MIN_SIZE: u64 = 1 << 20;
+
+/// The input format.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Format {
+    /// Decide per file (today every input is read as JSON Lines).
+    #[default]
+    Auto,
+    /// JSON Lines, a line may hold a `records`/`tables` envelope.
+    Jsonl,
+}
+
+/// How regular files are read.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum MmapMode {
+    /// Map files of at least [`MMAP_MIN_SIZE`] bytes, read the others.
+    #[default]
+    Auto,
+    /// Never map: read every file with plain reads, in bounded blocks.
+    Never,
+}
+
+/// Everything `report` needs.
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// Files, directories (walked recursively, sorted), or `-` for stdin.
+    pub paths: Vec<PathBuf>,
+    /// Where reports are written.
+    pub out_dir: PathBuf,
+    /// The input format.
+    pub format: Format,
+    /// Worker threads; 0 means one per core.
+    pub threads: usize,
+    /// How files are read.
+    pub mmap: MmapMode,
+    /// Bytes per chunk of a large input.
+    pub chunk_size: usize,
+    /// Fail on the first malformed record.
+    pub strict: bool,
+}
+
+impl Default for Config {
+    fn default() -> Config {
+        Config {
+            paths: Vec::new(),
+            out_dir: PathBuf::from("calltally-report"),
+            format: Format::Auto,
+            threads: 0,
+            mmap: MmapMode::Auto,
+            chunk_size: DEFAULT_CHUNK_SIZE,
+            strict: false,
+        }
+    }
+}

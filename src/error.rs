@@ -1,0 +1,42 @@
+//! The library's error type.
+
+use std::path::PathBuf;
+
+/// Errors that stop a run (bad records never do: they are counted).
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A `--catalog` file (or the embedded catalog) has a bad row.
+    #[error("{file}:{line}: {message}")]
+    Catalog {
+        /// The file.
+        file: String,
+        /// 1-based line.
+        line: u64,
+        /// What is wrong.
+        message: String,
+    },
+    /// The output directory or a report could not be written.
+    #[error("cannot write {}: {source}", path.display())]
+    Write {
+        /// The path.
+        path: PathBuf,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// `--strict`: a malformed record.
+    #[error("{file}:{line}: malformed record: {reason} (--strict)")]
+    Strict {
+        /// The input.
+        file: String,
+        /// 1-based line.
+        line: u64,
+        /// Why.
+        reason: String,
+    },
+    /// The worker thread pool could not be built.
+    #[error("cannot start worker threads: {0}")]
+    Threads(String),
+}
+
+/// A `Result` with [`Error`].
+pub type Result<T> = std::result::Result<T, Error>;

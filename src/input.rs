@@ -1,0 +1,125 @@
+//! Finding the inputs of a run, and cutting large inputs into chunks.
+
+use std::path::{Path, PathBuf};
+
+use memchr::memchr;
+
+use crate::tally::InputError;
+
+/// Where an input's bytes come from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Source {
+    /// A file.
+    File(PathBuf),
+    /// Standard input.
+    Stdin,
+}
+
+/// One input of a run.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Input {
+    /// The name used in messages and reports.
+    pub name: String,
+    /// Where to read it from.
+    pub source: Source,
+}
+
+/// Expand the paths of a run into inputs: files as given, directories
+/// walked recursively with entries in sorted order (symlinks followed, loops
+/// reported), `-` as standard input. Paths that cannot be listed are
+/// returned as errors; the others still run.
+pub fn collect(paths: &[PathBuf]) -> (Vec<Input>, Vec<InputError>) {
+    let mut inputs = Vec::new();
+    let mut errors = Vec::new();
+    let mut error = |path: &Path, message: String| {
+        errors.push(InputError {
+            input: u32::MAX,
+            path: path.display().to_string(),
+            message,
+        })
+    };
+    for path in paths {
+        if path.as_os_str() == "-" {
+            inputs
+                .push(Input { name: "<stdin>".into(), source: Source::Stdin });
+            continue;
+        }
+        match std::fs::metadata(path) {
+            Err(e) => error(path, e.to_string()),
+            Ok(m) if !m.is_dir() => inputs.push(Input {
+                name: path.display().to_string(),
+                source: Source::File(path.clone()),
+            }),
+            Ok(_) => {
+                let walk = walkdir::WalkDir::new(path)
+                    .follow_links(true)
+                    .sort_by_file_name();
+                for entry in walk {
+                    match entry {
+                        Ok(e) if e.file_type().is_dir() => {}
+                        Ok(e) => inputs.push(Input {
+                            name: e.path().display().to_string(),
+                            source: Source::File(e.into_path()),
+                        }),
+                        Err(e) => {
+                            let p = e.path().unwrap_or(path).to_path_buf();
+                            let msg = match e.loop_ancestor() {
+                                Some(a) => format!(
+                                    "symbolic link loop back to {}",
+                                    a.display()
+                                ),
+                                None => e.io_error().map_or_else(
+                                    || e.to_string(),
+                                    |io| io.to_string(),
+                                ),
+                            };
+                            error(&p, msg);
+                        }
+                    }
+                }
+            }
+        }
+    }
+    (inputs, errors)
+}
+
+/// Cut `data` into pieces of about `size` bytes, each ending right after a
+/// `\n` (the last piece ends where `data` does). The pieces are contiguous
+/// and cover `data` exactly.
+pub fn split_lines(data: &[u8], size: usize) -> Vec<&[u8]> {
+    let size = size.max(1);
+    let mut pieces = Vec::with_capacity(data.len() / size + 1);
+    let mut rest = data;
+    while rest.len() > size {
+        match memchr(b'\n', &rest[size - 1..]) {
+            Some(i) => {
+                let (a, b) = rest.split_at(size + i);
+                pieces.push(a);
+                rest = b;
+            }
+            None => break,
+        }
+    }
+    if !rest.is_empty() {
+        pieces.push(rest);
+    }
+    pieces
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn split_covers_input_at_newlines() {
+        let data = b"aa\nbbbb\n\ncc\nd";
+        for size in 1..20 {
+            let pieces = split_lines(data, size);
+            assert_eq!(pieces.concat(), data, "size {size}");
+            for p in &pieces[..pieces.len() - 1] {
+                assert_eq!(p.last(), Some(&b'\n'), "size {size}");
+            }
+        }
+        assert!(split_lines(b"", 4).is_empty());
+    }
+}

@@ -1,0 +1,268 @@
+//! The plain reading of spec §3: parse the whole line into a tree with
+//! serde_json, then look the keys up exactly as the spec words it.
+//!
+//! This is slow on purpose and kept simple so it can be read against the
+//! spec line by line. The streaming reader ([`crate::extract`]) must give
+//! identical outcomes on every input; the differential tests check it. The
+//! tree keeps object members in document order, duplicates included, so the
+//! "last occurrence wins" rule is applied here literally rather than
+//! inherited from a map type.
+
+use std::fmt;
+
+use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
+
+use crate::extract::json::{
+    element_not_object, int_from_f64, int_from_u64, json_reason, not_object,
+    utf8_reason, Line,
+};
+use crate::record::{
+    classify_key, CatVal, IntVal, KeyId, Outcome, Slots, CATEGORY_KEYS,
+    CODE_KEYS, SUBCODE_KEYS,
+};
+
+/// A JSON value with object members in document order.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Value {
+    /// `null`.
+    Null,
+    /// `true` / `false`.
+    Bool(bool),
+    /// A number as serde_json classifies it.
+    Number(serde_json::Number),
+    /// A string, escapes decoded.
+    String(String),
+    /// An array.
+    Array(Vec<Value>),
+    /// An object: every member, in order, duplicates kept.
+    Object(Vec<(String, Value)>),
+}
+
+impl<'de> de::Deserialize<'de> for Value {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Value, D::Error> {
+        d.deserialize_any(ValueVisitor)
+    }
+}
+
+struct ValueVisitor;
+
+impl<'de> Visitor<'de> for ValueVisitor {
+    type Value = Value;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+    fn visit_unit<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+    fn visit_bool<E>(self, v: bool) -> Result<Value, E> {
+        Ok(Value::Bool(v))
+    }
+    fn visit_i64<E>(self, v: i64) -> Result<Value, E> {
+        Ok(Value::Number(v.into()))
+    }
+    fn visit_u64<E>(self, v: u64) -> Result<Value, E> {
+        Ok(Value::Number(v.into()))
+    }
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Value, E> {
+        serde_json::Number::from_f64(v)
+            .map(Value::Number)
+            .ok_or_else(|| E::custom("non-finite number"))
+    }
+    fn visit_str<E>(self, v: &str) -> Result<Value, E> {
+        Ok(Value::String(v.to_owned()))
+    }
+    fn visit_seq<A: SeqAccess<'de>>(
+        self,
+        mut s: A,
+    ) -> Result<Value, A::Error> {
+        let mut v = Vec::new();
+        while let Some(e) = s.next_element()? {
+            v.push(e);
+        }
+        Ok(Value::Array(v))
+    }
+    fn visit_map<A: MapAccess<'de>>(
+        self,
+        mut m: A,
+    ) -> Result<Value, A::Error> {
+        let mut v = Vec::new();
+        while let Some((k, e)) = m.next_entry::<String, Value>()? {
+            v.push((k, e));
+        }
+        Ok(Value::Object(v))
+    }
+}
+
+impl Value {
+    fn kind(&self) -> &'static str {
+        match self {
+            Value::Null => "null",
+            Value::Bool(_) => "a boolean",
+            Value::Number(_) => "a number",
+            Value::String(_) => "a string",
+            Value::Array(_) => "an array",
+            Value::Object(_) => "an object",
+        }
+    }
+}
+
+/// Read one non-blank JSON Lines line the plain way.
+pub fn read_line(line: &[u8]) -> Line {
+    let text = match std::str::from_utf8(line) {
+        Ok(t) => t,
+        Err(e) => return Line::One(Outcome::Malformed(utf8_reason(&e))),
+    };
+    let value: Value = match serde_json::from_str(text) {
+        Ok(v) => v,
+        Err(e) => return Line::One(Outcome::Malformed(json_reason(&e))),
+    };
+    let Value::Object(members) = &value else {
+        return Line::One(not_object(value.kind()));
+    };
+    // An envelope: the last `records` member decides, then `tables`.
+    if let Some(Value::Array(items)) = last(members, KeyId::Records) {
+        return Line::Envelope(
+            items
+                .iter()
+                .map(|item| match item {
+                    Value::Object(m) => record(m),
+                    other => element_not_object(other.kind()),
+                })
+                .collect(),
+        );
+    }
+    if let Some(Value::Array(tables)) = last(members, KeyId::Tables) {
+        return Line::Envelope(tables.iter().flat_map(table_rows).collect());
+    }
+    Line::One(record(members))
+}
+
+/// The records of one Log Analytics query API table: each row zipped with
+/// the column names into an object.
+fn table_rows(table: &Value) -> Vec<Outcome> {
+    let Value::Object(t) = table else {
+        return vec![element_not_object(table.kind())];
+    };
+    let member = |name: &str| {
+        t.iter().rev().find(|(k, _)| k.trim_ascii().eq_ignore_ascii_case(name))
+    };
+    let names: Vec<String> = match member("columns") {
+        Some((_, Value::Array(cols))) => cols
+            .iter()
+            .map(|c| match c {
+                Value::Object(m) => m
+                    .iter()
+                    .rev()
+                    .find(|(k, _)| k.trim_ascii().eq_ignore_ascii_case("name"))
+                    .and_then(|(_, v)| match v {
+                        Value::String(s) => Some(s.clone()),
+                        _ => None,
+                    })
+                    .unwrap_or_default(),
+                _ => String::new(),
+            })
+            .collect(),
+        _ => Vec::new(),
+    };
+    let Some((_, Value::Array(rows))) = member("rows") else {
+        return Vec::new();
+    };
+    rows.iter()
+        .map(|row| match row {
+            Value::Array(cells) if cells.len() == names.len() => {
+                let obj: Vec<(String, Value)> =
+                    names.iter().cloned().zip(cells.iter().cloned()).collect();
+                record(&obj)
+            }
+            Value::Array(cells) => Outcome::Malformed(format!(
+                "table row has {} cells for {} columns",
+                cells.len(),
+                names.len()
+            )),
+            other => Outcome::Malformed(format!(
+                "table row is {}, not an array",
+                other.kind()
+            )),
+        })
+        .collect()
+}
+
+/// The value of the last member whose key is `id`.
+fn last(members: &[(String, Value)], id: KeyId) -> Option<&Value> {
+    members
+        .iter()
+        .rev()
+        .find(|(k, _)| classify_key(k) == Some(id))
+        .map(|m| &m.1)
+}
+
+/// One record (an object): spec §3 applied to its members.
+fn record(members: &[(String, Value)]) -> Outcome {
+    let top = slots(members);
+    let props = match last(members, KeyId::Properties) {
+        Some(Value::Object(p)) => Some(slots(p)),
+        _ => None,
+    };
+    Slots::outcome(&top, props.as_ref())
+}
+
+/// The value of every key of one level (last occurrence of each).
+fn slots(members: &[(String, Value)]) -> Slots {
+    let mut s = Slots::default();
+    for i in 0..CODE_KEYS {
+        s.code[i] = last(members, KeyId::Code(i as u8))
+            .map_or_else(IntVal::default, int_value);
+    }
+    for i in 0..SUBCODE_KEYS {
+        s.subcode[i] = last(members, KeyId::Subcode(i as u8))
+            .map_or_else(IntVal::default, int_value);
+    }
+    for i in 0..CATEGORY_KEYS {
+        s.category[i] = last(members, KeyId::Category(i as u8))
+            .map_or_else(CatVal::default, |v| cat_value(v, false));
+    }
+    s.payload_subcode = match last(members, KeyId::OperationPayload) {
+        Some(Value::Object(p)) => payload_subcode(p),
+        Some(Value::String(text)) => match serde_json::from_str(text) {
+            Ok(Value::Object(p)) => payload_subcode(&p),
+            _ => IntVal::Absent,
+        },
+        _ => IntVal::Absent,
+    };
+    s
+}
+
+fn payload_subcode(members: &[(String, Value)]) -> IntVal {
+    last(members, KeyId::Subcode(2)).map_or_else(IntVal::default, int_value)
+}
+
+fn int_value(v: &Value) -> IntVal {
+    match v {
+        Value::Null => IntVal::Absent,
+        Value::String(s) => IntVal::from_str_value(s),
+        Value::Number(n) => {
+            if let Some(i) = n.as_i64() {
+                IntVal::Int(i)
+            } else if let Some(u) = n.as_u64() {
+                int_from_u64(u)
+            } else {
+                int_from_f64(n.as_f64().unwrap_or(f64::NAN))
+            }
+        }
+        Value::Bool(b) => IntVal::Bad(b.to_string()),
+        Value::Array(_) => IntVal::Bad("an array".into()),
+        Value::Object(_) => IntVal::Bad("an object".into()),
+    }
+}
+
+fn cat_value(v: &Value, nested: bool) -> CatVal {
+    match v {
+        Value::Null => CatVal::Absent,
+        Value::String(s) => CatVal::from_str_value(s),
+        Value::Array(items) if !nested => {
+            items.first().map_or(CatVal::Absent, |f| cat_value(f, true))
+        }
+        _ => CatVal::Other,
+    }
+}
