@@ -32,6 +32,14 @@ pub const SOURCE_PREFERENCE: [&str; 6] = [
     "sms",
 ];
 
+/// A source's place in [`SOURCE_PREFERENCE`] (unknown sources last).
+pub fn source_rank(source: &str) -> usize {
+    SOURCE_PREFERENCE
+        .iter()
+        .position(|s| *s == source)
+        .unwrap_or(SOURCE_PREFERENCE.len())
+}
+
 /// One catalog row.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Row {
@@ -285,13 +293,7 @@ impl Catalog {
                 c.by_subcode.entry(sub).or_default().push(i);
             }
         }
-        let rank = |r: &Row| {
-            let src = SOURCE_PREFERENCE
-                .iter()
-                .position(|s| *s == r.source)
-                .unwrap_or(SOURCE_PREFERENCE.len());
-            (!r.user, src)
-        };
+        let rank = |r: &Row| (!r.user, source_rank(&r.source));
         let rows = &c.rows;
         for v in c
             .exact
@@ -472,20 +474,32 @@ pub fn write_csv<'r, W: std::io::Write>(
     out: W,
 ) -> std::io::Result<()> {
     let mut w = csv::Writer::from_writer(out);
-    w.write_record(COLUMNS)?;
-    for r in rows {
-        let opt =
-            |v: Option<i64>| v.map(|n| n.to_string()).unwrap_or_default();
-        w.write_record([
-            &*opt(r.code),
-            &*opt(r.subcode),
-            r.category.map_or("", |c| c.as_str()),
-            &*r.source,
-            &*r.summary,
-            &*r.advice,
-        ])?;
-    }
+    let opt = |v: Option<i64>| v.map(|n| n.to_string()).unwrap_or_default();
+    let write = || -> csv::Result<()> {
+        w.write_record(COLUMNS)?;
+        for r in rows {
+            w.write_record([
+                &*opt(r.code),
+                &*opt(r.subcode),
+                r.category.map_or("", |c| c.as_str()),
+                &*r.source,
+                &*r.summary,
+                &*r.advice,
+            ])?;
+        }
+        Ok(())
+    };
+    write().map_err(csv_io_error)?;
     w.flush()
+}
+
+/// A csv error as an I/O error, keeping the original I/O error (and so its
+/// kind, e.g. `BrokenPipe`) when there is one.
+fn csv_io_error(e: csv::Error) -> std::io::Error {
+    match e.into_kind() {
+        csv::ErrorKind::Io(io) => io,
+        other => std::io::Error::other(format!("{other:?}")),
+    }
 }
 
 #[cfg(test)]

@@ -4,7 +4,9 @@ use std::fmt::Write as _;
 
 use serde::Serialize;
 
-use crate::catalog::{range_meaning, sip_phrase, Catalog, PstnSubcode, Row};
+use crate::catalog::{
+    range_meaning, sip_phrase, source_rank, Catalog, PstnSubcode, Row,
+};
 use crate::record::code_range;
 
 /// One catalog row in an explanation.
@@ -95,20 +97,24 @@ pub fn explain(
         })
         .collect();
     let annotation = catalog.annotate(code, subcode);
-    let pstn = subcode.and_then(PstnSubcode::of).map(|p| PstnOut {
+    // A number given alone that is no status code may be a subcode.
+    let lone_subcode = subcode.is_none() && !(0..=999).contains(&code);
+    let pstn_subcode = subcode.or(lone_subcode.then_some(code));
+    let pstn = pstn_subcode.and_then(PstnSubcode::of).map(|p| PstnOut {
         sip: p.sip,
         phrase: sip_phrase(p.sip),
         direction: if p.inbound { "inbound" } else { "outbound" },
         meaning: p.describe(),
     });
     // "560503" on its own is a subcode, not a code: say so.
-    let as_subcode = if subcode.is_none() && !(0..=999).contains(&code) {
-        catalog
+    let as_subcode = if lone_subcode {
+        let mut rows: Vec<&Row> = catalog
             .rows()
             .iter()
             .filter(|r| r.subcode == Some(code))
-            .map(|r| match_out("as-subcode", r))
-            .collect()
+            .collect();
+        rows.sort_by_key(|r| (!r.user, source_rank(&r.source)));
+        rows.into_iter().map(|r| match_out("as-subcode", r)).collect()
     } else {
         Vec::new()
     };
@@ -161,6 +167,12 @@ impl Explanation {
                     s,
                     "  matched:  {}",
                     self.matched_step.unwrap_or("-")
+                );
+            }
+            _ if !self.as_subcode.is_empty() || self.pstn.is_some() => {
+                let _ = writeln!(
+                    s,
+                    "  not documented as a code; read as a subcode below"
                 );
             }
             _ => {

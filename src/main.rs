@@ -60,9 +60,9 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     run.elapsed,
                     args.top,
                 );
-                write!(
+                writeln!(
                     out,
-                    "{text}reports written to {}\n",
+                    "{text}reports written to {}",
                     config.out_dir.display()
                 )?;
             }

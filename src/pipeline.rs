@@ -140,7 +140,9 @@ pub fn tally_reader(
             // the stream ends); only new bytes are searched.
             let mut searched = 0;
             let cut = loop {
-                let want = buf.len().max(searched) + chunk;
+                // The first read covers a whole BOM, whatever the chunk.
+                let floor = if first { BOM.len() } else { 0 };
+                let want = (buf.len().max(searched) + chunk).max(floor);
                 match fill(&mut reader, &mut buf, want) {
                     Ok(n) => bytes += n as u64,
                     Err(e) => {
@@ -152,15 +154,15 @@ pub fn tally_reader(
                         break None;
                     }
                 }
-                if first && buf.len() >= BOM.len().min(buf.len()) {
+                // Short of `want`: the stream has ended.
+                let eof = buf.len() < want;
+                if first {
+                    first = false;
                     if buf.starts_with(BOM) {
                         buf.drain(..BOM.len());
                     }
-                    if buf.len() >= BOM.len() || buf.len() < want {
-                        first = false;
-                    }
                 }
-                if buf.len() < want {
+                if eof {
                     done = true;
                     break None;
                 }

@@ -20,6 +20,9 @@ pub struct Sample {
     pub input: u32,
     /// 1-based line number within the input.
     pub line: u64,
+    /// Position of the record within its line (envelope elements), so
+    /// samples keep input order whatever the merge order.
+    pub item: u32,
     /// Why the record is malformed.
     pub reason: String,
 }
@@ -108,6 +111,11 @@ impl Tally {
     /// Count one record outcome found on `line` (1-based, relative to the
     /// piece being tallied) of input `input`.
     pub fn add(&mut self, out: Outcome, input: u32, line: u64) {
+        self.add_item(out, input, line, 0);
+    }
+
+    /// Count the `item`-th record of a line.
+    fn add_item(&mut self, out: Outcome, input: u32, line: u64, item: u32) {
         match out {
             Outcome::Counted(t) => {
                 self.records += 1;
@@ -121,7 +129,7 @@ impl Tally {
             Outcome::Malformed(reason) => {
                 self.malformed += 1;
                 if self.samples.len() < MAX_SAMPLES {
-                    self.samples.push(Sample { input, line, reason });
+                    self.samples.push(Sample { input, line, item, reason });
                 }
             }
         }
@@ -134,8 +142,8 @@ impl Tally {
             Line::Envelope(outs) => {
                 self.envelopes += 1;
                 self.envelope_items += outs.len() as u64;
-                for out in outs {
-                    self.add(out, input, line);
+                for (item, out) in outs.into_iter().enumerate() {
+                    self.add_item(out, input, line, item as u32);
                 }
             }
         }
@@ -186,8 +194,7 @@ mod tests {
 
     #[test]
     fn add_counts_by_outcome() {
-        let mut t = Tally::default();
-        t.lines = 4;
+        let mut t = Tally { lines: 4, ..Tally::default() };
         t.add(Outcome::Counted(triple(0)), 0, 1);
         t.add(Outcome::Counted(triple(0)), 0, 2);
         t.add(Outcome::WithoutCode, 0, 3);

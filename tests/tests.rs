@@ -1,1 +1,9 @@
+//! The one integration test binary (see `Cargo.toml`, `autotests = false`).
 
+mod cli;
+mod differential;
+mod explain;
+mod golden;
+mod properties;
+mod rules;
+mod util;

@@ -1,0 +1,469 @@
+//! The streaming reader and the parallel pipeline against the plain
+//! reading (`calltally::reference`), on generated input built to hit every
+//! rule: random key casing, escapes and padding, values of every style,
+//! nesting, duplicates, envelopes, and corrupted lines.
+
+use std::io::Cursor;
+
+use calltally::config::Config;
+use calltally::extract::{json, tally_jsonl, tally_lines};
+use calltally::pipeline::{tally_reader, tally_slice};
+use calltally::{reference, Tally};
+use rand::rngs::SmallRng;
+use rand::{Rng, SeedableRng};
+
+const CODE_KEYS: [&str; 5] =
+    ["participantEndReason", "resultCode", "resultSignature", "code", "_code"];
+const SUB_KEYS: [&str; 4] =
+    ["participantEndSubCode", "resultSubcode", "subCode", "_subCode"];
+const CAT_KEYS: [&str; 4] =
+    ["resultCategory", "resultCategories", "_resultCategories", "resultType"];
+const NOISE_KEYS: [&str; 8] = [
+    "time",
+    "resourceId",
+    "operationName",
+    "category",
+    "correlationId",
+    "endpointType",
+    "sdkVersion",
+    "identifier",
+];
+
+struct Gen {
+    rng: SmallRng,
+}
+
+impl Gen {
+    fn pick<'a>(&mut self, xs: &[&'a str]) -> &'a str {
+        xs[self.rng.gen_range(0..xs.len())]
+    }
+
+    fn chance(&mut self, p: f64) -> bool {
+        self.rng.gen_bool(p)
+    }
+
+    /// A JSON string literal for `s`, with random `\u` escapes.
+    fn string(&mut self, s: &str) -> String {
+        let mut out = String::from("\"");
+        let escape_rate = if self.chance(0.1) { 0.3 } else { 0.0 };
+        for ch in s.chars() {
+            match ch {
+                '"' => out.push_str("\\\""),
+                '\\' => out.push_str("\\\\"),
+                c if (c as u32) < 0x20 => {
+                    out.push_str(&format!("\\u{:04x}", c as u32))
+                }
+                c if c.is_ascii() && self.chance(escape_rate) => {
+                    out.push_str(&format!("\\u{:04X}", c as u32))
+                }
+                c => out.push(c),
+            }
+        }
+        out.push('"');
+        out
+    }
+
+    /// A key in random casing, sometimes padded with spaces.
+    fn key(&mut self, name: &str) -> String {
+        let cased: String = match self.rng.gen_range(0..4) {
+            0 => name.to_owned(),
+            1 => name.to_ascii_lowercase(),
+            2 => name.to_ascii_uppercase(),
+            _ => {
+                name.chars()
+                    .map(|c| {
+                        if self.chance(0.5) {
+                            c.to_ascii_uppercase()
+                        } else {
+                            c
+                        }
+                    })
+                    .collect()
+            }
+        };
+        let padded = match self.rng.gen_range(0..10) {
+            0 => format!(" {cased}"),
+            1 => format!("{cased} "),
+            2 => format!("\t{cased} "),
+            _ => cased,
+        };
+        self.string(&padded)
+    }
+
+    fn ws(&mut self) -> &'static str {
+        self.pick(&["", "", "", " ", "  ", "\t"])
+    }
+
+    fn int_value(&mut self) -> String {
+        let n: i64 = *[0, 0, 200, 410, 487, 3112, 10037, 560503, -1, 41016]
+            .get(self.rng.gen_range(0..10))
+            .unwrap();
+        match self.rng.gen_range(0..24) {
+            0..=5 => n.to_string(),
+            6..=11 => self.string(&n.to_string()),
+            12 => self.string(&format!(" {n} ")),
+            13 => "null".into(),
+            14 => self.string("null"),
+            15 => self.string(""),
+            16 => self.string("Redacted"),
+            17 => {
+                let s = self.pick(&[
+                    "abc",
+                    "n/a",
+                    "4.5",
+                    "1e3",
+                    "+",
+                    "99999999999999999999",
+                ]);
+                self.string(s)
+            }
+            18 => self
+                .pick(&[
+                    "4.5",
+                    "410.0",
+                    "1e3",
+                    "-0",
+                    "18446744073709551615",
+                    "true",
+                ])
+                .into(),
+            19 => self.pick(&["[]", "[410]", "{}", "{\"code\":1}"]).into(),
+            20 => self.string(&format!("+{n}")),
+            21 => "-0".into(),
+            _ => n.to_string(),
+        }
+    }
+
+    fn cat_value(&mut self) -> String {
+        let names = [
+            "Success",
+            "succeeded",
+            " Completed ",
+            "ExpectedError",
+            "expectedclienterror",
+            "UnxpectedClientError",
+            "UnexpectedClientError",
+            "UNEXPECTEDSERVERERROR",
+            "Failed",
+            "Failure",
+            "Canceled",
+            "",
+            "null",
+            "Redacted",
+        ];
+        let s = self.pick(&names).to_owned();
+        match self.rng.gen_range(0..12) {
+            0 => format!("[{}]", self.string(&s)),
+            1 => format!("[{}, {}]", self.string(&s), self.string("Success")),
+            2 => "[]".into(),
+            3 => "[null]".into(),
+            4 => "null".into(),
+            5 => "5".into(),
+            6 => "{\"a\":1}".into(),
+            7 => "[[\"Success\"]]".into(),
+            _ => self.string(&s),
+        }
+    }
+
+    fn payload(&mut self) -> String {
+        let sub_key = self.key("SubCode");
+        let v = self.int_value();
+        let obj = format!("{{\"FailureReason\":\"x\",{sub_key}:{v}}}");
+        match self.rng.gen_range(0..5) {
+            0 | 1 => obj,
+            2 => self.string(&obj),
+            3 => self.string("{SubCode: 1}"),
+            _ => "[1]".into(),
+        }
+    }
+
+    /// Members for one level of a record (`top`: the record's top level).
+    fn members(&mut self, top: bool, depth: u32) -> Vec<String> {
+        let mut m = Vec::new();
+        let n = self.rng.gen_range(0..7);
+        for _ in 0..n {
+            let (k, v) = match self.rng.gen_range(0..12) {
+                0 | 1 => {
+                    let name = self.pick(&CODE_KEYS);
+                    (self.key(name), self.int_value())
+                }
+                2 | 3 => {
+                    let name = self.pick(&SUB_KEYS);
+                    (self.key(name), self.int_value())
+                }
+                4 | 5 => {
+                    let name = self.pick(&CAT_KEYS);
+                    (self.key(name), self.cat_value())
+                }
+                6 => (self.key("OperationPayload"), self.payload()),
+                7 if depth < 2 => {
+                    // Nested elsewhere: must not count.
+                    let inner = self.members(false, depth + 1).join(",");
+                    let name = self.pick(&["callDebuggingInfo", "extra", "x"]);
+                    (self.key(name), format!("{{{inner}}}"))
+                }
+                8 => {
+                    // The key's text inside a string value.
+                    let name = self.pick(&CODE_KEYS);
+                    let text = format!("\"{name}\":\"503\"");
+                    (self.key("resultDescription"), self.string(&text))
+                }
+                9 if top && depth < 2 => {
+                    let inner = self.members(false, depth + 1).join(",");
+                    let v = if self.chance(0.85) {
+                        format!("{{{inner}}}")
+                    } else {
+                        self.string(&format!("{{{inner}}}"))
+                    };
+                    (self.key("properties"), v)
+                }
+                _ => {
+                    let name = self.pick(&NOISE_KEYS);
+                    let v = self.pick(&[
+                        "\"2024-05-02T10:15:03Z\"",
+                        "null",
+                        "12",
+                        "\" b25c\"",
+                        "[1,{\"a\":[]}]",
+                    ]);
+                    (self.key(name), v.to_owned())
+                }
+            };
+            let (w1, w2) = (self.ws(), self.ws());
+            m.push(format!("{w1}{k}{w2}:{}{v}", self.ws()));
+            // Sometimes the same member again with another value.
+            if self.chance(0.05) {
+                let v2 = self.int_value();
+                m.push(format!("{k}:{v2}"));
+            }
+        }
+        m
+    }
+
+    fn record(&mut self) -> String {
+        let mut m = self.members(true, 0);
+        // Most records carry a code somewhere.
+        if self.chance(0.6) {
+            let name = self.pick(&CODE_KEYS);
+            let kv = format!("{}:{}", self.key(name), self.int_value());
+            let at = self.rng.gen_range(0..=m.len());
+            m.insert(at, kv);
+        }
+        format!("{{{}}}", m.join(","))
+    }
+
+    fn table(&mut self) -> String {
+        let cols = [
+            "ParticipantEndReason",
+            "ParticipantEndSubCode",
+            "ResultCategory",
+        ];
+        let columns: Vec<String> = cols
+            .iter()
+            .map(|c| {
+                format!("{{\"name\":{},\"type\":\"string\"}}", self.key(c))
+            })
+            .collect();
+        let mut rows = Vec::new();
+        for _ in 0..self.rng.gen_range(0..4) {
+            let n = if self.chance(0.9) { 3 } else { 2 };
+            let cells: Vec<String> =
+                (0..n)
+                    .map(|i| {
+                        if i == 2 {
+                            self.cat_value()
+                        } else {
+                            self.int_value()
+                        }
+                    })
+                    .collect();
+            rows.push(format!("[{}]", cells.join(",")));
+        }
+        format!(
+            "{{\"tables\":[{{\"name\":\"PrimaryResult\",\"columns\":[{}],\"rows\":[{}]}}]}}",
+            columns.join(","),
+            rows.join(",")
+        )
+    }
+
+    fn line(&mut self) -> Vec<u8> {
+        let text = match self.rng.gen_range(0..100) {
+            0..=69 => self.record(),
+            70..=74 => {
+                let n = self.rng.gen_range(0..4);
+                let items: Vec<String> = (0..n)
+                    .map(|_| {
+                        if self.chance(0.9) {
+                            self.record()
+                        } else {
+                            "7".into()
+                        }
+                    })
+                    .collect();
+                format!("{{{}:[{}]}}", self.key("records"), items.join(","))
+            }
+            75..=76 => self.table(),
+            77..=80 => self.pick(&["", " ", "\t "]).to_owned(),
+            81..=84 => self
+                .pick(&["[1,2]", "5", "\"x\"", "null", "true", "{\"a\":1} 2"])
+                .to_owned(),
+            _ => {
+                // A record, corrupted.
+                let mut b = self.record().into_bytes();
+                match self.rng.gen_range(0..4) {
+                    0 if !b.is_empty() => {
+                        b.truncate(self.rng.gen_range(0..b.len()));
+                    }
+                    1 => {
+                        let at = self.rng.gen_range(0..=b.len());
+                        let bad = *[0xffu8, 0xc3, 0x80, b'"', b'\\', b'{', 0]
+                            .get(self.rng.gen_range(0..7))
+                            .unwrap();
+                        b.insert(at, bad);
+                    }
+                    2 if !b.is_empty() => {
+                        let at = self.rng.gen_range(0..b.len());
+                        b.remove(at);
+                    }
+                    _ => b.extend_from_slice(b"\\ud800"),
+                }
+                return b;
+            }
+        };
+        text.into_bytes()
+    }
+
+    fn file(&mut self, lines: usize) -> Vec<u8> {
+        let mut out = Vec::new();
+        if self.chance(0.4) {
+            out.extend_from_slice(b"\xEF\xBB\xBF");
+        }
+        let crlf = self.chance(0.3);
+        for i in 0..lines {
+            // Corrupted lines may contain a newline byte; keep it a line.
+            let l: Vec<u8> =
+                self.line().into_iter().filter(|&b| b != b'\n').collect();
+            out.extend_from_slice(&l);
+            if i + 1 < lines || self.chance(0.7) {
+                out.extend_from_slice(if crlf { b"\r\n" } else { b"\n" });
+            }
+        }
+        out
+    }
+}
+
+/// Name the fields in which two tallies differ (readable failures).
+fn diff(a: &Tally, b: &Tally) -> String {
+    let mut out = Vec::new();
+    macro_rules! field {
+        ($($f:ident),*) => {$(
+            if a.$f != b.$f {
+                out.push(format!("{}: {:?} != {:?}", stringify!($f), a.$f, b.$f));
+            }
+        )*};
+    }
+    field!(
+        lines,
+        blank,
+        records,
+        counted,
+        without_code,
+        malformed,
+        envelopes,
+        envelope_items,
+        inputs,
+        bytes,
+        samples,
+        errors
+    );
+    for (k, v) in &a.counts {
+        if b.counts.get(k) != Some(v) {
+            out.push(format!("{k:?}: {v} != {:?}", b.counts.get(k)));
+        }
+    }
+    for (k, v) in &b.counts {
+        if !a.counts.contains_key(k) {
+            out.push(format!("{k:?}: missing != {v}"));
+        }
+    }
+    out.join("\n")
+}
+
+fn generated(seed: u64, lines: usize) -> Vec<u8> {
+    Gen { rng: SmallRng::seed_from_u64(seed) }.file(lines)
+}
+
+#[test]
+fn streaming_reader_equals_plain_reading_line_by_line() {
+    let mut lines = 0;
+    let mut counted = 0;
+    let mut malformed = 0;
+    for seed in 0..40 {
+        let data = generated(seed, 500);
+        calltally::extract::for_each_line(&data, |line| {
+            if calltally::extract::is_blank(line) {
+                return;
+            }
+            lines += 1;
+            let fast = json::read_line(line);
+            let plain = reference::read_line(line);
+            assert_eq!(
+                fast,
+                plain,
+                "seed {seed}: {}",
+                String::from_utf8_lossy(line)
+            );
+            if let json::Line::One(o) = &fast {
+                match o {
+                    calltally::Outcome::Counted(_) => counted += 1,
+                    calltally::Outcome::Malformed(_) => malformed += 1,
+                    _ => {}
+                }
+            }
+        });
+    }
+    // The generator must actually exercise every outcome.
+    assert!(lines > 18_000, "{lines}");
+    assert!(counted > 3_000, "{counted}");
+    assert!(malformed > 1_000, "{malformed}");
+}
+
+#[test]
+fn pipeline_equals_plain_reading_for_every_chunking_and_thread_count() {
+    for (seed, bom) in (100..110).flat_map(|s| [(s, false), (s, true)]) {
+        let mut data = generated(seed, 800);
+        // Every seed once with a BOM in front (a BOM that straddles a
+        // block boundary once cost lines in the stream reader).
+        if bom && !data.starts_with(b"\xEF\xBB\xBF") {
+            data.splice(0..0, *b"\xEF\xBB\xBF");
+        }
+        let body = calltally::extract::strip_bom(&data);
+        let mut want: Tally = tally_lines(body, 0, reference::read_line);
+        want.bytes = data.len() as u64;
+        assert!(want.is_consistent());
+        assert_eq!(tally_jsonl(body, 0).counts, want.counts);
+        for threads in [1, 4] {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .unwrap();
+            for chunk in [1, 13, 256, 4096, 1 << 20] {
+                let config = Config { chunk_size: chunk, ..Config::default() };
+                let got = pool.install(|| tally_slice(&data, 0, &config));
+                assert!(
+                    got == want,
+                    "slice seed {seed} bom {bom} threads {threads} chunk {chunk}:\n{}",
+                    diff(&got, &want)
+                );
+                let got = pool.install(|| {
+                    tally_reader(Cursor::new(&data), 0, "gen", &config)
+                });
+                assert!(
+                    got == want,
+                    "reader seed {seed} bom {bom} threads {threads} chunk {chunk}:\n{}",
+                    diff(&got, &want)
+                );
+            }
+        }
+    }
+}

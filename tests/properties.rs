@@ -1,0 +1,122 @@
+//! Property tests: tallies merge in any grouping and order; chunking never
+//! changes a result.
+
+use calltally::config::Config;
+use calltally::extract::tally_jsonl;
+use calltally::input::split_lines;
+use calltally::pipeline::tally_slice;
+use calltally::record::{Category, Outcome, Triple};
+use calltally::tally::InputError;
+use calltally::Tally;
+use proptest::prelude::*;
+
+fn arb_outcome() -> impl Strategy<Value = Outcome> {
+    let cat = prop_oneof![
+        Just(None),
+        Just(Some(Category::Success)),
+        Just(Some(Category::ExpectedError)),
+        Just(Some(Category::UnexpectedServerError)),
+    ];
+    prop_oneof![
+        4 => (0i64..5, proptest::option::of(0i64..3), cat)
+            .prop_map(|(code, subcode, category)| {
+                Outcome::Counted(Triple { code, subcode, category })
+            }),
+        1 => Just(Outcome::WithoutCode),
+        1 => "[a-z]{1,4}".prop_map(Outcome::Malformed),
+    ]
+}
+
+/// A tally built the way the pipeline builds them.
+fn arb_tally() -> impl Strategy<Value = Tally> {
+    (
+        proptest::collection::vec((arb_outcome(), 0u32..3, 1u64..50), 0..40),
+        0u64..5,
+        proptest::option::of("[a-z]{1,3}"),
+    )
+        .prop_map(|(mut outs, blank, err)| {
+            // A piece of input is read in order.
+            outs.sort_by_key(|o| (o.1, o.2));
+            outs.dedup_by_key(|o| (o.1, o.2));
+            let mut t = Tally::default();
+            for (o, input, line) in outs {
+                t.add(o, input, line);
+                t.lines += 1;
+            }
+            t.blank = blank;
+            t.lines += blank;
+            t.inputs = 1;
+            if let Some(e) = err {
+                t.errors.push(InputError {
+                    input: 0,
+                    path: e,
+                    message: "m".into(),
+                });
+            }
+            t
+        })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(200))]
+
+    #[test]
+    fn merge_is_associative(a in arb_tally(), b in arb_tally(), c in arb_tally()) {
+        let left = a.clone().merge(b.clone()).merge(c.clone());
+        let right = a.merge(b.merge(c));
+        prop_assert_eq!(left, right);
+    }
+
+    #[test]
+    fn merge_is_commutative(a in arb_tally(), b in arb_tally()) {
+        prop_assert_eq!(a.clone().merge(b.clone()), b.merge(a));
+    }
+
+    #[test]
+    fn default_is_the_identity(a in arb_tally()) {
+        prop_assert_eq!(Tally::default().merge(a.clone()), a.clone());
+        prop_assert_eq!(a.clone().merge(Tally::default()), a);
+    }
+
+    #[test]
+    fn merging_keeps_the_identities(a in arb_tally(), b in arb_tally()) {
+        prop_assert!(a.is_consistent());
+        prop_assert!(a.merge(b).is_consistent());
+    }
+
+    #[test]
+    fn split_pieces_rejoin_and_end_at_newlines(
+        data in proptest::collection::vec(
+            prop_oneof![Just(b'\n'), Just(b'a'), Just(b'\r')], 0..300),
+        size in 1usize..64,
+    ) {
+        let pieces = split_lines(&data, size);
+        prop_assert_eq!(pieces.concat(), data.clone());
+        for p in pieces.iter().take(pieces.len().saturating_sub(1)) {
+            prop_assert_eq!(p.last(), Some(&b'\n'));
+        }
+    }
+
+    #[test]
+    fn chunking_never_changes_the_tally(
+        lines in proptest::collection::vec(prop_oneof![
+            Just(r#"{"code":1,"subCode":2,"resultCategory":"Success"}"#),
+            Just(r#"{"properties":{"participantEndReason":"410","ParticipantEndSubCode":"3112"}}"#),
+            Just(r#"{"records":[{"code":0},{"x":1},3]}"#),
+            Just(r#"{"code":"abc"}"#),
+            Just("not json"),
+            Just(""),
+            Just("  "),
+            Just(r#"{"category":"CallDiagnostics"}"#),
+        ], 0..60),
+        chunk in 1usize..200,
+        threads in 1usize..4,
+    ) {
+        let data = lines.join("\n");
+        let want = tally_jsonl(data.as_bytes(), 0);
+        let config = Config { chunk_size: chunk, ..Config::default() };
+        let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
+        let got = pool.install(|| tally_slice(data.as_bytes(), 0, &config));
+        prop_assert_eq!(got, want);
+    }
+}

@@ -1,0 +1,83 @@
+//! Shared helpers: running the binary, scratch directories, golden files.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+/// The repository root.
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// A fresh, empty directory under `target/` for one test.
+pub fn scratch(name: &str) -> PathBuf {
+    static N: AtomicUsize = AtomicUsize::new(0);
+    let dir = root().join("target/it").join(format!(
+        "{name}-{}-{}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::SeqCst)
+    ));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// The `calltally` binary, run from the repository root.
+pub fn cmd() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_calltally"));
+    c.current_dir(root());
+    c
+}
+
+/// Run the binary with `args`; returns its output.
+pub fn run(args: &[&str]) -> Output {
+    cmd().args(args).output().expect("run calltally")
+}
+
+/// Text of a command's stdout / stderr.
+pub fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+/// Text of a command's stderr.
+pub fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// Compare `got` with the golden file at `path` (relative to the repo
+/// root); `UPDATE_GOLDEN=1` rewrites the file instead.
+pub fn golden(path: &str, got: &str) {
+    let path = root().join(path);
+    if std::env::var_os("UPDATE_GOLDEN").is_some() {
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, got).unwrap();
+        return;
+    }
+    let want = std::fs::read_to_string(&path).unwrap_or_else(|e| {
+        panic!("{}: {e} (UPDATE_GOLDEN=1 writes it)", path.display())
+    });
+    if want != got {
+        panic!(
+            "{} differs from the output (UPDATE_GOLDEN=1 rewrites it)\n\
+             ~~~ expected\n{want}~~~ got\n{got}~~~",
+            path.display()
+        );
+    }
+}
+
+/// Read a report file.
+pub fn read(dir: &Path, name: &str) -> String {
+    std::fs::read_to_string(dir.join(name))
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.join(name).display()))
+}
+
+/// `summary.json` without the fields that change from run to run.
+pub fn stable_summary(dir: &Path) -> serde_json::Value {
+    let mut v: serde_json::Value =
+        serde_json::from_str(&read(dir, "summary.json")).unwrap();
+    let m = v.as_object_mut().unwrap();
+    for k in ["elapsed_seconds", "throughput_mb_per_s", "version"] {
+        assert!(m.remove(k).is_some(), "summary.json lacks {k}");
+    }
+    v
+}
