@@ -38,9 +38,12 @@ pub struct ReportArgs {
         default_value = "calltally-report"
     )]
     pub out: PathBuf,
-    /// Input format.
+    /// Input format (auto: sniffed per input, after decompression).
     #[arg(long, value_enum, default_value_t = FormatArg::Auto)]
     pub format: FormatArg,
+    /// A regex for text logs, with named groups code, subcode, category.
+    #[arg(long, value_name = "REGEX")]
+    pub pattern: Option<String>,
     /// Worker threads (0: one per core).
     #[arg(short = 'j', long, value_name = "N", default_value_t = 0)]
     pub threads: usize,
@@ -66,10 +69,17 @@ pub struct ReportArgs {
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
 pub enum FormatArg {
-    /// Decide per file.
+    /// Decide per input.
     Auto,
     /// JSON Lines (a line may hold a records/tables envelope).
     Jsonl,
+    /// One JSON document: {"records":[…]}, an array, or {"tables":…}.
+    #[value(alias = "json")]
+    Records,
+    /// CSV with a header row (Log Analytics export).
+    Csv,
+    /// Text lines (SDK and console logs).
+    Text,
 }
 
 #[derive(Debug, clap::Args)]
@@ -109,11 +119,15 @@ impl ReportArgs {
             format: match self.format {
                 FormatArg::Auto => Format::Auto,
                 FormatArg::Jsonl => Format::Jsonl,
+                FormatArg::Records => Format::Json,
+                FormatArg::Csv => Format::Csv,
+                FormatArg::Text => Format::Text,
             },
             threads: self.threads,
             mmap: if self.no_mmap { MmapMode::Never } else { MmapMode::Auto },
             chunk_size: self.chunk_size.unwrap_or(defaults.chunk_size).max(1),
             strict: self.strict,
+            pattern: self.pattern.clone(),
         }
     }
 }

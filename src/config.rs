@@ -13,11 +13,18 @@ pub const MMAP_MIN_SIZE: u64 = 1 << 20;
 /// The input format.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum Format {
-    /// Decide per file (today every input is read as JSON Lines).
+    /// Decide per input from its first bytes.
     #[default]
     Auto,
     /// JSON Lines, a line may hold a `records`/`tables` envelope.
     Jsonl,
+    /// One JSON document per input: `{"records":[…]}`, an array of records,
+    /// or `{"tables":[…]}`.
+    Json,
+    /// CSV with a header row.
+    Csv,
+    /// Text lines (built-in keys, or `pattern`).
+    Text,
 }
 
 /// How regular files are read.
@@ -47,6 +54,9 @@ pub struct Config {
     pub chunk_size: usize,
     /// Fail on the first malformed record.
     pub strict: bool,
+    /// A regular expression for text logs, with named groups `code`,
+    /// `subcode`, `category`.
+    pub pattern: Option<String>,
 }
 
 impl Default for Config {
@@ -59,6 +69,7 @@ impl Default for Config {
             mmap: MmapMode::Auto,
             chunk_size: DEFAULT_CHUNK_SIZE,
             strict: false,
+            pattern: None,
         }
     }
 }

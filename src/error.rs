@@ -33,6 +33,9 @@ pub enum Error {
         /// Why.
         reason: String,
     },
+    /// `--pattern` is not a usable regular expression.
+    #[error("--pattern: {0}")]
+    Pattern(String),
     /// The worker thread pool could not be built.
     #[error("cannot start worker threads: {0}")]
     Threads(String),

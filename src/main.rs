@@ -32,6 +32,19 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let mut out = std::io::stdout().lock();
     match cli.command {
         Command::Report(args) => {
+            if let Some(p) = &args.pattern {
+                if let Err(msg) =
+                    calltally::extract::text::TextReader::with_pattern(p)
+                {
+                    use clap::CommandFactory;
+                    Cli::command()
+                        .error(
+                            clap::error::ErrorKind::ValueValidation,
+                            format!("--pattern: {msg}"),
+                        )
+                        .exit()
+                }
+            }
             let catalog = cli::load_catalog(args.catalog.as_ref())?;
             let config = args.to_config();
             let run = calltally::run_report(&config, &catalog)?;

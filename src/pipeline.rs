@@ -2,23 +2,67 @@
 //! cut into chunks that run in parallel too. Chunk tallies are folded in
 //! input order (for line numbers), and input tallies are merged with the
 //! commutative [`Tally::merge`], so the result never depends on scheduling.
+//!
+//! Every input ends on one of two paths: a slice in memory (a memory map,
+//! or a small file read whole), or a stream read in bounded blocks
+//! (standard input, `--no-mmap`, and every compressed input, decompressed as
+//! it is read).
 
 use std::cell::RefCell;
 use std::fs::File;
-use std::io::{self, Read};
+use std::io::{self, BufReader, Cursor, Read};
 use std::path::Path;
 
 use memchr::memrchr;
 use rayon::prelude::*;
 
-use crate::config::{Config, MmapMode, MMAP_MIN_SIZE};
+use crate::config::{Config, Format, MmapMode, MMAP_MIN_SIZE};
 use crate::error::{Error, Result};
-use crate::extract::{strip_bom, tally_jsonl, BOM};
+use crate::extract::csv::{self as csvx, QuoteScan};
+use crate::extract::text::TextReader;
+use crate::extract::{
+    document, sniff, strip_bom, tally_jsonl, tally_lines, Detected, BOM,
+};
 use crate::input::{split_lines, Input, Source};
-use crate::tally::{InputError, Tally};
+use crate::tally::{FormatCount, InputError, Tally};
+
+/// How many leading bytes of a stream are looked at to decide its format
+/// (more are read while the first line is longer, up to [`SNIFF_MAX`]).
+const SNIFF_MIN: usize = 64 << 10;
+/// The most bytes read to find the end of the first line when sniffing.
+const SNIFF_MAX: usize = 1 << 20;
+
+/// The readers of a run, built once from its configuration.
+#[derive(Debug)]
+pub struct Readers {
+    format: Format,
+    text: TextReader,
+}
+
+impl Readers {
+    /// Build the readers for `config` (compiles `--pattern`).
+    pub fn new(config: &Config) -> Result<Readers> {
+        let text = match &config.pattern {
+            Some(p) => TextReader::with_pattern(p).map_err(Error::Pattern)?,
+            None => TextReader::default(),
+        };
+        Ok(Readers { format: config.format, text })
+    }
+
+    fn forced(&self) -> Option<Detected> {
+        match self.format {
+            Format::Auto => None,
+            Format::Jsonl => Some(Detected::Jsonl),
+            Format::Json => Some(Detected::Json),
+            Format::Csv => Some(Detected::Csv),
+            Format::Text => Some(Detected::Text),
+        }
+    }
+}
 
 /// Tally every input on a pool of `config.threads` workers.
 pub fn tally_inputs(inputs: &[Input], config: &Config) -> Result<Tally> {
+    let readers = Readers::new(config)?;
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(config.threads)
         .build()
@@ -27,29 +71,41 @@ pub fn tally_inputs(inputs: &[Input], config: &Config) -> Result<Tally> {
         inputs
             .par_iter()
             .enumerate()
-            .map(|(i, input)| tally_input(i as u32, input, config))
+            .map(|(i, input)| tally_input(i as u32, input, config, &readers))
             .reduce(Tally::default, Tally::merge)
     }))
 }
 
+/// What is being read: for messages and per-input settings.
+struct Ctx<'a> {
+    index: u32,
+    name: &'a str,
+    config: &'a Config,
+    readers: &'a Readers,
+}
+
 /// Tally one input.
-fn tally_input(index: u32, input: &Input, config: &Config) -> Tally {
+fn tally_input(
+    index: u32,
+    input: &Input,
+    config: &Config,
+    readers: &Readers,
+) -> Tally {
+    let ctx = Ctx { index, name: &input.name, config, readers };
     let mut t = match &input.source {
-        Source::Stdin => {
-            tally_reader(io::stdin().lock(), index, &input.name, config)
-        }
-        Source::File(path) => tally_file(path, index, &input.name, config),
+        Source::Stdin => tally_stream(io::stdin().lock(), &ctx, true),
+        Source::File(path) => tally_file(path, &ctx),
     };
     t.inputs = 1;
     t
 }
 
-fn failed(index: u32, name: &str, e: &io::Error) -> Tally {
+fn failed(ctx: &Ctx<'_>, message: String) -> Tally {
     Tally {
         errors: vec![InputError {
-            input: index,
-            path: name.to_owned(),
-            message: e.to_string(),
+            input: ctx.index,
+            path: ctx.name.to_owned(),
+            message,
         }],
         ..Tally::default()
     }
@@ -60,49 +116,138 @@ thread_local! {
     static READ_BUF: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
 }
 
-fn tally_file(path: &Path, index: u32, name: &str, config: &Config) -> Tally {
+fn tally_file(path: &Path, ctx: &Ctx<'_>) -> Tally {
     let mut file = match File::open(path) {
         Ok(f) => f,
-        Err(e) => return failed(index, name, &e),
+        Err(e) => return failed(ctx, e.to_string()),
     };
     let size = match file.metadata() {
         Ok(m) => m.len(),
-        Err(e) => return failed(index, name, &e),
+        Err(e) => return failed(ctx, e.to_string()),
     };
-    if config.mmap == MmapMode::Auto && size >= MMAP_MIN_SIZE {
+    if ctx.config.mmap == MmapMode::Auto && size >= MMAP_MIN_SIZE {
         if let Some(map) = crate::mmap::map(&file) {
-            return tally_slice(&map, index, config);
+            return tally_bytes(&map, ctx);
         }
     }
-    if size > config.chunk_size as u64 {
-        return tally_reader(file, index, name, config);
+    if size > ctx.config.chunk_size as u64 {
+        return tally_stream(file, ctx, true);
     }
     // A small file: one read into a reused buffer. The buffer is taken out
     // of the thread-local slot while in use, so re-entry cannot alias it.
     let mut buf = READ_BUF.with(|b| std::mem::take(&mut *b.borrow_mut()));
     buf.clear();
     let t = match file.read_to_end(&mut buf) {
-        Ok(_) => tally_slice(&buf, index, config),
-        Err(e) => failed(index, name, &e),
+        Ok(_) => tally_bytes(&buf, ctx),
+        Err(e) => failed(ctx, e.to_string()),
     };
     READ_BUF.with(|b| *b.borrow_mut() = buf);
     t
 }
 
-/// Tally an input held in memory: cut into chunks at line ends, chunks in
-/// parallel, folded in order.
-pub fn tally_slice(data: &[u8], index: u32, config: &Config) -> Tally {
-    let body = strip_bom(data);
-    let pieces = split_lines(body, config.chunk_size);
-    let mut t = if pieces.len() <= 1 {
-        tally_jsonl(body, index)
+/// A compression format, by magic bytes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Codec {
+    Gzip,
+    Zstd,
+}
+
+fn codec(head: &[u8]) -> Option<Codec> {
+    if head.starts_with(&[0x1f, 0x8b]) {
+        Some(Codec::Gzip)
+    } else if head.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]) {
+        Some(Codec::Zstd)
     } else {
-        fold_in_order(
-            pieces.par_iter().map(|p| tally_jsonl(p, index)).collect(),
-        )
+        None
+    }
+}
+
+/// Tally an input held in memory (decompressing it as a stream if it is
+/// compressed).
+fn tally_bytes(data: &[u8], ctx: &Ctx<'_>) -> Tally {
+    if codec(data).is_some() {
+        let mut t = tally_stream(data, ctx, true);
+        t.bytes = data.len() as u64;
+        return t;
+    }
+    tally_slice_with(data, ctx)
+}
+
+/// Tally an uncompressed JSON Lines input held in memory (used by tests
+/// and benchmarks).
+pub fn tally_slice(data: &[u8], index: u32, config: &Config) -> Tally {
+    let readers =
+        Readers { format: Format::Jsonl, text: TextReader::default() };
+    let ctx = Ctx { index, name: "", config, readers: &readers };
+    tally_slice_with(data, &ctx)
+}
+
+/// Tally one input held in memory, in `config.format` (sniffed for
+/// `Auto`, decompressed if compressed), through the in-memory path or,
+/// with `stream`, the block-reading path used for pipes and compressed
+/// files. Both must give the same tally; the tests hold them to it.
+pub fn tally_data(
+    data: &[u8],
+    config: &Config,
+    stream: bool,
+) -> Result<Tally> {
+    let readers = Readers::new(config)?;
+    let ctx = Ctx { index: 0, name: "<data>", config, readers: &readers };
+    Ok(if stream {
+        tally_stream(data, &ctx, true)
+    } else {
+        tally_bytes(data, &ctx)
+    })
+}
+
+fn tally_slice_with(data: &[u8], ctx: &Ctx<'_>) -> Tally {
+    let body = strip_bom(data);
+    let format = ctx.readers.forced().unwrap_or_else(|| {
+        sniff(&body[..body.len().min(SNIFF_MAX)], body.len() <= SNIFF_MAX)
+    });
+    let index = ctx.index;
+    let size = ctx.config.chunk_size;
+    let mut t = match format {
+        Detected::Jsonl => {
+            in_pieces(split_lines(body, size), |p| tally_jsonl(p, index))
+        }
+        Detected::Text => {
+            let text = &ctx.readers.text;
+            in_pieces(split_lines(body, size), |p| {
+                tally_lines(p, index, |l| text.read_line(l))
+            })
+        }
+        Detected::Json => document::tally_slice(body, index),
+        Detected::Csv => match csvx::read_header(body) {
+            None => Tally::default(),
+            Some((header, n)) => {
+                let rows = &body[n..];
+                let mut t = in_pieces(csvx::split_rows(rows, size), |p| {
+                    csvx::tally_rows(p, &header, index)
+                });
+                let header_lines = csvx::count_lines(&body[..n]);
+                t.shift_lines(header_lines);
+                t.lines += header_lines;
+                t
+            }
+        },
     };
     t.bytes = data.len() as u64;
+    t.formats
+        .insert(format.name(), FormatCount { files: 1, records: t.records });
     t
+}
+
+/// Tally consecutive pieces of one input in parallel, folded in order.
+fn in_pieces(
+    pieces: Vec<&[u8]>,
+    f: impl Fn(&[u8]) -> Tally + Sync + Send,
+) -> Tally {
+    match pieces.len() {
+        0 => Tally::default(),
+        1 => f(pieces[0]),
+        _ => fold_in_order(pieces.par_iter().map(|p| f(p)).collect()),
+    }
 }
 
 /// Fold consecutive pieces of one input: each piece's sample line numbers
@@ -116,76 +261,18 @@ fn fold_in_order(parts: Vec<Tally>) -> Tally {
     total
 }
 
-/// Tally a stream (standard input, or a file read without mapping) in
-/// blocks of about `chunk_size` bytes cut at line ends; a batch of blocks
-/// runs in parallel while memory stays bounded by the batch.
-pub fn tally_reader(
-    mut reader: impl Read,
-    index: u32,
-    name: &str,
-    config: &Config,
-) -> Tally {
-    let chunk = config.chunk_size.max(1);
-    let batch_max = 2 * rayon::current_num_threads().max(1);
-    let mut total = Tally::default();
-    let mut carry: Vec<u8> = Vec::new();
-    let mut bytes = 0u64;
-    let mut first = true;
-    let mut done = false;
-    while !done {
-        let mut batch: Vec<Vec<u8>> = Vec::with_capacity(batch_max);
-        while batch.len() < batch_max && !done {
-            let mut buf = std::mem::take(&mut carry);
-            // Read until the block holds a line end past `chunk` bytes (or
-            // the stream ends); only new bytes are searched.
-            let mut searched = 0;
-            let cut = loop {
-                // The first read covers a whole BOM, whatever the chunk.
-                let floor = if first { BOM.len() } else { 0 };
-                let want = (buf.len().max(searched) + chunk).max(floor);
-                match fill(&mut reader, &mut buf, want) {
-                    Ok(n) => bytes += n as u64,
-                    Err(e) => {
-                        let mut err = failed(index, name, &e);
-                        err.errors[0].message =
-                            format!("read failed after {bytes} bytes: {e}");
-                        total.merge_from(err);
-                        done = true;
-                        break None;
-                    }
-                }
-                // Short of `want`: the stream has ended.
-                let eof = buf.len() < want;
-                if first {
-                    first = false;
-                    if buf.starts_with(BOM) {
-                        buf.drain(..BOM.len());
-                    }
-                }
-                if eof {
-                    done = true;
-                    break None;
-                }
-                if let Some(p) = memrchr(b'\n', &buf[searched..]) {
-                    break Some(searched + p + 1);
-                }
-                searched = buf.len();
-            };
-            if let Some(cut) = cut {
-                carry = buf.split_off(cut);
-            }
-            if !buf.is_empty() {
-                batch.push(buf);
-            }
-        }
-        let parts: Vec<Tally> =
-            batch.par_iter().map(|b| tally_jsonl(b, index)).collect();
-        let mut part = fold_in_order(parts);
-        part.shift_lines(total.lines);
-        total.merge_from(part);
+/// Counts the bytes that pass through a reader.
+struct Counting<R> {
+    inner: R,
+    bytes: u64,
+}
+
+impl<R: Read> Read for Counting<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.bytes += n as u64;
+        Ok(n)
     }
-    total.bytes = bytes;
-    total
 }
 
 /// Read into `buf` until it holds `want` bytes or the stream ends; returns
@@ -206,4 +293,253 @@ fn fill(
         }
     }
     Ok(buf.len() - start)
+}
+
+/// Tally a stream: decompress it if its magic bytes say so (`raw`: it has
+/// not been decompressed yet), sniff its format, and read it in blocks.
+/// `bytes` counts the stream's bytes as they arrive (compressed, if it is).
+fn tally_stream(reader: impl Read, ctx: &Ctx<'_>, raw: bool) -> Tally {
+    let mut counted = Counting { inner: reader, bytes: 0 };
+    let mut magic = Vec::with_capacity(4);
+    if let Err(e) = fill(&mut counted, &mut magic, 4) {
+        return failed(ctx, e.to_string());
+    }
+    let codec = if raw { codec(&magic) } else { None };
+    let stream = Cursor::new(magic).chain(&mut counted);
+    let mut t = match codec {
+        Some(Codec::Gzip) => {
+            let d = flate2::read::MultiGzDecoder::new(BufReader::new(stream));
+            tally_decoded(d, ctx)
+        }
+        Some(Codec::Zstd) => match zstd::stream::read::Decoder::new(stream) {
+            Ok(d) => tally_decoded(d, ctx),
+            Err(e) => failed(ctx, format!("zstd: {e}")),
+        },
+        None => tally_decoded(stream, ctx),
+    };
+    // The input's own bytes (compressed, if it is).
+    t.bytes = counted.bytes;
+    t
+}
+
+/// Tally a stream of uncompressed JSON Lines (used by tests).
+pub fn tally_reader(
+    reader: impl Read,
+    index: u32,
+    name: &str,
+    config: &Config,
+) -> Tally {
+    let config = Config { format: Format::Jsonl, ..config.clone() };
+    let readers =
+        Readers { format: Format::Jsonl, text: TextReader::default() };
+    let ctx = Ctx { index, name, config: &config, readers: &readers };
+    tally_stream(reader, &ctx, false)
+}
+
+/// Tally a decompressed stream: sniff, then read in blocks.
+fn tally_decoded(reader: impl Read, ctx: &Ctx<'_>) -> Tally {
+    let mut reader = Counting { inner: reader, bytes: 0 };
+    let mut head = Vec::new();
+    let mut complete = false;
+    // Read a head: at least SNIFF_MIN bytes, more until the first line
+    // ends (or SNIFF_MAX).
+    loop {
+        let want = if head.is_empty() { SNIFF_MIN } else { head.len() * 2 };
+        match fill(&mut reader, &mut head, want.min(SNIFF_MAX)) {
+            Ok(_) => {}
+            Err(e) => {
+                return failed(ctx, format!("read failed: {e}"));
+            }
+        }
+        if head.len() < want.min(SNIFF_MAX) {
+            complete = true;
+            break;
+        }
+        let body = strip_bom(&head);
+        let first_content =
+            body.iter().position(|b| !b.is_ascii_whitespace()).unwrap_or(0);
+        if memchr::memchr(b'\n', &body[first_content..]).is_some()
+            || head.len() >= SNIFF_MAX
+        {
+            break;
+        }
+    }
+    let format =
+        ctx.readers.forced().unwrap_or_else(|| sniff(&head, complete));
+    let index = ctx.index;
+    let mut t = match format {
+        Detected::Jsonl => tally_blocks(
+            Cursor::new(head).chain(&mut reader),
+            ctx,
+            Cut::Lines,
+            |b| tally_jsonl(b, index),
+        ),
+        Detected::Text => {
+            let text = &ctx.readers.text;
+            tally_blocks(
+                Cursor::new(head).chain(&mut reader),
+                ctx,
+                Cut::Lines,
+                |b| tally_lines(b, index, |l| text.read_line(l)),
+            )
+        }
+        Detected::Json => {
+            let mut stream = Counting {
+                inner: Cursor::new(head).chain(&mut reader),
+                bytes: 0,
+            };
+            let mut lines =
+                LineCount { inner: &mut stream, lines: 0, last: b'\n' };
+            let mut de = serde_json::Deserializer::from_reader(
+                BufReader::with_capacity(1 << 16, &mut lines),
+            );
+            let mut t = document::tally_document(&mut de, index);
+            drop(de);
+            // Lines: all of the input, read to the end.
+            let _ = io::copy(&mut lines, &mut io::sink());
+            t.lines = lines.lines + u64::from(lines.last != b'\n');
+            t
+        }
+        Detected::Csv => {
+            let body_start = if head.starts_with(BOM) { BOM.len() } else { 0 };
+            match csvx::read_header(&head[body_start..]) {
+                None => Tally::default(),
+                Some((header, n)) => {
+                    let header_end = body_start + n;
+                    let header_lines = csvx::count_lines(&head[..header_end]);
+                    let rest = Cursor::new(head.split_off(header_end));
+                    let mut t = tally_blocks(
+                        rest.chain(&mut reader),
+                        ctx,
+                        Cut::Csv(QuoteScan::default()),
+                        |b| csvx::tally_rows(b, &header, index),
+                    );
+                    t.shift_lines(header_lines);
+                    t.lines += header_lines;
+                    t
+                }
+            }
+        }
+    };
+    t.bytes = reader.bytes;
+    t.formats
+        .insert(format.name(), FormatCount { files: 1, records: t.records });
+    t
+}
+
+/// Counts newlines passing through a reader.
+struct LineCount<R> {
+    inner: R,
+    lines: u64,
+    last: u8,
+}
+
+impl<R: Read> Read for LineCount<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        if n > 0 {
+            self.lines += memchr::memchr_iter(b'\n', &buf[..n]).count() as u64;
+            self.last = buf[n - 1];
+        }
+        Ok(n)
+    }
+}
+
+/// Where a block of a stream may be cut.
+enum Cut {
+    /// After any newline.
+    Lines,
+    /// After a newline outside quoted CSV fields.
+    Csv(QuoteScan),
+}
+
+impl Cut {
+    /// The last cut in `buf`, searching from `from` (earlier bytes were
+    /// searched before); and how far the search got.
+    fn find(&mut self, buf: &[u8], from: usize) -> (Option<usize>, usize) {
+        match self {
+            Cut::Lines => {
+                (memrchr(b'\n', &buf[from..]).map(|p| from + p + 1), buf.len())
+            }
+            Cut::Csv(scan) => {
+                let mut last = None;
+                let reached =
+                    scan.scan(buf, from, true, |end| last = Some(end));
+                (last, reached)
+            }
+        }
+    }
+}
+
+/// Tally a stream in blocks of about `chunk_size` bytes cut where `cut`
+/// allows; a batch of blocks runs in parallel while memory stays bounded
+/// by the batch. A BOM at the start is removed.
+fn tally_blocks(
+    mut reader: impl Read,
+    ctx: &Ctx<'_>,
+    mut cut: Cut,
+    process: impl Fn(&[u8]) -> Tally + Sync + Send,
+) -> Tally {
+    let chunk = ctx.config.chunk_size.max(1);
+    let batch_max = 2 * rayon::current_num_threads().max(1);
+    let mut total = Tally::default();
+    let mut carry: Vec<u8> = Vec::new();
+    let mut searched = 0;
+    let mut bytes = 0u64;
+    let mut first = true;
+    let mut done = false;
+    while !done {
+        let mut batch: Vec<Vec<u8>> = Vec::with_capacity(batch_max);
+        while batch.len() < batch_max && !done {
+            let mut buf = std::mem::take(&mut carry);
+            // Read until the block holds a cut past `chunk` bytes (or the
+            // stream ends); only new bytes are searched.
+            let at = loop {
+                // The first read covers a whole BOM, whatever the chunk.
+                let floor = if first { BOM.len() } else { 0 };
+                let want = (buf.len().max(searched) + chunk).max(floor);
+                match fill(&mut reader, &mut buf, want) {
+                    Ok(n) => bytes += n as u64,
+                    Err(e) => {
+                        total.merge_from(failed(
+                            ctx,
+                            format!("read failed after {bytes} bytes: {e}"),
+                        ));
+                        done = true;
+                        break None;
+                    }
+                }
+                // Short of `want`: the stream has ended.
+                let eof = buf.len() < want;
+                if first {
+                    first = false;
+                    if buf.starts_with(BOM) {
+                        buf.drain(..BOM.len());
+                    }
+                }
+                if eof {
+                    done = true;
+                    break None;
+                }
+                let (found, reached) = cut.find(&buf, searched);
+                searched = reached;
+                if let Some(at) = found {
+                    break Some(at);
+                }
+            };
+            if let Some(at) = at {
+                carry = buf.split_off(at);
+                searched -= at;
+            }
+            if !buf.is_empty() {
+                batch.push(buf);
+            }
+        }
+        let mut part =
+            fold_in_order(batch.par_iter().map(|b| process(b)).collect());
+        part.shift_lines(total.lines);
+        total.merge_from(part);
+    }
+    total.bytes = bytes;
+    total
 }

@@ -95,7 +95,16 @@ pub enum KeyId {
     Records,
     /// `tables`: a Log Analytics query result (top level of a line only).
     Tables,
+    /// The log kind: `category` (0), `Type` (1), `operationName` (2); top
+    /// level of a record only.
+    Kind(u8),
 }
+
+/// Number of log-kind keys.
+pub const KIND_KEYS: usize = 3;
+
+/// The log kind reported when a record names none.
+pub const NO_KIND: &str = "(none)";
 
 /// Number of code keys (spec §3 table).
 pub const CODE_KEYS: usize = 5;
@@ -133,6 +142,9 @@ pub fn classify_key(raw: &str) -> Option<KeyId> {
         b"operationpayload" => KeyId::OperationPayload,
         b"records" => KeyId::Records,
         b"tables" => KeyId::Tables,
+        b"category" => KeyId::Kind(0),
+        b"type" => KeyId::Kind(1),
+        b"operationname" => KeyId::Kind(2),
         _ => return None,
     })
 }
@@ -197,6 +209,12 @@ impl CatVal {
             None => CatVal::Other,
         }
     }
+}
+
+/// A log kind from a string value: trimmed, `None` if absent.
+pub fn kind_text(s: &str) -> Option<&str> {
+    let t = s.trim_ascii();
+    (!is_absent_text(t)).then_some(t)
 }
 
 /// Whether trimmed string text stands for "no value".

@@ -12,13 +12,15 @@ use std::fmt;
 
 use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
 
+use std::borrow::Cow;
+
 use crate::extract::json::{
     element_not_object, int_from_f64, int_from_u64, json_reason, not_object,
-    utf8_reason, Line,
+    utf8_reason, Kind, Line,
 };
 use crate::record::{
-    classify_key, CatVal, IntVal, KeyId, Outcome, Slots, CATEGORY_KEYS,
-    CODE_KEYS, SUBCODE_KEYS,
+    classify_key, kind_text, CatVal, IntVal, KeyId, Outcome, Slots,
+    CATEGORY_KEYS, CODE_KEYS, KIND_KEYS, SUBCODE_KEYS,
 };
 
 /// A JSON value with object members in document order.
@@ -108,17 +110,17 @@ impl Value {
 }
 
 /// Read one non-blank JSON Lines line the plain way.
-pub fn read_line(line: &[u8]) -> Line {
+pub fn read_line(line: &[u8]) -> Line<'_> {
     let text = match std::str::from_utf8(line) {
         Ok(t) => t,
-        Err(e) => return Line::One(Outcome::Malformed(utf8_reason(&e))),
+        Err(e) => return Line::malformed(utf8_reason(&e)),
     };
     let value: Value = match serde_json::from_str(text) {
         Ok(v) => v,
-        Err(e) => return Line::One(Outcome::Malformed(json_reason(&e))),
+        Err(e) => return Line::malformed(json_reason(&e)),
     };
     let Value::Object(members) = &value else {
-        return Line::One(not_object(value.kind()));
+        return Line::One(not_object(value.kind()), None);
     };
     // An envelope: the last `records` member decides, then `tables`.
     if let Some(Value::Array(items)) = last(members, KeyId::Records) {
@@ -127,22 +129,30 @@ pub fn read_line(line: &[u8]) -> Line {
                 .iter()
                 .map(|item| match item {
                     Value::Object(m) => record(m),
-                    other => element_not_object(other.kind()),
+                    other => (element_not_object(other.kind()), None),
                 })
                 .collect(),
         );
     }
-    if let Some(Value::Array(tables)) = last(members, KeyId::Tables) {
-        return Line::Envelope(tables.iter().flat_map(table_rows).collect());
+    if let Some(t @ Value::Array(_)) = last(members, KeyId::Tables) {
+        return Line::Envelope(tables(t));
     }
-    Line::One(record(members))
+    let (out, kind) = record(members);
+    Line::One(out, kind)
 }
 
-/// The records of one Log Analytics query API table: each row zipped with
-/// the column names into an object.
-fn table_rows(table: &Value) -> Vec<Outcome> {
+/// The records of a Log Analytics query API `tables` array: each row of
+/// each table zipped with the column names into an object.
+pub(crate) fn tables(tables: &Value) -> Vec<(Outcome, Kind<'static>)> {
+    match tables {
+        Value::Array(ts) => ts.iter().flat_map(table_rows).collect(),
+        _ => Vec::new(),
+    }
+}
+
+fn table_rows(table: &Value) -> Vec<(Outcome, Kind<'static>)> {
     let Value::Object(t) = table else {
-        return vec![element_not_object(table.kind())];
+        return vec![(element_not_object(table.kind()), None)];
     };
     let member = |name: &str| {
         t.iter().rev().find(|(k, _)| k.trim_ascii().eq_ignore_ascii_case(name))
@@ -175,15 +185,21 @@ fn table_rows(table: &Value) -> Vec<Outcome> {
                     names.iter().cloned().zip(cells.iter().cloned()).collect();
                 record(&obj)
             }
-            Value::Array(cells) => Outcome::Malformed(format!(
-                "table row has {} cells for {} columns",
-                cells.len(),
-                names.len()
-            )),
-            other => Outcome::Malformed(format!(
-                "table row is {}, not an array",
-                other.kind()
-            )),
+            Value::Array(cells) => (
+                Outcome::Malformed(format!(
+                    "table row has {} cells for {} columns",
+                    cells.len(),
+                    names.len()
+                )),
+                None,
+            ),
+            other => (
+                Outcome::Malformed(format!(
+                    "table row is {}, not an array",
+                    other.kind()
+                )),
+                None,
+            ),
         })
         .collect()
 }
@@ -197,14 +213,22 @@ fn last(members: &[(String, Value)], id: KeyId) -> Option<&Value> {
         .map(|m| &m.1)
 }
 
-/// One record (an object): spec §3 applied to its members.
-fn record(members: &[(String, Value)]) -> Outcome {
+/// One record (an object): spec §3 applied to its members, and its kind.
+fn record(members: &[(String, Value)]) -> (Outcome, Kind<'static>) {
     let top = slots(members);
     let props = match last(members, KeyId::Properties) {
         Some(Value::Object(p)) => Some(slots(p)),
         _ => None,
     };
-    Slots::outcome(&top, props.as_ref())
+    let kind = (0..KIND_KEYS).find_map(|i| {
+        match last(members, KeyId::Kind(i as u8)) {
+            Some(Value::String(s)) => {
+                kind_text(s).map(|t| Cow::Owned(t.to_owned()))
+            }
+            _ => None,
+        }
+    });
+    (Slots::outcome(&top, props.as_ref()), kind)
 }
 
 /// The value of every key of one level (last occurrence of each).

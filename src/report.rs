@@ -12,7 +12,7 @@ use crate::catalog::{Annotation, Catalog};
 use crate::error::{Error, Result};
 use crate::input::Input;
 use crate::record::{code_range, Category};
-use crate::tally::Tally;
+use crate::tally::{FormatCount, Tally};
 
 /// The CSV report files, in the order they are written.
 pub const CSV_FILES: [&str; 3] =
@@ -257,7 +257,10 @@ pub struct Summary<'a> {
     /// Inputs read.
     pub inputs: InputsSummary<'a>,
     /// Inputs and records per input format.
-    pub formats: FxHashMap<&'static str, FormatSummary>,
+    pub formats: std::collections::BTreeMap<&'static str, FormatCount>,
+    /// Records per log kind (`category`, `Type` or `operationName`), most
+    /// first.
+    pub kinds: Vec<KindOut<'a>>,
     /// Physical lines.
     pub lines: u64,
     /// Blank lines.
@@ -299,11 +302,11 @@ pub struct InputsSummary<'a> {
     pub errors: Vec<ErrorOut<'a>>,
 }
 
-/// Per-format counts in `summary.json`.
+/// Records of one log kind in `summary.json`.
 #[derive(Debug, Serialize)]
-pub struct FormatSummary {
-    /// Inputs.
-    pub files: u64,
+pub struct KindOut<'a> {
+    /// The kind.
+    pub kind: &'a str,
     /// Records.
     pub records: u64,
 }
@@ -345,11 +348,15 @@ impl<'a> Summary<'a> {
         report: &'a Report,
         elapsed_seconds: f64,
     ) -> Summary<'a> {
-        let mut formats = FxHashMap::default();
-        formats.insert(
-            "jsonl",
-            FormatSummary { files: tally.inputs, records: tally.records },
-        );
+        let formats = tally.formats.iter().map(|(k, v)| (*k, *v)).collect();
+        let mut kinds: Vec<KindOut<'a>> = tally
+            .kinds
+            .iter()
+            .map(|(k, &n)| KindOut { kind: k, records: n })
+            .collect();
+        kinds.sort_by(|a, b| {
+            b.records.cmp(&a.records).then(a.kind.cmp(b.kind))
+        });
         Summary {
             tool: "calltally",
             version: env!("CARGO_PKG_VERSION"),
@@ -363,6 +370,7 @@ impl<'a> Summary<'a> {
                     .collect(),
             },
             formats,
+            kinds,
             lines: tally.lines,
             blank: tally.blank,
             records: tally.records,

@@ -8,7 +8,7 @@
 use rustc_hash::FxHashMap;
 
 use crate::extract::json::Line;
-use crate::record::{Outcome, Triple};
+use crate::record::{Outcome, Triple, NO_KIND};
 
 /// How many malformed samples a run keeps (spec §4).
 pub const MAX_SAMPLES: usize = 20;
@@ -71,6 +71,19 @@ pub struct Tally {
     pub samples: Vec<Sample>,
     /// Inputs that could not be read.
     pub errors: Vec<InputError>,
+    /// Records by log kind (`category`, `Type` or `operationName`).
+    pub kinds: FxHashMap<String, u64>,
+    /// Inputs and records by the format they were read as.
+    pub formats: FxHashMap<&'static str, FormatCount>,
+}
+
+/// Inputs and records read in one format.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
+pub struct FormatCount {
+    /// Inputs.
+    pub files: u64,
+    /// Records (`counted + without_code`).
+    pub records: u64,
 }
 
 impl Tally {
@@ -106,6 +119,35 @@ impl Tally {
         self.samples.truncate(MAX_SAMPLES);
         self.errors.extend(other.errors);
         self.errors.sort();
+        for (k, v) in other.kinds {
+            *self.kinds.entry(k).or_insert(0) += v;
+        }
+        for (k, v) in other.formats {
+            let f = self.formats.entry(k).or_default();
+            f.files += v.files;
+            f.records += v.records;
+        }
+    }
+
+    /// Count one record and its log kind.
+    pub fn add_record(
+        &mut self,
+        out: Outcome,
+        kind: Option<&str>,
+        input: u32,
+        line: u64,
+        item: u32,
+    ) {
+        if !matches!(out, Outcome::Malformed(_)) {
+            let kind = kind.unwrap_or(NO_KIND);
+            match self.kinds.get_mut(kind) {
+                Some(n) => *n += 1,
+                None => {
+                    self.kinds.insert(kind.to_owned(), 1);
+                }
+            }
+        }
+        self.add_item(out, input, line, item);
     }
 
     /// Count one record outcome found on `line` (1-based, relative to the
@@ -136,14 +178,22 @@ impl Tally {
     }
 
     /// Count what one non-blank line held.
-    pub fn add_line(&mut self, l: Line, input: u32, line: u64) {
+    pub fn add_line(&mut self, l: Line<'_>, input: u32, line: u64) {
         match l {
-            Line::One(out) => self.add(out, input, line),
+            Line::One(out, kind) => {
+                self.add_record(out, kind.as_deref(), input, line, 0)
+            }
             Line::Envelope(outs) => {
                 self.envelopes += 1;
                 self.envelope_items += outs.len() as u64;
-                for (item, out) in outs.into_iter().enumerate() {
-                    self.add_item(out, input, line, item as u32);
+                for (item, (out, kind)) in outs.into_iter().enumerate() {
+                    self.add_record(
+                        out,
+                        kind.as_deref(),
+                        input,
+                        line,
+                        item as u32,
+                    );
                 }
             }
         }

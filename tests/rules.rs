@@ -20,10 +20,11 @@ fn show(line: &Line) -> String {
         Outcome::Malformed(_) => "bad".into(),
     };
     match line {
-        Line::One(o) => one(o),
-        Line::Envelope(v) => {
-            format!("[{}]", v.iter().map(one).collect::<Vec<_>>().join(", "))
-        }
+        Line::One(o, _) => one(o),
+        Line::Envelope(v) => format!(
+            "[{}]",
+            v.iter().map(|(o, _)| one(o)).collect::<Vec<_>>().join(", ")
+        ),
     }
 }
 
@@ -361,6 +362,36 @@ fn tables_rows_are_records() {
             "[bad, 1/3 ?]",
         ),
     ]);
+}
+
+#[test]
+fn log_kinds_come_from_category_type_or_operation_name() {
+    let kind = |input: &str| match read_line(input.as_bytes()) {
+        Line::One(_, k) => k.map(|k| k.into_owned()),
+        other => panic!("{other:?}"),
+    };
+    let cases = [
+        (
+            r#"{"category":"CallSummary","Type":"x","code":1}"#,
+            Some("CallSummary"),
+        ),
+        (r#"{"Type":"ACSCallSummary","code":1}"#, Some("ACSCallSummary")),
+        (r#"{"operationName":" Join ","code":1}"#, Some("Join")),
+        (
+            r#"{"category":"null","Type":"ACSCallSummary"}"#,
+            Some("ACSCallSummary"),
+        ),
+        (r#"{"category":5,"operationName":"Hangup"}"#, Some("Hangup")),
+        (r#"{"properties":{"category":"CallSummary"}}"#, None),
+        (r#"{"categ\u006Fry":"Esc"}"#, Some("Esc")),
+    ];
+    for (input, want) in cases {
+        assert_eq!(kind(input).as_deref(), want, "{input}");
+        assert_eq!(
+            read_line(input.as_bytes()),
+            reference::read_line(input.as_bytes())
+        );
+    }
 }
 
 #[test]

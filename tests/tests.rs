@@ -3,6 +3,7 @@
 mod cli;
 mod differential;
 mod explain;
+mod formats;
 mod golden;
 mod properties;
 mod rules;

@@ -8,13 +8,34 @@
 //! and the 128-level depth limit. The plain reading in
 //! [`crate::reference`] is the oracle this reader is tested against.
 
+use std::borrow::Cow;
 use std::fmt;
+use std::marker::PhantomData;
 
 use serde::de::{
     self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor,
 };
 
-use crate::record::{classify_key, CatVal, IntVal, KeyId, Outcome, Slots};
+use crate::record::{
+    classify_key, kind_text, CatVal, IntVal, KeyId, Outcome, Slots, KIND_KEYS,
+};
+use crate::reference;
+
+/// A record's log kind (`category`, `Type` or `operationName`), borrowed
+/// from the input where it can be.
+pub type Kind<'a> = Option<Cow<'a, str>>;
+
+/// Where the records of an envelope go, one at a time.
+pub trait Sink<'de>: Default {
+    /// Take one record.
+    fn push(&mut self, out: Outcome, kind: Kind<'de>);
+}
+
+impl<'de> Sink<'de> for Vec<(Outcome, Kind<'de>)> {
+    fn push(&mut self, out: Outcome, kind: Kind<'de>) {
+        Vec::push(self, (out, kind));
+    }
+}
 
 /// Visitor methods that give one value for every scalar (`str` included
 /// unless `no_str` is given).
@@ -44,29 +65,37 @@ macro_rules! scalars_are {
     };
 }
 
-/// What one non-blank line of JSON Lines held.
+/// What one non-blank line (of JSON Lines, or of a text log) held.
 #[derive(Debug, PartialEq, Eq)]
-pub enum Line {
+pub enum Line<'a> {
     /// One record (or one malformed line).
-    One(Outcome),
+    One(Outcome, Kind<'a>),
     /// A `records` or `tables` envelope: one outcome per element.
-    Envelope(Vec<Outcome>),
+    Envelope(Vec<(Outcome, Kind<'a>)>),
+}
+
+impl Line<'_> {
+    /// A malformed line.
+    pub fn malformed(reason: String) -> Line<'static> {
+        Line::One(Outcome::Malformed(reason), None)
+    }
 }
 
 /// Read one non-blank JSON Lines line (no line terminator).
-pub fn read_line(line: &[u8]) -> Line {
+pub fn read_line(line: &[u8]) -> Line<'_> {
     let text = match std::str::from_utf8(line) {
         Ok(t) => t,
-        Err(e) => return Line::One(Outcome::Malformed(utf8_reason(&e))),
+        Err(e) => return Line::malformed(utf8_reason(&e)),
     };
-    match serde_json::from_str::<Top>(text) {
-        Ok(Top::Record(out)) => Line::One(out),
+    let seed =
+        TopSeed::<Vec<(Outcome, Kind<'_>)>> { doc: false, sink: PhantomData };
+    let mut de = serde_json::Deserializer::from_str(text);
+    match seed.deserialize(&mut de).and_then(|top| de.end().map(|_| top)) {
+        Ok(Top::Record(out, kind)) => Line::One(out, kind),
         Ok(Top::Records(outs)) => Line::Envelope(outs),
-        // A Log Analytics `tables` result is rare and positional: read it
-        // with the plain reading, which builds the rows as objects.
-        Ok(Top::Tables) => crate::reference::read_line(line),
-        Ok(Top::NotObject(what)) => Line::One(not_object(what)),
-        Err(e) => Line::One(Outcome::Malformed(json_reason(&e))),
+        Ok(Top::Tables(tables)) => Line::Envelope(reference::tables(&tables)),
+        Ok(Top::NotObject(what)) => Line::One(not_object(what), None),
+        Err(e) => Line::malformed(json_reason(&e)),
     }
 }
 
@@ -106,17 +135,82 @@ fn kind_of_unexpected(u: &de::Unexpected<'_>) -> &'static str {
     }
 }
 
-/// The top-level value of a line.
-enum Top {
-    Record(Outcome),
-    Records(Vec<Outcome>),
-    Tables,
+/// The top-level value of a line or a JSON document.
+pub(crate) enum Top<'de, S> {
+    /// One record.
+    Record(Outcome, Kind<'de>),
+    /// A `records` envelope, or (documents only) a top-level array.
+    Records(S),
+    /// A `tables` result, read as a tree.
+    Tables(reference::Value),
+    /// Something other than an object (lines only).
     NotObject(&'static str),
 }
 
-impl<'de> de::Deserialize<'de> for Top {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        d.deserialize_any(NonObject(TopVisitor))
+/// Reads a top-level value; `doc`: a whole JSON document, where an array is
+/// a list of records.
+pub(crate) struct TopSeed<S> {
+    pub(crate) doc: bool,
+    pub(crate) sink: PhantomData<S>,
+}
+
+impl<'de, S: Sink<'de>> DeserializeSeed<'de> for TopSeed<S> {
+    type Value = Top<'de, S>;
+    fn deserialize<D: Deserializer<'de>>(
+        self,
+        d: D,
+    ) -> Result<Self::Value, D::Error> {
+        if self.doc {
+            d.deserialize_any(DocVisitor::<S>(PhantomData))
+        } else {
+            d.deserialize_any(NonObject(TopVisitor::<S>(PhantomData)))
+        }
+    }
+}
+
+/// A whole document: an object as on a line, or an array of records.
+struct DocVisitor<S>(PhantomData<S>);
+
+impl<'de, S: Sink<'de>> Visitor<'de> for DocVisitor<S> {
+    type Value = Top<'de, S>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON object or array")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(
+        self,
+        map: A,
+    ) -> Result<Self::Value, A::Error> {
+        TopVisitor::<S>(PhantomData).object(map)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(
+        self,
+        seq: A,
+    ) -> Result<Self::Value, A::Error> {
+        RecordsVisitor::<S>(PhantomData)
+            .visit_seq(seq)
+            .map(|s| Top::Records(s.unwrap_or_default()))
+    }
+
+    fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
+        Ok(Top::NotObject("a boolean"))
+    }
+    fn visit_i64<E>(self, _: i64) -> Result<Self::Value, E> {
+        Ok(Top::NotObject("a number"))
+    }
+    fn visit_u64<E>(self, _: u64) -> Result<Self::Value, E> {
+        Ok(Top::NotObject("a number"))
+    }
+    fn visit_f64<E>(self, _: f64) -> Result<Self::Value, E> {
+        Ok(Top::NotObject("a number"))
+    }
+    fn visit_str<E>(self, _: &str) -> Result<Self::Value, E> {
+        Ok(Top::NotObject("a string"))
+    }
+    fn visit_unit<E>(self) -> Result<Self::Value, E> {
+        Ok(Top::NotObject("null"))
     }
 }
 
@@ -131,29 +225,40 @@ enum Level {
     Properties,
 }
 
-/// Reads a record's map at `level` into slots.
-struct MapReader {
+/// Reads a record's map at `level` into slots; envelopes go to `S`.
+struct MapReader<S> {
     level: Level,
+    sink: PhantomData<S>,
+}
+
+impl<S> MapReader<S> {
+    fn new(level: Level) -> MapReader<S> {
+        MapReader { level, sink: PhantomData }
+    }
 }
 
 /// What a map read gave.
-enum MapRead {
-    Slots(Box<Slots>, Option<Box<Slots>>),
-    Records(Vec<Outcome>),
-    Tables,
+enum MapRead<'de, S> {
+    Slots(Box<Slots>, Option<Box<Slots>>, Kind<'de>),
+    Records(S),
+    Tables(reference::Value),
 }
 
-impl MapReader {
+impl<S> MapReader<S> {
     fn read<'de, A: MapAccess<'de>>(
         self,
         mut map: A,
-    ) -> Result<MapRead, A::Error> {
+    ) -> Result<MapRead<'de, S>, A::Error>
+    where
+        S: Sink<'de>,
+    {
         let mut slots = Slots::default();
         let mut props: Option<Box<Slots>> = None;
+        let mut kinds: [Kind<'de>; KIND_KEYS] = Default::default();
         // Last occurrence wins for `records` and `tables` too, so both are
         // remembered and decided at the end.
-        let mut records: Option<Vec<Outcome>> = None;
-        let mut tables = false;
+        let mut records: Option<S> = None;
+        let mut tables: Option<reference::Value> = None;
         while let Some(key) = map.next_key_seed(KeySeed)? {
             match key {
                 Some(KeyId::Code(i)) => {
@@ -175,10 +280,16 @@ impl MapReader {
                     props = map.next_value_seed(PropsSeed)?;
                 }
                 Some(KeyId::Records) if self.level == Level::Line => {
-                    records = map.next_value_seed(RecordsSeed)?;
+                    records =
+                        map.next_value_seed(RecordsSeed::<S>(PhantomData))?;
                 }
                 Some(KeyId::Tables) if self.level == Level::Line => {
-                    tables = map.next_value_seed(IsArraySeed)?;
+                    let v: reference::Value = map.next_value()?;
+                    tables =
+                        matches!(v, reference::Value::Array(_)).then_some(v);
+                }
+                Some(KeyId::Kind(i)) if self.level != Level::Properties => {
+                    kinds[i as usize] = map.next_value_seed(KindSeed)?;
                 }
                 _ => {
                     map.next_value_seed(Skip)?;
@@ -187,12 +298,60 @@ impl MapReader {
         }
         Ok(if let Some(outs) = records {
             MapRead::Records(outs)
-        } else if tables {
-            MapRead::Tables
+        } else if let Some(t) = tables {
+            MapRead::Tables(t)
         } else {
-            MapRead::Slots(Box::new(slots), props)
+            let kind = kinds.into_iter().flatten().next();
+            MapRead::Slots(Box::new(slots), props, kind)
         })
     }
+}
+
+/// A log-kind value: a non-absent string, trimmed.
+struct KindSeed;
+
+impl<'de> DeserializeSeed<'de> for KindSeed {
+    type Value = Kind<'de>;
+    fn deserialize<D: Deserializer<'de>>(
+        self,
+        d: D,
+    ) -> Result<Kind<'de>, D::Error> {
+        d.deserialize_any(KindVisitor)
+    }
+}
+
+struct KindVisitor;
+
+impl<'de> Visitor<'de> for KindVisitor {
+    type Value = Kind<'de>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+
+    fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Kind<'de>, E> {
+        Ok(kind_text(v).map(Cow::Borrowed))
+    }
+
+    fn visit_str<E>(self, v: &str) -> Result<Kind<'de>, E> {
+        Ok(kind_text(v).map(|t| Cow::Owned(t.to_owned())))
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(
+        self,
+        seq: A,
+    ) -> Result<Kind<'de>, A::Error> {
+        skip_seq(seq).map(|_| None)
+    }
+
+    fn visit_map<A: MapAccess<'de>>(
+        self,
+        map: A,
+    ) -> Result<Kind<'de>, A::Error> {
+        skip_map(map).map(|_| None)
+    }
+
+    scalars_are!(None, no_str);
 }
 
 /// Wraps a map visitor: any non-map value becomes `not_object(kind)`.
@@ -250,22 +409,25 @@ impl<'de, V: ObjectVisitor<'de>> Visitor<'de> for NonObject<V> {
     }
 }
 
-struct TopVisitor;
+struct TopVisitor<S>(PhantomData<S>);
 
-impl<'de> ObjectVisitor<'de> for TopVisitor {
-    type Value = Top;
+impl<'de, S: Sink<'de>> ObjectVisitor<'de> for TopVisitor<S> {
+    type Value = Top<'de, S>;
 
-    fn object<A: MapAccess<'de>>(self, map: A) -> Result<Top, A::Error> {
-        Ok(match (MapReader { level: Level::Line }).read(map)? {
-            MapRead::Slots(top, props) => {
-                Top::Record(Slots::outcome(&top, props.as_deref()))
+    fn object<A: MapAccess<'de>>(
+        self,
+        map: A,
+    ) -> Result<Top<'de, S>, A::Error> {
+        Ok(match MapReader::<S>::new(Level::Line).read(map)? {
+            MapRead::Slots(top, props, kind) => {
+                Top::Record(Slots::outcome(&top, props.as_deref()), kind)
             }
             MapRead::Records(outs) => Top::Records(outs),
-            MapRead::Tables => Top::Tables,
+            MapRead::Tables(t) => Top::Tables(t),
         })
     }
 
-    fn not_object(self, kind: &'static str) -> Top {
+    fn not_object(self, kind: &'static str) -> Top<'de, S> {
         Top::NotObject(kind)
     }
 }
@@ -274,51 +436,58 @@ impl<'de> ObjectVisitor<'de> for TopVisitor {
 struct RecordVisitor;
 
 impl<'de> ObjectVisitor<'de> for RecordVisitor {
-    type Value = Outcome;
+    type Value = (Outcome, Kind<'de>);
 
-    fn object<A: MapAccess<'de>>(self, map: A) -> Result<Outcome, A::Error> {
-        match (MapReader { level: Level::Record }).read(map)? {
-            MapRead::Slots(top, props) => {
-                Ok(Slots::outcome(&top, props.as_deref()))
+    fn object<A: MapAccess<'de>>(
+        self,
+        map: A,
+    ) -> Result<(Outcome, Kind<'de>), A::Error> {
+        // Envelopes do not nest, so the sink type is never used here.
+        let reader =
+            MapReader::<Vec<(Outcome, Kind<'de>)>>::new(Level::Record);
+        match reader.read(map)? {
+            MapRead::Slots(top, props, kind) => {
+                Ok((Slots::outcome(&top, props.as_deref()), kind))
             }
-            MapRead::Records(_) | MapRead::Tables => unreachable!(),
+            MapRead::Records(_) | MapRead::Tables(_) => unreachable!(),
         }
     }
 
-    fn not_object(self, kind: &'static str) -> Outcome {
-        element_not_object(kind)
+    fn not_object(self, kind: &'static str) -> (Outcome, Kind<'de>) {
+        (element_not_object(kind), None)
     }
 }
 
 struct RecordSeed;
 
 impl<'de> DeserializeSeed<'de> for RecordSeed {
-    type Value = Outcome;
-    fn deserialize<D: Deserializer<'de>>(
-        self,
-        d: D,
-    ) -> Result<Outcome, D::Error> {
-        d.deserialize_any(NonObject(RecordVisitor))
-    }
-}
-
-/// `records`: an array gives one outcome per element; anything else `None`.
-struct RecordsSeed;
-
-impl<'de> DeserializeSeed<'de> for RecordsSeed {
-    type Value = Option<Vec<Outcome>>;
+    type Value = (Outcome, Kind<'de>);
     fn deserialize<D: Deserializer<'de>>(
         self,
         d: D,
     ) -> Result<Self::Value, D::Error> {
-        d.deserialize_any(RecordsVisitor)
+        d.deserialize_any(NonObject(RecordVisitor))
     }
 }
 
-struct RecordsVisitor;
+/// `records`: an array gives its records (into a sink); anything else
+/// `None`.
+struct RecordsSeed<S>(PhantomData<S>);
 
-impl<'de> Visitor<'de> for RecordsVisitor {
-    type Value = Option<Vec<Outcome>>;
+impl<'de, S: Sink<'de>> DeserializeSeed<'de> for RecordsSeed<S> {
+    type Value = Option<S>;
+    fn deserialize<D: Deserializer<'de>>(
+        self,
+        d: D,
+    ) -> Result<Self::Value, D::Error> {
+        d.deserialize_any(RecordsVisitor::<S>(PhantomData))
+    }
+}
+
+struct RecordsVisitor<S>(PhantomData<S>);
+
+impl<'de, S: Sink<'de>> Visitor<'de> for RecordsVisitor<S> {
+    type Value = Option<S>;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("any JSON value")
@@ -328,11 +497,11 @@ impl<'de> Visitor<'de> for RecordsVisitor {
         self,
         mut seq: A,
     ) -> Result<Self::Value, A::Error> {
-        let mut outs = Vec::new();
-        while let Some(out) = seq.next_element_seed(RecordSeed)? {
-            outs.push(out);
+        let mut sink = S::default();
+        while let Some((out, kind)) = seq.next_element_seed(RecordSeed)? {
+            sink.push(out, kind);
         }
-        Ok(Some(outs))
+        Ok(Some(sink))
     }
 
     fn visit_map<A: MapAccess<'de>>(
@@ -371,9 +540,11 @@ impl<'de> Visitor<'de> for PropsVisitor {
         self,
         map: A,
     ) -> Result<Self::Value, A::Error> {
-        match (MapReader { level: Level::Properties }).read(map)? {
-            MapRead::Slots(s, _) => Ok(Some(s)),
-            MapRead::Records(_) | MapRead::Tables => unreachable!(),
+        let reader =
+            MapReader::<Vec<(Outcome, Kind<'de>)>>::new(Level::Properties);
+        match reader.read(map)? {
+            MapRead::Slots(s, _, _) => Ok(Some(s)),
+            MapRead::Records(_) | MapRead::Tables(_) => unreachable!(),
         }
     }
 
@@ -385,39 +556,6 @@ impl<'de> Visitor<'de> for PropsVisitor {
     }
 
     scalars_are!(None);
-}
-
-/// Whether a value is an array (for `tables`).
-struct IsArraySeed;
-
-impl<'de> DeserializeSeed<'de> for IsArraySeed {
-    type Value = bool;
-    fn deserialize<D: Deserializer<'de>>(
-        self,
-        d: D,
-    ) -> Result<bool, D::Error> {
-        d.deserialize_any(IsArrayVisitor)
-    }
-}
-
-struct IsArrayVisitor;
-
-impl<'de> Visitor<'de> for IsArrayVisitor {
-    type Value = bool;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("any JSON value")
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<bool, A::Error> {
-        skip_seq(seq).map(|_| true)
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<bool, A::Error> {
-        skip_map(map).map(|_| false)
-    }
-
-    scalars_are!(false);
 }
 
 /// A map key, classified without allocating.

@@ -1,6 +1,9 @@
 //! From bytes to counts: line splitting and the per-format readers.
 
+pub mod csv;
+pub mod document;
 pub mod json;
+pub mod text;
 
 use memchr::memchr_iter;
 
@@ -12,6 +15,90 @@ pub const BOM: &[u8] = b"\xEF\xBB\xBF";
 /// Remove a UTF-8 BOM from the start of an input.
 pub fn strip_bom(data: &[u8]) -> &[u8] {
     data.strip_prefix(BOM).unwrap_or(data)
+}
+
+/// The format an input is read in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Detected {
+    /// JSON Lines (a line may hold an envelope).
+    Jsonl,
+    /// One JSON document.
+    Json,
+    /// CSV with a header row.
+    Csv,
+    /// Text lines.
+    Text,
+}
+
+impl Detected {
+    /// The name used in `summary.json`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Detected::Jsonl => "jsonl",
+            Detected::Json => "json",
+            Detected::Csv => "csv",
+            Detected::Text => "text",
+        }
+    }
+}
+
+/// Decide the format of an input from its first bytes (`head`, BOM
+/// already removed or not); `complete` says `head` is the whole input.
+/// See `docs/reading-rules.md`.
+pub fn sniff(head: &[u8], complete: bool) -> Detected {
+    let head = strip_bom(head);
+    let start = head.iter().position(|b| !b.is_ascii_whitespace());
+    let Some(start) = start else { return Detected::Jsonl };
+    let rest = &head[start..];
+    let first_line = |b: &[u8]| -> Option<usize> { memchr::memchr(b'\n', b) };
+    // `[` starts a JSON array only if a JSON value (or `]`) follows; a log
+    // line like `[CallClient] …` does not.
+    let json_array = rest[0] == b'['
+        && rest[1..]
+            .iter()
+            .find(|b| !b.is_ascii_whitespace())
+            .is_none_or(|b| b"{[]\"-0123456789tfn".contains(b));
+    if json_array {
+        return Detected::Json;
+    }
+    match rest[0] {
+        b'{' => {
+            let end = first_line(rest);
+            let line = &rest[..end.unwrap_or(rest.len())];
+            if end.is_none() && !complete {
+                // A first line longer than the head: JSON Lines records
+                // are long lines; documents start with a short one.
+                return Detected::Jsonl;
+            }
+            if serde_json::from_slice::<serde::de::IgnoredAny>(line).is_ok() {
+                return Detected::Jsonl;
+            }
+            // Not a complete value. A document's first line opens a
+            // structure (`{`, `{"records": [`); otherwise it is JSON Lines
+            // with a bad first line if the next line starts a record.
+            if line.trim_ascii_end().ends_with(b"{")
+                || line.trim_ascii_end().ends_with(b"[")
+            {
+                return Detected::Json;
+            }
+            let next = end.map(|e| &rest[e + 1..]).and_then(|r| {
+                r.split(|&b| b == b'\n')
+                    .map(|l| l.trim_ascii_start())
+                    .find(|l| !l.is_empty())
+            });
+            match next {
+                Some(l) if l.starts_with(b"{") => Detected::Jsonl,
+                _ => Detected::Json,
+            }
+        }
+        _ => {
+            let end = first_line(head).unwrap_or(head.len());
+            match csv::read_header(&head[..end]) {
+                Some((h, _)) if h.has_triple_column() => Detected::Csv,
+                _ => Detected::Text,
+            }
+        }
+    }
 }
 
 /// Call `f` with each line of `data` (without `\n` and a trailing `\r`).
@@ -44,11 +131,10 @@ pub fn tally_jsonl(data: &[u8], input: u32) -> Tally {
 
 /// Tally lines with a given line reader (the streaming reader, or the plain
 /// reading in differential tests).
-pub fn tally_lines(
-    data: &[u8],
-    input: u32,
-    read: impl Fn(&[u8]) -> json::Line,
-) -> Tally {
+pub fn tally_lines<F>(data: &[u8], input: u32, read: F) -> Tally
+where
+    F: for<'a> Fn(&'a [u8]) -> json::Line<'a>,
+{
     let mut t = Tally::default();
     let mut n = 0u64;
     for_each_line(data, |line| {
@@ -90,6 +176,37 @@ mod tests {
         assert!(is_blank(b" \t "));
         assert!(!is_blank(b" x"));
         assert!(!is_blank(b"\x0c"));
+    }
+
+    #[test]
+    fn sniffing() {
+        use Detected::*;
+        let cases: [(&[u8], Detected); 14] = [
+            (b"[\n  {\"code\":1}\n]", Json),
+            (b"{\"records\":[{\"code\":1},\n{\"code\":2}]}", Jsonl),
+            (b"{\"code\":1}\n{\"code\":2}\n", Jsonl),
+            (b"\xEF\xBB\xBF  {\"code\":1}", Jsonl),
+            (b"{\n  \"records\": [\n", Json),
+            (b"{\"records\": [\n  {\"code\":1}\n]}", Json),
+            (b"[{\"code\":1}]", Json),
+            (b"{\"code\":1\n{\"code\":2}\n", Jsonl),
+            (b"TimeGenerated [UTC],ParticipantEndReason\r\n1,2\r\n", Csv),
+            (b"\xEF\xBB\xBF\"ResultSignature\",x\n", Csv),
+            (b"a,b,c\n1,2,3\n", Text),
+            (b"[CallClient] code=480, subCode=10037\n", Text),
+            (b"azure:ACS-calling:info code=480\n", Text),
+            (b"", Jsonl),
+        ];
+        for (head, want) in cases {
+            assert_eq!(
+                sniff(head, true),
+                want,
+                "{}",
+                String::from_utf8_lossy(head)
+            );
+        }
+        // A first line longer than the head is taken as JSON Lines.
+        assert_eq!(sniff(b"{\"a\":\"xxxx", false), Jsonl);
     }
 
     #[test]

@@ -1,0 +1,388 @@
+#!/usr/bin/env bash
+# Whole-process timings of calltally against a line-count baseline and
+# peers (jq, DuckDB), on generated ACS call logs.
+#
+#   benches/compare.sh                      # 1 GiB file, 10000-file tree
+#   SIZE=128M FILES=500 benches/compare.sh  # a quick run
+#
+# Environment:
+#   SIZE=1G         size of the JSON Lines file (gen_logs --size)
+#   FILES=10000     files in the storage tree (gen_logs tree --files)
+#   FILE_SIZE=100K  approximate size of each tree file
+#   SEED=1          generator seed
+#   RUNS=3          runs per command; the best (shortest) one is reported
+#   JQ_SLICE=256M   jq runs on the first JQ_SLICE bytes of the file
+#   PEERS="jq duckdb"  which peers to run (PEERS= runs none)
+#   NO_INSTALL=1    never install anything (GNU time, jq, DuckDB)
+#   BENCH_VENV=target/bench-venv  the virtualenv DuckDB is installed into
+#
+# Steps: build (release), generate inputs under target/bench-data unless
+# they already exist with the expected size, warm the page cache, time each
+# command RUNS times, print a Markdown table and append it, with the date,
+# commit, core count and CPU model, to target/bench-results.md.
+#
+# Seconds are wall time of the whole process (start-up included), measured
+# by the shell's $EPOCHREALTIME around GNU `time -f '%e %M'`, which supplies
+# the peak RSS (the largest process of a pipeline). calltally maps its
+# input, so its RSS counts the file's page-cache pages it touched.
+#
+# Peers that are missing and cannot be installed show as "n/a"; the script
+# still finishes, offline too.
+
+set -euo pipefail
+export LC_ALL=C
+
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+ROOT=$PWD
+
+SIZE=${SIZE:-1G}
+FILES=${FILES:-10000}
+FILE_SIZE=${FILE_SIZE:-100K}
+SEED=${SEED:-1}
+RUNS=${RUNS:-3}
+JQ_SLICE=${JQ_SLICE:-256M}
+NO_INSTALL=${NO_INSTALL:-}
+PEERS=" ${PEERS-jq duckdb} "
+
+DATA=$ROOT/target/bench-data
+VENV=${BENCH_VENV:-$ROOT/target/bench-venv}
+RESULTS=$ROOT/target/bench-results.md
+BIN=$ROOT/target/release/calltally
+GEN=$ROOT/target/release/examples/gen_logs
+
+say() { printf '%s\n' "compare.sh: $*" >&2; }
+
+# "64M", "1.5G", "100KiB", "512MB" -> bytes (binary multiples, as
+# gen_logs reads them).
+to_bytes() {
+    local s=${1^^}
+    s=${s%IB}
+    s=${s%B}
+    numfmt --from=iec "$s"
+}
+
+file_bytes() { stat -c %s "$1"; }
+human() {
+    awk -v b="$1" 'BEGIN {
+        if (b >= 2^30) printf "%.1f GiB", b / 2^30
+        else printf "%.0f MiB", b / 2^20
+    }'
+}
+since() { awk -v a="$1" -v b="$EPOCHREALTIME" 'BEGIN {printf "%.0f", b - a}'; }
+tree_bytes() { find "$1" -type f -printf '%s\n' | awk '{s += $1} END {print s + 0}'; }
+
+SCRIPT_START=$EPOCHREALTIME
+mkdir -p "$DATA"
+WORK=$(mktemp -d "$DATA/compare.XXXXXX")
+trap 'rm -rf "$WORK"' EXIT
+
+# --- 1. build --------------------------------------------------------------
+
+say "building (release)"
+cargo build --release --quiet --bins --example gen_logs
+BUILD_S=$(since "$SCRIPT_START")
+GEN_START=$EPOCHREALTIME
+
+# --- 2. inputs -------------------------------------------------------------
+
+# Each generated input has a stamp "<args> <bytes>" written after the
+# generator succeeded; the input is reused when the stamp matches the
+# arguments and the bytes on disk.
+FILE=$DATA/bench-$SIZE-seed$SEED.jsonl
+file_args="jsonl --size $SIZE --seed $SEED"
+want=$(to_bytes "$SIZE")
+if [[ -f $FILE && -f $FILE.stamp ]] &&
+    [[ "$(cat "$FILE.stamp")" == "$file_args $(file_bytes "$FILE")" ]] &&
+    (($(file_bytes "$FILE") >= want)); then
+    say "reusing $FILE"
+else
+    say "generating $FILE"
+    rm -f "$FILE" "$FILE.stamp"
+    "$GEN" jsonl "$FILE" --size "$SIZE" --seed "$SEED"
+    echo "$file_args $(file_bytes "$FILE")" >"$FILE.stamp"
+fi
+
+TREE=$DATA/tree-${FILES}x$FILE_SIZE-seed$SEED
+tree_args="tree --files $FILES --file-size $FILE_SIZE --seed $SEED"
+if [[ -d $TREE && -f $TREE.stamp ]] &&
+    [[ "$(cat "$TREE.stamp")" == "$tree_args $(tree_bytes "$TREE")" ]]; then
+    say "reusing $TREE"
+else
+    say "generating $TREE"
+    rm -rf "$TREE" "$TREE.stamp"
+    "$GEN" tree "$TREE" --files "$FILES" --file-size "$FILE_SIZE" \
+        --seed "$SEED"
+    echo "$tree_args $(tree_bytes "$TREE")" >"$TREE.stamp"
+fi
+
+FILE_BYTES=$(file_bytes "$FILE")
+TREE_BYTES=$(tree_bytes "$TREE")
+
+# jq is slow: it reads a slice (cut mid-line; the partial last line is
+# skipped like any malformed line).
+slice_want=$(to_bytes "$JQ_SLICE")
+if ((slice_want >= FILE_BYTES)); then
+    SLICE=$FILE
+else
+    SLICE=$DATA/slice-$JQ_SLICE-of-$(basename "$FILE")
+    if [[ ! -f $SLICE ]] || (($(file_bytes "$SLICE") != slice_want)); then
+        head -c "$slice_want" "$FILE" >"$SLICE"
+    fi
+fi
+SLICE_BYTES=$(file_bytes "$SLICE")
+GEN_S=$(since "$GEN_START")
+TOOLS_START=$EPOCHREALTIME
+
+# --- tools -----------------------------------------------------------------
+
+apt_install() {
+    [[ -z $NO_INSTALL && $(id -u) == 0 ]] || return 1
+    command -v apt-get >/dev/null || return 1
+    export DEBIAN_FRONTEND=noninteractive
+    say "installing $1 (apt-get)"
+    timeout 300 apt-get install -y -qq "$1" >/dev/null 2>&1 && return 0
+    timeout 300 apt-get update -qq >/dev/null 2>&1 || true
+    timeout 300 apt-get install -y -qq "$1" >/dev/null 2>&1
+}
+
+GNU_TIME=/usr/bin/time
+if ! "$GNU_TIME" -f '%e %M' true >/dev/null 2>&1; then
+    apt_install time || true
+fi
+if ! "$GNU_TIME" -f '%e %M' true >/dev/null 2>&1; then
+    say "GNU time unavailable: peak RSS will be n/a"
+    GNU_TIME=
+fi
+
+JQ=
+[[ $PEERS == *" jq "* ]] && JQ=$(command -v jq || true)
+if [[ $PEERS == *" jq "* && -z $JQ ]] && apt_install jq; then
+    JQ=$(command -v jq || true)
+fi
+[[ -n $JQ || $PEERS != *" jq "* ]] || say "jq unavailable: n/a"
+
+DUCKDB_PY=
+if [[ $PEERS != *" duckdb "* ]]; then
+    :
+elif [[ -x $VENV/bin/python ]] &&
+    "$VENV/bin/python" -c 'import duckdb' 2>/dev/null; then
+    DUCKDB_PY=$VENV/bin/python
+elif [[ -z $NO_INSTALL ]] && command -v python3 >/dev/null; then
+    say "installing duckdb into $VENV (pip)"
+    if { [[ -x $VENV/bin/pip ]] || python3 -m venv "$VENV"; } &&
+        timeout 300 "$VENV/bin/pip" install -q --disable-pip-version-check \
+            --retries 1 --timeout 15 duckdb >/dev/null 2>&1 &&
+        "$VENV/bin/python" -c 'import duckdb' 2>/dev/null; then
+        DUCKDB_PY=$VENV/bin/python
+    fi
+fi
+[[ -n $DUCKDB_PY || $PEERS != *" duckdb "* ]] ||
+    say "duckdb unavailable: n/a"
+
+cat >"$WORK/duckdb_count.py" <<'EOF'
+import sys
+
+import duckdb
+
+con = duckdb.connect()
+con.execute("SET threads=2")
+rows = con.execute(
+    """
+    SELECT coalesce(properties.participantEndReason, ParticipantEndReason),
+           coalesce(properties.ParticipantEndSubCode, ParticipantEndSubCode),
+           coalesce(properties.ResultCategory, ResultCategory),
+           count(*)
+    FROM read_json(?, format='newline_delimited', ignore_errors=true)
+    GROUP BY ALL
+    """,
+    [sys.argv[1]],
+).fetchall()
+# For the check line: groups, and rows that have a code.
+print(len(rows), sum(r[3] for r in rows if r[0] is not None))
+EOF
+
+# --- 3./4. timing ----------------------------------------------------------
+
+warm() {
+    say "warming the page cache: $1"
+    if [[ -d $1 ]]; then
+        find "$1" -type f -exec cat {} + >/dev/null
+    else
+        cat "$1" >/dev/null
+    fi
+}
+
+# Rows of the table, by index.
+R_WORK=() R_LABEL=() R_BYTES=() R_SECS=() R_RSS=() R_REF=()
+
+# measure ID WORKLOAD BYTES REF_ID LABEL COMMAND
+# Runs COMMAND (a bash -c string) RUNS times, keeps the fastest. REF_ID is
+# the row the ratio is taken against. Output goes to $WORK/ID.out.
+declare -A ROW_OF
+measure() {
+    local id=$1 workload=$2 bytes=$3 ref=$4 label=$5 cmd=$6
+    local best="" best_rss="n/a" t0 t1 secs rss i
+    say "timing $label ($workload) x$RUNS"
+    for ((i = 0; i < RUNS; i++)); do
+        t0=$EPOCHREALTIME
+        if [[ -n $GNU_TIME ]]; then
+            "$GNU_TIME" -f '%e %M' -o "$WORK/time" bash -c "$cmd" \
+                >"$WORK/$id.out" 2>"$WORK/$id.err" || {
+                say "$label failed: $(tail -n 3 "$WORK/$id.err")"
+                best=""
+                break
+            }
+            rss=$(tail -n 1 "$WORK/time" | cut -d' ' -f2)
+        else
+            bash -c "$cmd" >"$WORK/$id.out" 2>"$WORK/$id.err" || {
+                say "$label failed: $(tail -n 3 "$WORK/$id.err")"
+                best=""
+                break
+            }
+            rss="n/a"
+        fi
+        t1=$EPOCHREALTIME
+        secs=$(awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.3f", b - a}')
+        if [[ -z $best ]] || awk -v s="$secs" -v b="$best" \
+            'BEGIN {exit !(s < b)}'; then
+            best=$secs
+            best_rss=$rss
+        fi
+    done
+    add_row "$id" "$workload" "$bytes" "$ref" "$label" "${best:-n/a}" \
+        "$([[ -n $best ]] && echo "$best_rss" || echo n/a)"
+}
+
+add_row() {
+    ROW_OF[$1]=${#R_WORK[@]}
+    R_WORK+=("$2") R_BYTES+=("$3") R_REF+=("$4") R_LABEL+=("$5")
+    R_SECS+=("$6") R_RSS+=("$7")
+}
+
+q() { printf '%q' "$1"; }
+
+FILE_W="file $(human "$FILE_BYTES")"
+SLICE_W="slice $(human "$SLICE_BYTES")"
+TREE_W="tree $FILES files, $(human "$TREE_BYTES")"
+[[ $SLICE == "$FILE" ]] && SLICE_W=$FILE_W
+ct() { echo "$(q "$BIN") report -q -o $(q "$WORK/$1") ${*:2}"; }
+
+TOOLS_S=$(since "$TOOLS_START")
+TIMING_START=$EPOCHREALTIME
+warm "$FILE"
+measure ct_j1 "$FILE_W" "$FILE_BYTES" ct_j2 "calltally report -j1" \
+    "$(ct out_j1 -j1 "$(q "$FILE")")"
+measure ct_j2 "$FILE_W" "$FILE_BYTES" ct_j2 "calltally report -j2" \
+    "$(ct out_j2 -j2 "$(q "$FILE")")"
+measure ct_nommap "$FILE_W" "$FILE_BYTES" ct_j2 \
+    "calltally report -j2 --no-mmap" \
+    "$(ct out_nommap -j2 --no-mmap "$(q "$FILE")")"
+measure wc "$FILE_W" "$FILE_BYTES" ct_j2 "wc -l (baseline)" \
+    "wc -l $(q "$FILE")"
+
+if [[ -n $DUCKDB_PY ]]; then
+    measure duckdb "$FILE_W" "$FILE_BYTES" ct_j2 \
+        "DuckDB $("$DUCKDB_PY" -c 'import duckdb; print(duckdb.__version__)') read_json, 2 threads" \
+        "$(q "$DUCKDB_PY") $(q "$WORK/duckdb_count.py") $(q "$FILE")"
+else
+    add_row duckdb "$FILE_W" "$FILE_BYTES" ct_j2 "DuckDB read_json" n/a n/a
+fi
+
+# jq stops at the first parse error, and the logs hold malformed lines:
+# read raw lines and skip the bad ones with `fromjson?` (which costs jq
+# about 25% over parsing its input directly).
+JQ_FILTER='fromjson? | [.properties.participantEndReason // .ParticipantEndReason, .properties.ParticipantEndSubCode // .ParticipantEndSubCode, .properties.ResultCategory // .ResultCategory] | @tsv'
+if [[ -n $JQ ]]; then
+    slice_ref=ct_j2
+    if [[ $SLICE != "$FILE" ]]; then
+        warm "$SLICE"
+        measure ct_slice "$SLICE_W" "$SLICE_BYTES" ct_slice \
+            "calltally report -j2" "$(ct out_slice -j2 "$(q "$SLICE")")"
+        slice_ref=ct_slice
+    fi
+    measure jq "$SLICE_W" "$SLICE_BYTES" "$slice_ref" \
+        "$("$JQ" --version) -R 'fromjson? | [...] | @tsv' | sort | uniq -c" \
+        "$(q "$JQ") -R -r $(q "$JQ_FILTER") $(q "$SLICE") | sort | uniq -c"
+else
+    add_row jq "$SLICE_W" "$SLICE_BYTES" ct_j2 "jq | sort | uniq -c" n/a n/a
+fi
+
+warm "$TREE"
+measure ct_tree "$TREE_W" "$TREE_BYTES" ct_tree "calltally report -j2" \
+    "$(ct out_tree -j2 "$(q "$TREE")")"
+
+TIMING_S=$(since "$TIMING_START")
+
+# --- 5. report -------------------------------------------------------------
+
+table() {
+    echo "| workload | command | seconds | MB/s | time ÷ calltally -j2 | peak RSS MB |"
+    echo "|---|---|---:|---:|---:|---:|"
+    local i r mbs ratio rss
+    for i in "${!R_WORK[@]}"; do
+        r=${ROW_OF[${R_REF[$i]}]:-}
+        mbs=n/a ratio=n/a rss=n/a
+        if [[ ${R_SECS[$i]} != n/a ]]; then
+            mbs=$(awk -v b="${R_BYTES[$i]}" -v s="${R_SECS[$i]}" \
+                'BEGIN {printf "%.0f", b / 1e6 / (s > 0 ? s : 1e-3)}')
+            # Throughput ratio, so a slice compares with a whole file.
+            if [[ -n $r && ${R_SECS[$r]} != n/a ]]; then
+                ratio=$(awk -v b="${R_BYTES[$i]}" -v s="${R_SECS[$i]}" \
+                    -v rb="${R_BYTES[$r]}" -v rs="${R_SECS[$r]}" \
+                    'BEGIN {printf "%.2f", (s / b) / (rs / rb)}')
+            fi
+        fi
+        if [[ ${R_RSS[$i]} != n/a ]]; then
+            rss=$(awk -v k="${R_RSS[$i]}" 'BEGIN {printf "%.0f", k * 1024 / 1e6}')
+        fi
+        printf '| %s | `%s` | %s | %s | %s | %s |\n' "${R_WORK[$i]}" \
+            "${R_LABEL[$i]//|/\\|}" "${R_SECS[$i]}" "$mbs" "$ratio" "$rss"
+    done
+}
+
+checks() {
+    local sum=$WORK/out_j2/summary.json
+    if [[ -f $sum ]]; then
+        printf 'calltally -j2 on the file: %s records counted, %s malformed.' \
+            "$(sed -n 's/^  "counted": \([0-9]*\),$/\1/p' "$sum")" \
+            "$(sed -n 's/^  "malformed": \([0-9]*\),$/\1/p' "$sum")"
+    fi
+    if [[ -s $WORK/duckdb.out ]]; then
+        read -r groups coded <"$WORK/duckdb.out"
+        printf ' DuckDB: %s rows with a code, %s groups (it keeps "410" and 410 apart).' \
+            "$coded" "$groups"
+    fi
+    if [[ -s $WORK/jq.out ]]; then
+        printf ' jq: %s records read from the slice.' \
+            "$(awk '{s += $1} END {print s}' "$WORK/jq.out")"
+    fi
+    echo
+}
+
+CPU=$(grep -m1 '^model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')
+REV=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
+[[ -n $(git status --porcelain --untracked-files=no 2>/dev/null) ]] &&
+    REV="$REV (dirty)"
+ELAPSED=$(since "$SCRIPT_START")
+
+REPORT=$(
+    echo "## $(date -u '+%Y-%m-%d %H:%M UTC') · $REV · $(nproc) cores · $CPU"
+    echo
+    echo "SIZE=$SIZE FILES=$FILES FILE_SIZE=$FILE_SIZE SEED=$SEED" \
+        "RUNS=$RUNS (best of), JQ_SLICE=$JQ_SLICE. Script: ${ELAPSED} s" \
+        "(build ${BUILD_S} s, inputs ${GEN_S} s, tools ${TOOLS_S} s, timing ${TIMING_S} s)."
+    echo
+    table
+    echo
+    echo "Seconds: wall time of the whole process, best of $RUNS, page cache" \
+        "warm. MB/s: input bytes / 1e6 / seconds. time ÷ calltally -j2:" \
+        "seconds per byte over those of \`calltally report -j2\` on the same" \
+        "input (the file, the tree, or the jq slice). Peak RSS: largest" \
+        "process; calltally's includes the mapped file pages."
+    echo
+    checks
+)
+echo
+echo "$REPORT"
+printf '%s\n\n' "$REPORT" >>"$RESULTS"
+say "appended to $RESULTS"

@@ -1,0 +1,361 @@
+//! CSV exports (Log Analytics): a header naming the columns, then one record
+//! per row, read with the `csv` crate's `ByteRecord` path.
+//!
+//! A large CSV file is cut into chunks for parallel reading. A newline is a
+//! safe cut only outside quoted fields, so [`QuoteScan`] follows the quoting
+//! states of `csv-core` (a quote opens a quoted field only at the start of a
+//! field; a doubled quote inside one is an escaped quote) over the quote and
+//! newline bytes alone. The chunks are then parsed independently; the
+//! differential tests hold the result to one sequential pass.
+
+use memchr::memchr2;
+
+use crate::extract::json::payload_from_text;
+use crate::record::{
+    classify_key, kind_text, CatVal, IntVal, KeyId, Outcome, Slots, KIND_KEYS,
+};
+use crate::tally::Tally;
+
+/// The header of a CSV input: what each column is.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Header {
+    columns: Vec<Option<KeyId>>,
+}
+
+impl Header {
+    /// Classify header cells. A trailing bracketed suffix (` [UTC]`) is
+    /// ignored, then names are matched like JSON keys.
+    pub fn new<'a>(names: impl IntoIterator<Item = &'a [u8]>) -> Header {
+        Header {
+            columns: names
+                .into_iter()
+                .map(|n| {
+                    let n = std::str::from_utf8(n).ok()?;
+                    let key = classify_key(strip_suffix(n))?;
+                    // No nesting in CSV: only the record-level keys count.
+                    match key {
+                        KeyId::Properties | KeyId::Records | KeyId::Tables => {
+                            None
+                        }
+                        k => Some(k),
+                    }
+                })
+                .collect(),
+        }
+    }
+
+    /// Whether any column is a code, subcode or category column (the CSV
+    /// sniffing rule).
+    pub fn has_triple_column(&self) -> bool {
+        self.columns.iter().flatten().any(|k| {
+            matches!(
+                k,
+                KeyId::Code(_)
+                    | KeyId::Subcode(_)
+                    | KeyId::Category(_)
+                    | KeyId::OperationPayload
+            )
+        })
+    }
+
+    /// The number of columns.
+    pub fn len(&self) -> usize {
+        self.columns.len()
+    }
+
+    /// Whether there are no columns.
+    pub fn is_empty(&self) -> bool {
+        self.columns.is_empty()
+    }
+}
+
+/// `TimeGenerated [UTC]` → `TimeGenerated`.
+fn strip_suffix(name: &str) -> &str {
+    let t = name.trim_ascii_end();
+    if let Some(body) = t.strip_suffix(']') {
+        if let Some(open) = body.rfind('[') {
+            return &t[..open];
+        }
+    }
+    name
+}
+
+fn reader(data: &[u8]) -> csv::Reader<&[u8]> {
+    csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(data)
+}
+
+/// Read the header row at the start of `body`: the header and the number
+/// of bytes it takes (its line end included). `None` for empty input.
+pub fn read_header(body: &[u8]) -> Option<(Header, usize)> {
+    let mut rdr = reader(body);
+    let mut rec = csv::ByteRecord::new();
+    match rdr.read_byte_record(&mut rec) {
+        Ok(true) => {
+            let mut end = (rdr.position().byte() as usize).min(body.len());
+            // After `\r`, the reader may stop short of the `\n` of CRLF.
+            if end > 0
+                && body[end - 1] == b'\r'
+                && body.get(end) == Some(&b'\n')
+            {
+                end += 1;
+            }
+            Some((Header::new(rec.iter()), end))
+        }
+        _ => None,
+    }
+}
+
+/// Tally the data rows in `data` (which starts at a row boundary) against
+/// `header`. Sample lines are relative to the start of `data`.
+pub fn tally_rows(data: &[u8], header: &Header, input: u32) -> Tally {
+    let mut t = Tally::default();
+    let mut rdr = reader(data);
+    let mut rec = csv::ByteRecord::new();
+    // The csv crate's own line numbers drift on CRLF input, so a row's line
+    // is counted here from its byte offset, incrementally and only for the
+    // malformed rows that need one.
+    let mut lines = LineOf::default();
+    loop {
+        match rdr.read_byte_record(&mut rec) {
+            Ok(true) => {
+                let (out, kind) = row(&rec, header);
+                let line = match out {
+                    Outcome::Malformed(_) => {
+                        let byte = rec.position().map_or(0, |p| p.byte());
+                        lines.at(data, byte as usize)
+                    }
+                    _ => 0,
+                };
+                t.add_record(out, kind, input, line, 0);
+            }
+            Ok(false) => break,
+            Err(e) => {
+                // Reading a slice fails only on malformed data, which the
+                // lenient reader accepts; should it happen, count it.
+                let byte = e.position().map_or(0, |p| p.byte());
+                let line = lines.at(data, byte as usize);
+                t.add(Outcome::Malformed(format!("CSV: {e}")), input, line);
+                break;
+            }
+        }
+    }
+    t.lines = count_lines(data);
+    t.bytes = data.len() as u64;
+    t
+}
+
+/// 1-based line numbers of byte offsets, for offsets that only grow.
+#[derive(Default)]
+struct LineOf {
+    upto: usize,
+    newlines: u64,
+}
+
+impl LineOf {
+    fn at(&mut self, data: &[u8], byte: usize) -> u64 {
+        // A row reported at the `\n` of a CRLF starts after it.
+        let end = (byte + usize::from(data.get(byte) == Some(&b'\n')))
+            .min(data.len())
+            .max(self.upto);
+        self.newlines +=
+            memchr::memchr_iter(b'\n', &data[self.upto..end]).count() as u64;
+        self.upto = end;
+        self.newlines + 1
+    }
+}
+
+/// Physical lines in `data`: newlines, plus a final unterminated line.
+pub fn count_lines(data: &[u8]) -> u64 {
+    let n = memchr::memchr_iter(b'\n', data).count() as u64;
+    n + u64::from(data.last().is_some_and(|&b| b != b'\n'))
+}
+
+/// One data row as a record.
+fn row<'r>(
+    rec: &'r csv::ByteRecord,
+    header: &Header,
+) -> (Outcome, Option<&'r str>) {
+    if rec.len() != header.len() {
+        let msg = format!(
+            "row has {} fields, the header has {}",
+            rec.len(),
+            header.len()
+        );
+        return (Outcome::Malformed(msg), None);
+    }
+    if let Err(e) = std::str::from_utf8(rec.as_slice()) {
+        let msg = format!(
+            "invalid UTF-8 at byte {} of the row",
+            e.valid_up_to() + 1
+        );
+        return (Outcome::Malformed(msg), None);
+    }
+    let mut s = Slots::default();
+    let mut kinds: [Option<&str>; KIND_KEYS] = [None; KIND_KEYS];
+    for (cell, key) in rec.iter().zip(&header.columns) {
+        let Some(key) = key else { continue };
+        // Valid UTF-8: checked for the whole row above.
+        let cell = std::str::from_utf8(cell).unwrap_or_default();
+        match *key {
+            KeyId::Code(i) => {
+                s.code[i as usize] = IntVal::from_str_value(cell)
+            }
+            KeyId::Subcode(i) => {
+                s.subcode[i as usize] = IntVal::from_str_value(cell)
+            }
+            KeyId::Category(i) => {
+                s.category[i as usize] = CatVal::from_str_value(cell)
+            }
+            KeyId::OperationPayload => {
+                s.payload_subcode = payload_from_text(cell)
+            }
+            KeyId::Kind(i) => kinds[i as usize] = kind_text(cell),
+            KeyId::Properties | KeyId::Records | KeyId::Tables => {}
+        }
+    }
+    (Slots::outcome(&s, None), kinds.into_iter().flatten().next())
+}
+
+/// Where a quote scan stands: inside a quoted field or not.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct QuoteScan {
+    in_quotes: bool,
+}
+
+impl QuoteScan {
+    /// Scan `buf[from..]` (`buf[0]` is the start of a row, and
+    /// `buf[..from]` was scanned before), calling `row_end` with the offset
+    /// just past each newline outside quotes. Returns how far the scan got:
+    /// a quote that is the last byte of `buf` inside a quoted field is left
+    /// unscanned when `more` says bytes may follow (its meaning depends on
+    /// the next byte).
+    pub fn scan(
+        &mut self,
+        buf: &[u8],
+        from: usize,
+        more: bool,
+        mut row_end: impl FnMut(usize),
+    ) -> usize {
+        let mut i = from;
+        while let Some(off) = memchr2(b'"', b'\n', &buf[i..]) {
+            let p = i + off;
+            if buf[p] == b'\n' {
+                if !self.in_quotes {
+                    row_end(p + 1);
+                }
+                i = p + 1;
+            } else if self.in_quotes {
+                match buf.get(p + 1) {
+                    // `""` inside quotes: an escaped quote.
+                    Some(b'"') => i = p + 2,
+                    None if more => return p,
+                    _ => {
+                        self.in_quotes = false;
+                        i = p + 1;
+                    }
+                }
+            } else {
+                // A quote opens a quoted field only at the start of a field.
+                self.in_quotes =
+                    p == 0 || matches!(buf[p - 1], b',' | b'\n' | b'\r');
+                i = p + 1;
+            }
+        }
+        buf.len()
+    }
+}
+
+/// Cut `data` (starting at a row boundary) into pieces of at least `size`
+/// bytes (the last may be shorter), each ending just after a newline
+/// outside quotes.
+pub fn split_rows(data: &[u8], size: usize) -> Vec<&[u8]> {
+    let size = size.max(1);
+    let mut cuts = Vec::new();
+    let mut next = size;
+    QuoteScan::default().scan(data, 0, false, |end| {
+        if end >= next && end < data.len() {
+            cuts.push(end);
+            next = end + size;
+        }
+    });
+    let mut pieces = Vec::with_capacity(cuts.len() + 1);
+    let mut start = 0;
+    for c in cuts {
+        pieces.push(&data[start..c]);
+        start = c;
+    }
+    if start < data.len() {
+        pieces.push(&data[start..]);
+    }
+    pieces
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn header_suffixes_and_keys() {
+        let h = Header::new([
+            &b"TimeGenerated [UTC]"[..],
+            b"ParticipantEndReason",
+            b" ResultCategory [x]",
+            b"Type",
+            b"Other",
+        ]);
+        assert_eq!(
+            h.columns,
+            [
+                None,
+                Some(KeyId::Code(0)),
+                Some(KeyId::Category(0)),
+                Some(KeyId::Kind(1)),
+                None
+            ]
+        );
+        assert!(h.has_triple_column());
+        assert!(!Header::new([&b"a"[..], b"b"]).has_triple_column());
+    }
+
+    #[test]
+    fn rows_become_records() {
+        let data =
+            b"ParticipantEndReason,ParticipantEndSubCode,ResultCategory\r\n\
+                     410,3112,ExpectedError\r\n\
+                     \" 0 \",,Failed\r\n\
+                     abc,1,x\r\n\
+                     1,2\r\n";
+        let (h, n) = read_header(data).unwrap();
+        assert_eq!(data[n - 1], b'\n');
+        let t = tally_rows(&data[n..], &h, 0);
+        assert_eq!((t.counted, t.malformed, t.lines), (2, 2, 4));
+        assert_eq!(t.samples[0].line, 3);
+        assert_eq!(t.samples[1].line, 4);
+    }
+
+    #[test]
+    fn quote_scan_finds_row_ends_only() {
+        let data = b"a,\"x\ny\",b\nc,d\"e\nf,\"\"\"\n\",g\n";
+        let mut s = QuoteScan::default();
+        let mut ends = Vec::new();
+        let reached = s.scan(data, 0, false, |e| ends.push(e));
+        assert_eq!(reached, data.len());
+        assert_eq!(ends, [10, 16, data.len()]);
+        // A quote at the end of a quoted field waits for the next byte.
+        let mut s = QuoteScan::default();
+        assert_eq!(s.scan(b"a,\"x\"", 0, true, |_| {}), 4);
+        // Cuts: after "b\n" (10), after "d\"e\n" (16), at the end.
+        let pieces = split_rows(data, 1);
+        let ends: Vec<usize> = pieces
+            .iter()
+            .scan(0, |acc, p| {
+                *acc += p.len();
+                Some(*acc)
+            })
+            .collect();
+        assert_eq!(ends, [10, 16, data.len()]);
+    }
+}
