@@ -469,3 +469,204 @@ fn pipeline_equals_plain_reading_for_every_chunking_and_thread_count() {
         }
     }
 }
+
+/// Generated CSV built to trip a chunker: quoted fields holding newlines,
+/// CRLF, commas and doubled quotes; stray quotes inside unquoted fields;
+/// text after a closing quote; ragged rows; blank lines; invalid UTF-8.
+fn generated_csv(seed: u64, rows: usize) -> Vec<u8> {
+    let mut g = Gen { rng: SmallRng::seed_from_u64(seed) };
+    let mut cols = vec![
+        "TimeGenerated [UTC]",
+        "ParticipantEndReason",
+        "ParticipantEndSubCode",
+        "ResultCategory",
+        "OsVersion",
+        "Note",
+        "Type",
+    ];
+    for i in (1..cols.len()).rev() {
+        cols.swap(i, g.rng.gen_range(0..=i));
+    }
+    let crlf = g.chance(0.5);
+    let eol: &[u8] = if crlf { b"\r\n" } else { b"\n" };
+    let mut out = Vec::new();
+    if g.chance(0.3) {
+        out.extend_from_slice(b"\xEF\xBB\xBF");
+    }
+    out.extend_from_slice(cols.join(",").as_bytes());
+    out.extend_from_slice(eol);
+    for r in 0..rows {
+        let n = match g.rng.gen_range(0..40) {
+            0 => cols.len() - 1,
+            1 => cols.len() + 1,
+            _ => cols.len(),
+        };
+        let cells: Vec<Vec<u8>> = (0..n)
+            .map(|i| {
+                let name = cols.get(i).copied().unwrap_or("");
+                let plain = match name {
+                    "ParticipantEndReason" => g
+                        .pick(&[
+                            "0", "410", "487", " 603 ", "", "null", "abc",
+                            "-1",
+                        ])
+                        .to_owned(),
+                    "ParticipantEndSubCode" => g
+                        .pick(&["0", "3112", "560503", "", "Redacted", "4.5"])
+                        .to_owned(),
+                    "ResultCategory" => g
+                        .pick(&[
+                            "Success",
+                            "ExpectedError",
+                            "Failed",
+                            "",
+                            "unxpectedclienterror",
+                        ])
+                        .to_owned(),
+                    _ => g
+                        .pick(&[
+                            "x",
+                            "Windows 10",
+                            "5/2/2024, 10:15:03.412 AM",
+                            "",
+                        ])
+                        .to_owned(),
+                };
+                match g.rng.gen_range(0..14) {
+                    0 => format!("\"{plain}, with comma\"").into_bytes(),
+                    1 => {
+                        format!("\"line one\nline two {plain}\"").into_bytes()
+                    }
+                    2 => format!("\"crlf\r\ninside\"").into_bytes(),
+                    3 => format!("\"say \"\"hi\"\"\"").into_bytes(),
+                    4 => format!("ab\"c{plain}").into_bytes(),
+                    5 => format!("\"closed\"tail").into_bytes(),
+                    6 => b"\"\"\"\"".to_vec(),
+                    7 => vec![b'x', 0xff, b'y'],
+                    8 => format!("\"{plain}\"").into_bytes(),
+                    _ => plain.into_bytes(),
+                }
+            })
+            .collect();
+        out.extend_from_slice(&cells.join(&b","[..]));
+        if g.chance(0.03) {
+            out.extend_from_slice(eol);
+        }
+        if r + 1 < rows || g.chance(0.5) {
+            out.extend_from_slice(eol);
+        }
+    }
+    out
+}
+
+fn csv_config(chunk: usize) -> Config {
+    Config {
+        format: calltally::Format::Csv,
+        chunk_size: chunk,
+        ..Config::default()
+    }
+}
+
+#[test]
+fn csv_in_parallel_chunks_equals_one_sequential_pass() {
+    use calltally::extract::csv::{count_lines, read_header, tally_rows};
+    use calltally::pipeline::tally_data;
+    let mut quoted_newlines = 0;
+    for seed in 0..24 {
+        let data = generated_csv(seed, 300);
+        quoted_newlines += data.windows(2).filter(|w| w == b"e\n").count();
+        // The oracle: the csv crate over the whole input, one pass.
+        let body = calltally::extract::strip_bom(&data);
+        let (header, n) = read_header(body).unwrap();
+        let mut want = tally_rows(&body[n..], &header, 0);
+        want.shift_lines(count_lines(&body[..n]));
+        want.lines += count_lines(&body[..n]);
+        want.bytes = data.len() as u64;
+        assert!(want.malformed > 0 && want.counted > 0, "seed {seed}");
+        for threads in [1, 3] {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .unwrap();
+            for chunk in [1, 2, 3, 7, 16, 64, 1000, 1 << 20] {
+                for stream in [false, true] {
+                    let config = csv_config(chunk);
+                    let mut got = pool
+                        .install(|| tally_data(&data, &config, stream))
+                        .unwrap();
+                    assert_eq!(got.formats["csv"].records, want.records);
+                    got.formats.clear();
+                    assert!(
+                        got == want,
+                        "seed {seed} threads {threads} chunk {chunk} stream {stream}:\n{}",
+                        diff(&got, &want)
+                    );
+                }
+            }
+        }
+    }
+    assert!(quoted_newlines > 100, "{quoted_newlines}");
+}
+
+/// Compress with gzip (one member) or zstd (one frame).
+fn gzip(data: &[u8]) -> Vec<u8> {
+    let mut e =
+        flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    std::io::Write::write_all(&mut e, data).unwrap();
+    e.finish().unwrap()
+}
+
+fn zstd(data: &[u8]) -> Vec<u8> {
+    zstd::stream::encode_all(data, 1).unwrap()
+}
+
+#[test]
+fn compressed_and_streamed_inputs_equal_the_plain_reading() {
+    use calltally::pipeline::tally_data;
+    let jsonl = generated(7, 3000);
+    let csv = generated_csv(7, 500);
+    // A JSON document: the same records as an array.
+    let records: Vec<String> = generated(8, 2000)
+        .split(|&b| b == b'\n')
+        .filter(|l| {
+            l.starts_with(b"{")
+                && serde_json::from_slice::<serde::de::IgnoredAny>(l).is_ok()
+        })
+        .map(|l| String::from_utf8_lossy(l).into_owned())
+        .collect();
+    let doc = format!("[\n{}\n]\n", records.join(",\n")).into_bytes();
+    for (name, data) in [("jsonl", jsonl), ("csv", csv), ("json", doc)] {
+        let auto = Config { chunk_size: 4096, ..Config::default() };
+        let mut want = tally_data(&data, &auto, false).unwrap();
+        assert_eq!(want.formats[name].files, 1, "{name} sniffed");
+        want.bytes = 0;
+        // Two gzip members in a row are one stream (MultiGzDecoder).
+        let (a, b) = data.split_at(data.len() / 2);
+        let two_members = [gzip(a), gzip(b)].concat();
+        for (codec, bytes) in [
+            ("plain", data.clone()),
+            ("gzip", gzip(&data)),
+            ("gzip members", two_members),
+            ("zstd", zstd(&data)),
+        ] {
+            for chunk in [7, 4096, 1 << 20] {
+                for stream in [false, true] {
+                    let config =
+                        Config { chunk_size: chunk, ..Config::default() };
+                    let mut got = tally_data(&bytes, &config, stream).unwrap();
+                    assert_eq!(
+                        got.bytes,
+                        bytes.len() as u64,
+                        "{name} {codec}"
+                    );
+                    got.bytes = 0;
+                    assert!(
+                        got == want,
+                        "{name} {codec} chunk {chunk} stream {stream}:\n{}",
+                        diff(&got, &want)
+                    );
+                }
+            }
+        }
+    }
+}

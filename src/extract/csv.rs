@@ -156,10 +156,13 @@ struct LineOf {
 
 impl LineOf {
     fn at(&mut self, data: &[u8], byte: usize) -> u64 {
-        // A row reported at the `\n` of a CRLF starts after it.
-        let end = (byte + usize::from(data.get(byte) == Some(&b'\n')))
-            .min(data.len())
-            .max(self.upto);
+        // The reader reports a row where it started looking for it: at the
+        // `\n` of a CRLF, or at blank lines it skipped. A row never starts
+        // with a line end, so skip them.
+        let skip = data.get(byte..).map_or(0, |r| {
+            r.iter().take_while(|&&b| b == b'\n' || b == b'\r').count()
+        });
+        let end = (byte + skip).min(data.len()).max(self.upto);
         self.newlines +=
             memchr::memchr_iter(b'\n', &data[self.upto..end]).count() as u64;
         self.upto = end;
