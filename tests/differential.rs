@@ -475,7 +475,7 @@ fn pipeline_equals_plain_reading_for_every_chunking_and_thread_count() {
 /// text after a closing quote; ragged rows; blank lines; invalid UTF-8.
 fn generated_csv(seed: u64, rows: usize) -> Vec<u8> {
     let mut g = Gen { rng: SmallRng::seed_from_u64(seed) };
-    let mut cols = vec![
+    let mut cols = [
         "TimeGenerated [UTC]",
         "ParticipantEndReason",
         "ParticipantEndSubCode",
@@ -537,10 +537,10 @@ fn generated_csv(seed: u64, rows: usize) -> Vec<u8> {
                     1 => {
                         format!("\"line one\nline two {plain}\"").into_bytes()
                     }
-                    2 => format!("\"crlf\r\ninside\"").into_bytes(),
-                    3 => format!("\"say \"\"hi\"\"\"").into_bytes(),
+                    2 => b"\"crlf\r\ninside\"".to_vec(),
+                    3 => b"\"say \"\"hi\"\"\"".to_vec(),
                     4 => format!("ab\"c{plain}").into_bytes(),
-                    5 => format!("\"closed\"tail").into_bytes(),
+                    5 => b"\"closed\"tail".to_vec(),
                     6 => b"\"\"\"\"".to_vec(),
                     7 => vec![b'x', 0xff, b'y'],
                     8 => format!("\"{plain}\"").into_bytes(),
