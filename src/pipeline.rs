@@ -127,7 +127,8 @@ fn tally_file(path: &Path, ctx: &Ctx<'_>) -> Tally {
     };
     if ctx.config.mmap == MmapMode::Auto && size >= MMAP_MIN_SIZE {
         if let Some(map) = crate::mmap::map(&file) {
-            return tally_bytes(&map, ctx);
+            let release = |piece: &[u8]| crate::mmap::release(&map, piece);
+            return tally_bytes(&map, ctx, Some(&release));
         }
     }
     if size > ctx.config.chunk_size as u64 {
@@ -138,7 +139,7 @@ fn tally_file(path: &Path, ctx: &Ctx<'_>) -> Tally {
     let mut buf = READ_BUF.with(|b| std::mem::take(&mut *b.borrow_mut()));
     buf.clear();
     let t = match file.read_to_end(&mut buf) {
-        Ok(_) => tally_bytes(&buf, ctx),
+        Ok(_) => tally_bytes(&buf, ctx, None),
         Err(e) => failed(ctx, e.to_string()),
     };
     READ_BUF.with(|b| *b.borrow_mut() = buf);
@@ -162,15 +163,18 @@ fn codec(head: &[u8]) -> Option<Codec> {
     }
 }
 
+/// Called with each piece of a memory map once it has been counted.
+type Release<'a> = Option<&'a (dyn Fn(&[u8]) + Sync)>;
+
 /// Tally an input held in memory (decompressing it as a stream if it is
 /// compressed).
-fn tally_bytes(data: &[u8], ctx: &Ctx<'_>) -> Tally {
+fn tally_bytes(data: &[u8], ctx: &Ctx<'_>, release: Release<'_>) -> Tally {
     if codec(data).is_some() {
         let mut t = tally_stream(data, ctx, true);
         t.bytes = data.len() as u64;
         return t;
     }
-    tally_slice_with(data, ctx)
+    tally_slice_with(data, ctx, release)
 }
 
 /// Tally an uncompressed JSON Lines input held in memory (used by tests
@@ -179,7 +183,7 @@ pub fn tally_slice(data: &[u8], index: u32, config: &Config) -> Tally {
     let readers =
         Readers { format: Format::Jsonl, text: TextReader::default() };
     let ctx = Ctx { index, name: "", config, readers: &readers };
-    tally_slice_with(data, &ctx)
+    tally_slice_with(data, &ctx, None)
 }
 
 /// Tally one input held in memory, in `config.format` (sniffed for
@@ -196,11 +200,15 @@ pub fn tally_data(
     Ok(if stream {
         tally_stream(data, &ctx, true)
     } else {
-        tally_bytes(data, &ctx)
+        tally_bytes(data, &ctx, None)
     })
 }
 
-fn tally_slice_with(data: &[u8], ctx: &Ctx<'_>) -> Tally {
+fn tally_slice_with(
+    data: &[u8],
+    ctx: &Ctx<'_>,
+    release: Release<'_>,
+) -> Tally {
     let body = strip_bom(data);
     let format = ctx.readers.forced().unwrap_or_else(|| {
         sniff(&body[..body.len().min(SNIFF_MAX)], body.len() <= SNIFF_MAX)
@@ -208,12 +216,12 @@ fn tally_slice_with(data: &[u8], ctx: &Ctx<'_>) -> Tally {
     let index = ctx.index;
     let size = ctx.config.chunk_size;
     let mut t = match format {
-        Detected::Jsonl => {
-            in_pieces(split_lines(body, size), |p| tally_jsonl(p, index))
-        }
+        Detected::Jsonl => in_pieces(split_lines(body, size), release, |p| {
+            tally_jsonl(p, index)
+        }),
         Detected::Text => {
             let text = &ctx.readers.text;
-            in_pieces(split_lines(body, size), |p| {
+            in_pieces(split_lines(body, size), release, |p| {
                 tally_lines(p, index, |l| text.read_line(l))
             })
         }
@@ -222,7 +230,8 @@ fn tally_slice_with(data: &[u8], ctx: &Ctx<'_>) -> Tally {
             None => Tally::default(),
             Some((header, n)) => {
                 let rows = &body[n..];
-                let mut t = in_pieces(csvx::split_rows(rows, size), |p| {
+                let pieces = csvx::split_rows(rows, size);
+                let mut t = in_pieces(pieces, release, |p| {
                     csvx::tally_rows(p, &header, index)
                 });
                 let header_lines = csvx::count_lines(&body[..n]);
@@ -238,15 +247,24 @@ fn tally_slice_with(data: &[u8], ctx: &Ctx<'_>) -> Tally {
     t
 }
 
-/// Tally consecutive pieces of one input in parallel, folded in order.
+/// Tally consecutive pieces of one input in parallel, folded in order;
+/// `release` gets each piece once it is counted.
 fn in_pieces(
     pieces: Vec<&[u8]>,
+    release: Release<'_>,
     f: impl Fn(&[u8]) -> Tally + Sync + Send,
 ) -> Tally {
+    let one = |p: &[u8]| {
+        let t = f(p);
+        if let Some(r) = release {
+            r(p);
+        }
+        t
+    };
     match pieces.len() {
         0 => Tally::default(),
-        1 => f(pieces[0]),
-        _ => fold_in_order(pieces.par_iter().map(|p| f(p)).collect()),
+        1 => one(pieces[0]),
+        _ => fold_in_order(pieces.par_iter().map(|p| one(p)).collect()),
     }
 }
 
