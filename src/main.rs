@@ -10,6 +10,7 @@ use clap::Parser;
 use cli::{Cli, Command};
 
 fn main() -> ExitCode {
+    install_signal_handlers();
     match run(Cli::parse()) {
         Ok(code) => code,
         Err(err) => {
@@ -25,6 +26,34 @@ fn main() -> ExitCode {
             eprintln!("calltally: error: {err:#}");
             ExitCode::from(1)
         }
+    }
+}
+
+/// Ctrl-C and SIGTERM: remove temporary report files, exit 130. SIGBUS (a
+/// memory-mapped input truncated by another process): say what happened
+/// instead of dying silently; no report is written.
+fn install_signal_handlers() {
+    let _ = ctrlc::set_handler(|| {
+        calltally::report::remove_temp_files();
+        eprintln!("calltally: interrupted");
+        std::process::exit(130);
+    });
+    extern "C" fn on_sigbus(_: libc::c_int) {
+        const MSG: &[u8] = b"calltally: error: an input file was truncated \
+            while it was memory-mapped (SIGBUS); no report was written. \
+            Rerun with --no-mmap for files that may change.\n";
+        // SAFETY: write(2) and _exit(2) are async-signal-safe.
+        unsafe {
+            libc::write(2, MSG.as_ptr().cast(), MSG.len());
+            libc::_exit(1);
+        }
+    }
+    // SAFETY: the handler only calls async-signal-safe functions.
+    unsafe {
+        let mut action: libc::sigaction = std::mem::zeroed();
+        action.sa_sigaction = on_sigbus as extern "C" fn(libc::c_int) as usize;
+        libc::sigemptyset(&mut action.sa_mask);
+        libc::sigaction(libc::SIGBUS, &action, std::ptr::null_mut());
     }
 }
 

@@ -1,16 +1,36 @@
 //! Memory maps: the crate's only `unsafe`.
 
-use std::fs::File;
+use std::fs::{File, Metadata};
+use std::time::{Duration, SystemTime};
 
 use memmap2::{Advice, Mmap};
 
-/// Map a file read-only, or `None` if it cannot be mapped (the caller then
-/// reads it).
+/// How long a file must have been left alone before it is mapped.
+pub const SETTLE_TIME: Duration = Duration::from_secs(10);
+
+/// Whether a file looks settled enough to map: the same size and
+/// modification time before and after it was opened, and not modified in
+/// the last [`SETTLE_TIME`].
 ///
 /// A mapped file that another process truncates while it is being read
-/// raises SIGBUS. Log exports are written once and then only read, so the
-/// default maps regular files of at least 1 MiB; `--no-mmap` reads every
-/// file instead, for inputs that may still be written to.
+/// raises SIGBUS. Exported logs are written once and then only read; a file
+/// still being written (a download in progress, a log being rotated) shows a
+/// fresh modification time and is read with plain reads instead, where a
+/// shrinking file just ends early and is reported.
+pub fn settled(before: Option<&Metadata>, after: &Metadata) -> bool {
+    let Some(before) = before else { return false };
+    let (Ok(m1), Ok(m2)) = (before.modified(), after.modified()) else {
+        return false;
+    };
+    let old_enough = SystemTime::now()
+        .duration_since(m2)
+        .is_ok_and(|age| age >= SETTLE_TIME);
+    before.len() == after.len() && m1 == m2 && old_enough
+}
+
+/// Map a file read-only, or `None` if it cannot be mapped (the caller then
+/// reads it). See [`settled`] for when the caller maps at all; `--no-mmap`
+/// reads every file.
 pub fn map(file: &File) -> Option<Mmap> {
     // SAFETY: the map is read-only and lives only while the file is read.
     // Its contents can change under us only if another process writes or

@@ -117,32 +117,52 @@ thread_local! {
 }
 
 fn tally_file(path: &Path, ctx: &Ctx<'_>) -> Tally {
+    let before = std::fs::metadata(path).ok();
     let mut file = match File::open(path) {
         Ok(f) => f,
         Err(e) => return failed(ctx, e.to_string()),
     };
-    let size = match file.metadata() {
-        Ok(m) => m.len(),
+    let meta = match file.metadata() {
+        Ok(m) => m,
         Err(e) => return failed(ctx, e.to_string()),
     };
-    if ctx.config.mmap == MmapMode::Auto && size >= MMAP_MIN_SIZE {
+    let size = meta.len();
+    if ctx.config.mmap == MmapMode::Auto
+        && size >= MMAP_MIN_SIZE
+        && crate::mmap::settled(before.as_ref(), &meta)
+    {
         if let Some(map) = crate::mmap::map(&file) {
             let release = |piece: &[u8]| crate::mmap::release(&map, piece);
             return tally_bytes(&map, ctx, Some(&release));
         }
     }
-    if size > ctx.config.chunk_size as u64 {
-        return tally_stream(file, ctx, true);
-    }
-    // A small file: one read into a reused buffer. The buffer is taken out
-    // of the thread-local slot while in use, so re-entry cannot alias it.
-    let mut buf = READ_BUF.with(|b| std::mem::take(&mut *b.borrow_mut()));
-    buf.clear();
-    let t = match file.read_to_end(&mut buf) {
-        Ok(_) => tally_bytes(&buf, ctx, None),
-        Err(e) => failed(ctx, e.to_string()),
+    let mut t = if size > ctx.config.chunk_size as u64 {
+        tally_stream(&mut file, ctx, true)
+    } else {
+        // A small file: one read into a reused buffer. The buffer is taken
+        // out of the thread-local slot while in use, so re-entry cannot
+        // alias it.
+        let mut buf = READ_BUF.with(|b| std::mem::take(&mut *b.borrow_mut()));
+        buf.clear();
+        let t = match file.read_to_end(&mut buf) {
+            Ok(_) => tally_bytes(&buf, ctx, None),
+            Err(e) => failed(ctx, e.to_string()),
+        };
+        READ_BUF.with(|b| *b.borrow_mut() = buf);
+        t
     };
-    READ_BUF.with(|b| *b.borrow_mut() = buf);
+    // A file that shrank while it was read ended early: say so, so that
+    // the run does not silently count less than the file held.
+    if t.errors.is_empty() && t.bytes < size {
+        t.merge_from(failed(
+            ctx,
+            format!(
+                "file shrank from {size} to {} bytes while being read; \
+                 counts cover the bytes read",
+                t.bytes
+            ),
+        ));
+    }
     t
 }
 

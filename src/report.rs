@@ -3,7 +3,8 @@
 
 use std::fmt::Write as _;
 use std::io::Write as _;
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 
 use rustc_hash::FxHashMap;
 use serde::Serialize;
@@ -409,13 +410,39 @@ impl<'a> Summary<'a> {
     }
 }
 
+/// Temporary report files being written, for [`remove_temp_files`].
+static TEMP_FILES: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
+
+fn temp_files() -> std::sync::MutexGuard<'static, Vec<PathBuf>> {
+    TEMP_FILES.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Remove the temporary files of reports being written. For a Ctrl-C
+/// handler: the process is about to exit without running destructors.
+pub fn remove_temp_files() {
+    for path in temp_files().iter() {
+        let _ = std::fs::remove_file(path);
+    }
+}
+
+/// Unregisters temporary paths when the write is over, however it ends.
+struct Registered(Vec<PathBuf>);
+
+impl Drop for Registered {
+    fn drop(&mut self) {
+        temp_files().retain(|p| !self.0.contains(p));
+    }
+}
+
 /// Write report files into `dir` atomically: each goes to a temporary file
 /// in `dir` first; only when all are written are they renamed into place.
-/// A failure leaves earlier reports untouched and no temporary files.
+/// A failure leaves earlier reports untouched and no temporary files (nor
+/// does Ctrl-C, through [`remove_temp_files`]).
 pub fn write_atomically(dir: &Path, files: &[(&str, Vec<u8>)]) -> Result<()> {
     let err =
         |path: &Path, source| Error::Write { path: path.to_owned(), source };
     std::fs::create_dir_all(dir).map_err(|e| err(dir, e))?;
+    let mut registered = Registered(Vec::new());
     let mut staged = Vec::with_capacity(files.len());
     for (name, bytes) in files {
         let mut tmp = tempfile::Builder::new()
@@ -423,6 +450,8 @@ pub fn write_atomically(dir: &Path, files: &[(&str, Vec<u8>)]) -> Result<()> {
             .suffix(".tmp")
             .tempfile_in(dir)
             .map_err(|e| err(dir, e))?;
+        temp_files().push(tmp.path().to_owned());
+        registered.0.push(tmp.path().to_owned());
         tmp.write_all(bytes)
             .and_then(|_| tmp.as_file().sync_all())
             .map_err(|e| err(&dir.join(name), e))?;

@@ -3,6 +3,7 @@
 mod cli;
 mod differential;
 mod explain;
+mod faults;
 mod formats;
 mod golden;
 mod properties;
