@@ -203,7 +203,7 @@ fn a_file_deleted_between_listing_and_reading_is_reported() {
     let dir = scratch("vanish");
     std::fs::write(dir.join("a.json"), "{\"code\":1}\n").unwrap();
     std::fs::write(dir.join("b.json"), "{\"code\":2}\n").unwrap();
-    let (inputs, errors) = input::collect(&[dir.clone()]);
+    let (inputs, errors) = input::collect(std::slice::from_ref(&dir));
     assert!(errors.is_empty());
     std::fs::remove_file(dir.join("a.json")).unwrap();
     let t = pipeline::tally_inputs(&inputs, &Config::default()).unwrap();
