@@ -1,19 +1,40 @@
 #!/usr/bin/env bash
-# Whole-process timings of calltally against a line-count baseline and
-# peers (jq, DuckDB), on generated ACS call logs.
+# Whole-process timings of calltally against a line-count baseline,
+# decompression references and peers (jq, DuckDB), on generated ACS call
+# logs.
 #
-#   benches/compare.sh                      # 1 GiB file, 10000-file tree
+#   benches/compare.sh                      # 1 GiB inputs, 10000-file tree
 #   SIZE=128M FILES=500 benches/compare.sh  # a quick run
+#   WORKLOADS="csv gz" SIZE=128M benches/compare.sh
+#
+# Workloads (WORKLOADS, all by default):
+#   jsonl  the JSON Lines file of SIZE: calltally -j1, -j2, --no-mmap;
+#          wc -l; DuckDB read_json; jq on a slice of JQ_SLICE
+#   tree   the storage-export tree: calltally -j2
+#   csv    a Log Analytics CSV export of SIZE (gen_logs csv): calltally
+#          -j1, -j2; DuckDB read_csv grouped by the three columns
+#   gz     the JSON Lines file gzip-compressed (gen_logs --compress gz):
+#          calltally -j1, -j2; gzip -dc > /dev/null; DuckDB read_json
+#   zst    the JSON Lines file zstd-compressed (gen_logs --compress zst):
+#          calltally -j1, -j2; zstd -dc > /dev/null
+# For the compressed files, sizes and MB/s are of the uncompressed bytes
+# (the same bytes as the plain file, which is generated too); the point
+# of their RSS column is that calltally's memory stays bounded (the
+# compressed file's mapped pages plus a batch of 2 x threads 16 MiB
+# blocks), far below the decompressed size. gzip -dc and zstd -dc are the
+# reference implementations; the bare speed of the libraries calltally
+# decompresses with is `cargo bench --bench pipeline -- baseline/`.
 #
 # Environment:
-#   SIZE=1G         size of the JSON Lines file (gen_logs --size)
+#   SIZE=1G         size of the JSON Lines and CSV files (gen_logs --size)
+#   WORKLOADS="jsonl tree csv gz zst"  which workloads to run
 #   FILES=10000     files in the storage tree (gen_logs tree --files)
 #   FILE_SIZE=100K  approximate size of each tree file
 #   SEED=1          generator seed
 #   RUNS=3          runs per command; the best (shortest) one is reported
 #   JQ_SLICE=256M   jq runs on the first JQ_SLICE bytes of the file
 #   PEERS="jq duckdb"  which peers to run (PEERS= runs none)
-#   NO_INSTALL=1    never install anything (GNU time, jq, DuckDB)
+#   NO_INSTALL=1    never install anything (GNU time, jq, zstd, DuckDB)
 #   BENCH_VENV=target/bench-venv  the virtualenv DuckDB is installed into
 #
 # Steps: build (release), generate inputs under target/bench-data unless
@@ -43,6 +64,7 @@ RUNS=${RUNS:-3}
 JQ_SLICE=${JQ_SLICE:-256M}
 NO_INSTALL=${NO_INSTALL:-}
 PEERS=" ${PEERS-jq duckdb} "
+WORKLOADS=" ${WORKLOADS-jsonl tree csv gz zst} "
 
 DATA=$ROOT/target/bench-data
 VENV=${BENCH_VENV:-$ROOT/target/bench-venv}
@@ -70,6 +92,8 @@ human() {
 }
 since() { awk -v a="$1" -v b="$EPOCHREALTIME" 'BEGIN {printf "%.0f", b - a}'; }
 tree_bytes() { find "$1" -type f -printf '%s\n' | awk '{s += $1} END {print s + 0}'; }
+# wants WORKLOAD: whether WORKLOAD was asked for.
+wants() { [[ $WORKLOADS == *" $1 "* ]]; }
 
 SCRIPT_START=$EPOCHREALTIME
 mkdir -p "$DATA"
@@ -88,23 +112,43 @@ GEN_START=$EPOCHREALTIME
 # Each generated input has a stamp "<args> <bytes>" written after the
 # generator succeeded; the input is reused when the stamp matches the
 # arguments and the bytes on disk.
+# ensure_file PATH KIND ARGS...: generate the file PATH unless its stamp
+# matches.
+ensure_file() {
+    local path=$1 kind=$2
+    shift 2
+    local args="$kind $*"
+    if [[ -f $path && -f $path.stamp ]] &&
+        [[ "$(cat "$path.stamp")" == "$args $(file_bytes "$path")" ]]; then
+        say "reusing $path"
+    else
+        say "generating $path"
+        rm -f "$path" "$path.stamp"
+        "$GEN" "$kind" "$path" "$@"
+        echo "$args $(file_bytes "$path")" >"$path.stamp"
+    fi
+}
+
 FILE=$DATA/bench-$SIZE-seed$SEED.jsonl
-file_args="jsonl --size $SIZE --seed $SEED"
-want=$(to_bytes "$SIZE")
-if [[ -f $FILE && -f $FILE.stamp ]] &&
-    [[ "$(cat "$FILE.stamp")" == "$file_args $(file_bytes "$FILE")" ]] &&
-    (($(file_bytes "$FILE") >= want)); then
-    say "reusing $FILE"
-else
-    say "generating $FILE"
-    rm -f "$FILE" "$FILE.stamp"
-    "$GEN" jsonl "$FILE" --size "$SIZE" --seed "$SEED"
-    echo "$file_args $(file_bytes "$FILE")" >"$FILE.stamp"
+CSV=$DATA/bench-$SIZE-seed$SEED.csv
+GZ=$FILE.gz
+ZST=$FILE.zst
+# The compressed workloads take their uncompressed size from the plain
+# file, so it is generated for them too.
+if wants jsonl || wants gz || wants zst; then
+    ensure_file "$FILE" jsonl --size "$SIZE" --seed "$SEED"
 fi
+wants csv && ensure_file "$CSV" csv --size "$SIZE" --seed "$SEED"
+wants gz && ensure_file "$GZ" jsonl --size "$SIZE" --seed "$SEED" \
+    --compress gz
+wants zst && ensure_file "$ZST" jsonl --size "$SIZE" --seed "$SEED" \
+    --compress zst
 
 TREE=$DATA/tree-${FILES}x$FILE_SIZE-seed$SEED
 tree_args="tree --files $FILES --file-size $FILE_SIZE --seed $SEED"
-if [[ -d $TREE && -f $TREE.stamp ]] &&
+if ! wants tree; then
+    :
+elif [[ -d $TREE && -f $TREE.stamp ]] &&
     [[ "$(cat "$TREE.stamp")" == "$tree_args $(tree_bytes "$TREE")" ]]; then
     say "reusing $TREE"
 else
@@ -115,13 +159,17 @@ else
     echo "$tree_args $(tree_bytes "$TREE")" >"$TREE.stamp"
 fi
 
-FILE_BYTES=$(file_bytes "$FILE")
-TREE_BYTES=$(tree_bytes "$TREE")
+FILE_BYTES=0 CSV_BYTES=0 GZ_BYTES=0 ZST_BYTES=0 TREE_BYTES=0
+[[ -f $FILE ]] && FILE_BYTES=$(file_bytes "$FILE")
+wants csv && CSV_BYTES=$(file_bytes "$CSV")
+wants gz && GZ_BYTES=$(file_bytes "$GZ")
+wants zst && ZST_BYTES=$(file_bytes "$ZST")
+wants tree && TREE_BYTES=$(tree_bytes "$TREE")
 
 # jq is slow: it reads a slice (cut mid-line; the partial last line is
 # skipped like any malformed line).
 slice_want=$(to_bytes "$JQ_SLICE")
-if ((slice_want >= FILE_BYTES)); then
+if ! wants jsonl || ((slice_want >= FILE_BYTES)); then
     SLICE=$FILE
 else
     SLICE=$DATA/slice-$JQ_SLICE-of-$(basename "$FILE")
@@ -129,10 +177,10 @@ else
         head -c "$slice_want" "$FILE" >"$SLICE"
     fi
 fi
-SLICE_BYTES=$(file_bytes "$SLICE")
+SLICE_BYTES=0
+[[ -f $SLICE ]] && SLICE_BYTES=$(file_bytes "$SLICE")
 GEN_S=$(since "$GEN_START")
 TOOLS_START=$EPOCHREALTIME
-
 # --- tools -----------------------------------------------------------------
 
 apt_install() {
@@ -160,6 +208,21 @@ if [[ $PEERS == *" jq "* && -z $JQ ]] && apt_install jq; then
     JQ=$(command -v jq || true)
 fi
 [[ -n $JQ || $PEERS != *" jq "* ]] || say "jq unavailable: n/a"
+
+# The reference decompressors (Debian's gzip and zstd packages).
+GZIP_BIN= ZSTD_BIN=
+if wants gz; then
+    GZIP_BIN=$(command -v gzip || true)
+    [[ -n $GZIP_BIN ]] || ! apt_install gzip ||
+        GZIP_BIN=$(command -v gzip || true)
+    [[ -n $GZIP_BIN ]] || say "gzip unavailable: n/a"
+fi
+if wants zst; then
+    ZSTD_BIN=$(command -v zstd || true)
+    [[ -n $ZSTD_BIN ]] || ! apt_install zstd ||
+        ZSTD_BIN=$(command -v zstd || true)
+    [[ -n $ZSTD_BIN ]] || say "zstd unavailable: n/a"
+fi
 
 DUCKDB_PY=
 if [[ $PEERS != *" duckdb "* ]]; then
@@ -199,6 +262,27 @@ rows = con.execute(
 ).fetchall()
 # For the check line: groups, and rows that have a code.
 print(len(rows), sum(r[3] for r in rows if r[0] is not None))
+EOF
+
+cat >"$WORK/duckdb_csv.py" <<'EOF'
+import sys
+
+import duckdb
+
+con = duckdb.connect()
+con.execute("SET threads=2")
+rows = con.execute(
+    """
+    SELECT ParticipantEndReason, ParticipantEndSubCode, ResultCategory,
+           count(*)
+    FROM read_csv(?, header=true, ignore_errors=true)
+    GROUP BY ALL
+    """,
+    [sys.argv[1]],
+).fetchall()
+# For the check line: groups, rows that have a code, rows read.
+print(len(rows), sum(r[3] for r in rows if r[0] is not None),
+      sum(r[3] for r in rows))
 EOF
 
 # --- 3./4. timing ----------------------------------------------------------
@@ -264,52 +348,120 @@ q() { printf '%q' "$1"; }
 FILE_W="file $(human "$FILE_BYTES")"
 SLICE_W="slice $(human "$SLICE_BYTES")"
 TREE_W="tree $FILES files, $(human "$TREE_BYTES")"
+CSV_W="CSV $(human "$CSV_BYTES")"
+GZ_W="file.gz $(human "$FILE_BYTES") ($(human "$GZ_BYTES") gzip)"
+ZST_W="file.zst $(human "$FILE_BYTES") ($(human "$ZST_BYTES") zstd)"
 [[ $SLICE == "$FILE" ]] && SLICE_W=$FILE_W
 ct() { echo "$(q "$BIN") report -q -o $(q "$WORK/$1") ${*:2}"; }
+DUCKDB_V=
+[[ -z $DUCKDB_PY ]] ||
+    DUCKDB_V=$("$DUCKDB_PY" -c 'import duckdb; print(duckdb.__version__)')
 
 TOOLS_S=$(since "$TOOLS_START")
 TIMING_START=$EPOCHREALTIME
-warm "$FILE"
-measure ct_j1 "$FILE_W" "$FILE_BYTES" ct_j2 "calltally report -j1" \
-    "$(ct out_j1 -j1 "$(q "$FILE")")"
-measure ct_j2 "$FILE_W" "$FILE_BYTES" ct_j2 "calltally report -j2" \
-    "$(ct out_j2 -j2 "$(q "$FILE")")"
-measure ct_nommap "$FILE_W" "$FILE_BYTES" ct_j2 \
-    "calltally report -j2 --no-mmap" \
-    "$(ct out_nommap -j2 --no-mmap "$(q "$FILE")")"
-measure wc "$FILE_W" "$FILE_BYTES" ct_j2 "wc -l (baseline)" \
-    "wc -l $(q "$FILE")"
 
-if [[ -n $DUCKDB_PY ]]; then
-    measure duckdb "$FILE_W" "$FILE_BYTES" ct_j2 \
-        "DuckDB $("$DUCKDB_PY" -c 'import duckdb; print(duckdb.__version__)') read_json, 2 threads" \
-        "$(q "$DUCKDB_PY") $(q "$WORK/duckdb_count.py") $(q "$FILE")"
-else
-    add_row duckdb "$FILE_W" "$FILE_BYTES" ct_j2 "DuckDB read_json" n/a n/a
-fi
+if wants jsonl; then
+    warm "$FILE"
+    measure ct_j1 "$FILE_W" "$FILE_BYTES" ct_j2 "calltally report -j1" \
+        "$(ct out_j1 -j1 "$(q "$FILE")")"
+    measure ct_j2 "$FILE_W" "$FILE_BYTES" ct_j2 "calltally report -j2" \
+        "$(ct out_j2 -j2 "$(q "$FILE")")"
+    measure ct_nommap "$FILE_W" "$FILE_BYTES" ct_j2 \
+        "calltally report -j2 --no-mmap" \
+        "$(ct out_nommap -j2 --no-mmap "$(q "$FILE")")"
+    measure wc "$FILE_W" "$FILE_BYTES" ct_j2 "wc -l (baseline)" \
+        "wc -l $(q "$FILE")"
 
-# jq stops at the first parse error, and the logs hold malformed lines:
-# read raw lines and skip the bad ones with `fromjson?` (which costs jq
-# about 25% over parsing its input directly).
-JQ_FILTER='fromjson? | [.properties.participantEndReason // .ParticipantEndReason, .properties.ParticipantEndSubCode // .ParticipantEndSubCode, .properties.ResultCategory // .ResultCategory] | @tsv'
-if [[ -n $JQ ]]; then
-    slice_ref=ct_j2
-    if [[ $SLICE != "$FILE" ]]; then
-        warm "$SLICE"
-        measure ct_slice "$SLICE_W" "$SLICE_BYTES" ct_slice \
-            "calltally report -j2" "$(ct out_slice -j2 "$(q "$SLICE")")"
-        slice_ref=ct_slice
+    if [[ -n $DUCKDB_PY ]]; then
+        measure duckdb "$FILE_W" "$FILE_BYTES" ct_j2 \
+            "DuckDB $DUCKDB_V read_json, 2 threads" \
+            "$(q "$DUCKDB_PY") $(q "$WORK/duckdb_count.py") $(q "$FILE")"
+    else
+        add_row duckdb "$FILE_W" "$FILE_BYTES" ct_j2 "DuckDB read_json" \
+            n/a n/a
     fi
-    measure jq "$SLICE_W" "$SLICE_BYTES" "$slice_ref" \
-        "$("$JQ" --version) -R 'fromjson? | [...] | @tsv' | sort | uniq -c" \
-        "$(q "$JQ") -R -r $(q "$JQ_FILTER") $(q "$SLICE") | sort | uniq -c"
-else
-    add_row jq "$SLICE_W" "$SLICE_BYTES" ct_j2 "jq | sort | uniq -c" n/a n/a
+
+    # jq stops at the first parse error, and the logs hold malformed
+    # lines: read raw lines and skip the bad ones with `fromjson?` (which
+    # costs jq about 25% over parsing its input directly).
+    JQ_FILTER='fromjson? | [.properties.participantEndReason // .ParticipantEndReason, .properties.ParticipantEndSubCode // .ParticipantEndSubCode, .properties.ResultCategory // .ResultCategory] | @tsv'
+    if [[ -n $JQ ]]; then
+        slice_ref=ct_j2
+        if [[ $SLICE != "$FILE" ]]; then
+            warm "$SLICE"
+            measure ct_slice "$SLICE_W" "$SLICE_BYTES" ct_slice \
+                "calltally report -j2" "$(ct out_slice -j2 "$(q "$SLICE")")"
+            slice_ref=ct_slice
+        fi
+        measure jq "$SLICE_W" "$SLICE_BYTES" "$slice_ref" \
+            "$("$JQ" --version) -R 'fromjson? | [...] | @tsv' | sort | uniq -c" \
+            "$(q "$JQ") -R -r $(q "$JQ_FILTER") $(q "$SLICE") | sort | uniq -c"
+    else
+        add_row jq "$SLICE_W" "$SLICE_BYTES" ct_j2 "jq | sort | uniq -c" \
+            n/a n/a
+    fi
 fi
 
-warm "$TREE"
-measure ct_tree "$TREE_W" "$TREE_BYTES" ct_tree "calltally report -j2" \
-    "$(ct out_tree -j2 "$(q "$TREE")")"
+if wants tree; then
+    warm "$TREE"
+    measure ct_tree "$TREE_W" "$TREE_BYTES" ct_tree "calltally report -j2" \
+        "$(ct out_tree -j2 "$(q "$TREE")")"
+fi
+
+if wants csv; then
+    warm "$CSV"
+    measure ct_csv_j1 "$CSV_W" "$CSV_BYTES" ct_csv_j2 \
+        "calltally report -j1" "$(ct out_csv_j1 -j1 "$(q "$CSV")")"
+    measure ct_csv_j2 "$CSV_W" "$CSV_BYTES" ct_csv_j2 \
+        "calltally report -j2" "$(ct out_csv_j2 -j2 "$(q "$CSV")")"
+    if [[ -n $DUCKDB_PY ]]; then
+        measure duckdb_csv "$CSV_W" "$CSV_BYTES" ct_csv_j2 \
+            "DuckDB $DUCKDB_V read_csv(header, ignore_errors), 2 threads" \
+            "$(q "$DUCKDB_PY") $(q "$WORK/duckdb_csv.py") $(q "$CSV")"
+    else
+        add_row duckdb_csv "$CSV_W" "$CSV_BYTES" ct_csv_j2 \
+            "DuckDB read_csv" n/a n/a
+    fi
+fi
+
+# Compressed inputs: bytes (and MB/s) are the uncompressed bytes.
+if wants gz; then
+    warm "$GZ"
+    measure ct_gz_j1 "$GZ_W" "$FILE_BYTES" ct_gz_j2 \
+        "calltally report -j1" "$(ct out_gz_j1 -j1 "$(q "$GZ")")"
+    measure ct_gz_j2 "$GZ_W" "$FILE_BYTES" ct_gz_j2 \
+        "calltally report -j2" "$(ct out_gz_j2 -j2 "$(q "$GZ")")"
+    if [[ -n $GZIP_BIN ]]; then
+        measure gunzip "$GZ_W" "$FILE_BYTES" ct_gz_j2 \
+            "$("$GZIP_BIN" --version | head -n 1) -dc > /dev/null (reference)" \
+            "$(q "$GZIP_BIN") -dc $(q "$GZ") >/dev/null"
+    else
+        add_row gunzip "$GZ_W" "$FILE_BYTES" ct_gz_j2 "gzip -dc" n/a n/a
+    fi
+    if [[ -n $DUCKDB_PY ]]; then
+        measure duckdb_gz "$GZ_W" "$FILE_BYTES" ct_gz_j2 \
+            "DuckDB $DUCKDB_V read_json (.gz), 2 threads" \
+            "$(q "$DUCKDB_PY") $(q "$WORK/duckdb_count.py") $(q "$GZ")"
+    else
+        add_row duckdb_gz "$GZ_W" "$FILE_BYTES" ct_gz_j2 \
+            "DuckDB read_json (.gz)" n/a n/a
+    fi
+fi
+
+if wants zst; then
+    warm "$ZST"
+    measure ct_zst_j1 "$ZST_W" "$FILE_BYTES" ct_zst_j2 \
+        "calltally report -j1" "$(ct out_zst_j1 -j1 "$(q "$ZST")")"
+    measure ct_zst_j2 "$ZST_W" "$FILE_BYTES" ct_zst_j2 \
+        "calltally report -j2" "$(ct out_zst_j2 -j2 "$(q "$ZST")")"
+    if [[ -n $ZSTD_BIN ]]; then
+        measure unzstd "$ZST_W" "$FILE_BYTES" ct_zst_j2 \
+            "zstd $("$ZSTD_BIN" -V | grep -o 'v[0-9.]*' | head -n 1) -dc > /dev/null (reference)" \
+            "$(q "$ZSTD_BIN") -q -dc $(q "$ZST") >/dev/null"
+    else
+        add_row unzstd "$ZST_W" "$FILE_BYTES" ct_zst_j2 "zstd -dc" n/a n/a
+    fi
+fi
 
 TIMING_S=$(since "$TIMING_START")
 
@@ -340,12 +492,20 @@ table() {
     done
 }
 
+# summary OUT_DIR: "<counted> <malformed>" from a calltally report.
+summary() {
+    local sum=$WORK/$1/summary.json
+    [[ -f $sum ]] || return 1
+    echo "$(sed -n 's/^  "counted": \([0-9]*\),$/\1/p' "$sum")" \
+        "$(sed -n 's/^  "malformed": \([0-9]*\),$/\1/p' "$sum")"
+}
+
 checks() {
-    local sum=$WORK/out_j2/summary.json
-    if [[ -f $sum ]]; then
+    local counted malformed plain="" groups coded rows out name
+    if read -r counted malformed < <(summary out_j2); then
+        plain="$counted $malformed"
         printf 'calltally -j2 on the file: %s records counted, %s malformed.' \
-            "$(sed -n 's/^  "counted": \([0-9]*\),$/\1/p' "$sum")" \
-            "$(sed -n 's/^  "malformed": \([0-9]*\),$/\1/p' "$sum")"
+            "$counted" "$malformed"
     fi
     if [[ -s $WORK/duckdb.out ]]; then
         read -r groups coded <"$WORK/duckdb.out"
@@ -355,6 +515,32 @@ checks() {
     if [[ -s $WORK/jq.out ]]; then
         printf ' jq: %s records read from the slice.' \
             "$(awk '{s += $1} END {print s}' "$WORK/jq.out")"
+    fi
+    if read -r counted malformed < <(summary out_csv_j2); then
+        printf ' calltally -j2 on the CSV: %s rows counted, %s malformed.' \
+            "$counted" "$malformed"
+    fi
+    if [[ -s $WORK/duckdb_csv.out ]]; then
+        read -r groups coded rows <"$WORK/duckdb_csv.out"
+        printf ' DuckDB on the CSV: %s rows read, %s with a code, %s groups.' \
+            "$rows" "$coded" "$groups"
+    fi
+    for out in gz zst; do
+        read -r counted malformed < <(summary "out_${out}_j2") || continue
+        name=file.$out
+        if [[ -z $plain ]]; then
+            printf ' calltally -j2 on the %s: %s counted, %s malformed.' \
+                "$name" "$counted" "$malformed"
+        elif [[ $plain == "$counted $malformed" ]]; then
+            printf ' calltally -j2 on the %s: the same counts.' "$name"
+        else
+            printf ' calltally -j2 on the %s: %s counted, %s malformed: DIFFERENT from the file!' \
+                "$name" "$counted" "$malformed"
+        fi
+    done
+    if [[ -s $WORK/duckdb_gz.out ]]; then
+        read -r groups coded <"$WORK/duckdb_gz.out"
+        printf ' DuckDB on the file.gz: %s rows with a code.' "$coded"
     fi
     echo
 }
@@ -369,18 +555,21 @@ REPORT=$(
     echo "## $(date -u '+%Y-%m-%d %H:%M UTC') · $REV · $(nproc) cores · $CPU"
     echo
     echo "SIZE=$SIZE FILES=$FILES FILE_SIZE=$FILE_SIZE SEED=$SEED" \
-        "RUNS=$RUNS (best of), JQ_SLICE=$JQ_SLICE. Script: ${ELAPSED} s" \
+        "RUNS=$RUNS (best of), JQ_SLICE=$JQ_SLICE," \
+        "WORKLOADS=\"$(echo $WORKLOADS)\". Script: ${ELAPSED} s" \
         "(build ${BUILD_S} s, inputs ${GEN_S} s, tools ${TOOLS_S} s, timing ${TIMING_S} s)."
     echo
     table
     echo
     echo "Seconds: wall time of the whole process, best of $RUNS, page cache" \
-        "warm. MB/s: input bytes / 1e6 / seconds. time ÷ calltally -j2:" \
-        "seconds per byte over those of \`calltally report -j2\` on the same" \
-        "input (the file, the tree, or the jq slice). Peak RSS: largest" \
-        "process; calltally's includes the mapped file pages."
+        "warm. MB/s: input bytes / 1e6 / seconds; for file.gz and file.zst" \
+        "the uncompressed bytes. time ÷ calltally -j2: seconds per byte" \
+        "over those of \`calltally report -j2\` on the same input (the" \
+        "file, the tree, the jq slice, the CSV, file.gz or file.zst). Peak" \
+        "RSS: largest process; calltally's includes the mapped file pages" \
+        "(of the compressed file, for file.gz and file.zst)."
     echo
-    checks
+    checks | sed 's/^ //'
 )
 echo
 echo "$REPORT"

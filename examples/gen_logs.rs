@@ -4,6 +4,7 @@
 //! ```text
 //! cargo run --release --example gen_logs -- <kind> <out_path>
 //!     [--size BYTES | --files N --file-size BYTES] [--seed N]
+//!     [--compress gz|zst]
 //! ```
 //!
 //! Kinds:
@@ -19,6 +20,15 @@
 //!   COMMUNICATIONSERVICES/ACS<k>/y=2024/m=MM/d=DD/h=HH/m=00/PT1H.json`.
 //!   Hours advance through 2024; past the 8784 hours of 2024 the next
 //!   resource (`ACS2`, `ACS3`, ...) starts again at January 1st.
+//! * `csv`: one Log Analytics portal CSV export of `ACSCallSummary` at
+//!   `<out_path>` of about `--size` bytes (default 64M), see below.
+//!
+//! `--compress gz|zst` streams each output file through flate2's
+//! `GzEncoder` (`Compression::default()`, one gzip member per file) or
+//! zstd's `Encoder` (level 3, one frame per file). `--size` and
+//! `--file-size` stay uncompressed sizes; `jsonl` and `csv` write to
+//! `<out_path>` as given (name it `.gz`/`.zst` yourself), `tree` names its
+//! blobs `PT1H.json.gz` / `PT1H.json.zst`.
 //!
 //! Sizes take an optional binary suffix: `100K`, `256M`, `1G`, `1.5G`,
 //! `64MiB`, `64MB` (K = 1024). `--seed` defaults to 1; `--opt=value` works
@@ -54,10 +64,33 @@
 //! is what the fields above come to with full-length GUIDs, identifiers
 //! and resource ids.
 //!
-//! At the end the generator prints to stderr: bytes written, records (well
-//! formed, split into with/without a code), lines, malformed lines, files
-//! and the elapsed time.
+//! What the `csv` kind looks like (the portal's "Export to CSV - all
+//! columns" of an `ACSCallSummary` query):
+//!
+//! * a UTF-8 BOM, CRLF line ends, and a header of 17 columns in Log
+//!   Analytics order, datetime columns suffixed ` [UTC]`: `TenantId`,
+//!   `TimeGenerated [UTC]`, `CorrelationId`, `ParticipantId`,
+//!   `EndpointId`, `EndpointType`, `CallType`, `CallStartTime [UTC]`,
+//!   `CallDuration`, `ParticipantStartTime [UTC]`, `ParticipantDuration`,
+//!   `ParticipantEndReason`, `ParticipantEndSubCode`, `ResultCategory`,
+//!   `SdkVersion`, `OsVersion`, `Type`;
+//! * datetimes as the portal prints them, `"5/2/2024, 10:03:17.041 AM"`
+//!   (quoted: they hold a comma); `OsVersion` often quoted for its comma
+//!   (`"Windows 10.0.19045, Arch: x64"`), rarely with doubled quotes;
+//! * the (code, subcode, category) triples drawn from the same weighted
+//!   table as `jsonl`; a missing subcode or category is an empty cell,
+//!   ~0.5% of codes have leading spaces;
+//! * ~0.1% of rows with a quoted `OsVersion` holding a newline (LF), and
+//!   ~0.05% ragged rows (one field short or one too many: malformed).
+//!
+//! Rows average ~300 bytes (5th to 95th percentile ~275 to ~320).
+//!
+//! At the end the generator prints to stderr: bytes written (and stored,
+//! when compressed), records (well formed, split into with/without a
+//! code), lines, malformed lines, files and the elapsed time.
 
+use flate2::write::GzEncoder;
+use flate2::Compression;
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
 use std::collections::HashSet;
@@ -73,12 +106,15 @@ usage: gen_logs <kind> <out_path> [options]
 kinds:
   jsonl   one JSON Lines file of about --size bytes
   tree    a storage-export tree of --files hourly PT1H.json blobs
+  csv     one Log Analytics CSV export (ACSCallSummary) of about --size bytes
 
 options:
-  --size BYTES        jsonl: total size (default 64M)
+  --size BYTES        jsonl, csv: total size (default 64M)
   --files N           tree: number of hourly files (default 10000)
   --file-size BYTES   tree: approximate size of each file (default 100K)
   --seed N            RNG seed (default 1)
+  --compress gz|zst   compress each file (gzip member / zstd frame); sizes
+                      stay uncompressed sizes, tree files get .gz / .zst
 
 BYTES takes an optional suffix K, M or G (binary), e.g. 100K, 256M, 1G.";
 
@@ -104,6 +140,29 @@ const HOURS_2024: u64 = 366 * 24;
 enum Kind {
     Jsonl,
     Tree,
+    Csv,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Compress {
+    Gzip,
+    Zstd,
+}
+
+impl Compress {
+    fn extension(self) -> &'static str {
+        match self {
+            Compress::Gzip => "gz",
+            Compress::Zstd => "zst",
+        }
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            Compress::Gzip => "gzip",
+            Compress::Zstd => "zstd",
+        }
+    }
 }
 
 #[derive(Debug)]
@@ -114,6 +173,7 @@ struct Args {
     files: u64,
     file_size: u64,
     seed: u64,
+    compress: Option<Compress>,
 }
 
 /// Parses `args` (without the program name) by hand.
@@ -123,6 +183,7 @@ fn parse_args(args: &[String]) -> Result<Args, String> {
     let mut files = None;
     let mut file_size = None;
     let mut seed = 1;
+    let mut compress = None;
     let mut i = 0;
     while i < args.len() {
         let arg = &args[i];
@@ -150,6 +211,17 @@ fn parse_args(args: &[String]) -> Result<Args, String> {
             "--files" => files = Some(parse_count(&name, &value)?),
             "--file-size" => file_size = Some(parse_size(&value)?),
             "--seed" => seed = parse_count(&name, &value)?,
+            "--compress" => {
+                compress = Some(match value.as_str() {
+                    "gz" | "gzip" => Compress::Gzip,
+                    "zst" | "zstd" => Compress::Zstd,
+                    _ => {
+                        return Err(format!(
+                            "--compress: expected gz or zst, not {value:?}"
+                        ))
+                    }
+                })
+            }
             _ => return Err(format!("unknown option {name}")),
         }
     }
@@ -158,14 +230,15 @@ fn parse_args(args: &[String]) -> Result<Args, String> {
     let kind = match kind.as_str() {
         "jsonl" => Kind::Jsonl,
         "tree" => Kind::Tree,
+        "csv" => Kind::Csv,
         _ => return Err(format!("unknown kind {kind:?}")),
     };
     match kind {
-        Kind::Jsonl if files.is_some() || file_size.is_some() => {
+        Kind::Jsonl | Kind::Csv if files.is_some() || file_size.is_some() => {
             return Err("--files/--file-size apply to `tree` only".into())
         }
         Kind::Tree if size.is_some() => {
-            return Err("--size applies to `jsonl` only".into())
+            return Err("--size applies to `jsonl` and `csv` only".into())
         }
         _ => {}
     }
@@ -176,6 +249,7 @@ fn parse_args(args: &[String]) -> Result<Args, String> {
         files: files.unwrap_or(10_000),
         file_size: file_size.unwrap_or(100 * KIB),
         seed,
+        compress,
     })
 }
 
@@ -454,6 +528,44 @@ fn time(b: &mut Vec<u8>, ms: i64, seven_digits: bool) {
     b.extend_from_slice(b"Z\"");
 }
 
+/// Writes a datetime as the Log Analytics portal exports it to CSV,
+/// `"5/2/2024, 10:03:17.041 AM"` (quoted: it holds a comma).
+fn portal_time(b: &mut Vec<u8>, ms: i64) {
+    let (y, mo, d, h, mi, s, frac) = split_time(ms);
+    b.push(b'"');
+    uint(b, mo.into());
+    b.push(b'/');
+    uint(b, d.into());
+    b.push(b'/');
+    uint(b, y as u64);
+    b.extend_from_slice(b", ");
+    uint(b, if h % 12 == 0 { 12 } else { h % 12 }.into());
+    b.push(b':');
+    uint_padded(b, mi.into(), 2);
+    b.push(b':');
+    uint_padded(b, s.into(), 2);
+    b.push(b'.');
+    uint_padded(b, frac.into(), 3);
+    b.extend_from_slice(if h < 12 { b" AM\"" } else { b" PM\"" });
+}
+
+/// Writes one CSV cell: as is, or quoted (inner quotes doubled) when it
+/// holds a comma, a quote or a line end.
+fn csv_cell(b: &mut Vec<u8>, v: &str) {
+    if !v.bytes().any(|c| matches!(c, b',' | b'"' | b'\n' | b'\r')) {
+        b.extend_from_slice(v.as_bytes());
+        return;
+    }
+    b.push(b'"');
+    for c in v.bytes() {
+        if c == b'"' {
+            b.push(b'"');
+        }
+        b.push(c);
+    }
+    b.push(b'"');
+}
+
 // ---------------------------------------------------------------------------
 // Record generation
 // ---------------------------------------------------------------------------
@@ -469,6 +581,8 @@ enum LineKind {
 #[derive(Default)]
 struct Stats {
     bytes: u64,
+    /// Bytes on disk (differs from `bytes` when compressed).
+    stored: u64,
     lines: u64,
     with_code: u64,
     without_code: u64,
@@ -532,6 +646,42 @@ const OS_VERSIONS: &[&str] = &[
     "Redacted",
     "null",
 ];
+
+/// `OsVersion` in the CSV export, as in `fixtures/formats/csv`: the
+/// Windows, macOS and Linux values hold a comma, so they are quoted.
+const CSV_OS_VERSIONS: &[&str] = &[
+    "Windows 10.0.19045, Arch: x64",
+    "Windows 10.0.22631, Arch: x64",
+    "Windows 10.0.22631, Arch: x64",
+    "macOS 14.4.1, Arch: arm64",
+    "Android 14",
+    "Android 13",
+    "iOS 17.4.1",
+    "iOS 16.7.8",
+    "Linux, Arch: x64",
+    "Redacted",
+    "",
+];
+
+/// Rare `OsVersion` values with doubled quotes (~0.2% of rows).
+const CSV_OS_QUOTED: &[&str] = &[
+    "Mac OS X 10.15.7 (\"Zo\u{eb}'s MacBook\")",
+    "Windows 10.0.19045 (\"Build\" lab), Arch: x64",
+];
+
+/// `OsVersion` values holding a newline (~0.1% of rows).
+const CSV_OS_MULTILINE: &[&str] = &[
+    "Android 14\nPixel 8, Chrome 124",
+    "iOS 17.4.1\niPhone15,3",
+    "Windows 10.0.22631\nArch: x64, Edge 124",
+];
+
+/// The `csv` header, Log Analytics column order, portal suffixes.
+const CSV_HEADER: &str = "TenantId,TimeGenerated [UTC],CorrelationId,\
+    ParticipantId,EndpointId,EndpointType,CallType,CallStartTime [UTC],\
+    CallDuration,ParticipantStartTime [UTC],ParticipantDuration,\
+    ParticipantEndReason,ParticipantEndSubCode,ResultCategory,SdkVersion,\
+    OsVersion,Type";
 
 /// The record generator: the RNG, the outcome tables and a little state
 /// (the current call) that makes consecutive records hang together.
@@ -760,6 +910,96 @@ impl Gen {
         key(b, "_SubscriptionId");
         guid_str(b, self.subscription);
         b.push(b'}');
+    }
+
+    /// One `ACSCallSummary` row of a portal CSV export, without its line
+    /// end: 17 cells, or (~0.05%) one short or one too many.
+    fn csv_row(&mut self, b: &mut Vec<u8>, t: i64) -> LineKind {
+        let outcome = self.outcome();
+        let call = self.next_participant(t);
+        let (corr, start, dur, group) =
+            (call.correlation, call.start, call.duration_s, call.group);
+        let endpoint = self.endpoint();
+
+        guid(b, self.workspace, false);
+        b.push(b',');
+        portal_time(b, t);
+        b.push(b',');
+        guid(b, corr, false);
+        b.push(b',');
+        match self.rng.gen_range(0..200) {
+            0 => {}
+            1 => b.extend_from_slice(b"Redacted"),
+            _ => {
+                let g = self.guid();
+                guid(b, g, false);
+            }
+        }
+        b.push(b',');
+        if endpoint != Endpoint::Server {
+            let g = self.guid();
+            guid(b, g, false);
+        }
+        b.push(b',');
+        csv_cell(b, self.endpoint_type(endpoint));
+        b.push(b',');
+        csv_cell(b, if group { "Group" } else { "P2P" });
+        b.push(b',');
+        portal_time(b, start);
+        b.push(b',');
+        uint(b, dur);
+        let joined = self.rng.gen_range(0..=dur.min(120));
+        b.push(b',');
+        portal_time(
+            b,
+            start + joined as i64 * 1000 + self.rng.gen_range(0..999),
+        );
+        b.push(b',');
+        uint(b, dur - joined);
+
+        // Code (a string column), subcode (a long column: empty when
+        // null), category (empty when blank).
+        b.push(b',');
+        if self.chance(50) {
+            b.extend_from_slice(self.pick(&[" ", "  "]).as_bytes());
+        }
+        uint(b, outcome.code.into());
+        b.push(b',');
+        if let Some(sub) = outcome.sub {
+            if !self.chance(200) {
+                uint(b, sub.into());
+            }
+        }
+        b.push(b',');
+        if let Some(cat) = outcome.cat {
+            match self.rng.gen_range(0..1000) {
+                0..=9 => b.extend_from_slice(b"Failed"),
+                10..=29 => {}
+                _ => b.extend_from_slice(cat.as_bytes()),
+            }
+        }
+
+        b.push(b',');
+        csv_cell(b, self.pick(SDK_VERSIONS));
+        b.push(b',');
+        let os = match self.rng.gen_range(0..10_000) {
+            0..=9 => self.pick(CSV_OS_MULTILINE),
+            10..=29 => self.pick(CSV_OS_QUOTED),
+            _ => self.pick(CSV_OS_VERSIONS),
+        };
+        csv_cell(b, os);
+        match self.rng.gen_range(0..10_000) {
+            // ~0.05% ragged: the last cell lost, or a stray one added.
+            0..=1 => LineKind::Malformed,
+            2..=4 => {
+                b.extend_from_slice(b",ACSCallSummary,");
+                LineKind::Malformed
+            }
+            _ => {
+                b.extend_from_slice(b",ACSCallSummary");
+                LineKind::WithCode
+            }
+        }
     }
 
     /// A CallDiagnostics-like per-stream record: no code, no subcode.
@@ -1038,11 +1278,100 @@ fn write_lines(
     Ok(())
 }
 
-fn create_file(path: &Path) -> io::Result<BufWriter<File>> {
-    if let Some(dir) = path.parent() {
-        fs::create_dir_all(dir)?;
+/// A file that counts the bytes written to it.
+struct CountedFile {
+    file: File,
+    bytes: u64,
+}
+
+impl Write for CountedFile {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let n = self.file.write(buf)?;
+        self.bytes += n as u64;
+        Ok(n)
     }
-    Ok(BufWriter::with_capacity(MIB as usize, File::create(path)?))
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.file.flush()
+    }
+}
+
+/// The file, behind its encoder, if any.
+enum Encoder {
+    Plain(CountedFile),
+    Gzip(GzEncoder<CountedFile>),
+    Zstd(zstd::Encoder<'static, CountedFile>),
+}
+
+impl Write for Encoder {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        match self {
+            Encoder::Plain(w) => w.write(buf),
+            Encoder::Gzip(w) => w.write(buf),
+            Encoder::Zstd(w) => w.write(buf),
+        }
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        match self {
+            Encoder::Plain(w) => w.flush(),
+            Encoder::Gzip(w) => w.flush(),
+            Encoder::Zstd(w) => w.flush(),
+        }
+    }
+}
+
+/// One output file, written through a 1 MiB buffer and, with
+/// `--compress`, an encoder. [`Output::finish`] must be called.
+struct Output {
+    w: BufWriter<Encoder>,
+}
+
+impl Output {
+    fn create(path: &Path, compress: Option<Compress>) -> io::Result<Output> {
+        if let Some(dir) = path.parent() {
+            fs::create_dir_all(dir)?;
+        }
+        let file = CountedFile { file: File::create(path)?, bytes: 0 };
+        let enc = match compress {
+            None => Encoder::Plain(file),
+            Some(Compress::Gzip) => {
+                Encoder::Gzip(GzEncoder::new(file, Compression::default()))
+            }
+            Some(Compress::Zstd) => {
+                Encoder::Zstd(zstd::Encoder::new(file, 3)?)
+            }
+        };
+        Ok(Output { w: BufWriter::with_capacity(MIB as usize, enc) })
+    }
+
+    /// Flushes, ends the gzip member or zstd frame, and returns the bytes
+    /// stored on disk.
+    fn finish(self) -> io::Result<u64> {
+        let file = match self.w.into_inner().map_err(|e| e.into_error())? {
+            Encoder::Plain(mut f) => {
+                f.flush()?;
+                f
+            }
+            Encoder::Gzip(e) => e.finish()?,
+            Encoder::Zstd(e) => e.finish()?,
+        };
+        Ok(file.bytes)
+    }
+}
+
+impl Write for Output {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.w.write(buf)
+    }
+
+    fn write_all(&mut self, buf: &[u8]) -> io::Result<()> {
+        self.w.write_all(buf)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.w.flush()
+    }
 }
 
 /// `jsonl`: one file, records from a few resources, clock advancing
@@ -1059,7 +1388,7 @@ fn gen_jsonl(args: &Args, gen: &mut Gen) -> io::Result<Stats> {
             [format!("/{path}"), path]
         })
         .collect();
-    let mut w = create_file(&args.out)?;
+    let mut w = Output::create(&args.out, args.compress)?;
     let mut t = MAY_1_2024_MS;
     write_lines(
         gen,
@@ -1080,9 +1409,41 @@ fn gen_jsonl(args: &Args, gen: &mut Gen) -> io::Result<Stats> {
         },
         &resources,
     )?;
-    w.flush()?;
+    stats.stored = w.finish()?;
     stats.files = 1;
     Ok(stats)
+}
+
+/// `csv`: one portal CSV export of `ACSCallSummary` rows, clock advancing
+/// ~0.4 s per row from 2024-05-01.
+fn gen_csv(args: &Args, gen: &mut Gen) -> io::Result<Stats> {
+    let mut stats = Stats::default();
+    let mut w = Output::create(&args.out, args.compress)?;
+    let mut buf = Vec::with_capacity(4096);
+    buf.extend_from_slice(b"\xEF\xBB\xBF");
+    buf.extend_from_slice(CSV_HEADER.as_bytes());
+    buf.extend_from_slice(b"\r\n");
+    w.write_all(&buf)?;
+    stats.bytes = buf.len() as u64;
+    stats.lines = 1;
+    let mut t = MAY_1_2024_MS;
+    while stats.bytes < args.size {
+        buf.clear();
+        t += gen.rng.gen_range(0..800);
+        let kind = gen.csv_row(&mut buf, t);
+        buf.extend_from_slice(b"\r\n");
+        w.write_all(&buf)?;
+        stats.add(kind, buf.len());
+        // Newlines inside quoted cells make more physical lines.
+        stats.lines += count_newlines(&buf) - 1;
+    }
+    stats.stored = w.finish()?;
+    stats.files = 1;
+    Ok(stats)
+}
+
+fn count_newlines(b: &[u8]) -> u64 {
+    memchr::memchr_iter(b'\n', b).count() as u64
 }
 
 /// `tree`: `--files` hourly `PT1H.json` blobs in the storage-export layout.
@@ -1093,9 +1454,13 @@ fn gen_tree(args: &Args, gen: &mut Gen) -> io::Result<Stats> {
         let resource = resource_path(gen.subscription, &name);
         let hour_start = JAN_1_2024_MS + (i % HOURS_2024) as i64 * HOUR_MS;
         let (y, mo, d, h, ..) = split_time(hour_start);
+        let ext = match args.compress {
+            Some(c) => format!(".{}", c.extension()),
+            None => String::new(),
+        };
         let path = args.out.join(format!(
             "insights-logs-callsummary/resourceId=/{resource}/\
-             y={y:04}/m={mo:02}/d={d:02}/h={h:02}/m=00/PT1H.json"
+             y={y:04}/m={mo:02}/d={d:02}/h={h:02}/m=00/PT1H.json{ext}"
         ));
         // About --file-size, varied by ±25% per file.
         let quarter = args.file_size / 4;
@@ -1109,7 +1474,7 @@ fn gen_tree(args: &Args, gen: &mut Gen) -> io::Result<Stats> {
         let stride = (HOUR_MS as u64 * 10 / (expected * 11)).max(1);
         let mut offset = 0u64;
         let resources = [format!("/{resource}")];
-        let mut w = create_file(&path)?;
+        let mut w = Output::create(&path, args.compress)?;
         write_lines(
             gen,
             &mut w,
@@ -1131,7 +1496,7 @@ fn gen_tree(args: &Args, gen: &mut Gen) -> io::Result<Stats> {
             |_| 0,
             &resources,
         )?;
-        w.flush()?;
+        stats.stored += w.finish()?;
         stats.files += 1;
     }
     Ok(stats)
@@ -1154,6 +1519,7 @@ fn main() -> ExitCode {
     let result = match args.kind {
         Kind::Jsonl => gen_jsonl(&args, &mut gen),
         Kind::Tree => gen_tree(&args, &mut gen),
+        Kind::Csv => gen_csv(&args, &mut gen),
     };
     let stats = match result {
         Ok(s) => s,
@@ -1163,8 +1529,17 @@ fn main() -> ExitCode {
         }
     };
     let secs = started.elapsed().as_secs_f64();
+    let stored = match args.compress {
+        Some(c) => format!(
+            " ({} bytes {}-compressed, {:.1}:1)",
+            stats.stored,
+            c.name(),
+            stats.bytes as f64 / stats.stored.max(1) as f64
+        ),
+        None => String::new(),
+    };
     eprintln!(
-        "gen_logs: {} bytes, {} records ({} with a code, {} without), \
+        "gen_logs: {} bytes{stored}, {} records ({} with a code, {} without), \
          {} lines ({} malformed), {} file(s), seed {}, {:.2} s ({:.0} MB/s)",
         stats.bytes,
         stats.with_code + stats.without_code,

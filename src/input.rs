@@ -57,6 +57,15 @@ pub fn collect(paths: &[PathBuf]) -> (Vec<Input>, Vec<InputError>) {
                 for entry in walk {
                     match entry {
                         Ok(e) if e.file_type().is_dir() => {}
+                        // A FIFO, socket or device inside a tree would
+                        // block or read forever: only regular files are
+                        // read from directories.
+                        Ok(e) if !e.file_type().is_file() => error(
+                            e.path(),
+                            "not a regular file (FIFO, socket or device); \
+                             skipped"
+                                .into(),
+                        ),
                         Ok(e) => inputs.push(Input {
                             name: e.path().display().to_string(),
                             source: Source::File(e.into_path()),

@@ -127,6 +127,11 @@ fn tally_file(path: &Path, ctx: &Ctx<'_>) -> Tally {
         Err(e) => return failed(ctx, e.to_string()),
     };
     let size = meta.len();
+    if !meta.is_file() {
+        // A FIFO or device named on the command line (`<(zcat …)`): a
+        // stream of unknown length.
+        return tally_stream(file, ctx, true);
+    }
     if ctx.config.mmap == MmapMode::Auto
         && size >= MMAP_MIN_SIZE
         && crate::mmap::settled(before.as_ref(), &meta)
@@ -224,6 +229,36 @@ pub fn tally_data(
     })
 }
 
+/// Inputs that are not logs at all: UTF-16 text (say how to convert it),
+/// and binary data sniffed as text (a NUL byte, which no log text holds; a
+/// JSON or CSV input with a damaged line is still read, the line counted
+/// as malformed). Reported and skipped rather than counted as something
+/// else; `--format` reads them anyway.
+fn not_a_log(head: &[u8], format: Detected, ctx: &Ctx<'_>) -> Option<Tally> {
+    if ctx.readers.forced().is_some() {
+        return None;
+    }
+    if head.starts_with(&[0xFF, 0xFE]) || head.starts_with(&[0xFE, 0xFF]) {
+        return Some(failed(
+            ctx,
+            "UTF-16 text is not supported; convert it to UTF-8 first \
+             (iconv -f UTF-16 -t UTF-8)"
+                .into(),
+        ));
+    }
+    if format != Detected::Text {
+        return None;
+    }
+    let nul = memchr::memchr(0, &head[..head.len().min(SNIFF_MIN)])?;
+    Some(failed(
+        ctx,
+        format!(
+            "binary data (a NUL byte at offset {nul}), not a log; skipped \
+             (--format reads it anyway)"
+        ),
+    ))
+}
+
 fn tally_slice_with(
     data: &[u8],
     ctx: &Ctx<'_>,
@@ -233,6 +268,9 @@ fn tally_slice_with(
     let format = ctx.readers.forced().unwrap_or_else(|| {
         sniff(&body[..body.len().min(SNIFF_MAX)], body.len() <= SNIFF_MAX)
     });
+    if let Some(t) = not_a_log(data, format, ctx) {
+        return t;
+    }
     let index = ctx.index;
     let size = ctx.config.chunk_size;
     let mut t = match format {
@@ -250,7 +288,12 @@ fn tally_slice_with(
             None => Tally::default(),
             Some((header, n)) => {
                 let rows = &body[n..];
-                let pieces = csvx::split_rows(rows, size);
+                // The quote scan reads every page; release them behind it.
+                let pieces = csvx::split_rows_with(rows, size, |p| {
+                    if let Some(r) = release {
+                        r(p);
+                    }
+                });
                 let mut t = in_pieces(pieces, release, |p| {
                     csvx::tally_rows(p, &header, index)
                 });
@@ -357,6 +400,19 @@ fn tally_stream(reader: impl Read, ctx: &Ctx<'_>, raw: bool) -> Tally {
     };
     // The input's own bytes (compressed, if it is).
     t.bytes = counted.bytes;
+    if let Some(c) = codec {
+        let name = match c {
+            Codec::Gzip => "gzip",
+            Codec::Zstd => "zstd",
+        };
+        for e in &mut t.errors {
+            e.message = format!(
+                "{name} data is corrupt or cut short ({}); records before \
+                 the damage are counted",
+                e.message
+            );
+        }
+    }
     t
 }
 
@@ -404,6 +460,9 @@ fn tally_decoded(reader: impl Read, ctx: &Ctx<'_>) -> Tally {
     }
     let format =
         ctx.readers.forced().unwrap_or_else(|| sniff(&head, complete));
+    if let Some(t) = not_a_log(&head, format, ctx) {
+        return t;
+    }
     let index = ctx.index;
     let mut t = match format {
         Detected::Jsonl => tally_blocks(
@@ -536,16 +595,17 @@ fn tally_blocks(
                 // The first read covers a whole BOM, whatever the chunk.
                 let floor = if first { BOM.len() } else { 0 };
                 let want = (buf.len().max(searched) + chunk).max(floor);
-                match fill(&mut reader, &mut buf, want) {
-                    Ok(n) => bytes += n as u64,
-                    Err(e) => {
-                        total.merge_from(failed(
-                            ctx,
-                            format!("read failed after {bytes} bytes: {e}"),
-                        ));
-                        done = true;
-                        break None;
-                    }
+                let before = buf.len();
+                let read = fill(&mut reader, &mut buf, want);
+                bytes += (buf.len() - before) as u64;
+                if let Err(e) = read {
+                    // What was read before the failure is still counted.
+                    total.merge_from(failed(
+                        ctx,
+                        format!("read failed after {bytes} bytes: {e}"),
+                    ));
+                    done = true;
+                    break None;
                 }
                 // Short of `want`: the stream has ended.
                 let eof = buf.len() < want;

@@ -290,6 +290,19 @@ pub struct Summary<'a> {
     pub elapsed_seconds: f64,
     /// Input megabytes (10^6 bytes) per second.
     pub throughput_mb_per_s: f64,
+    /// The process's peak resident memory so far, in MB (10^6 bytes).
+    pub peak_rss_mb: f64,
+}
+
+/// The process's peak resident set size in bytes (0 where unknown).
+pub fn peak_rss() -> u64 {
+    // SAFETY: getrusage writes into the struct we pass and nothing else.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    if unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut usage) } != 0 {
+        return 0;
+    }
+    // Linux reports kilobytes.
+    (usage.ru_maxrss.max(0) as u64) * 1024
 }
 
 /// Inputs in `summary.json`.
@@ -399,6 +412,7 @@ impl<'a> Summary<'a> {
             } else {
                 0.0
             },
+            peak_rss_mb: peak_rss() as f64 / 1e6,
         }
     }
 

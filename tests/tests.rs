@@ -1,5 +1,6 @@
 //! The one integration test binary (see `Cargo.toml`, `autotests = false`).
 
+mod adversarial;
 mod cli;
 mod differential;
 mod explain;

@@ -76,7 +76,9 @@ pub fn stable_summary(dir: &Path) -> serde_json::Value {
     let mut v: serde_json::Value =
         serde_json::from_str(&read(dir, "summary.json")).unwrap();
     let m = v.as_object_mut().unwrap();
-    for k in ["elapsed_seconds", "throughput_mb_per_s", "version"] {
+    for k in
+        ["elapsed_seconds", "throughput_mb_per_s", "peak_rss_mb", "version"]
+    {
         assert!(m.remove(k).is_some(), "summary.json lacks {k}");
     }
     v

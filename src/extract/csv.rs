@@ -113,34 +113,64 @@ pub fn read_header(body: &[u8]) -> Option<(Header, usize)> {
 pub fn tally_rows(data: &[u8], header: &Header, input: u32) -> Tally {
     let mut t = Tally::default();
     let mut rdr = reader(data);
-    let mut rec = csv::ByteRecord::new();
+    // Each row is counted when the next one has been read (`prev` holds
+    // it), so the last can still be judged: one whose quoted field never
+    // closes has swallowed the rest of the input, and is malformed.
+    let mut prev = csv::ByteRecord::new();
+    let mut cur = csv::ByteRecord::new();
+    let mut have_prev = false;
     // The csv crate's own line numbers drift on CRLF input, so a row's line
     // is counted here from its byte offset, incrementally and only for the
     // malformed rows that need one.
     let mut lines = LineOf::default();
+    let count = |t: &mut Tally,
+                 lines: &mut LineOf,
+                 rec: &csv::ByteRecord,
+                 last: bool| {
+        let (mut out, kind) = row(rec, header);
+        let byte = rec.position().map_or(0, |p| p.byte()) as usize;
+        if last && !matches!(out, Outcome::Malformed(_)) {
+            let mut scan = QuoteScan::default();
+            scan.scan(&data[byte.min(data.len())..], 0, false, |_| {});
+            if scan.in_quotes {
+                out = Outcome::Malformed(
+                    "a quoted field never closes (it runs to the end of \
+                     the input)"
+                        .into(),
+                );
+            }
+        }
+        let line = match out {
+            Outcome::Malformed(_) => lines.at(data, byte),
+            _ => 0,
+        };
+        t.add_record(out, kind, input, line, 0);
+    };
     loop {
-        match rdr.read_byte_record(&mut rec) {
+        match rdr.read_byte_record(&mut cur) {
             Ok(true) => {
-                let (out, kind) = row(&rec, header);
-                let line = match out {
-                    Outcome::Malformed(_) => {
-                        let byte = rec.position().map_or(0, |p| p.byte());
-                        lines.at(data, byte as usize)
-                    }
-                    _ => 0,
-                };
-                t.add_record(out, kind, input, line, 0);
+                if have_prev {
+                    count(&mut t, &mut lines, &prev, false);
+                }
+                std::mem::swap(&mut prev, &mut cur);
+                have_prev = true;
             }
             Ok(false) => break,
             Err(e) => {
                 // Reading a slice fails only on malformed data, which the
                 // lenient reader accepts; should it happen, count it.
+                if std::mem::take(&mut have_prev) {
+                    count(&mut t, &mut lines, &prev, false);
+                }
                 let byte = e.position().map_or(0, |p| p.byte());
                 let line = lines.at(data, byte as usize);
                 t.add(Outcome::Malformed(format!("CSV: {e}")), input, line);
                 break;
             }
         }
+    }
+    if have_prev {
+        count(&mut t, &mut lines, &prev, true);
     }
     t.lines = count_lines(data);
     t.bytes = data.len() as u64;
@@ -275,12 +305,25 @@ impl QuoteScan {
 /// bytes (the last may be shorter), each ending just after a newline
 /// outside quotes.
 pub fn split_rows(data: &[u8], size: usize) -> Vec<&[u8]> {
+    split_rows_with(data, size, |_| {})
+}
+
+/// [`split_rows`], calling `scanned` with each piece as soon as the scan
+/// has passed it (a memory map releases those pages until they are parsed).
+pub fn split_rows_with<'a>(
+    data: &'a [u8],
+    size: usize,
+    mut scanned: impl FnMut(&'a [u8]),
+) -> Vec<&'a [u8]> {
     let size = size.max(1);
     let mut cuts = Vec::new();
     let mut next = size;
+    let mut last = 0;
     QuoteScan::default().scan(data, 0, false, |end| {
         if end >= next && end < data.len() {
             cuts.push(end);
+            scanned(&data[last..end]);
+            last = end;
             next = end + size;
         }
     });

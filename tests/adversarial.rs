@@ -1,0 +1,190 @@
+//! Hostile input: each fixture of `fixtures/adversarial/` (made by
+//! `fixtures/make_adversarial.py`) has a golden report; inputs that cannot
+//! be committed (a 100 MB line, a symlink loop, an unreadable file, a FIFO)
+//! are made here. Nothing crashes, hangs or loses count.
+
+use std::os::unix::process::ExitStatusExt;
+
+use crate::util::{golden, read, run, scratch, stable_summary, stderr};
+
+/// fixture, expected exit code
+const CASES: &[(&str, i32)] = &[
+    ("deep-nesting.json", 0),
+    ("empty.json", 0),
+    ("long-values.json", 0),
+    ("not-zstd.zst", 1),
+    ("nul-bytes.bin", 1),
+    ("random-binary.bin", 1),
+    ("truncated.json.gz", 1),
+    ("unterminated-quote.csv", 0),
+    ("utf16.json", 1),
+];
+
+#[test]
+fn every_adversarial_fixture_has_a_golden_report() {
+    let dir = crate::util::root().join("fixtures/adversarial");
+    let mut names: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    let listed: Vec<&str> = CASES.iter().map(|c| c.0).collect();
+    assert_eq!(names, listed, "a fixture without a case, or the reverse");
+    for (name, code) in CASES {
+        for way in
+            [&["-j1"][..], &["-j2", "--no-mmap", "--chunk-size", "1000"]]
+        {
+            let out = scratch("adversarial");
+            let path = format!("fixtures/adversarial/{name}");
+            let mut args =
+                vec!["report", &path, "-q", "-o", out.to_str().unwrap()];
+            args.extend_from_slice(way);
+            let o = run(&args);
+            assert_eq!(o.status.signal(), None, "{name}: killed");
+            assert_eq!(
+                o.status.code(),
+                Some(*code),
+                "{name} {way:?}: {}",
+                stderr(&o)
+            );
+            let mut s = stable_summary(&out);
+            // Error messages name the input; the golden is path-free.
+            for e in s["inputs"]["errors"].as_array_mut().unwrap() {
+                e["path"] = name.to_string().into();
+            }
+            let text = serde_json::to_string_pretty(&s).unwrap() + "\n";
+            golden(
+                &format!("tests/golden/adversarial/{name}.summary.json"),
+                &text,
+            );
+            golden(
+                &format!("tests/golden/adversarial/{name}.by_code.csv"),
+                &read(&out, "by_code.csv"),
+            );
+        }
+    }
+}
+
+#[test]
+fn a_100_mb_line_is_read_without_copies() {
+    let dir = scratch("huge-line");
+    let file = dir.join("huge.json");
+    let mut data = Vec::with_capacity(101 << 20);
+    data.extend_from_slice(br#"{"category":"CallSummary","properties":{"participantEndReason":"0","ParticipantEndSubCode":"0","ResultCategory":"Success","callDebuggingInfo":""#);
+    data.resize(data.len() + (100 << 20), b'a');
+    data.extend_from_slice(b"\"}}\n{\"code\":\"1\"}\n");
+    std::fs::write(&file, &data).unwrap();
+    drop(data);
+    for way in [&["-j2"][..], &["-j1", "--no-mmap"]] {
+        let out = dir.join("out");
+        let mut args = vec![
+            "report",
+            file.to_str().unwrap(),
+            "-q",
+            "-o",
+            out.to_str().unwrap(),
+        ];
+        args.extend_from_slice(way);
+        let o = run(&args);
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+        let s: serde_json::Value =
+            serde_json::from_str(&read(&out, "summary.json")).unwrap();
+        assert_eq!(s["counted"], 2);
+        assert_eq!(s["lines"], 2);
+        // One copy of the line in memory at most, with headroom for the
+        // buffer's growth: well under three copies.
+        let rss = s["peak_rss_mb"].as_f64().unwrap();
+        assert!(rss < 320.0, "peak RSS {rss} MB for a 100 MB line ({way:?})");
+    }
+}
+
+#[test]
+fn a_symlink_loop_is_reported_and_the_rest_counted() {
+    let dir = scratch("loop");
+    std::fs::create_dir_all(dir.join("logs/sub")).unwrap();
+    std::fs::write(dir.join("logs/a.json"), "{\"code\":1}\n").unwrap();
+    std::os::unix::fs::symlink("..", dir.join("logs/sub/up")).unwrap();
+    let out = dir.join("out");
+    let o = run(&[
+        "report",
+        dir.join("logs").to_str().unwrap(),
+        "-q",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("symbolic link loop"), "{}", stderr(&o));
+    assert_eq!(stable_summary(&out)["counted"], 1);
+}
+
+#[test]
+fn an_unreadable_file_is_reported_and_the_rest_counted() {
+    let dir = scratch("unreadable");
+    std::fs::create_dir_all(dir.join("logs")).unwrap();
+    std::fs::write(dir.join("logs/a.json"), "{\"code\":1}\n").unwrap();
+    let bad = dir.join("logs/b.json");
+    // SAFETY: geteuid has no preconditions.
+    if unsafe { libc::geteuid() } == 0 {
+        // Root reads anything: a dangling link is the unreadable file.
+        std::os::unix::fs::symlink("/nonexistent/target", &bad).unwrap();
+    } else {
+        std::fs::write(&bad, "{\"code\":2}\n").unwrap();
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&bad, std::fs::Permissions::from_mode(0))
+            .unwrap();
+    }
+    let out = dir.join("out");
+    let o = run(&[
+        "report",
+        dir.join("logs").to_str().unwrap(),
+        "-q",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("b.json"), "{}", stderr(&o));
+    assert_eq!(stable_summary(&out)["counted"], 1);
+}
+
+#[test]
+fn a_fifo_in_a_tree_is_skipped_not_waited_on() {
+    let dir = scratch("fifo");
+    std::fs::create_dir_all(dir.join("logs")).unwrap();
+    std::fs::write(dir.join("logs/a.json"), "{\"code\":1}\n").unwrap();
+    let fifo = dir.join("logs/pipe");
+    let c = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
+    // SAFETY: a valid NUL-terminated path.
+    assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o644) }, 0);
+    let out = dir.join("out");
+    let o = run(&[
+        "report",
+        dir.join("logs").to_str().unwrap(),
+        "-q",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("not a regular file"), "{}", stderr(&o));
+    assert_eq!(stable_summary(&out)["counted"], 1);
+}
+
+#[test]
+fn forcing_a_format_reads_binary_anyway() {
+    let out = scratch("forced-binary");
+    let o = run(&[
+        "report",
+        "fixtures/adversarial/random-binary.bin",
+        "--format",
+        "jsonl",
+        "-q",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(0));
+    let s = stable_summary(&out);
+    assert!(s["malformed"].as_u64().unwrap() > 0);
+    assert_eq!(
+        s["lines"].as_u64().unwrap(),
+        s["blank"].as_u64().unwrap() + s["malformed"].as_u64().unwrap()
+    );
+}
