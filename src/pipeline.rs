@@ -195,9 +195,7 @@ type Release<'a> = Option<&'a (dyn Fn(&[u8]) + Sync)>;
 /// compressed).
 fn tally_bytes(data: &[u8], ctx: &Ctx<'_>, release: Release<'_>) -> Tally {
     if codec(data).is_some() {
-        let mut t = tally_stream(data, ctx, true);
-        t.bytes = data.len() as u64;
-        return t;
+        return tally_stream(data, ctx, true);
     }
     tally_slice_with(data, ctx, release)
 }
@@ -398,8 +396,11 @@ fn tally_stream(reader: impl Read, ctx: &Ctx<'_>, raw: bool) -> Tally {
         },
         None => tally_decoded(stream, ctx),
     };
-    // The input's own bytes (compressed, if it is).
-    t.bytes = counted.bytes;
+    // The input's own bytes (compressed, if it is); an input skipped before
+    // any of it was read as a format (not a log, a corrupt header) counts
+    // none, whichever path it took.
+    let skipped = t.formats.is_empty() && !t.errors.is_empty();
+    t.bytes = if skipped { 0 } else { counted.bytes };
     if let Some(c) = codec {
         let name = match c {
             Codec::Gzip => "gzip",

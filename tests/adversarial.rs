@@ -130,7 +130,7 @@ fn an_unreadable_file_is_reported_and_the_rest_counted() {
     } else {
         std::fs::write(&bad, "{\"code\":2}\n").unwrap();
         use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(&bad, std::fs::Permissions::from_mode(0))
+        std::fs::set_permissions(&bad, std::fs::Permissions::from_mode(0o000))
             .unwrap();
     }
     let out = dir.join("out");
