@@ -159,6 +159,15 @@ else
     echo "$tree_args $(tree_bytes "$TREE")" >"$TREE.stamp"
 fi
 
+# calltally maps a file only once it has been left alone for 10 s (a file
+# still being written is read instead); let fresh inputs settle so the
+# timings measure the usual path.
+newest=$(find "$DATA" -maxdepth 1 -newermt '-12 seconds' -type f | head -1)
+if [[ -n $newest ]]; then
+    say "letting fresh inputs settle (12 s)"
+    sleep 12
+fi
+
 FILE_BYTES=0 CSV_BYTES=0 GZ_BYTES=0 ZST_BYTES=0 TREE_BYTES=0
 [[ -f $FILE ]] && FILE_BYTES=$(file_bytes "$FILE")
 wants csv && CSV_BYTES=$(file_bytes "$CSV")

@@ -132,8 +132,17 @@ fn tally_file(path: &Path, ctx: &Ctx<'_>) -> Tally {
         // stream of unknown length.
         return tally_stream(file, ctx, true);
     }
+    // A compressed file is decompressed as a stream straight from the
+    // file: mapping it would only add its pages to the resident set.
+    let mut magic = [0u8; 4];
+    let compressed = {
+        use std::os::unix::fs::FileExt;
+        let n = file.read_at(&mut magic, 0).unwrap_or(0);
+        codec(&magic[..n]).is_some()
+    };
     if ctx.config.mmap == MmapMode::Auto
         && size >= MMAP_MIN_SIZE
+        && !compressed
         && crate::mmap::settled(before.as_ref(), &meta)
     {
         if let Some(map) = crate::mmap::map(&file) {
@@ -141,7 +150,7 @@ fn tally_file(path: &Path, ctx: &Ctx<'_>) -> Tally {
             return tally_bytes(&map, ctx, Some(&release));
         }
     }
-    let mut t = if size > ctx.config.chunk_size as u64 {
+    let mut t = if compressed || size > ctx.config.chunk_size as u64 {
         tally_stream(&mut file, ctx, true)
     } else {
         // A small file: one read into a reused buffer. The buffer is taken
@@ -384,16 +393,22 @@ fn tally_stream(reader: impl Read, ctx: &Ctx<'_>, raw: bool) -> Tally {
         return failed(ctx, e.to_string());
     }
     let codec = if raw { codec(&magic) } else { None };
-    let stream = Cursor::new(magic).chain(&mut counted);
+    // Large reads: a decoder asks for small pieces.
+    let stream = BufReader::with_capacity(
+        256 << 10,
+        Cursor::new(magic).chain(&mut counted),
+    );
     let mut t = match codec {
         Some(Codec::Gzip) => {
-            let d = flate2::read::MultiGzDecoder::new(BufReader::new(stream));
+            let d = flate2::bufread::MultiGzDecoder::new(stream);
             tally_decoded(d, ctx)
         }
-        Some(Codec::Zstd) => match zstd::stream::read::Decoder::new(stream) {
-            Ok(d) => tally_decoded(d, ctx),
-            Err(e) => failed(ctx, format!("zstd: {e}")),
-        },
+        Some(Codec::Zstd) => {
+            match zstd::stream::read::Decoder::with_buffer(stream) {
+                Ok(d) => tally_decoded(d, ctx),
+                Err(e) => failed(ctx, format!("zstd: {e}")),
+            }
+        }
         None => tally_decoded(stream, ctx),
     };
     // The input's own bytes (compressed, if it is); an input skipped before
