@@ -1,0 +1,33 @@
+//! A whole input, any bytes, through every format and both read paths
+//! (in memory, and streamed in blocks): never a panic; the accounting
+//! identities hold; both paths agree.
+#![no_main]
+
+use calltally::pipeline::tally_data;
+use calltally::{Config, Format};
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|input: &[u8]| {
+    let Some((&selector, data)) = input.split_first() else { return };
+    let format = match selector % 5 {
+        0 => Format::Auto,
+        1 => Format::Jsonl,
+        2 => Format::Json,
+        3 => Format::Csv,
+        _ => Format::Text,
+    };
+    let chunk_size = [1, 7, 64, 4096][(selector as usize / 5) % 4];
+    let config = Config { format, chunk_size, threads: 1, ..Config::default() };
+    let mut results = Vec::new();
+    for stream in [false, true] {
+        let mut t = tally_data(data, &config, stream).expect("no pattern");
+        assert_eq!(t.records, t.counted + t.without_code);
+        assert_eq!(t.counts.values().sum::<u64>(), t.counted);
+        if format == Format::Jsonl {
+            assert!(t.is_consistent(), "{t:?}");
+        }
+        t.bytes = 0;
+        results.push(t);
+    }
+    assert_eq!(results[0], results[1]);
+});
