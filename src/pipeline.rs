@@ -497,6 +497,10 @@ fn tally_decoded(reader: impl Read, ctx: &Ctx<'_>) -> Tally {
             )
         }
         Detected::Json => {
+            // The document starts after a BOM, as in memory.
+            if head.starts_with(BOM) {
+                head.drain(..BOM.len());
+            }
             let mut stream = Counting {
                 inner: Cursor::new(head).chain(&mut reader),
                 bytes: 0,

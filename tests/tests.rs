@@ -8,5 +8,6 @@ mod faults;
 mod formats;
 mod golden;
 mod properties;
+mod regression;
 mod rules;
 mod util;

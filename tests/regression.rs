@@ -1,0 +1,56 @@
+//! Inputs the fuzzers found, replayed with the fuzz targets' own checks
+//! (`fuzz/fuzz_targets/`): every format through both read paths, the
+//! accounting identities, and both paths agreeing.
+
+use calltally::pipeline::tally_data;
+use calltally::{Config, Format};
+
+/// The `whole_input` fuzz target's property: the first byte picks the
+/// format and chunk size, the rest is the input.
+fn whole_input(input: &[u8]) {
+    let Some((&selector, data)) = input.split_first() else { return };
+    let format = match selector % 5 {
+        0 => Format::Auto,
+        1 => Format::Jsonl,
+        2 => Format::Json,
+        3 => Format::Csv,
+        _ => Format::Text,
+    };
+    let chunk_size = [1, 7, 64, 4096][(selector as usize / 5) % 4];
+    let config =
+        Config { format, chunk_size, threads: 1, ..Config::default() };
+    let mut results = Vec::new();
+    for stream in [false, true] {
+        let mut t = tally_data(data, &config, stream).unwrap();
+        assert_eq!(t.records, t.counted + t.without_code);
+        assert_eq!(t.counts.values().sum::<u64>(), t.counted);
+        if format == Format::Jsonl {
+            assert!(t.is_consistent(), "{t:?}");
+        }
+        t.bytes = 0;
+        results.push(t);
+    }
+    assert_eq!(results[0], results[1]);
+}
+
+/// A JSON document after a BOM: the streamed path did not skip the BOM
+/// (found by the `whole_input` fuzzer).
+#[test]
+fn r_fuzz_bom_before_a_json_document() {
+    let data = std::fs::read(
+        crate::util::root()
+            .join("tests/regressions/whole_input-bom-json-document.bin"),
+    )
+    .unwrap();
+    whole_input(&data);
+}
+
+/// Every file in `tests/regressions/` passes the fuzz property.
+#[test]
+fn every_saved_fuzz_input_passes() {
+    let dir = crate::util::root().join("tests/regressions");
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let data = std::fs::read(entry.unwrap().path()).unwrap();
+        whole_input(&data);
+    }
+}
