@@ -50,117 +50,75 @@ fn run_and_truncate(
     child.wait_with_output().unwrap()
 }
 
+/// Truncate a file under a run until one attempt catches it mid-read
+/// (larger files each time), and return that run's stderr. `settled` ages
+/// the file so that it is mapped; a fresh file is read. Never a signal.
+fn catch_mid_read(name: &str, settled: bool, args: &[&str]) -> String {
+    let dir = scratch(name);
+    for attempt in 0..6 {
+        let file = dir.join(format!("{name}{attempt}.json"));
+        big_jsonl(&file, 64 << (attempt / 2));
+        if settled {
+            let old = SystemTime::now() - Duration::from_secs(3600);
+            std::fs::File::options()
+                .write(true)
+                .open(&file)
+                .unwrap()
+                .set_modified(old)
+                .unwrap();
+        }
+        let o = run_and_truncate(&file, args, Duration::from_millis(15));
+        let err = stderr(&o);
+        assert_eq!(o.status.signal(), None, "killed by a signal: {err}");
+        match o.status.code() {
+            Some(1) => {
+                // The run failed; it wrote no half-finished report.
+                let out = file.with_extension("out");
+                if err.contains("memory-mapped") {
+                    assert!(!out.join("by_code.csv").exists());
+                }
+                let shown = file.file_name().unwrap().to_str().unwrap();
+                assert!(
+                    err.contains(shown) || err.contains("memory-mapped"),
+                    "{err}"
+                );
+                return err;
+            }
+            // The run finished before the truncation: try a larger file.
+            Some(0) => continue,
+            other => panic!("exit {other:?}: {err}"),
+        }
+    }
+    panic!("never caught the file mid-read");
+}
+
 #[test]
 fn a_file_that_shrinks_while_read_is_reported_not_fatal() {
     // A freshly written file is not "settled", so it is read, not mapped:
     // a shrink ends the read early and is reported.
-    let dir = scratch("shrink");
-    let mut seen = false;
-    for attempt in 0..6 {
-        let file = dir.join(format!("grow{attempt}.json"));
-        big_jsonl(&file, 64 << (attempt / 2));
-        let o = run_and_truncate(
-            &file,
-            &["-j1", "--chunk-size", "65536"],
-            Duration::from_millis(15),
-        );
-        assert_eq!(
-            o.status.signal(),
-            None,
-            "killed by a signal: {}",
-            stderr(&o)
-        );
-        match o.status.code() {
-            Some(1) => {
-                let err = stderr(&o);
-                assert!(err.contains("file shrank from"), "{err}");
-                assert!(
-                    err.contains(file.file_name().unwrap().to_str().unwrap()),
-                    "{err}"
-                );
-                seen = true;
-                break;
-            }
-            // The run finished before the truncation: try a larger file.
-            Some(0) => continue,
-            other => panic!("exit {other:?}: {}", stderr(&o)),
-        }
-    }
-    assert!(seen, "never caught the file mid-read");
+    let err =
+        catch_mid_read("shrink", false, &["-j1", "--chunk-size", "65536"]);
+    assert!(err.contains("file shrank from"), "{err}");
 }
 
 #[test]
 fn a_mapped_file_truncated_under_the_reader_ends_cleanly() {
     // A settled file is mapped; truncating it raises SIGBUS, which the
     // binary turns into a message and exit code 1 (no report written).
-    let dir = scratch("sigbus");
-    let mut seen = false;
-    for attempt in 0..6 {
-        let file = dir.join(format!("old{attempt}.json"));
-        big_jsonl(&file, 64 << (attempt / 2));
-        let old = SystemTime::now() - Duration::from_secs(3600);
-        std::fs::File::options()
-            .write(true)
-            .open(&file)
-            .unwrap()
-            .set_modified(old)
-            .unwrap();
-        let o = run_and_truncate(&file, &["-j1"], Duration::from_millis(15));
-        assert_eq!(
-            o.status.signal(),
-            None,
-            "killed by a signal: {}",
-            stderr(&o)
-        );
-        match o.status.code() {
-            Some(1) => {
-                assert!(
-                    stderr(&o)
-                        .contains("truncated while it was memory-mapped"),
-                    "{}",
-                    stderr(&o)
-                );
-                assert!(!file
-                    .with_extension("out")
-                    .join("by_code.csv")
-                    .exists());
-                seen = true;
-                break;
-            }
-            Some(0) => continue,
-            other => panic!("exit {other:?}: {}", stderr(&o)),
-        }
-    }
-    assert!(seen, "never caught the mapped file mid-read");
+    let err = catch_mid_read("sigbus", true, &["-j1"]);
+    assert!(err.contains("truncated while it was memory-mapped"), "{err}");
 }
 
 #[test]
 fn no_mmap_never_maps() {
     // With --no-mmap even a settled file is read: a truncation is reported
     // as a shrink, never a SIGBUS.
-    let dir = scratch("nommap");
-    for attempt in 0..6 {
-        let file = dir.join(format!("old{attempt}.json"));
-        big_jsonl(&file, 64 << (attempt / 2));
-        let old = SystemTime::now() - Duration::from_secs(3600);
-        std::fs::File::options()
-            .write(true)
-            .open(&file)
-            .unwrap()
-            .set_modified(old)
-            .unwrap();
-        let o = run_and_truncate(
-            &file,
-            &["-j1", "--no-mmap", "--chunk-size", "65536"],
-            Duration::from_millis(15),
-        );
-        assert_eq!(o.status.signal(), None);
-        if o.status.code() == Some(1) {
-            assert!(stderr(&o).contains("file shrank from"), "{}", stderr(&o));
-            return;
-        }
-    }
-    panic!("never caught the file mid-read");
+    let err = catch_mid_read(
+        "nommap",
+        true,
+        &["-j1", "--no-mmap", "--chunk-size", "65536"],
+    );
+    assert!(err.contains("file shrank from"), "{err}");
 }
 
 #[test]
