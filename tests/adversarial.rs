@@ -188,3 +188,58 @@ fn forcing_a_format_reads_binary_anyway() {
         s["blank"].as_u64().unwrap() + s["malformed"].as_u64().unwrap()
     );
 }
+
+#[test]
+fn a_hundred_thousand_distinct_pairs_are_counted() {
+    let dir = scratch("many-keys");
+    let file = dir.join("many.json");
+    let mut data = String::new();
+    for i in 0..100_000u32 {
+        data.push_str(&format!(
+            "{{\"code\":{},\"subCode\":{}}}\n",
+            400 + i % 100,
+            1_000_000 + i
+        ));
+    }
+    std::fs::write(&file, data).unwrap();
+    let out = dir.join("out");
+    let o = run(&[
+        "report",
+        file.to_str().unwrap(),
+        "-q",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let by_code = read(&out, "by_code.csv");
+    assert_eq!(by_code.lines().count(), 100_001);
+    let s = stable_summary(&out);
+    assert_eq!(s["counted"], 100_000);
+    // Pairs under a code with a code-only catalog row are documented
+    // through that fallback; the rest are listed (the first 1000).
+    let unknown = by_code.lines().filter(|l| l.ends_with(",false,,")).count();
+    assert!(unknown > 50_000, "{unknown}");
+    assert_eq!(s["undocumented_pairs"], unknown);
+    assert_eq!(s["undocumented"].as_array().unwrap().len(), 1000);
+}
+
+#[test]
+fn a_report_that_cannot_be_written_fails_cleanly() {
+    let dir = scratch("write-fails");
+    let out = dir.join("out");
+    std::fs::create_dir_all(out.join("by_code.csv")).unwrap();
+    let o = run(&[
+        "report",
+        "fixtures/storage",
+        "-q",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("by_code.csv"), "{}", stderr(&o));
+    let names: Vec<String> = std::fs::read_dir(&out)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(names.iter().all(|n| !n.ends_with(".tmp")), "{names:?}");
+}

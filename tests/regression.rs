@@ -7,7 +7,7 @@ use calltally::{Config, Format};
 
 /// The `whole_input` fuzz target's property: the first byte picks the
 /// format and chunk size, the rest is the input.
-fn whole_input(input: &[u8]) {
+pub fn whole_input(input: &[u8]) {
     let Some((&selector, data)) = input.split_first() else { return };
     let format = match selector % 5 {
         0 => Format::Auto,
@@ -53,4 +53,14 @@ fn every_saved_fuzz_input_passes() {
         let data = std::fs::read(entry.unwrap().path()).unwrap();
         whole_input(&data);
     }
+}
+
+/// Two malformed CSV rows on one physical line (a bare `\r` ends a CSV
+/// row): their samples kept no order between the read paths (found by the
+/// property test of `tests/properties.rs`).
+#[test]
+fn r_prop_csv_rows_sharing_a_line() {
+    // Selector 3: CSV, chunk size 1.
+    whole_input(b"\x03a\n\xff\r\xfe\n");
+    whole_input(b"\x03Code\n\xff,1\r\xfe\rx\n\xfa\n");
 }

@@ -140,11 +140,13 @@ pub fn tally_rows(data: &[u8], header: &Header, input: u32) -> Tally {
                 );
             }
         }
-        let line = match out {
-            Outcome::Malformed(_) => lines.at(data, byte),
-            _ => 0,
+        // A bare `\r` also ends a row, so rows can share a line: `item`
+        // keeps their order.
+        let (line, item) = match out {
+            Outcome::Malformed(_) => lines.at_item(data, byte),
+            _ => (0, 0),
         };
-        t.add_record(out, kind, input, line, 0);
+        t.add_record(out, kind, input, line, item);
     };
     loop {
         match rdr.read_byte_record(&mut cur) {
@@ -182,9 +184,23 @@ pub fn tally_rows(data: &[u8], header: &Header, input: u32) -> Tally {
 struct LineOf {
     upto: usize,
     newlines: u64,
+    /// The last line asked for by `at_item`, and how often.
+    last: (u64, u32),
 }
 
 impl LineOf {
+    /// The line of `byte`, and the position of this row among the rows
+    /// asked for on the same line.
+    fn at_item(&mut self, data: &[u8], byte: usize) -> (u64, u32) {
+        let line = self.at(data, byte);
+        self.last = if self.last.0 == line {
+            (line, self.last.1 + 1)
+        } else {
+            (line, 0)
+        };
+        (line, self.last.1)
+    }
+
     fn at(&mut self, data: &[u8], byte: usize) -> u64 {
         // The reader reports a row where it started looking for it: at the
         // `\n` of a CRLF, or at blank lines it skipped. A row never starts
