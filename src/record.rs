@@ -115,39 +115,131 @@ pub const CATEGORY_KEYS: usize = 4;
 
 /// Classify a field name: trimmed of ASCII whitespace, ASCII
 /// case-insensitive. Escapes must already be decoded.
+///
+/// Called for every key of every record, so it avoids copying: the length
+/// picks at most three candidates, compared in place.
+#[inline]
 pub fn classify_key(raw: &str) -> Option<KeyId> {
-    let k = raw.trim_ascii().as_bytes();
-    if k.len() > 21 || k.len() < 4 {
+    use KeyId::*;
+    let k = raw.as_bytes();
+    let k = match (k.first(), k.last()) {
+        (Some(a), Some(b))
+            if a.is_ascii_whitespace() || b.is_ascii_whitespace() =>
+        {
+            k.trim_ascii()
+        }
+        _ => k,
+    };
+    // Most keys are rejected here, by length and first and last letter.
+    let (&first, &last) = (k.first()?, k.last()?);
+    let (Some(starts), Some(ends)) =
+        (KEY_STARTS.get(k.len()), KEY_ENDS.get(k.len()))
+    else {
+        return None;
+    };
+    if starts & letter_bit(first) == 0 || ends & letter_bit(last) == 0 {
         return None;
     }
-    let mut buf = [0u8; 21];
-    let lower = &mut buf[..k.len()];
-    lower.copy_from_slice(k);
-    lower.make_ascii_lowercase();
-    Some(match &*lower {
-        b"participantendreason" => KeyId::Code(0),
-        b"resultcode" => KeyId::Code(1),
-        b"resultsignature" => KeyId::Code(2),
-        b"code" => KeyId::Code(3),
-        b"_code" => KeyId::Code(4),
-        b"participantendsubcode" => KeyId::Subcode(0),
-        b"resultsubcode" => KeyId::Subcode(1),
-        b"subcode" => KeyId::Subcode(2),
-        b"_subcode" => KeyId::Subcode(3),
-        b"resultcategory" => KeyId::Category(0),
-        b"resultcategories" => KeyId::Category(1),
-        b"_resultcategories" => KeyId::Category(2),
-        b"resulttype" => KeyId::Category(3),
-        b"properties" => KeyId::Properties,
-        b"operationpayload" => KeyId::OperationPayload,
-        b"records" => KeyId::Records,
-        b"tables" => KeyId::Tables,
-        b"category" => KeyId::Kind(0),
-        b"type" => KeyId::Kind(1),
-        b"operationname" => KeyId::Kind(2),
+    let candidates: &[(&[u8], KeyId)] = match k.len() {
+        4 => &[(b"code", Code(3)), (b"type", Kind(1))],
+        5 => &[(b"_code", Code(4))],
+        6 => &[(b"tables", Tables)],
+        7 => &[(b"subcode", Subcode(2)), (b"records", Records)],
+        8 => &[(b"_subcode", Subcode(3)), (b"category", Kind(0))],
+        10 => &[
+            (b"resultcode", Code(1)),
+            (b"properties", Properties),
+            (b"resulttype", Category(3)),
+        ],
+        13 => &[(b"resultsubcode", Subcode(1)), (b"operationname", Kind(2))],
+        14 => &[(b"resultcategory", Category(0))],
+        15 => &[(b"resultsignature", Code(2))],
+        16 => &[
+            (b"resultcategories", Category(1)),
+            (b"operationpayload", OperationPayload),
+        ],
+        17 => &[(b"_resultcategories", Category(2))],
+        20 => &[(b"participantendreason", Code(0))],
+        21 => &[(b"participantendsubcode", Subcode(0))],
         _ => return None,
-    })
+    };
+    candidates.iter().find(|(name, _)| eq_folded(k, name)).map(|&(_, id)| id)
 }
+
+/// `k.eq_ignore_ascii_case(name)` for a key name (lower-case letters, and
+/// `_` only first), eight bytes at a time: past the first byte, setting
+/// bit 5 folds exactly the upper-case letters onto the lower-case ones.
+#[inline]
+fn eq_folded(k: &[u8], name: &[u8]) -> bool {
+    const FOLD: u64 = 0x2020_2020_2020_2020;
+    if k.len() != name.len() || !k[0].eq_ignore_ascii_case(&name[0]) {
+        return false;
+    }
+    let (mut a, mut b) = (k.chunks_exact(8), name.chunks_exact(8));
+    for (x, y) in (&mut a).zip(&mut b) {
+        let x = u64::from_le_bytes(x.try_into().expect("8 bytes"));
+        let y = u64::from_le_bytes(y.try_into().expect("8 bytes"));
+        // Byte 0 of the first chunk was checked exactly above; fold both
+        // sides so `_` (0x5F) there compares equal to itself.
+        if x | FOLD != y | FOLD {
+            return false;
+        }
+    }
+    a.remainder().iter().zip(b.remainder()).all(|(x, y)| x | 0x20 == y | 0x20)
+}
+
+/// A bit for a key's first or last byte, case-folded: letters by their
+/// place in the alphabet, anything else bit 31 (`_`, and bytes that are
+/// then compared exactly).
+const fn letter_bit(b: u8) -> u32 {
+    let l = b | 0x20;
+    if l >= b'a' && l <= b'z' {
+        1 << (l - b'a')
+    } else {
+        1 << 31
+    }
+}
+
+/// Every key name [`classify_key`] knows, lower-case.
+const KEY_NAMES: [&[u8]; 20] = [
+    b"participantendreason",
+    b"resultcode",
+    b"resultsignature",
+    b"code",
+    b"_code",
+    b"participantendsubcode",
+    b"resultsubcode",
+    b"subcode",
+    b"_subcode",
+    b"resultcategory",
+    b"resultcategories",
+    b"_resultcategories",
+    b"resulttype",
+    b"properties",
+    b"operationpayload",
+    b"records",
+    b"tables",
+    b"category",
+    b"type",
+    b"operationname",
+];
+
+/// For each key length, the first (`last` false) or last bytes a known
+/// key of that length has, as [`letter_bit`]s.
+const fn key_letters(last: bool) -> [u32; 22] {
+    let mut t = [0u32; 22];
+    let mut i = 0;
+    while i < KEY_NAMES.len() {
+        let n = KEY_NAMES[i];
+        let b = if last { n[n.len() - 1] } else { n[0] };
+        t[n.len()] |= letter_bit(b);
+        i += 1;
+    }
+    t
+}
+
+const KEY_STARTS: [u32; 22] = key_letters(false);
+const KEY_ENDS: [u32; 22] = key_letters(true);
 
 /// A code or subcode value as read from a record.
 #[derive(Clone, Debug, PartialEq, Eq, Default)]
@@ -408,6 +500,81 @@ mod tests {
         assert_eq!(classify_key("participantEndReasonX"), None);
         assert_eq!(classify_key("cod"), None);
         assert_eq!(classify_key("côde"), None);
+    }
+
+    /// The length-indexed lookup against a plain lower-case-and-match.
+    #[test]
+    fn keys_classify_like_plain_lookup() {
+        use KeyId::*;
+        let names = [
+            ("participantendreason", Code(0)),
+            ("resultcode", Code(1)),
+            ("resultsignature", Code(2)),
+            ("code", Code(3)),
+            ("_code", Code(4)),
+            ("participantendsubcode", Subcode(0)),
+            ("resultsubcode", Subcode(1)),
+            ("subcode", Subcode(2)),
+            ("_subcode", Subcode(3)),
+            ("resultcategory", Category(0)),
+            ("resultcategories", Category(1)),
+            ("_resultcategories", Category(2)),
+            ("resulttype", Category(3)),
+            ("properties", Properties),
+            ("operationpayload", OperationPayload),
+            ("records", Records),
+            ("tables", Tables),
+            ("category", Kind(0)),
+            ("type", Kind(1)),
+            ("operationname", Kind(2)),
+        ];
+        let plain = |raw: &str| {
+            let k = raw.trim_ascii().to_ascii_lowercase();
+            names.iter().find(|(n, _)| *n == k).map(|&(_, id)| id)
+        };
+        let mut inputs: Vec<String> = Vec::new();
+        for (n, _) in names {
+            inputs.push(n.to_string());
+            inputs.push(n.to_ascii_uppercase());
+            inputs.push(format!(" \t{n}\r\n"));
+            inputs.push(format!("{n}x"));
+            inputs.push(n[1..].to_string());
+            inputs.push(n.replacen('e', "é", 1));
+            // Alternate case, as in camelCase and PascalCase.
+            inputs.push(
+                n.chars()
+                    .enumerate()
+                    .map(
+                        |(i, c)| {
+                            if i % 2 == 0 {
+                                c.to_ascii_uppercase()
+                            } else {
+                                c
+                            }
+                        },
+                    )
+                    .collect(),
+            );
+        }
+        // DEL is `_` with bit 5 set: it must not pass for `_`.
+        inputs.extend(
+            [
+                "",
+                " ",
+                "\u{212A}ode",
+                "c0de",
+                "co de",
+                "\x7fcode",
+                "\x7fsubcode",
+                "\x7fresultcategories",
+                "participantStartTime",
+                "participantEndReaso\x0e",
+            ]
+            .map(String::from),
+        );
+        for raw in &inputs {
+            assert_eq!(classify_key(raw), plain(raw), "{raw:?}");
+        }
     }
 
     #[test]

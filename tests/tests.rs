@@ -4,6 +4,7 @@ mod adversarial;
 mod cli;
 mod differential;
 mod explain;
+mod fast_path;
 mod faults;
 mod formats;
 mod golden;

@@ -1,8 +1,9 @@
-//! One line through the streaming reader and the plain reading: never a
-//! panic, and always the same outcome (records, kinds, reasons).
+//! One line through the fast scanner, the serde reader and the plain
+//! reading: never a panic, and always the same outcome (records, kinds,
+//! reasons) wherever the scanner answers.
 #![no_main]
 
-use calltally::extract::json;
+use calltally::extract::{fast, json};
 use calltally::reference;
 use libfuzzer_sys::fuzz_target;
 
@@ -10,7 +11,11 @@ fuzz_target!(|data: &[u8]| {
     if data.contains(&b'\n') {
         return;
     }
-    let fast = json::read_line(data);
+    let shown = String::from_utf8_lossy(data);
+    let serde = json::read_line_serde(data);
     let plain = reference::read_line(data);
-    assert_eq!(fast, plain, "{:?}", String::from_utf8_lossy(data));
+    assert_eq!(serde, plain, "{shown:?}");
+    if let Some(f) = fast::read_line(data) {
+        assert_eq!(f, serde, "{shown:?}");
+    }
 });

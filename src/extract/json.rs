@@ -81,8 +81,17 @@ impl Line<'_> {
     }
 }
 
-/// Read one non-blank JSON Lines line (no line terminator).
+/// Read one non-blank JSON Lines line (no line terminator): the byte
+/// scanner of [`super::fast`] where it is sure, else [`read_line_serde`].
 pub fn read_line(line: &[u8]) -> Line<'_> {
+    match super::fast::read_line(line) {
+        Some(l) => l,
+        None => read_line_serde(line),
+    }
+}
+
+/// Read one non-blank JSON Lines line with serde_json alone.
+pub fn read_line_serde(line: &[u8]) -> Line<'_> {
     let text = match std::str::from_utf8(line) {
         Ok(t) => t,
         Err(e) => return Line::malformed(utf8_reason(&e)),

@@ -2,6 +2,7 @@
 
 pub mod csv;
 pub mod document;
+pub mod fast;
 pub mod json;
 pub mod text;
 

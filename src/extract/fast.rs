@@ -1,0 +1,822 @@
+//! The fast path for JSON Lines: a byte scanner that reads the common line
+//! shape without serde, and gives up on anything it cannot prove it reads
+//! exactly as serde_json would.
+//!
+//! [`read_line`] returns `None` ("not sure") for any line holding a
+//! backslash (so no string or key has an escape), a control byte (so the
+//! only whitespace is the space, and no string holds a raw control
+//! character), invalid UTF-8, a `tables` envelope, an envelope element
+//! that is not an object, a number it cannot judge by itself, nesting
+//! deeper than [`MAX_DEPTH`], or anything that is not well-formed JSON.
+//! The caller then reads the line with the serde reader
+//! ([`super::json::read_line_serde`]), which also writes the error message
+//! for a malformed line. The scanner never reports a line malformed
+//! itself.
+//!
+//! What the scanner does read, it reads into the same [`Slots`] as the
+//! serde reader and decides with the same [`Slots::outcome`], value rules
+//! ([`IntVal::from_str_value`], [`CatVal::from_str_value`], [`kind_text`])
+//! and key rule ([`classify_key`]), so the two can only differ in how bytes
+//! are walked. Differential tests and a fuzz target hold the walk to
+//! serde_json's.
+
+use std::borrow::Cow;
+use std::cell::RefCell;
+
+use memchr::memchr;
+
+use super::json::{int_from_f64, int_from_u64, payload_from_text, Kind, Line};
+use crate::record::{
+    classify_key, kind_text, CatVal, IntVal, KeyId, Outcome, Slots, KIND_KEYS,
+};
+
+/// The deepest nesting the scanner follows; serde_json's limit is 128.
+pub const MAX_DEPTH: usize = 64;
+
+/// Read one non-blank JSON Lines line, or `None` to have serde read it.
+pub fn read_line(line: &[u8]) -> Option<Line<'_>> {
+    MASKS.with(|m| read_line_with(line, &mut m.borrow_mut()))
+}
+
+thread_local! {
+    /// Quote masks of the line being read, reused from line to line.
+    static MASKS: RefCell<Vec<u64>> = const { RefCell::new(Vec::new()) };
+}
+
+/// [`read_line`] with a buffer for the line's quote masks.
+pub fn read_line_with<'a>(
+    line: &'a [u8],
+    masks: &mut Vec<u64>,
+) -> Option<Line<'a>> {
+    masks.clear();
+    let text = match index(line, masks) {
+        // SAFETY: `index` saw only bytes below 0x80, and ASCII is UTF-8.
+        Class::Ascii => unsafe { std::str::from_utf8_unchecked(line) },
+        Class::Wide => std::str::from_utf8(line).ok()?,
+        Class::Unsure => return None,
+    };
+    let mut s = Scanner { text, bytes: line, pos: 0, masks };
+    s.ws();
+    s.eat(b'{')?;
+    let mut rec = Rec::default();
+    s.record(Level::Line, 1, &mut rec)?;
+    s.ws();
+    if s.pos != line.len() {
+        return None;
+    }
+    Some(match rec.records {
+        Some(outs) => Line::Envelope(outs),
+        None => Line::One(rec.outcome(), first(rec.kinds)),
+    })
+}
+
+/// What [`index`] found besides quotes.
+#[derive(Debug, PartialEq, Eq)]
+enum Class {
+    /// Only ASCII bytes from 0x20, no backslash.
+    Ascii,
+    /// Also bytes from 0x80 (UTF-8 still to be checked).
+    Wide,
+    /// A backslash or a control byte: the scanner does not read the line.
+    Unsure,
+}
+
+/// Push one mask per 64 bytes of `line` onto `masks`, bit `i` set where
+/// byte `i` of the block is `"`, and classify the other bytes, in one pass
+/// (with AVX2 or SSE2 on x86-64).
+///
+/// Without a backslash every quote delimits a string, so a string ends at
+/// the next quote: the scanner finds it in the masks.
+fn index(line: &[u8], masks: &mut Vec<u64>) -> Class {
+    #[cfg(target_arch = "x86_64")]
+    {
+        if std::arch::is_x86_feature_detected!("avx2") {
+            // SAFETY: the CPU has AVX2, checked just above.
+            return unsafe { index_avx2(line, masks) };
+        }
+    }
+    index_with(line, masks, block64)
+}
+
+/// [`index`] compiled for AVX2.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+unsafe fn index_avx2(line: &[u8], masks: &mut Vec<u64>) -> Class {
+    index_with(line, masks, block64_avx2)
+}
+
+/// [`index`] with a function that reads one 64-byte block.
+#[inline(always)]
+fn index_with(
+    line: &[u8],
+    masks: &mut Vec<u64>,
+    block: impl Fn(&[u8; 64]) -> (u64, bool),
+) -> Class {
+    let mut chunks = line.chunks_exact(64);
+    let mut special = false;
+    for c in &mut chunks {
+        let (q, sp) = block(c.try_into().expect("64 bytes"));
+        special |= sp;
+        masks.push(q);
+    }
+    let rest = chunks.remainder();
+    if !rest.is_empty() {
+        let mut q = 0u64;
+        for (i, &b) in rest.iter().enumerate() {
+            q |= u64::from(b == b'"') << i;
+            special |= b == b'\\' || !(0x20..0x80).contains(&b);
+        }
+        masks.push(q);
+    }
+    if !special {
+        Class::Ascii
+    } else if memchr(b'\\', line).is_some() || has_control(line) {
+        Class::Unsure
+    } else {
+        Class::Wide
+    }
+}
+
+/// The quote mask of 64 bytes, and whether any byte is a backslash, below
+/// 0x20 or from 0x80 (SSE2, part of the x86-64 baseline).
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+fn block64(c: &[u8; 64]) -> (u64, bool) {
+    use std::arch::x86_64::{
+        __m128i, _mm_cmpeq_epi8, _mm_cmplt_epi8, _mm_loadu_si128,
+        _mm_movemask_epi8, _mm_or_si128, _mm_set1_epi8,
+    };
+    let mut quotes = 0u64;
+    let mut special = 0i32;
+    // SAFETY: SSE2 is part of the x86-64 baseline; each load reads 16
+    // bytes inside `c` (offsets 0, 16, 32, 48 of a 64-byte array).
+    unsafe {
+        let quote = _mm_set1_epi8(b'"' as i8);
+        let backslash = _mm_set1_epi8(b'\\' as i8);
+        let space = _mm_set1_epi8(0x20);
+        for k in 0..4 {
+            let v = _mm_loadu_si128(c.as_ptr().add(16 * k).cast::<__m128i>());
+            let q = _mm_movemask_epi8(_mm_cmpeq_epi8(v, quote));
+            quotes |= u64::from(q as u16) << (16 * k);
+            // Signed compare: bytes from 0x80 are negative, so "< 0x20"
+            // catches control bytes and non-ASCII bytes alike.
+            special |= _mm_movemask_epi8(_mm_or_si128(
+                _mm_cmpeq_epi8(v, backslash),
+                _mm_cmplt_epi8(v, space),
+            ));
+        }
+    }
+    (quotes, special != 0)
+}
+
+/// [`block64`] with AVX2; only called from [`index_avx2`].
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+fn block64_avx2(c: &[u8; 64]) -> (u64, bool) {
+    use std::arch::x86_64::{
+        __m256i, _mm256_cmpeq_epi8, _mm256_cmpgt_epi8, _mm256_loadu_si256,
+        _mm256_movemask_epi8, _mm256_or_si256, _mm256_set1_epi8,
+    };
+    let mut quotes = 0u64;
+    let mut special = 0i32;
+    // SAFETY: inlined only into `index_avx2`, which runs only on CPUs with
+    // AVX2; each load reads 32 bytes inside `c` (offsets 0 and 32).
+    unsafe {
+        let quote = _mm256_set1_epi8(b'"' as i8);
+        let backslash = _mm256_set1_epi8(b'\\' as i8);
+        let space = _mm256_set1_epi8(0x20);
+        for k in 0..2 {
+            let v =
+                _mm256_loadu_si256(c.as_ptr().add(32 * k).cast::<__m256i>());
+            let q = _mm256_movemask_epi8(_mm256_cmpeq_epi8(v, quote));
+            quotes |= u64::from(q as u32) << (32 * k);
+            // Signed: bytes from 0x80 are negative, so they are "< 0x20".
+            special |= _mm256_movemask_epi8(_mm256_or_si256(
+                _mm256_cmpeq_epi8(v, backslash),
+                _mm256_cmpgt_epi8(space, v),
+            ));
+        }
+    }
+    (quotes, special != 0)
+}
+
+/// The quote mask of 64 bytes, and whether any byte is a backslash, below
+/// 0x20 or from 0x80.
+#[cfg(not(target_arch = "x86_64"))]
+#[inline(always)]
+fn block64(c: &[u8; 64]) -> (u64, bool) {
+    let mut quotes = 0u64;
+    let mut special = false;
+    for (i, &b) in c.iter().enumerate() {
+        quotes |= u64::from(b == b'"') << i;
+        special |= b == b'\\' || !(0x20..0x80).contains(&b);
+    }
+    (quotes, special)
+}
+
+/// Whether any byte is below 0x20. Written as a fold without early exit
+/// so the compiler vectorises it.
+fn has_control(line: &[u8]) -> bool {
+    let mut chunks = line.chunks_exact(64);
+    for c in &mut chunks {
+        if c.iter().fold(false, |a, &b| a | (b < 0x20)) {
+            return true;
+        }
+    }
+    chunks.remainder().iter().any(|&b| b < 0x20)
+}
+
+fn first(kinds: [Kind<'_>; KIND_KEYS]) -> Kind<'_> {
+    kinds.into_iter().flatten().next()
+}
+
+/// Which level of a line an object is (as in the serde reader).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Level {
+    Line,
+    Record,
+    Properties,
+}
+
+/// What a record's object holds, filled in place (it is large, so it is
+/// not moved around).
+#[derive(Default)]
+struct Rec<'a> {
+    slots: Slots,
+    props: Option<Slots>,
+    kinds: [Kind<'a>; KIND_KEYS],
+    /// A `records` envelope (top level of a line only).
+    records: Option<Vec<(Outcome, Kind<'a>)>>,
+}
+
+impl Rec<'_> {
+    fn outcome(&self) -> Outcome {
+        Slots::outcome(&self.slots, self.props.as_ref())
+    }
+}
+
+struct Scanner<'a, 'q> {
+    text: &'a str,
+    bytes: &'a [u8],
+    pos: usize,
+    /// Quote masks, one per 64 bytes (see [`index`]).
+    masks: &'q [u64],
+}
+
+impl<'a> Scanner<'a, '_> {
+    fn peek(&self) -> Option<u8> {
+        self.bytes.get(self.pos).copied()
+    }
+
+    /// Skip whitespace (only spaces can occur: control bytes were ruled
+    /// out).
+    fn ws(&mut self) {
+        while self.bytes.get(self.pos) == Some(&b' ') {
+            self.pos += 1;
+        }
+    }
+
+    fn eat(&mut self, b: u8) -> Option<()> {
+        if self.peek() == Some(b) {
+            self.pos += 1;
+            Some(())
+        } else {
+            None
+        }
+    }
+
+    /// A string starting at `pos` (which holds `"`): its text. No escapes
+    /// can occur, so the next quote closes it.
+    fn string(&mut self) -> Option<&'a str> {
+        let from = self.pos + 1;
+        let mut block = from / 64;
+        let mut m = *self.masks.get(block)? & (!0u64 << (from % 64));
+        while m == 0 {
+            block += 1;
+            m = *self.masks.get(block)?;
+        }
+        let close = block * 64 + m.trailing_zeros() as usize;
+        self.pos = close + 1;
+        self.text.get(from..close)
+    }
+
+    /// A literal (`true`, `false`, `null`) starting at `pos`.
+    fn literal(&mut self, word: &[u8]) -> Option<()> {
+        if self.bytes.get(self.pos..self.pos + word.len())? == word {
+            self.pos += word.len();
+            Some(())
+        } else {
+            None
+        }
+    }
+
+    /// A number starting at `pos`, checked against JSON's grammar; its
+    /// text and whether it is a plain integer of at most 18 digits (not
+    /// `-0`, which serde_json reads as a float).
+    fn number(&mut self) -> Option<(&'a str, bool)> {
+        let b = self.bytes;
+        let start = self.pos;
+        let mut i = start;
+        let neg = b.get(i) == Some(&b'-');
+        if neg {
+            i += 1;
+        }
+        let int_start = i;
+        match b.get(i) {
+            Some(b'0') => i += 1,
+            Some(b'1'..=b'9') => {
+                while matches!(b.get(i), Some(b'0'..=b'9')) {
+                    i += 1;
+                }
+            }
+            _ => return None,
+        }
+        let int_len = i - int_start;
+        let mut plain = int_len <= 18 && !(neg && b[int_start] == b'0');
+        if b.get(i) == Some(&b'.') {
+            i += 1;
+            let d = i;
+            while matches!(b.get(i), Some(b'0'..=b'9')) {
+                i += 1;
+            }
+            if i == d {
+                return None;
+            }
+            plain = false;
+        }
+        if matches!(b.get(i), Some(b'e' | b'E')) {
+            i += 1;
+            if matches!(b.get(i), Some(b'+' | b'-')) {
+                i += 1;
+            }
+            let d = i;
+            while matches!(b.get(i), Some(b'0'..=b'9')) {
+                i += 1;
+            }
+            if i == d {
+                return None;
+            }
+            plain = false;
+        }
+        self.pos = i;
+        Some((self.text.get(start..i)?, plain))
+    }
+
+    /// A number as a code or subcode value.
+    fn int_number(&mut self) -> Option<IntVal> {
+        let (t, plain) = self.number()?;
+        if plain {
+            return t.parse::<i64>().ok().map(IntVal::Int);
+        }
+        // Floats, exponents and long integers: let serde_json decide, as it
+        // does on the serde path (a float out of range is an error there).
+        match serde_json::from_str::<serde_json::Number>(t).ok()? {
+            n if n.is_u64() => Some(int_from_u64(n.as_u64()?)),
+            n if n.is_i64() => Some(IntVal::Int(n.as_i64()?)),
+            n => Some(int_from_f64(n.as_f64()?)),
+        }
+    }
+
+    /// Check a number that is skipped: serde_json rejects floats out of
+    /// range even where the value is not used.
+    fn skip_number(&mut self) -> Option<()> {
+        let (t, plain) = self.number()?;
+        if !plain {
+            serde_json::from_str::<serde_json::Number>(t).ok()?;
+        }
+        Some(())
+    }
+
+    /// A code or subcode value.
+    fn int_value(&mut self, depth: usize) -> Option<IntVal> {
+        match self.peek()? {
+            b'"' => self.string().map(IntVal::from_str_value),
+            b'n' => self.literal(b"null").map(|_| IntVal::Absent),
+            b't' => self.literal(b"true").map(|_| IntVal::Bad("true".into())),
+            b'f' => {
+                self.literal(b"false").map(|_| IntVal::Bad("false".into()))
+            }
+            b'-' | b'0'..=b'9' => self.int_number(),
+            b'[' => {
+                self.skip_value(depth).map(|_| IntVal::Bad("an array".into()))
+            }
+            b'{' => {
+                self.skip_value(depth).map(|_| IntVal::Bad("an object".into()))
+            }
+            _ => None,
+        }
+    }
+
+    /// A category value: an array gives its first element, read as
+    /// [`Self::cat_element`].
+    fn cat_value(&mut self, depth: usize) -> Option<CatVal> {
+        if self.peek()? != b'[' {
+            return self.cat_element(depth);
+        }
+        self.pos += 1;
+        let depth = depth + 1;
+        if depth > MAX_DEPTH {
+            return None;
+        }
+        self.ws();
+        if self.eat(b']').is_some() {
+            return Some(CatVal::Absent);
+        }
+        let first = self.cat_element(depth)?;
+        while !self.next_member(b']')? {
+            self.ws();
+            self.skip_value(depth)?;
+        }
+        Some(first)
+    }
+
+    /// A category value that is not unwrapped further: a string's
+    /// category, `null` absent, anything else not a category.
+    fn cat_element(&mut self, depth: usize) -> Option<CatVal> {
+        match self.peek()? {
+            b'"' => self.string().map(CatVal::from_str_value),
+            b'n' => self.literal(b"null").map(|_| CatVal::Absent),
+            _ => self.skip_value(depth).map(|_| CatVal::Other),
+        }
+    }
+
+    /// `OperationPayload`: the `SubCode` of an object (the last one), or
+    /// of a string holding one; anything else none.
+    fn payload_value(&mut self, depth: usize) -> Option<IntVal> {
+        match self.peek()? {
+            b'"' => self.string().map(payload_from_text),
+            b'{' => {
+                self.pos += 1;
+                let depth = depth + 1;
+                if depth > MAX_DEPTH {
+                    return None;
+                }
+                let mut sub = IntVal::Absent;
+                self.ws();
+                if self.eat(b'}').is_some() {
+                    return Some(sub);
+                }
+                loop {
+                    let key = self.key()?;
+                    if classify_key(key) == Some(KeyId::Subcode(2)) {
+                        sub = self.int_value(depth)?;
+                    } else {
+                        self.skip_value(depth)?;
+                    }
+                    if self.next_member(b'}')? {
+                        return Some(sub);
+                    }
+                }
+            }
+            _ => self.skip_value(depth).map(|_| IntVal::Absent),
+        }
+    }
+
+    /// A log-kind value: a string's trimmed text; other values give none.
+    fn kind_value(&mut self, depth: usize) -> Option<Kind<'a>> {
+        match self.peek()? {
+            b'"' => self.string().map(|s| kind_text(s).map(Cow::Borrowed)),
+            _ => self.skip_value(depth).map(|_| None),
+        }
+    }
+
+    /// Skip any value, checking it is well-formed.
+    fn skip_value(&mut self, depth: usize) -> Option<()> {
+        match self.peek()? {
+            b'"' => self.string().map(|_| ()),
+            b'{' => {
+                self.pos += 1;
+                self.skip_object(depth + 1)
+            }
+            b'[' => {
+                self.pos += 1;
+                self.skip_array(depth + 1)
+            }
+            b't' => self.literal(b"true"),
+            b'f' => self.literal(b"false"),
+            b'n' => self.literal(b"null"),
+            b'-' | b'0'..=b'9' => self.skip_number(),
+            _ => None,
+        }
+    }
+
+    /// The rest of an object after `{`, skipped.
+    fn skip_object(&mut self, depth: usize) -> Option<()> {
+        if depth > MAX_DEPTH {
+            return None;
+        }
+        self.ws();
+        if self.eat(b'}').is_some() {
+            return Some(());
+        }
+        loop {
+            self.key()?;
+            self.skip_value(depth)?;
+            if self.next_member(b'}')? {
+                return Some(());
+            }
+        }
+    }
+
+    /// The rest of an array after `[`, skipped.
+    fn skip_array(&mut self, depth: usize) -> Option<()> {
+        if depth > MAX_DEPTH {
+            return None;
+        }
+        self.ws();
+        if self.eat(b']').is_some() {
+            return Some(());
+        }
+        loop {
+            self.ws();
+            self.skip_value(depth)?;
+            if self.next_member(b']')? {
+                return Some(());
+            }
+        }
+    }
+
+    /// A member's key and the colon after it (whitespace skipped around).
+    fn key(&mut self) -> Option<&'a str> {
+        self.ws();
+        if self.peek()? != b'"' {
+            return None;
+        }
+        let k = self.string()?;
+        self.ws();
+        self.eat(b':')?;
+        self.ws();
+        Some(k)
+    }
+
+    /// After a member: `true` at the closing `close`, `false` after a
+    /// comma.
+    fn next_member(&mut self, close: u8) -> Option<bool> {
+        self.ws();
+        match self.peek()? {
+            b',' => {
+                self.pos += 1;
+                Some(false)
+            }
+            c if c == close => {
+                self.pos += 1;
+                Some(true)
+            }
+            _ => None,
+        }
+    }
+
+    /// The rest of a record's object after `{`, read at `level` into
+    /// `rec`: the same assignments, in the same order, as the serde
+    /// reader's `MapReader`.
+    fn record(
+        &mut self,
+        level: Level,
+        depth: usize,
+        rec: &mut Rec<'a>,
+    ) -> Option<()> {
+        self.ws();
+        if self.eat(b'}').is_some() {
+            return Some(());
+        }
+        loop {
+            let key = self.key()?;
+            self.member(level, depth, key, rec)?;
+            if self.next_member(b'}')? {
+                return Some(());
+            }
+        }
+    }
+
+    /// The value of member `key` of a record's object.
+    fn member(
+        &mut self,
+        level: Level,
+        depth: usize,
+        key: &str,
+        rec: &mut Rec<'a>,
+    ) -> Option<()> {
+        let slots = &mut rec.slots;
+        match classify_key(key) {
+            Some(KeyId::Code(i)) => {
+                slots.code[i as usize] = self.int_value(depth)?;
+            }
+            Some(KeyId::Subcode(i)) => {
+                slots.subcode[i as usize] = self.int_value(depth)?;
+            }
+            Some(KeyId::Category(i)) => {
+                slots.category[i as usize] = self.cat_value(depth)?;
+            }
+            Some(KeyId::OperationPayload) => {
+                slots.payload_subcode = self.payload_value(depth)?;
+            }
+            Some(KeyId::Properties) if level != Level::Properties => {
+                if self.peek()? == b'{' {
+                    self.pos += 1;
+                    self.properties(depth + 1, rec)?;
+                } else {
+                    self.skip_value(depth)?;
+                    rec.props = None;
+                }
+            }
+            Some(KeyId::Records) if level == Level::Line => {
+                rec.records = self.records_value(depth)?;
+            }
+            Some(KeyId::Tables) if level == Level::Line => return None,
+            Some(KeyId::Kind(i)) if level != Level::Properties => {
+                rec.kinds[i as usize] = self.kind_value(depth)?;
+            }
+            _ => self.skip_value(depth)?,
+        }
+        Some(())
+    }
+
+    /// The rest of a `properties` object after `{`: its keys fill
+    /// `rec.props` (a fresh one: the last `properties` wins).
+    fn properties(&mut self, depth: usize, rec: &mut Rec<'a>) -> Option<()> {
+        let props = rec.props.insert(Slots::default());
+        self.ws();
+        if self.eat(b'}').is_some() {
+            return Some(());
+        }
+        loop {
+            let key = self.key()?;
+            match classify_key(key) {
+                Some(KeyId::Code(i)) => {
+                    props.code[i as usize] = self.int_value(depth)?;
+                }
+                Some(KeyId::Subcode(i)) => {
+                    props.subcode[i as usize] = self.int_value(depth)?;
+                }
+                Some(KeyId::Category(i)) => {
+                    props.category[i as usize] = self.cat_value(depth)?;
+                }
+                Some(KeyId::OperationPayload) => {
+                    props.payload_subcode = self.payload_value(depth)?;
+                }
+                _ => self.skip_value(depth)?,
+            }
+            if self.next_member(b'}')? {
+                return Some(());
+            }
+        }
+    }
+
+    /// `records`: an array of objects gives their outcomes; any other
+    /// value none. An element that is not an object is left to serde
+    /// (whose message names what it is).
+    #[allow(clippy::type_complexity)]
+    fn records_value(
+        &mut self,
+        depth: usize,
+    ) -> Option<Option<Vec<(Outcome, Kind<'a>)>>> {
+        if self.peek()? != b'[' {
+            return self.skip_value(depth).map(|_| None);
+        }
+        self.pos += 1;
+        let depth = depth + 1;
+        let mut outs = Vec::new();
+        self.ws();
+        if self.eat(b']').is_some() {
+            return Some(Some(outs));
+        }
+        loop {
+            self.ws();
+            self.eat(b'{')?;
+            let mut rec = Rec::default();
+            self.record(Level::Record, depth + 1, &mut rec)?;
+            outs.push((rec.outcome(), first(rec.kinds)));
+            if self.next_member(b']')? {
+                return Some(Some(outs));
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::extract::json::read_line_serde;
+
+    /// Lines the scanner must read itself, agreeing with serde.
+    #[test]
+    fn reads_common_shapes() {
+        let lines = [
+            r#"{"code":410,"subcode":"3112","resultCategory":"ExpectedError"}"#,
+            r#"{"properties":{"participantEndReason":"0","ParticipantEndSubCode":"null","ResultCategory":"Success"},"category":"CallSummary"}"#,
+            r#"  { "ResultSignature" : 487 , "ResultType" : " Succeeded " }  "#,
+            r#"{"records":[{"code":1},{"code":"2","x":[1,2,{"y":null}]}]}"#,
+            r#"{"resultCode":"-0"}"#,
+            r#"{"code":-7,"d":1.5e3,"n":[],"o":{}}"#,
+            r#"{"code":1.0}"#,
+            r#"{"code":123456789012345678901}"#,
+            r#"{"code":true}"#,
+            r#"{"a":"é"}"#,
+            r#"{"records":5,"code":3}"#,
+            r#"{}"#,
+            r#"{"code":[1, 2],"resultType":[ "Success" , 1 ]}"#,
+            r#"{"OperationPayload":{"SubCode":1,"x":[]},"code":2}"#,
+            r#"{"code":2,"operationPayload":"{SubCode: 1}"}"#,
+        ];
+        for l in lines {
+            let fast = read_line(l.as_bytes());
+            assert!(fast.is_some(), "scanner gave up on {l}");
+            assert_eq!(fast.unwrap(), read_line_serde(l.as_bytes()), "{l}");
+        }
+    }
+
+    /// Lines the scanner must leave to serde.
+    #[test]
+    fn gives_up_when_unsure() {
+        let lines: [&[u8]; 14] = [
+            br#"{"\u0063ode":1}"#,
+            br#"{"code":"4\"1"}"#,
+            b"{\"code\":\t1}",
+            b"{\"code\":1}\x00",
+            b"{\"code\":\"\xff\"}",
+            br#"{"code":1,}"#,
+            br#"{"code":01}"#,
+            br#"{"code":1}x"#,
+            br#"{"d":1e400}"#,
+            br#"{"tables":[]}"#,
+            br#"{"records":[1]}"#,
+            br#"[1]"#,
+            br#"{"code":1"#,
+            br#"{"a":nul}"#,
+        ];
+        for l in lines {
+            assert!(
+                read_line(l).is_none(),
+                "scanner read {}",
+                String::from_utf8_lossy(l)
+            );
+        }
+        let deep = format!("{{\"a\":{}{}}}", "[".repeat(70), "]".repeat(70));
+        assert!(read_line(deep.as_bytes()).is_none());
+    }
+
+    /// The quote masks and class of a line, byte by byte.
+    fn index_plain(line: &[u8]) -> (Vec<u64>, Class) {
+        let masks = line
+            .chunks(64)
+            .map(|c| {
+                c.iter()
+                    .enumerate()
+                    .fold(0u64, |m, (i, &b)| m | (u64::from(b == b'"') << i))
+            })
+            .collect();
+        let class = if line.iter().any(|&b| b == b'\\' || b < 0x20) {
+            Class::Unsure
+        } else if line.iter().any(|&b| b >= 0x80) {
+            Class::Wide
+        } else {
+            Class::Ascii
+        };
+        (masks, class)
+    }
+
+    /// Every block reader (SSE2, AVX2 where the CPU has it) against the
+    /// byte-by-byte reading.
+    #[test]
+    fn index_matches_plain_reading() {
+        let alphabet = b"\"\\ a{}\x00\x1f\x20\x7f\x80\xc3\xff";
+        let mut state = 0x9E37_79B9_7F4A_7C15u64;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        for round in 0..4000 {
+            let len = (next() % 300) as usize;
+            // Mostly one filler byte, so each class shows up often.
+            let fill = if round % 3 == 0 { b'a' } else { b'"' };
+            let line: Vec<u8> = (0..len)
+                .map(|_| {
+                    if next() % 8 == 0 {
+                        alphabet[(next() % alphabet.len() as u64) as usize]
+                    } else {
+                        fill
+                    }
+                })
+                .collect();
+            let want = index_plain(&line);
+            let mut m = Vec::new();
+            let class = index_with(&line, &mut m, block64);
+            assert_eq!((m, class), want, "{line:?}");
+            let mut m = Vec::new();
+            let class = index(&line, &mut m);
+            assert_eq!((m, class), want, "{line:?}");
+        }
+    }
+
+    #[test]
+    fn control_bytes_found_anywhere() {
+        for n in [0, 1, 63, 64, 65, 130] {
+            let mut l = vec![b'a'; 131];
+            assert!(!has_control(&l));
+            l[n] = b'\r';
+            assert!(has_control(&l), "{n}");
+        }
+    }
+}
