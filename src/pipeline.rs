@@ -93,7 +93,7 @@ fn tally_input(
 ) -> Tally {
     let ctx = Ctx { index, name: &input.name, config, readers };
     let mut t = match &input.source {
-        Source::Stdin => tally_stream(io::stdin().lock(), &ctx, true),
+        Source::Stdin => tally_stream(io::stdin(), &ctx, true),
         Source::File(path) => tally_file(path, &ctx),
     };
     t.inputs = 1;
@@ -386,7 +386,7 @@ fn fill(
 /// Tally a stream: decompress it if its magic bytes say so (`raw`: it has
 /// not been decompressed yet), sniff its format, and read it in blocks.
 /// `bytes` counts the stream's bytes as they arrive (compressed, if it is).
-fn tally_stream(reader: impl Read, ctx: &Ctx<'_>, raw: bool) -> Tally {
+fn tally_stream(reader: impl Read + Send, ctx: &Ctx<'_>, raw: bool) -> Tally {
     let mut counted = Counting { inner: reader, bytes: 0 };
     let mut magic = Vec::with_capacity(4);
     if let Err(e) = fill(&mut counted, &mut magic, 4) {
@@ -434,7 +434,7 @@ fn tally_stream(reader: impl Read, ctx: &Ctx<'_>, raw: bool) -> Tally {
 
 /// Tally a stream of uncompressed JSON Lines (used by tests).
 pub fn tally_reader(
-    reader: impl Read,
+    reader: impl Read + Send,
     index: u32,
     name: &str,
     config: &Config,
@@ -447,7 +447,7 @@ pub fn tally_reader(
 }
 
 /// Tally a decompressed stream: sniff, then read in blocks.
-fn tally_decoded(reader: impl Read, ctx: &Ctx<'_>) -> Tally {
+fn tally_decoded(reader: impl Read + Send, ctx: &Ctx<'_>) -> Tally {
     let mut reader = Counting { inner: reader, bytes: 0 };
     let mut head = Vec::new();
     let mut complete = false;
@@ -589,75 +589,107 @@ impl Cut {
 }
 
 /// Tally a stream in blocks of about `chunk_size` bytes cut where `cut`
-/// allows; a batch of blocks runs in parallel while memory stays bounded
-/// by the batch. A BOM at the start is removed.
+/// allows. One thread reads (and decompresses) the stream and cuts blocks
+/// while the others count the blocks read before, so decoding and parsing
+/// overlap; at most a few blocks wait in between, so memory stays bounded.
+/// A BOM at the start is removed.
 fn tally_blocks(
+    reader: impl Read + Send,
+    ctx: &Ctx<'_>,
+    cut: Cut,
+    process: impl Fn(&[u8]) -> Tally + Sync + Send,
+) -> Tally {
+    let threads = rayon::current_num_threads().max(1);
+    let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<u8>>(threads + 1);
+    std::thread::scope(|scope| {
+        let producer = scope.spawn(move || cut_blocks(reader, ctx, cut, tx));
+        let mut total = Tally::default();
+        // Take what has been read, at least one block and at most two per
+        // thread, and count it in parallel.
+        while let Ok(block) = rx.recv() {
+            let mut batch = vec![block];
+            while batch.len() < 2 * threads {
+                match rx.try_recv() {
+                    Ok(b) => batch.push(b),
+                    Err(_) => break,
+                }
+            }
+            let mut part =
+                fold_in_order(batch.par_iter().map(|b| process(b)).collect());
+            part.shift_lines(total.lines);
+            total.merge_from(part);
+        }
+        let (bytes, failure) = match producer.join() {
+            Ok(done) => done,
+            Err(panic) => std::panic::resume_unwind(panic),
+        };
+        if let Some(f) = failure {
+            // What was read before the failure is still counted.
+            total.merge_from(f);
+        }
+        total.bytes = bytes;
+        total
+    })
+}
+
+/// The reading side of [`tally_blocks`]: send blocks of `reader` cut where
+/// `cut` allows, in order; returns the bytes read and, if reading failed,
+/// the failure.
+fn cut_blocks(
     mut reader: impl Read,
     ctx: &Ctx<'_>,
     mut cut: Cut,
-    process: impl Fn(&[u8]) -> Tally + Sync + Send,
-) -> Tally {
+    tx: std::sync::mpsc::SyncSender<Vec<u8>>,
+) -> (u64, Option<Tally>) {
     let chunk = ctx.config.chunk_size.max(1);
-    let batch_max = 2 * rayon::current_num_threads().max(1);
-    let mut total = Tally::default();
     let mut carry: Vec<u8> = Vec::new();
     let mut searched = 0;
     let mut bytes = 0u64;
     let mut first = true;
-    let mut done = false;
-    while !done {
-        let mut batch: Vec<Vec<u8>> = Vec::with_capacity(batch_max);
-        while batch.len() < batch_max && !done {
-            let mut buf = std::mem::take(&mut carry);
-            // Read until the block holds a cut past `chunk` bytes (or the
-            // stream ends); only new bytes are searched.
-            let at = loop {
-                // The first read covers a whole BOM, whatever the chunk.
-                let floor = if first { BOM.len() } else { 0 };
-                let want = (buf.len().max(searched) + chunk).max(floor);
-                let before = buf.len();
-                let read = fill(&mut reader, &mut buf, want);
-                bytes += (buf.len() - before) as u64;
-                if let Err(e) = read {
-                    // What was read before the failure is still counted.
-                    total.merge_from(failed(
-                        ctx,
-                        format!("read failed after {bytes} bytes: {e}"),
-                    ));
-                    done = true;
-                    break None;
-                }
-                // Short of `want`: the stream has ended.
-                let eof = buf.len() < want;
-                if first {
-                    first = false;
-                    if buf.starts_with(BOM) {
-                        buf.drain(..BOM.len());
-                    }
-                }
-                if eof {
-                    done = true;
-                    break None;
-                }
-                let (found, reached) = cut.find(&buf, searched);
-                searched = reached;
-                if let Some(at) = found {
-                    break Some(at);
-                }
-            };
-            if let Some(at) = at {
-                carry = buf.split_off(at);
-                searched -= at;
+    loop {
+        let mut buf = std::mem::take(&mut carry);
+        // Read until the block holds a cut past `chunk` bytes (or the
+        // stream ends); only new bytes are searched.
+        let (at, failure) = loop {
+            // The first read covers a whole BOM, whatever the chunk.
+            let floor = if first { BOM.len() } else { 0 };
+            let want = (buf.len().max(searched) + chunk).max(floor);
+            let before = buf.len();
+            let read = fill(&mut reader, &mut buf, want);
+            bytes += (buf.len() - before) as u64;
+            if let Err(e) = read {
+                let message = format!("read failed after {bytes} bytes: {e}");
+                break (None, Some(failed(ctx, message)));
             }
-            if !buf.is_empty() {
-                batch.push(buf);
+            // Short of `want`: the stream has ended.
+            let eof = buf.len() < want;
+            if first {
+                first = false;
+                if buf.starts_with(BOM) {
+                    buf.drain(..BOM.len());
+                }
             }
+            if eof {
+                break (None, None);
+            }
+            let (found, reached) = cut.find(&buf, searched);
+            searched = reached;
+            if let Some(at) = found {
+                break (Some(at), None);
+            }
+        };
+        let more = at.is_some();
+        if let Some(at) = at {
+            carry = buf.split_off(at);
+            searched -= at;
         }
-        let mut part =
-            fold_in_order(batch.par_iter().map(|b| process(b)).collect());
-        part.shift_lines(total.lines);
-        total.merge_from(part);
+        // A closed channel means the counting side has stopped (it only
+        // does when it panics); stop reading too.
+        if !buf.is_empty() && tx.send(buf).is_err() {
+            return (bytes, failure);
+        }
+        if !more {
+            return (bytes, failure);
+        }
     }
-    total.bytes = bytes;
-    total
 }
