@@ -27,7 +27,11 @@
 //! buffer):
 //!
 //! * `extract/streaming`: [`calltally::extract::tally_jsonl`], one thread,
-//!   the production reader;
+//!   the production reader (the byte scanner of `extract::fast`, serde for
+//!   the lines it leaves);
+//! * `extract/serde`: the same line loop with the serde reader alone
+//!   ([`calltally::extract::json::read_line_serde`]), what the scanner is
+//!   measured against;
 //! * `extract/reference`: the full-tree reading of
 //!   [`calltally::reference::read_line`] through the same line loop;
 //! * `pipeline/threads=N`: [`calltally::pipeline::tally_slice`] with
@@ -285,6 +289,12 @@ fn benches(c: &mut Criterion) {
         calltally::reference::read_line,
     ));
     assert_eq!(expected, reference, "streaming and reference disagree");
+    let serde = totals(&calltally::extract::tally_lines(
+        &data,
+        0,
+        calltally::extract::json::read_line_serde,
+    ));
+    assert_eq!(expected, serde, "streaming and serde disagree");
     let lines = memchr::memchr_iter(b'\n', &data).count();
     eprintln!(
         "bench data: {lines} lines, {} counted, {} malformed",
@@ -298,6 +308,17 @@ fn benches(c: &mut Criterion) {
     g.bench_function("streaming", |b| {
         b.iter(|| {
             let t = calltally::extract::tally_jsonl(black_box(&data), 0);
+            assert_eq!(totals(&t), expected);
+            t
+        })
+    });
+    g.bench_function("serde", |b| {
+        b.iter(|| {
+            let t = calltally::extract::tally_lines(
+                black_box(&data),
+                0,
+                calltally::extract::json::read_line_serde,
+            );
             assert_eq!(totals(&t), expected);
             t
         })

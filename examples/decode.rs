@@ -11,7 +11,8 @@ use std::fs::File;
 use std::io::{self, BufReader, Read};
 
 fn main() -> io::Result<()> {
-    let path = std::env::args().nth(1).expect("usage: decode FILE.gz|FILE.zst");
+    let path =
+        std::env::args().nth(1).expect("usage: decode FILE.gz|FILE.zst");
     let file = BufReader::with_capacity(256 << 10, File::open(&path)?);
     let mut decoder: Box<dyn Read> = if path.ends_with(".zst") {
         Box::new(zstd::stream::read::Decoder::with_buffer(file)?)

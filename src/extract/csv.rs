@@ -123,11 +123,14 @@ pub fn tally_rows(data: &[u8], header: &Header, input: u32) -> Tally {
     // is counted here from its byte offset, incrementally and only for the
     // malformed rows that need one.
     let mut lines = LineOf::default();
+    // One check of the whole piece spares a check per row (only a piece
+    // with invalid UTF-8 somewhere has its rows checked one by one).
+    let all_utf8 = std::str::from_utf8(data).is_ok();
     let count = |t: &mut Tally,
                  lines: &mut LineOf,
                  rec: &csv::ByteRecord,
                  last: bool| {
-        let (mut out, kind) = row(rec, header);
+        let (mut out, kind) = row(rec, header, all_utf8);
         let byte = rec.position().map_or(0, |p| p.byte()) as usize;
         if last && !matches!(out, Outcome::Malformed(_)) {
             let mut scan = QuoteScan::default();
@@ -223,9 +226,11 @@ pub fn count_lines(data: &[u8]) -> u64 {
 }
 
 /// One data row as a record.
+/// `all_utf8`: the whole piece the row is in is known to be valid UTF-8.
 fn row<'r>(
     rec: &'r csv::ByteRecord,
     header: &Header,
+    all_utf8: bool,
 ) -> (Outcome, Option<&'r str>) {
     if rec.len() != header.len() {
         let msg = format!(
@@ -235,7 +240,10 @@ fn row<'r>(
         );
         return (Outcome::Malformed(msg), None);
     }
-    if let Err(e) = std::str::from_utf8(rec.as_slice()) {
+    if let Err(e) = match all_utf8 {
+        true => Ok(""),
+        false => std::str::from_utf8(rec.as_slice()),
+    } {
         let msg = format!(
             "invalid UTF-8 at byte {} of the row",
             e.valid_up_to() + 1
