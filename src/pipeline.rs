@@ -295,15 +295,25 @@ fn tally_slice_with(
             None => Tally::default(),
             Some((header, n)) => {
                 let rows = &body[n..];
-                // The quote scan reads every page; release them behind it.
-                let pieces = csvx::split_rows_with(rows, size, |p| {
-                    if let Some(r) = release {
-                        r(p);
-                    }
-                });
-                let mut t = in_pieces(pieces, release, |p| {
-                    csvx::tally_rows(p, &header, index)
-                });
+                let count = |p: &[u8]| csvx::tally_rows(p, &header, index);
+                let mut t = if rows.len() <= size {
+                    in_pieces(vec![rows], release, count)
+                } else {
+                    // The quote scan that finds the cuts reads every byte:
+                    // it runs on its own thread, ahead of the counting.
+                    in_pieces_scanned(
+                        |emit| {
+                            let pieces =
+                                csvx::split_rows_with(rows, size, &mut *emit);
+                            // The last piece has no cut after it.
+                            if let Some(last) = pieces.last() {
+                                emit(last);
+                            }
+                        },
+                        release,
+                        count,
+                    )
+                };
                 let header_lines = csvx::count_lines(&body[..n]);
                 t.shift_lines(header_lines);
                 t.lines += header_lines;
@@ -336,6 +346,43 @@ fn in_pieces(
         1 => one(pieces[0]),
         _ => fold_in_order(pieces.par_iter().map(|p| one(p)).collect()),
     }
+}
+
+/// [`in_pieces`] for pieces found by a scan that itself takes time: `scan`
+/// runs on its own thread and hands over each piece as soon as it is
+/// found, while the pool counts the pieces found before. At most a few
+/// pieces wait in between, so a map's pages are released soon after they
+/// were scanned.
+fn in_pieces_scanned<'a>(
+    scan: impl FnOnce(&mut dyn FnMut(&'a [u8])) + Send,
+    release: Release<'_>,
+    f: impl Fn(&[u8]) -> Tally + Sync + Send,
+) -> Tally {
+    let threads = rayon::current_num_threads().max(1);
+    let (tx, rx) = std::sync::mpsc::sync_channel::<&'a [u8]>(threads);
+    std::thread::scope(|scope| {
+        scope.spawn(move || {
+            // A closed channel means the counting side has stopped (it only
+            // does when it panics); the rest of the scan is then wasted.
+            scan(&mut |p| {
+                let _ = tx.send(p);
+            })
+        });
+        let mut total = Tally::default();
+        while let Ok(p) = rx.recv() {
+            let mut batch = vec![p];
+            while batch.len() < 2 * threads {
+                match rx.try_recv() {
+                    Ok(p) => batch.push(p),
+                    Err(_) => break,
+                }
+            }
+            let mut part = in_pieces(batch, release, &f);
+            part.shift_lines(total.lines);
+            total.merge_from(part);
+        }
+        total
+    })
 }
 
 /// Fold consecutive pieces of one input: each piece's sample line numbers
@@ -600,9 +647,13 @@ fn tally_blocks(
     process: impl Fn(&[u8]) -> Tally + Sync + Send,
 ) -> Tally {
     let threads = rayon::current_num_threads().max(1);
-    let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<u8>>(threads + 1);
+    let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<u8>>(threads);
+    // Counted blocks go back to the reader to be filled again: fresh
+    // buffers of many MB would each be faulted in page by page.
+    let (free_tx, free_rx) = std::sync::mpsc::channel::<Vec<u8>>();
     std::thread::scope(|scope| {
-        let producer = scope.spawn(move || cut_blocks(reader, ctx, cut, tx));
+        let producer =
+            scope.spawn(move || cut_blocks(reader, ctx, cut, tx, free_rx));
         let mut total = Tally::default();
         // Take what has been read, at least one block and at most two per
         // thread, and count it in parallel.
@@ -618,6 +669,10 @@ fn tally_blocks(
                 fold_in_order(batch.par_iter().map(|b| process(b)).collect());
             part.shift_lines(total.lines);
             total.merge_from(part);
+            for b in batch {
+                // The reader may have finished: then the buffer is dropped.
+                let _ = free_tx.send(b);
+            }
         }
         let (bytes, failure) = match producer.join() {
             Ok(done) => done,
@@ -640,14 +695,18 @@ fn cut_blocks(
     ctx: &Ctx<'_>,
     mut cut: Cut,
     tx: std::sync::mpsc::SyncSender<Vec<u8>>,
+    free: std::sync::mpsc::Receiver<Vec<u8>>,
 ) -> (u64, Option<Tally>) {
     let chunk = ctx.config.chunk_size.max(1);
+    // The bytes after the last cut of a block, which start the next one.
     let mut carry: Vec<u8> = Vec::new();
     let mut searched = 0;
     let mut bytes = 0u64;
     let mut first = true;
     loop {
-        let mut buf = std::mem::take(&mut carry);
+        let mut buf = free.try_recv().unwrap_or_default();
+        buf.clear();
+        buf.extend_from_slice(&carry);
         // Read until the block holds a cut past `chunk` bytes (or the
         // stream ends); only new bytes are searched.
         let (at, failure) = loop {
@@ -680,7 +739,9 @@ fn cut_blocks(
         };
         let more = at.is_some();
         if let Some(at) = at {
-            carry = buf.split_off(at);
+            carry.clear();
+            carry.extend_from_slice(&buf[at..]);
+            buf.truncate(at);
             searched -= at;
         }
         // A closed channel means the counting side has stopped (it only
