@@ -36,7 +36,8 @@ pub fn map(file: &File) -> Option<Mmap> {
     // Its contents can change under us only if another process writes or
     // truncates the file; see the function docs for the SIGBUS caveat.
     let map = unsafe { Mmap::map(file) }.ok()?;
-    // Advice is a hint; a kernel that refuses it changes nothing.
+    // Advice is a hint; a kernel that refuses it changes nothing. With
+    // it, Linux maps a page-cached file in large blocks (fewer faults).
     let _ = map.advise(Advice::Sequential);
     Some(map)
 }
@@ -45,24 +46,37 @@ pub fn map(file: &File) -> Option<Mmap> {
 /// memory once it has been read, so a run over a file larger than memory
 /// keeps a bounded resident set. The pages stay in the page cache; reading
 /// them again would fault them back in from the file.
+///
+/// The range is widened to whole 2 MiB blocks (within the map): the kernel
+/// maps a sequentially read file in blocks of that size and leaves a block
+/// mapped when only part of it is dropped, which kept about an eighth of a
+/// file resident. A neighbouring piece still being read only faults the
+/// shared block back in.
 pub fn release(map: &Mmap, piece: &[u8]) {
+    const BLOCK: usize = 2 << 20;
     let base = map.as_ptr() as usize;
     let start = piece.as_ptr() as usize;
     if start < base || start + piece.len() > base + map.len() {
         return;
     }
-    // Whole pages inside the piece only: neighbours may still be in use.
-    let page = page_size();
-    let from = (start - base).div_ceil(page) * page;
-    let to = (start - base + piece.len()) / page * page;
+    // Block boundaries are counted in addresses (where the kernel's blocks
+    // lie), then turned back into offsets within the map.
+    let from = (start / BLOCK * BLOCK).max(base) - base;
+    let to = ((start + piece.len()).div_ceil(BLOCK) * BLOCK)
+        .min(base + map.len())
+        - base;
+    // Whole pages only: the map ends where the file does.
+    let to = to / page_size() * page_size();
     if to <= from {
         return;
     }
     // SAFETY: MADV_DONTNEED on a read-only, file-backed shared mapping
-    // only unmaps the pages from this process; later reads fault them back
-    // in from the file with the same contents, so no reference into the map
-    // ever sees different bytes. The range lies within the map (checked
-    // above). Failure is harmless: the pages simply stay resident.
+    // only unmaps the pages from this process; later reads (of this piece
+    // or, for the widened edges, of a neighbouring one being read right
+    // now) fault them back in from the file with the same contents, so no
+    // reference into the map ever sees different bytes. The range lies
+    // within the map (clamped above). Failure is harmless: the pages simply
+    // stay resident.
     let _ = unsafe {
         map.unchecked_advise_range(
             memmap2::UncheckedAdvice::DontNeed,

@@ -281,12 +281,16 @@ fn tally_slice_with(
     let index = ctx.index;
     let size = ctx.config.chunk_size;
     let mut t = match format {
-        Detected::Jsonl => in_pieces(split_lines(body, size), release, |p| {
-            tally_jsonl(p, index)
-        }),
+        Detected::Jsonl => {
+            let pieces = split_lines(body, size);
+            drop_cut_pages(&pieces, release);
+            in_pieces(pieces, release, |p| tally_jsonl(p, index))
+        }
         Detected::Text => {
             let text = &ctx.readers.text;
-            in_pieces(split_lines(body, size), release, |p| {
+            let pieces = split_lines(body, size);
+            drop_cut_pages(&pieces, release);
+            in_pieces(pieces, release, |p| {
                 tally_lines(p, index, |l| text.read_line(l))
             })
         }
@@ -325,6 +329,20 @@ fn tally_slice_with(
     t.formats
         .insert(format.name(), FormatCount { files: 1, records: t.records });
     t
+}
+
+/// Finding the cuts between pieces read the bytes around each cut, and a
+/// map may have brought a large block of pages in with them: drop them
+/// again until their pieces are counted, or a file of many pieces would
+/// start out with a block per cut resident.
+fn drop_cut_pages(pieces: &[&[u8]], release: Release<'_>) {
+    let Some(r) = release else { return };
+    for w in pieces.windows(2) {
+        // The search for a cut starts at most a line before it; lines of
+        // up to 64 KiB are covered, longer ones only leave a block.
+        r(&w[0][w[0].len().saturating_sub(64 << 10)..]);
+        r(&w[1][..w[1].len().min(1)]);
+    }
 }
 
 /// Tally consecutive pieces of one input in parallel, folded in order;
