@@ -388,9 +388,12 @@ fn in_pieces_scanned<'a>(
         });
         let mut total = Tally::default();
         while let Ok(p) = rx.recv() {
+            // The scan is faster than the counting, so a full batch (two
+            // pieces per thread) is worth the short wait: a batch of one
+            // would leave the other threads idle.
             let mut batch = vec![p];
             while batch.len() < 2 * threads {
-                match rx.try_recv() {
+                match rx.recv() {
                     Ok(p) => batch.push(p),
                     Err(_) => break,
                 }
