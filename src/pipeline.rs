@@ -391,19 +391,33 @@ fn in_pieces_scanned<'a>(
             // The scan is faster than the counting, so a full batch (two
             // pieces per thread) is worth the short wait: a batch of one
             // would leave the other threads idle.
-            let mut batch = vec![p];
-            while batch.len() < 2 * threads {
-                match rx.recv() {
-                    Ok(p) => batch.push(p),
-                    Err(_) => break,
-                }
-            }
+            let batch = take_batch(&rx, p, 2 * threads, true);
             let mut part = in_pieces(batch, release, &f);
             part.shift_lines(total.lines);
             total.merge_from(part);
         }
         total
     })
+}
+
+/// A batch of at most `max` items from `rx`, starting with `first`: with
+/// `wait`, until it is full or the channel closes; without, only the items
+/// already there.
+fn take_batch<T>(
+    rx: &std::sync::mpsc::Receiver<T>,
+    first: T,
+    max: usize,
+    wait: bool,
+) -> Vec<T> {
+    let mut batch = vec![first];
+    while batch.len() < max {
+        let next = if wait { rx.recv().ok() } else { rx.try_recv().ok() };
+        match next {
+            Some(item) => batch.push(item),
+            None => break,
+        }
+    }
+    batch
 }
 
 /// Fold consecutive pieces of one input: each piece's sample line numbers
@@ -679,13 +693,7 @@ fn tally_blocks(
         // Take what has been read, at least one block and at most two per
         // thread, and count it in parallel.
         while let Ok(block) = rx.recv() {
-            let mut batch = vec![block];
-            while batch.len() < 2 * threads {
-                match rx.try_recv() {
-                    Ok(b) => batch.push(b),
-                    Err(_) => break,
-                }
-            }
+            let batch = take_batch(&rx, block, 2 * threads, false);
             let mut part =
                 fold_in_order(batch.par_iter().map(|b| process(b)).collect());
             part.shift_lines(total.lines);

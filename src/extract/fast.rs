@@ -230,12 +230,14 @@ fn first(kinds: [Kind<'_>; KIND_KEYS]) -> Kind<'_> {
     kinds.into_iter().flatten().next()
 }
 
-/// Which level of a line an object is (as in the serde reader).
+/// Which level of a line a record's object is (as in the serde reader;
+/// `properties` objects are read by [`Scanner::properties`]).
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Level {
+    /// The top of a line: envelopes count here.
     Line,
+    /// A record inside a `records` envelope.
     Record,
-    Properties,
 }
 
 /// What a record's object holds, filled in place (it is large, so it is
@@ -610,7 +612,7 @@ impl<'a> Scanner<'a, '_> {
             Some(KeyId::OperationPayload) => {
                 slots.payload_subcode = self.payload_value(depth)?;
             }
-            Some(KeyId::Properties) if level != Level::Properties => {
+            Some(KeyId::Properties) => {
                 if self.peek()? == b'{' {
                     self.pos += 1;
                     self.properties(depth + 1, rec)?;
@@ -623,7 +625,7 @@ impl<'a> Scanner<'a, '_> {
                 rec.records = self.records_value(depth)?;
             }
             Some(KeyId::Tables) if level == Level::Line => return None,
-            Some(KeyId::Kind(i)) if level != Level::Properties => {
+            Some(KeyId::Kind(i)) => {
                 rec.kinds[i as usize] = self.kind_value(depth)?;
             }
             _ => self.skip_value(depth)?,
