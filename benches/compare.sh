@@ -24,9 +24,9 @@
 #          RSS bound on a file larger than the others
 # For the compressed files, sizes and MB/s are of the uncompressed bytes
 # (the same bytes as the plain file, which is generated too); the point
-# of their RSS column is that calltally's memory stays bounded (the
-# compressed file's mapped pages plus a batch of 2 x threads 16 MiB
-# blocks), far below the decompressed size. gzip -dc and zstd -dc are the
+# of their RSS column is that calltally's memory stays bounded (a few
+# 4 MiB blocks: a batch of 2 x threads being counted and those waiting),
+# far below the decompressed size. gzip -dc and zstd -dc are the
 # reference implementations; `decode` is the bare speed of the libraries
 # calltally decompresses with (also `cargo bench --bench pipeline --
 # baseline/`).

@@ -6,6 +6,12 @@ use std::path::PathBuf;
 /// enough to balance a single file over all cores.
 pub const DEFAULT_CHUNK_SIZE: usize = 16 << 20;
 
+/// The largest block a stream (compressed input, standard input,
+/// `--no-mmap`) is cut into: decoding and counting overlap block by block,
+/// so smaller blocks than a map's chunks start the counting sooner and
+/// keep fewer bytes waiting.
+pub const STREAM_BLOCK_MAX: usize = 4 << 20;
+
 /// Files smaller than this are read rather than mapped: for small files a
 /// read is cheaper than setting up and tearing down a mapping.
 pub const MMAP_MIN_SIZE: u64 = 1 << 20;

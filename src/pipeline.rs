@@ -16,7 +16,9 @@ use std::path::Path;
 use memchr::memrchr;
 use rayon::prelude::*;
 
-use crate::config::{Config, Format, MmapMode, MMAP_MIN_SIZE};
+use crate::config::{
+    Config, Format, MmapMode, MMAP_MIN_SIZE, STREAM_BLOCK_MAX,
+};
 use crate::error::{Error, Result};
 use crate::extract::csv::{self as csvx, QuoteScan};
 use crate::extract::text::TextReader;
@@ -726,7 +728,7 @@ fn cut_blocks(
     tx: std::sync::mpsc::SyncSender<Vec<u8>>,
     free: std::sync::mpsc::Receiver<Vec<u8>>,
 ) -> (u64, Option<Tally>) {
-    let chunk = ctx.config.chunk_size.max(1);
+    let chunk = ctx.config.chunk_size.clamp(1, STREAM_BLOCK_MAX);
     // The bytes after the last cut of a block, which start the next one.
     let mut carry: Vec<u8> = Vec::new();
     let mut searched = 0;
