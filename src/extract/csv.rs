@@ -84,6 +84,7 @@ fn reader(data: &[u8]) -> csv::Reader<&[u8]> {
     csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
+        .buffer_capacity(1 << 16)
         .from_reader(data)
 }
 
