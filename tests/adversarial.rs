@@ -5,7 +5,11 @@
 
 use std::os::unix::process::ExitStatusExt;
 
-use crate::util::{golden, read, run, scratch, stable_summary, stderr};
+use std::path::Path;
+
+use crate::util::{
+    golden, read, report, run, scratch, stable_summary, stderr,
+};
 
 /// fixture, expected exit code
 const CASES: &[(&str, i32)] = &[
@@ -98,88 +102,82 @@ fn a_100_mb_line_is_read_without_copies() {
     }
 }
 
+/// A tree `logs/` holding one good record (`a.json`) and an entry that
+/// `make_bad` adds: the run reports it (exit 1, stderr naming `message`)
+/// and still counts the good record.
+fn tree_with_one_bad_entry(
+    name: &str,
+    make_bad: impl FnOnce(&Path),
+    message: &str,
+) {
+    let dir = scratch(name);
+    let logs = dir.join("logs");
+    std::fs::create_dir_all(&logs).unwrap();
+    std::fs::write(logs.join("a.json"), "{\"code\":1}\n").unwrap();
+    make_bad(&logs);
+    let out = dir.join("out");
+    let o = report(&out, &[logs.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains(message), "{}", stderr(&o));
+    assert_eq!(stable_summary(&out)["counted"], 1);
+}
+
 #[test]
 fn a_symlink_loop_is_reported_and_the_rest_counted() {
-    let dir = scratch("loop");
-    std::fs::create_dir_all(dir.join("logs/sub")).unwrap();
-    std::fs::write(dir.join("logs/a.json"), "{\"code\":1}\n").unwrap();
-    std::os::unix::fs::symlink("..", dir.join("logs/sub/up")).unwrap();
-    let out = dir.join("out");
-    let o = run(&[
-        "report",
-        dir.join("logs").to_str().unwrap(),
-        "-q",
-        "-o",
-        out.to_str().unwrap(),
-    ]);
-    assert_eq!(o.status.code(), Some(1));
-    assert!(stderr(&o).contains("symbolic link loop"), "{}", stderr(&o));
-    assert_eq!(stable_summary(&out)["counted"], 1);
+    tree_with_one_bad_entry(
+        "loop",
+        |logs| {
+            std::fs::create_dir_all(logs.join("sub")).unwrap();
+            std::os::unix::fs::symlink("..", logs.join("sub/up")).unwrap();
+        },
+        "symbolic link loop",
+    );
 }
 
 #[test]
 fn an_unreadable_file_is_reported_and_the_rest_counted() {
-    let dir = scratch("unreadable");
-    std::fs::create_dir_all(dir.join("logs")).unwrap();
-    std::fs::write(dir.join("logs/a.json"), "{\"code\":1}\n").unwrap();
-    let bad = dir.join("logs/b.json");
-    // SAFETY: geteuid has no preconditions.
-    if unsafe { libc::geteuid() } == 0 {
-        // Root reads anything: a dangling link is the unreadable file.
-        std::os::unix::fs::symlink("/nonexistent/target", &bad).unwrap();
-    } else {
-        std::fs::write(&bad, "{\"code\":2}\n").unwrap();
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(&bad, std::fs::Permissions::from_mode(0o000))
-            .unwrap();
-    }
-    let out = dir.join("out");
-    let o = run(&[
-        "report",
-        dir.join("logs").to_str().unwrap(),
-        "-q",
-        "-o",
-        out.to_str().unwrap(),
-    ]);
-    assert_eq!(o.status.code(), Some(1));
-    assert!(stderr(&o).contains("b.json"), "{}", stderr(&o));
-    assert_eq!(stable_summary(&out)["counted"], 1);
+    tree_with_one_bad_entry(
+        "unreadable",
+        |logs| {
+            let bad = logs.join("b.json");
+            // SAFETY: geteuid has no preconditions.
+            if unsafe { libc::geteuid() } == 0 {
+                // Root reads anything: a dangling link is the unreadable
+                // file.
+                std::os::unix::fs::symlink("/nonexistent/target", &bad)
+                    .unwrap();
+            } else {
+                std::fs::write(&bad, "{\"code\":2}\n").unwrap();
+                use std::os::unix::fs::PermissionsExt;
+                let mode = std::fs::Permissions::from_mode(0o000);
+                std::fs::set_permissions(&bad, mode).unwrap();
+            }
+        },
+        "b.json",
+    );
 }
 
 #[test]
 fn a_fifo_in_a_tree_is_skipped_not_waited_on() {
-    let dir = scratch("fifo");
-    std::fs::create_dir_all(dir.join("logs")).unwrap();
-    std::fs::write(dir.join("logs/a.json"), "{\"code\":1}\n").unwrap();
-    let fifo = dir.join("logs/pipe");
-    let c = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
-    // SAFETY: a valid NUL-terminated path.
-    assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o644) }, 0);
-    let out = dir.join("out");
-    let o = run(&[
-        "report",
-        dir.join("logs").to_str().unwrap(),
-        "-q",
-        "-o",
-        out.to_str().unwrap(),
-    ]);
-    assert_eq!(o.status.code(), Some(1));
-    assert!(stderr(&o).contains("not a regular file"), "{}", stderr(&o));
-    assert_eq!(stable_summary(&out)["counted"], 1);
+    tree_with_one_bad_entry(
+        "fifo",
+        |logs| {
+            let fifo = logs.join("pipe");
+            let c = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
+            // SAFETY: a valid NUL-terminated path.
+            assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o644) }, 0);
+        },
+        "not a regular file",
+    );
 }
 
 #[test]
 fn forcing_a_format_reads_binary_anyway() {
     let out = scratch("forced-binary");
-    let o = run(&[
-        "report",
-        "fixtures/adversarial/random-binary.bin",
-        "--format",
-        "jsonl",
-        "-q",
-        "-o",
-        out.to_str().unwrap(),
-    ]);
+    let o = report(
+        &out,
+        &["fixtures/adversarial/random-binary.bin", "--format", "jsonl"],
+    );
     assert_eq!(o.status.code(), Some(0));
     let s = stable_summary(&out);
     assert!(s["malformed"].as_u64().unwrap() > 0);
@@ -203,13 +201,7 @@ fn a_hundred_thousand_distinct_pairs_are_counted() {
     }
     std::fs::write(&file, data).unwrap();
     let out = dir.join("out");
-    let o = run(&[
-        "report",
-        file.to_str().unwrap(),
-        "-q",
-        "-o",
-        out.to_str().unwrap(),
-    ]);
+    let o = report(&out, &[file.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let by_code = read(&out, "by_code.csv");
     assert_eq!(by_code.lines().count(), 100_001);
@@ -228,13 +220,7 @@ fn a_report_that_cannot_be_written_fails_cleanly() {
     let dir = scratch("write-fails");
     let out = dir.join("out");
     std::fs::create_dir_all(out.join("by_code.csv")).unwrap();
-    let o = run(&[
-        "report",
-        "fixtures/storage",
-        "-q",
-        "-o",
-        out.to_str().unwrap(),
-    ]);
+    let o = report(&out, &["fixtures/storage"]);
     assert_eq!(o.status.code(), Some(1));
     assert!(stderr(&o).contains("by_code.csv"), "{}", stderr(&o));
     let names: Vec<String> = std::fs::read_dir(&out)

@@ -4,7 +4,9 @@
 use std::io::Write;
 use std::process::Stdio;
 
-use crate::util::{cmd, read, run, scratch, stable_summary, stderr, stdout};
+use crate::util::{
+    cmd, read, report, run, scratch, stable_summary, stderr, stdout,
+};
 
 const H11: &str = "fixtures/storage/insights-logs-callsummary/resourceId=/SUBSCRIPTIONS/00000000-0000-0000-0000-000000000000/RESOURCEGROUPS/ACS-RG/PROVIDERS/MICROSOFT.COMMUNICATION/COMMUNICATIONSERVICES/ACS-PROD/y=2024/m=05/d=02/h=11/m=00/PT1H.json";
 const DIAG: &str = "fixtures/storage/insights-logs-calldiagnostics";
@@ -54,14 +56,7 @@ fn exit_2_on_bad_usage() {
 #[test]
 fn exit_1_for_a_missing_input_but_the_rest_is_reported() {
     let out = scratch("missing");
-    let o = run(&[
-        "report",
-        DIAG,
-        "no/such/file.json",
-        "-q",
-        "-o",
-        out.to_str().unwrap(),
-    ]);
+    let o = report(&out, &[DIAG, "no/such/file.json"]);
     assert_eq!(o.status.code(), Some(1));
     let err = stderr(&o);
     assert!(err.contains("no/such/file.json"), "{err}");
@@ -82,8 +77,7 @@ fn strict_fails_on_the_first_malformed_record_and_writes_nothing() {
     );
     assert!(!out.join("by_code.csv").exists());
     // Clean input passes --strict.
-    let o =
-        run(&["report", "--strict", DIAG, "-q", "-o", out.to_str().unwrap()]);
+    let o = report(&out, &["--strict", DIAG]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
 }
 
@@ -92,7 +86,7 @@ fn exit_1_when_the_output_cannot_be_written() {
     let dir = scratch("unwritable");
     let file = dir.join("a-file");
     std::fs::write(&file, "x").unwrap();
-    let o = run(&["report", DIAG, "-q", "-o", file.to_str().unwrap()]);
+    let o = report(&file, &[DIAG]);
     assert_eq!(o.status.code(), Some(1));
     assert!(stderr(&o).contains("cannot write"), "{}", stderr(&o));
 }
@@ -100,15 +94,9 @@ fn exit_1_when_the_output_cannot_be_written() {
 #[test]
 fn reports_are_replaced_atomically() {
     let out = scratch("replace");
-    let o1 = run(&[
-        "report",
-        "fixtures/storage",
-        "-q",
-        "-o",
-        out.to_str().unwrap(),
-    ]);
+    let o1 = report(&out, &["fixtures/storage"]);
     assert_eq!(o1.status.code(), Some(0));
-    let o2 = run(&["report", DIAG, "-q", "-o", out.to_str().unwrap()]);
+    let o2 = report(&out, &[DIAG]);
     assert_eq!(o2.status.code(), Some(0));
     // The second run replaced every report; no temporary file is left.
     assert_eq!(read(&out, "by_code.csv"), "result_category,code_range,code,subcode,count,share,known,summary,advice\n");
@@ -123,7 +111,7 @@ fn reports_are_replaced_atomically() {
 fn stdin_gives_the_same_reports_as_the_file() {
     let a = scratch("stdin-file");
     let b = scratch("stdin-pipe");
-    let o = run(&["report", H11, "-q", "-o", a.to_str().unwrap()]);
+    let o = report(&a, &[H11]);
     assert_eq!(o.status.code(), Some(0));
     let mut child = cmd()
         .args(["report", "-", "-q", "-o", b.to_str().unwrap()])
@@ -226,13 +214,7 @@ fn directories_are_walked_in_sorted_order() {
         std::fs::write(&p, format!("{{\"code\":\"x{code}\"}}\n")).unwrap();
     }
     let out = dir.join("out");
-    let o = run(&[
-        "report",
-        dir.to_str().unwrap(),
-        "-q",
-        "-o",
-        out.to_str().unwrap(),
-    ]);
+    let o = report(&out, &[dir.to_str().unwrap()]);
     let err = stderr(&o);
     let pos = |s: &str| err.find(s).unwrap_or_else(|| panic!("{s} in {err}"));
     assert!(pos("a/1.json") < pos("b/2.json"));

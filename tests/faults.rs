@@ -7,7 +7,7 @@ use std::path::Path;
 use std::process::Stdio;
 use std::time::{Duration, SystemTime};
 
-use crate::util::{cmd, scratch, stable_summary, stderr};
+use crate::util::{cmd, report, scratch, stable_summary, stderr};
 
 /// Write about `mb` MiB of valid JSON Lines records.
 fn big_jsonl(path: &Path, mb: usize) {
@@ -176,14 +176,13 @@ fn a_file_deleted_between_listing_and_reading_is_reported() {
     // And through the binary: exit 1, the rest still reported.
     std::fs::write(dir.join("c.json"), "{\"code\":3}\n").unwrap();
     let out = dir.join("out");
-    let o = crate::util::run(&[
-        "report",
-        dir.join("b.json").to_str().unwrap(),
-        dir.join("gone.json").to_str().unwrap(),
-        "-q",
-        "-o",
-        out.to_str().unwrap(),
-    ]);
+    let o = report(
+        &out,
+        &[
+            dir.join("b.json").to_str().unwrap(),
+            dir.join("gone.json").to_str().unwrap(),
+        ],
+    );
     assert_eq!(o.status.code(), Some(1));
     assert_eq!(stable_summary(&out)["counted"], 1);
 }

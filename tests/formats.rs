@@ -9,7 +9,7 @@ use std::io::Write;
 use std::process::Stdio;
 
 use crate::util::{
-    cmd, golden, read, root, run, scratch, stable_summary, stderr,
+    cmd, golden, read, report, root, run, scratch, stable_summary, stderr,
 };
 
 struct Row {
@@ -220,13 +220,7 @@ fn totals(out: &std::path::Path) -> (BTreeMap<String, u64>, [u64; 5]) {
 #[test]
 fn a_mixed_tree_is_the_sum_of_its_parts() {
     let whole = scratch("mixed-whole");
-    let o = run(&[
-        "report",
-        "fixtures/formats",
-        "-q",
-        "-o",
-        whole.to_str().unwrap(),
-    ]);
+    let o = report(&whole, &["fixtures/formats"]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let mut keys: BTreeMap<String, u64> = BTreeMap::new();
     let mut sums = [0u64; 5];
@@ -234,7 +228,7 @@ fn a_mixed_tree_is_the_sum_of_its_parts() {
     for row in &rows {
         let out = scratch("mixed-part");
         let path = format!("fixtures/formats/{}", row.fixture);
-        let o = run(&["report", &path, "-q", "-o", out.to_str().unwrap()]);
+        let o = report(&out, &[&path]);
         assert_eq!(o.status.code(), Some(0));
         let (k, s) = totals(&out);
         for (key, n) in k {
@@ -273,28 +267,18 @@ fn format_can_be_forced() {
     // Read as text, a JSON Lines file finds its codes by the text keys
     // only: the records with a `code`-named key.
     let out = scratch("forced");
-    let o = run(&[
-        "report",
-        "fixtures/formats/sdk/errors.jsonl",
-        "--format",
-        "text",
-        "-q",
-        "-o",
-        out.to_str().unwrap(),
-    ]);
+    let o = report(
+        &out,
+        &["fixtures/formats/sdk/errors.jsonl", "--format", "text"],
+    );
     assert_eq!(o.status.code(), Some(0));
     assert_eq!(stable_summary(&out)["formats"]["text"]["files"], 1);
     // `records` is the spec's name for JSON documents; `json` also works.
     for name in ["records", "json"] {
-        let o = run(&[
-            "report",
-            "fixtures/formats/array/records.json",
-            "--format",
-            name,
-            "-q",
-            "-o",
-            out.to_str().unwrap(),
-        ]);
+        let o = report(
+            &out,
+            &["fixtures/formats/array/records.json", "--format", name],
+        );
         assert_eq!(o.status.code(), Some(0), "{name}");
     }
 }

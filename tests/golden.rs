@@ -3,7 +3,9 @@
 
 use std::collections::BTreeMap;
 
-use crate::util::{golden, read, run, scratch, stable_summary, stderr};
+use crate::util::{
+    golden, read, report, run, scratch, stable_summary, stderr,
+};
 
 /// Every way of running the same input; all must give identical bytes.
 const WAYS: &[&[&str]] = &[
@@ -88,13 +90,7 @@ fn expected_lines() -> Vec<Expected> {
 fn storage_tree_matches_hand_derived_expectations() {
     let rows = expected_lines();
     let out = scratch("expected-lines");
-    let o = run(&[
-        "report",
-        "fixtures/storage",
-        "-q",
-        "-o",
-        out.to_str().unwrap(),
-    ]);
+    let o = report(&out, &["fixtures/storage"]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
 
     // Counts per (category, code, subcode) from by_code.csv.
@@ -159,13 +155,7 @@ fn storage_tree_matches_hand_derived_expectations() {
 #[test]
 fn accounting_identities_hold_on_the_fixture_tree() {
     let out = scratch("identities");
-    let o = run(&[
-        "report",
-        "fixtures/storage",
-        "-q",
-        "-o",
-        out.to_str().unwrap(),
-    ]);
+    let o = report(&out, &["fixtures/storage"]);
     assert_eq!(o.status.code(), Some(0));
     let s = stable_summary(&out);
     let n = |k: &str| s[k].as_u64().unwrap();

@@ -34,6 +34,17 @@ pub fn run(args: &[&str]) -> Output {
     cmd().args(args).output().expect("run calltally")
 }
 
+/// Run `calltally report ARGS… -q -o OUT`; returns its output.
+pub fn report(out: &Path, args: &[&str]) -> Output {
+    cmd()
+        .arg("report")
+        .args(args)
+        .args(["-q", "-o"])
+        .arg(out)
+        .output()
+        .expect("run calltally")
+}
+
 /// Text of a command's stdout / stderr.
 pub fn stdout(o: &Output) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()
