@@ -447,15 +447,24 @@ if wants csv; then
 fi
 
 # Compressed inputs: bytes (and MB/s) are the uncompressed bytes.
+# compressed_runs EXT FILE WORKLOAD LIBRARY: calltally -j1 and -j2 on FILE,
+# and decompression alone with LIBRARY (rows ct_EXT_j1, ct_EXT_j2,
+# decode_EXT; ratios against ct_EXT_j2).
+compressed_runs() {
+    local ext=$1 file=$2 w=$3 lib=$4 j
+    warm "$file"
+    for j in 1 2; do
+        measure "ct_${ext}_j$j" "$w" "$FILE_BYTES" "ct_${ext}_j2" \
+            "calltally report -j$j" \
+            "$(ct "out_${ext}_j$j" "-j$j" "$(q "$file")")"
+    done
+    measure "decode_$ext" "$w" "$FILE_BYTES" "ct_${ext}_j2" \
+        "decode only: $lib, as calltally (baseline)" \
+        "$(q "$DECODE") $(q "$file")"
+}
+
 if wants gz; then
-    warm "$GZ"
-    measure ct_gz_j1 "$GZ_W" "$FILE_BYTES" ct_gz_j2 \
-        "calltally report -j1" "$(ct out_gz_j1 -j1 "$(q "$GZ")")"
-    measure ct_gz_j2 "$GZ_W" "$FILE_BYTES" ct_gz_j2 \
-        "calltally report -j2" "$(ct out_gz_j2 -j2 "$(q "$GZ")")"
-    measure decode_gz "$GZ_W" "$FILE_BYTES" ct_gz_j2 \
-        "decode only: flate2 (zlib-rs), as calltally (baseline)" \
-        "$(q "$DECODE") $(q "$GZ")"
+    compressed_runs gz "$GZ" "$GZ_W" "flate2 (zlib-rs)"
     if [[ -n $GZIP_BIN ]]; then
         measure gunzip "$GZ_W" "$FILE_BYTES" ct_gz_j2 \
             "$("$GZIP_BIN" --version | head -n 1) -dc > /dev/null (reference)" \
@@ -474,14 +483,7 @@ if wants gz; then
 fi
 
 if wants zst; then
-    warm "$ZST"
-    measure ct_zst_j1 "$ZST_W" "$FILE_BYTES" ct_zst_j2 \
-        "calltally report -j1" "$(ct out_zst_j1 -j1 "$(q "$ZST")")"
-    measure ct_zst_j2 "$ZST_W" "$FILE_BYTES" ct_zst_j2 \
-        "calltally report -j2" "$(ct out_zst_j2 -j2 "$(q "$ZST")")"
-    measure decode_zst "$ZST_W" "$FILE_BYTES" ct_zst_j2 \
-        "decode only: zstd crate, as calltally (baseline)" \
-        "$(q "$DECODE") $(q "$ZST")"
+    compressed_runs zst "$ZST" "$ZST_W" "zstd crate"
     if [[ -n $ZSTD_BIN ]]; then
         measure unzstd "$ZST_W" "$FILE_BYTES" ct_zst_j2 \
             "zstd $("$ZSTD_BIN" -V | grep -o 'v[0-9.]*' | head -n 1) -dc > /dev/null (reference)" \
