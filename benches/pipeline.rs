@@ -89,31 +89,46 @@ fn crate_dir() -> PathBuf {
 
 /// The benchmark input: the generated file, or the fixture fallback.
 fn load_data() -> Vec<u8> {
-    let path = match std::env::var_os("CALLTALLY_BENCH_DATA") {
+    load_input(
+        "CALLTALLY_BENCH_DATA",
+        DATA_FILE,
+        "jsonl",
+        "the fixtures",
+        fallback_data,
+    )
+}
+
+/// A generated input: the file named by the environment variable `var`,
+/// else `file` under the crate (made by `gen_logs KIND`); when it is
+/// missing, say how to make it and use `fallback()` (described as `what`
+/// repeated).
+fn load_input(
+    var: &str,
+    file: &str,
+    kind: &str,
+    what: &str,
+    fallback: fn() -> Vec<u8>,
+) -> Vec<u8> {
+    let path = match std::env::var_os(var) {
         Some(p) => PathBuf::from(p),
-        None => crate_dir().join(DATA_FILE),
+        None => crate_dir().join(file),
     };
     match std::fs::read(&path) {
         Ok(data) if !data.is_empty() => {
-            eprintln!(
-                "bench data: {} ({:.1} MiB)",
-                path.display(),
-                data.len() as f64 / (1 << 20) as f64
-            );
+            eprintln!("bench data: {} ({})", path.display(), mib(data.len()));
             data
         }
         _ => {
             eprintln!(
                 "bench data: {} is missing; make it with\n    \
-                 cargo run --release --example gen_logs -- jsonl {} \
+                 cargo run --release --example gen_logs -- {kind} {file} \
                  --size 64M --seed 1\n\
-                 falling back to the fixtures repeated to {} MiB (not \
+                 falling back to {what} repeated to {} MiB (not \
                  comparable with the generated file)",
                 path.display(),
-                DATA_FILE,
                 FALLBACK_SIZE >> 20
             );
-            fallback_data()
+            fallback()
         }
     }
 }
@@ -168,30 +183,8 @@ fn find_pt1h(dir: &Path, out: &mut Vec<PathBuf>) {
 /// The CSV benchmark input: the generated export, or the fixture rows
 /// repeated.
 fn load_csv() -> Vec<u8> {
-    let path = match std::env::var_os("CALLTALLY_BENCH_CSV") {
-        Some(p) => PathBuf::from(p),
-        None => crate_dir().join(CSV_FILE),
-    };
-    match std::fs::read(&path) {
-        Ok(data) if !data.is_empty() => {
-            eprintln!("bench data: {} ({})", path.display(), mib(data.len()));
-            data
-        }
-        _ => {
-            eprintln!(
-                "bench data: {} is missing; make it with\n    \
-                 cargo run --release --example gen_logs -- csv {} \
-                 --size 64M --seed 1\n\
-                 falling back to the rows of {} repeated to {} MiB (not \
-                 comparable with the generated file)",
-                path.display(),
-                CSV_FILE,
-                CSV_FIXTURE,
-                FALLBACK_SIZE >> 20
-            );
-            fallback_csv()
-        }
-    }
+    let what = format!("the rows of {CSV_FIXTURE}");
+    load_input("CALLTALLY_BENCH_CSV", CSV_FILE, "csv", &what, fallback_csv)
 }
 
 /// The header and data rows of [`CSV_FIXTURE`] (BOM, CRLF, quoted commas
