@@ -17,7 +17,7 @@
 //! not json
 //! "#;
 //! let tally = calltally::extract::tally_jsonl(log, 0);
-//! assert_eq!((tally.counted, tally.malformed), (2, 1));
+//! assert_eq!((tally.acc.counted, tally.acc.malformed), (2, 1));
 //! let report = Report::build(&tally, Catalog::embedded());
 //! let csv = String::from_utf8(report.by_category_csv()).unwrap();
 //! assert_eq!(csv, "result_category,count,share\n\
@@ -32,10 +32,8 @@ pub mod error;
 pub mod explain;
 pub mod extract;
 pub mod input;
-mod mmap;
 pub mod pipeline;
 pub mod record;
-pub mod reference;
 pub mod report;
 pub mod tally;
 

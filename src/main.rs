@@ -86,10 +86,10 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 );
             }
             let shown = run.tally.samples.len() as u64;
-            if run.tally.malformed > shown {
+            if run.tally.acc.malformed > shown {
                 eprintln!(
                     "calltally: warning: {} more malformed records (counted in summary.json)",
-                    run.tally.malformed - shown
+                    run.tally.acc.malformed - shown
                 );
             }
             for e in &run.tally.errors {

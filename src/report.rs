@@ -82,7 +82,8 @@ impl Report {
         let mut sources = CategorySources::default();
         let mut keyed: FxHashMap<(Category, i64, Option<i64>), u64> =
             FxHashMap::default();
-        for (t, &n) in &tally.counts {
+        for (key, cell) in &tally.cells {
+            let (t, n) = (&key.triple, cell.count);
             let category = match t.category {
                 Some(c) => {
                     sources.from_log += n;
@@ -158,7 +159,7 @@ impl Report {
                 .then_with(|| (a.code, a.subcode).cmp(&(b.code, b.subcode)))
         });
         Report {
-            counted: tally.counted,
+            counted: tally.acc.counted,
             by_category,
             by_code_range,
             by_code,
@@ -375,8 +376,8 @@ impl<'a> Summary<'a> {
             tool: "calltally",
             version: env!("CARGO_PKG_VERSION"),
             inputs: InputsSummary {
-                files: tally.inputs,
-                bytes: tally.bytes,
+                files: tally.acc.inputs,
+                bytes: tally.acc.bytes,
                 errors: tally
                     .errors
                     .iter()
@@ -385,14 +386,14 @@ impl<'a> Summary<'a> {
             },
             formats,
             kinds,
-            lines: tally.lines,
-            blank: tally.blank,
-            records: tally.records,
-            counted: tally.counted,
-            without_code: tally.without_code,
-            malformed: tally.malformed,
-            envelopes: tally.envelopes,
-            envelope_items: tally.envelope_items,
+            lines: tally.acc.lines,
+            blank: tally.acc.blank,
+            records: tally.acc.records,
+            counted: tally.acc.counted,
+            without_code: tally.acc.without_code,
+            malformed: tally.acc.malformed,
+            envelopes: tally.acc.envelopes,
+            envelope_items: tally.acc.envelope_items,
             categories: report.category_sources,
             undocumented_pairs: report.undocumented.len(),
             undocumented: &report.undocumented
@@ -408,7 +409,7 @@ impl<'a> Summary<'a> {
                 .collect(),
             elapsed_seconds,
             throughput_mb_per_s: if elapsed_seconds > 0.0 {
-                tally.bytes as f64 / 1e6 / elapsed_seconds
+                tally.acc.bytes as f64 / 1e6 / elapsed_seconds
             } else {
                 0.0
             },
@@ -486,20 +487,20 @@ pub fn human(
     top: usize,
 ) -> String {
     let mut s = String::new();
-    let mb = tally.bytes as f64 / 1e6;
+    let mb = tally.acc.bytes as f64 / 1e6;
     let _ = writeln!(
         s,
         "{} input{}, {:.1} MB in {:.2} s ({:.0} MB/s): {} records, {} \
          counted, {} without code, {} malformed",
-        tally.inputs,
-        if tally.inputs == 1 { "" } else { "s" },
+        tally.acc.inputs,
+        if tally.acc.inputs == 1 { "" } else { "s" },
         mb,
         elapsed,
         if elapsed > 0.0 { mb / elapsed } else { 0.0 },
-        tally.records,
-        tally.counted,
-        tally.without_code,
-        tally.malformed,
+        tally.acc.records,
+        tally.acc.counted,
+        tally.acc.without_code,
+        tally.acc.malformed,
     );
     if report.counted == 0 {
         return s;
@@ -545,13 +546,15 @@ pub fn human(
 mod tests {
     use super::*;
     use crate::record::Triple;
+    use crate::tally::GroupKey;
 
     fn tally(rows: &[(i64, Option<i64>, Option<Category>, u64)]) -> Tally {
         let mut t = Tally::default();
         for &(code, subcode, category, n) in rows {
-            t.counts.insert(Triple { code, subcode, category }, n);
-            t.counted += n;
-            t.records += n;
+            let key = GroupKey::of(Triple { code, subcode, category });
+            t.cells.insert(key, crate::tally::Cell { count: n });
+            t.acc.counted += n;
+            t.acc.records += n;
         }
         t
     }

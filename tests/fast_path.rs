@@ -4,8 +4,8 @@
 //! check that it does answer for the common shapes, so a scanner that
 //! always gives up cannot pass for a fast one.
 
+use calltally::extract::tree as reference;
 use calltally::extract::{fast, for_each_line, is_blank, json};
-use calltally::reference;
 use proptest::prelude::*;
 
 use crate::differential::Gen;

@@ -165,7 +165,7 @@ fn a_file_deleted_between_listing_and_reading_is_reported() {
     assert!(errors.is_empty());
     std::fs::remove_file(dir.join("a.json")).unwrap();
     let t = pipeline::tally_inputs(&inputs, &Config::default()).unwrap();
-    assert_eq!(t.counted, 1);
+    assert_eq!(t.acc.counted, 1);
     assert_eq!(t.errors.len(), 1);
     assert!(t.errors[0].path.ends_with("a.json"));
     assert!(

@@ -41,11 +41,11 @@ fn arb_tally() -> impl Strategy<Value = Tally> {
             let mut t = Tally::default();
             for (o, input, line) in outs {
                 t.add(o, input, line);
-                t.lines += 1;
+                t.acc.lines += 1;
             }
-            t.blank = blank;
-            t.lines += blank;
-            t.inputs = 1;
+            t.acc.blank = blank;
+            t.acc.lines += blank;
+            t.acc.inputs = 1;
             if let Some(e) = err {
                 t.errors.push(InputError {
                     input: 0,

@@ -3,8 +3,8 @@
 //! reading alike.
 
 use calltally::extract::json::{read_line, Line};
+use calltally::extract::tree as reference;
 use calltally::record::Outcome;
-use calltally::reference;
 
 /// `410/3112 ExpectedError`, `0/- ?` (category from the catalog), `none`
 /// (without code), `bad` (malformed); envelopes as `[a, b]`.

@@ -178,8 +178,8 @@ pub fn tally_rows(data: &[u8], header: &Header, input: u32) -> Tally {
     if have_prev {
         count(&mut t, &mut lines, &prev, true);
     }
-    t.lines = count_lines(data);
-    t.bytes = data.len() as u64;
+    t.acc.lines = count_lines(data);
+    t.acc.bytes = data.len() as u64;
     t
 }
 
@@ -402,7 +402,7 @@ mod tests {
         let (h, n) = read_header(data).unwrap();
         assert_eq!(data[n - 1], b'\n');
         let t = tally_rows(&data[n..], &h, 0);
-        assert_eq!((t.counted, t.malformed, t.lines), (2, 2, 4));
+        assert_eq!((t.acc.counted, t.acc.malformed, t.acc.lines), (2, 2, 4));
         assert_eq!(t.samples[0].line, 3);
         assert_eq!(t.samples[1].line, 4);
     }

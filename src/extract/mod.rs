@@ -1,10 +1,10 @@
 //! From bytes to counts: line splitting and the per-format readers.
 
 pub mod csv;
-pub mod document;
 pub mod fast;
 pub mod json;
 pub mod text;
+pub mod tree;
 
 use memchr::memchr_iter;
 
@@ -141,13 +141,13 @@ where
     for_each_line(data, |line| {
         n += 1;
         if is_blank(line) {
-            t.blank += 1;
+            t.acc.blank += 1;
         } else {
             t.add_line(read(line), input, n);
         }
     });
-    t.lines = n;
-    t.bytes = data.len() as u64;
+    t.acc.lines = n;
+    t.acc.bytes = data.len() as u64;
     t
 }
 

@@ -6,6 +6,8 @@ use memchr::memchr;
 
 use crate::tally::InputError;
 
+pub(crate) mod mmap;
+
 /// Where an input's bytes come from.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Source {

@@ -23,7 +23,7 @@ use crate::error::{Error, Result};
 use crate::extract::csv::{self as csvx, QuoteScan};
 use crate::extract::text::TextReader;
 use crate::extract::{
-    document, sniff, strip_bom, tally_jsonl, tally_lines, Detected, BOM,
+    json::document, sniff, strip_bom, tally_jsonl, tally_lines, Detected, BOM,
 };
 use crate::input::{split_lines, Input, Source};
 use crate::tally::{FormatCount, InputError, Tally};
@@ -98,7 +98,7 @@ fn tally_input(
         Source::Stdin => tally_stream(io::stdin(), &ctx, true),
         Source::File(path) => tally_file(path, &ctx),
     };
-    t.inputs = 1;
+    t.acc.inputs = 1;
     t
 }
 
@@ -145,10 +145,11 @@ fn tally_file(path: &Path, ctx: &Ctx<'_>) -> Tally {
     if ctx.config.mmap == MmapMode::Auto
         && size >= MMAP_MIN_SIZE
         && !compressed
-        && crate::mmap::settled(before.as_ref(), &meta)
+        && crate::input::mmap::settled(before.as_ref(), &meta)
     {
-        if let Some(map) = crate::mmap::map(&file) {
-            let release = |piece: &[u8]| crate::mmap::release(&map, piece);
+        if let Some(map) = crate::input::mmap::map(&file) {
+            let release =
+                |piece: &[u8]| crate::input::mmap::release(&map, piece);
             return tally_bytes(&map, ctx, Some(&release));
         }
     }
@@ -169,13 +170,13 @@ fn tally_file(path: &Path, ctx: &Ctx<'_>) -> Tally {
     };
     // A file that shrank while it was read ended early: say so, so that
     // the run does not silently count less than the file held.
-    if t.errors.is_empty() && t.bytes < size {
+    if t.errors.is_empty() && t.acc.bytes < size {
         t.merge_from(failed(
             ctx,
             format!(
                 "file shrank from {size} to {} bytes while being read; \
                  counts cover the bytes read",
-                t.bytes
+                t.acc.bytes
             ),
         ));
     }
@@ -322,14 +323,16 @@ fn tally_slice_with(
                 };
                 let header_lines = csvx::count_lines(&body[..n]);
                 t.shift_lines(header_lines);
-                t.lines += header_lines;
+                t.acc.lines += header_lines;
                 t
             }
         },
     };
-    t.bytes = data.len() as u64;
-    t.formats
-        .insert(format.name(), FormatCount { files: 1, records: t.records });
+    t.acc.bytes = data.len() as u64;
+    t.formats.insert(
+        format.name(),
+        FormatCount { files: 1, records: t.acc.records },
+    );
     t
 }
 
@@ -395,7 +398,7 @@ fn in_pieces_scanned<'a>(
             // would leave the other threads idle.
             let batch = take_batch(&rx, p, 2 * threads, true);
             let mut part = in_pieces(batch, release, &f);
-            part.shift_lines(total.lines);
+            part.shift_lines(total.acc.lines);
             total.merge_from(part);
         }
         total
@@ -427,7 +430,7 @@ fn take_batch<T>(
 fn fold_in_order(parts: Vec<Tally>) -> Tally {
     let mut total = Tally::default();
     for mut part in parts {
-        part.shift_lines(total.lines);
+        part.shift_lines(total.acc.lines);
         total.merge_from(part);
     }
     total
@@ -499,7 +502,7 @@ fn tally_stream(reader: impl Read + Send, ctx: &Ctx<'_>, raw: bool) -> Tally {
     // any of it was read as a format (not a log, a corrupt header) counts
     // none, whichever path it took.
     let skipped = t.formats.is_empty() && !t.errors.is_empty();
-    t.bytes = if skipped { 0 } else { counted.bytes };
+    t.acc.bytes = if skipped { 0 } else { counted.bytes };
     if let Some(c) = codec {
         let name = match c {
             Codec::Gzip => "gzip",
@@ -598,7 +601,7 @@ fn tally_decoded(reader: impl Read + Send, ctx: &Ctx<'_>) -> Tally {
             drop(de);
             // Lines: all of the input, read to the end.
             let _ = io::copy(&mut lines, &mut io::sink());
-            t.lines = lines.lines + u64::from(lines.last != b'\n');
+            t.acc.lines = lines.lines + u64::from(lines.last != b'\n');
             t
         }
         Detected::Csv => {
@@ -616,15 +619,17 @@ fn tally_decoded(reader: impl Read + Send, ctx: &Ctx<'_>) -> Tally {
                         |b| csvx::tally_rows(b, &header, index),
                     );
                     t.shift_lines(header_lines);
-                    t.lines += header_lines;
+                    t.acc.lines += header_lines;
                     t
                 }
             }
         }
     };
-    t.bytes = reader.bytes;
-    t.formats
-        .insert(format.name(), FormatCount { files: 1, records: t.records });
+    t.acc.bytes = reader.bytes;
+    t.formats.insert(
+        format.name(),
+        FormatCount { files: 1, records: t.acc.records },
+    );
     t
 }
 
@@ -698,7 +703,7 @@ fn tally_blocks(
             let batch = take_batch(&rx, block, 2 * threads, false);
             let mut part =
                 fold_in_order(batch.par_iter().map(|b| process(b)).collect());
-            part.shift_lines(total.lines);
+            part.shift_lines(total.acc.lines);
             total.merge_from(part);
             for b in batch {
                 // The reader may have finished: then the buffer is dropped.
@@ -713,7 +718,7 @@ fn tally_blocks(
             // What was read before the failure is still counted.
             total.merge_from(f);
         }
-        total.bytes = bytes;
+        total.acc.bytes = bytes;
         total
     })
 }

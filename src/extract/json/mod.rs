@@ -16,10 +16,12 @@ use serde::de::{
     self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor,
 };
 
+use crate::extract::tree as reference;
 use crate::record::{
     classify_key, kind_text, CatVal, IntVal, KeyId, Outcome, Slots, KIND_KEYS,
 };
-use crate::reference;
+
+pub mod document;
 
 /// A record's log kind (`category`, `Type` or `operationName`), borrowed
 /// from the input where it can be.

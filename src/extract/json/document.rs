@@ -11,8 +11,8 @@ use std::marker::PhantomData;
 use serde::de::DeserializeSeed;
 
 use crate::extract::json::{json_reason, Kind, Sink, Top, TopSeed};
+use crate::extract::tree as reference;
 use crate::record::Outcome;
-use crate::reference;
 use crate::tally::Tally;
 
 /// Records of the `records` array (or top-level array) being read, with
@@ -77,19 +77,20 @@ pub fn tally_document<'de, R: serde_json::de::Read<'de>>(
     let mut t = Tally::default();
     match result {
         Ok(Top::Records(DocSink)) => {
-            streamed.envelopes = 1;
-            streamed.envelope_items = streamed.records + streamed.malformed;
+            streamed.acc.envelopes = 1;
+            streamed.acc.envelope_items =
+                streamed.acc.records + streamed.acc.malformed;
             t = streamed;
         }
         Ok(Top::Record(out, kind)) => {
             t.add_record(out, kind.as_deref(), input, 1, 0);
         }
         Ok(Top::Tables(v)) => {
-            t.envelopes = 1;
+            t.acc.envelopes = 1;
             for (i, (out, kind)) in
                 reference::tables(&v).into_iter().enumerate()
             {
-                t.envelope_items += 1;
+                t.acc.envelope_items += 1;
                 t.add_record(out, kind.as_deref(), input, 1, i as u32);
             }
         }
@@ -103,8 +104,8 @@ pub fn tally_document<'de, R: serde_json::de::Read<'de>>(
         Err(e) => {
             // Records read before the break still count.
             t = streamed;
-            t.envelopes = u64::from(t.records + t.malformed > 0);
-            t.envelope_items = t.records + t.malformed;
+            t.acc.envelopes = u64::from(t.acc.records + t.acc.malformed > 0);
+            t.acc.envelope_items = t.acc.records + t.acc.malformed;
             t.add_record(
                 Outcome::Malformed(json_reason(&e)),
                 None,
@@ -121,7 +122,7 @@ pub fn tally_document<'de, R: serde_json::de::Read<'de>>(
 pub fn tally_slice(body: &[u8], input: u32) -> Tally {
     let mut de = serde_json::Deserializer::from_slice(body);
     let mut t = tally_document(&mut de, input);
-    t.lines = crate::extract::csv::count_lines(body);
-    t.bytes = body.len() as u64;
+    t.acc.lines = crate::extract::csv::count_lines(body);
+    t.acc.bytes = body.len() as u64;
     t
 }
