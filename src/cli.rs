@@ -128,6 +128,7 @@ impl ReportArgs {
             chunk_size: self.chunk_size.unwrap_or(defaults.chunk_size).max(1),
             strict: self.strict,
             pattern: self.pattern.clone(),
+            plan: defaults.plan,
         }
     }
 }
@@ -148,7 +149,7 @@ pub fn parse_pair(
     subcode: Option<&str>,
 ) -> Result<(i64, Option<i64>), String> {
     let int = |what: &str, s: &str| {
-        calltally::record::parse_int(s.trim())
+        calltally::parse_int(s.trim())
             .ok_or_else(|| format!("{what} {s:?} is not an integer"))
     };
     match (code.split_once('/'), subcode) {

@@ -62,9 +62,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Report(args) => {
             if let Some(p) = &args.pattern {
-                if let Err(msg) =
-                    calltally::extract::text::TextReader::with_pattern(p)
-                {
+                if let Err(msg) = calltally::config::check_pattern(p) {
                     use clap::CommandFactory;
                     Cli::command()
                         .error(

@@ -6,9 +6,9 @@
 use std::io::Cursor;
 
 use calltally::config::Config;
-use calltally::extract::tree as reference;
-use calltally::extract::{json, tally_jsonl, tally_lines};
-use calltally::pipeline::{tally_reader, tally_slice};
+use calltally::testing::tree as reference;
+use calltally::testing::{read_jsonl_line, tally_jsonl, tally_lines};
+use calltally::testing::{tally_reader, tally_slice};
 use calltally::Tally;
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
@@ -408,12 +408,12 @@ fn streaming_reader_equals_plain_reading_line_by_line() {
     let mut malformed = 0;
     for seed in 0..40 {
         let data = generated(seed, 500);
-        calltally::extract::for_each_line(&data, |line| {
-            if calltally::extract::is_blank(line) {
+        calltally::testing::lines::for_each_line(&data, |line| {
+            if calltally::testing::lines::is_blank(line) {
                 return;
             }
             lines += 1;
-            let fast = json::read_line(line);
+            let fast = read_jsonl_line(line);
             let plain = reference::read_line(line);
             assert_eq!(
                 fast,
@@ -421,7 +421,10 @@ fn streaming_reader_equals_plain_reading_line_by_line() {
                 "seed {seed}: {}",
                 String::from_utf8_lossy(line)
             );
-            if let json::Line::One(o, _) = &fast {
+            if let calltally::testing::Line::One(
+                calltally::testing::Record { outcome: o, .. },
+            ) = &fast
+            {
                 match o {
                     calltally::Outcome::Counted(_) => counted += 1,
                     calltally::Outcome::Malformed(_) => malformed += 1,
@@ -445,7 +448,7 @@ fn pipeline_equals_plain_reading_for_every_chunking_and_thread_count() {
         if bom && !data.starts_with(b"\xEF\xBB\xBF") {
             data.splice(0..0, *b"\xEF\xBB\xBF");
         }
-        let body = calltally::extract::strip_bom(&data);
+        let body = calltally::testing::lines::strip_bom(&data);
         let mut want: Tally = tally_lines(body, 0, reference::read_line);
         want.acc.bytes = data.len() as u64;
         assert!(want.is_consistent());
@@ -577,16 +580,21 @@ fn csv_config(chunk: usize) -> Config {
 
 #[test]
 fn csv_in_parallel_chunks_equals_one_sequential_pass() {
-    use calltally::extract::csv::{count_lines, read_header, tally_rows};
-    use calltally::pipeline::tally_data;
+    use calltally::testing::csv::{read_header, read_rows};
+    use calltally::testing::lines::count_lines;
+    use calltally::testing::tally_data;
     let mut quoted_newlines = 0;
     for seed in 0..24 {
         let data = generated_csv(seed, 300);
         quoted_newlines += data.windows(2).filter(|w| w == b"e\n").count();
         // The oracle: the csv crate over the whole input, one pass.
-        let body = calltally::extract::strip_bom(&data);
+        let body = calltally::testing::lines::strip_bom(&data);
         let (header, n) = read_header(body).unwrap();
-        let mut want = tally_rows(&body[n..], &header, 0);
+        let plan = calltally::Plan::default();
+        let mut counter = calltally::testing::Counter::new(&plan, 0);
+        read_rows(&body[n..], &header, &mut counter);
+        let mut want = counter.finish();
+        want.acc.bytes = (body.len() - n) as u64;
         want.shift_lines(count_lines(&body[..n]));
         want.acc.lines += count_lines(&body[..n]);
         want.acc.bytes = data.len() as u64;
@@ -630,7 +638,7 @@ fn zstd(data: &[u8]) -> Vec<u8> {
 
 #[test]
 fn compressed_and_streamed_inputs_equal_the_plain_reading() {
-    use calltally::pipeline::tally_data;
+    use calltally::testing::tally_data;
     let jsonl = generated(7, 3000);
     let csv = generated_csv(7, 500);
     // A JSON document: the same records as an array.

@@ -2,12 +2,12 @@
 //! changes a result.
 
 use calltally::config::Config;
-use calltally::extract::tally_jsonl;
-use calltally::input::split_lines;
-use calltally::pipeline::tally_slice;
-use calltally::record::{Category, Outcome, Triple};
-use calltally::tally::InputError;
+use calltally::testing::lines::split_lines;
+use calltally::testing::tally_jsonl;
+use calltally::testing::tally_slice;
+use calltally::InputError;
 use calltally::Tally;
+use calltally::{Category, Outcome, Triple};
 use proptest::prelude::*;
 
 fn arb_outcome() -> impl Strategy<Value = Outcome> {

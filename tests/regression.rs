@@ -2,7 +2,7 @@
 //! (`fuzz/fuzz_targets/`): every format through both read paths, the
 //! accounting identities, and both paths agreeing.
 
-use calltally::pipeline::tally_data;
+use calltally::testing::tally_data;
 use calltally::{Config, Format};
 
 /// The `whole_input` fuzz target's property: the first byte picks the

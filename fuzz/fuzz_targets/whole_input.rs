@@ -3,7 +3,7 @@
 //! identities hold; both paths agree.
 #![no_main]
 
-use calltally::pipeline::tally_data;
+use calltally::testing::tally_data;
 use calltally::{Config, Format};
 use libfuzzer_sys::fuzz_target;
 

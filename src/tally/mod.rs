@@ -7,8 +7,8 @@
 
 use rustc_hash::FxHashMap;
 
-use crate::extract::json::Line;
-use crate::record::{Outcome, Triple, NO_KIND};
+pub use crate::input::InputError;
+use crate::record::{Outcome, Record, Sink, Triple, NO_KIND};
 
 /// How many malformed samples a run keeps (spec §4).
 pub const MAX_SAMPLES: usize = 20;
@@ -25,19 +25,6 @@ pub struct Sample {
     pub item: u32,
     /// Why the record is malformed.
     pub reason: String,
-}
-
-/// An input that could not be read, or failed part-way.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub struct InputError {
-    /// Index of the input in the run's input list (`u32::MAX` for a path
-    /// that never became an input, e.g. a directory that could not be
-    /// walked; `path` then names it).
-    pub input: u32,
-    /// The path as given or found.
-    pub path: String,
-    /// What went wrong.
-    pub message: String,
 }
 
 /// Defines [`Accounting`] from one list of counters, with the `+=` that
@@ -179,14 +166,14 @@ impl Tally {
     /// Count one record and its log kind.
     pub fn add_record(
         &mut self,
-        out: Outcome,
-        kind: Option<&str>,
+        rec: Record<'_>,
         input: u32,
         line: u64,
         item: u32,
     ) {
+        let Record { outcome: out, kind } = rec;
         if !matches!(out, Outcome::Malformed(_)) {
-            let kind = kind.unwrap_or(NO_KIND);
+            let kind = kind.as_deref().unwrap_or(NO_KIND);
             match self.kinds.get_mut(kind) {
                 Some(n) => *n += 1,
                 None => {
@@ -224,28 +211,6 @@ impl Tally {
         }
     }
 
-    /// Count what one non-blank line held.
-    pub fn add_line(&mut self, l: Line<'_>, input: u32, line: u64) {
-        match l {
-            Line::One(out, kind) => {
-                self.add_record(out, kind.as_deref(), input, line, 0)
-            }
-            Line::Envelope(outs) => {
-                self.acc.envelopes += 1;
-                self.acc.envelope_items += outs.len() as u64;
-                for (item, (out, kind)) in outs.into_iter().enumerate() {
-                    self.add_record(
-                        out,
-                        kind.as_deref(),
-                        input,
-                        line,
-                        item as u32,
-                    );
-                }
-            }
-        }
-    }
-
     /// Shift the line numbers of this tally's samples by `base` lines (a
     /// piece that started after `base` lines of its input).
     pub fn shift_lines(&mut self, base: u64) {
@@ -261,6 +226,67 @@ impl Tally {
         a.records == a.counted + a.without_code
             && self.cells.values().map(|c| c.count).sum::<u64>() == a.counted
             && a.lines == a.blank + plain_items + a.envelopes
+    }
+}
+
+/// What a run decides once and applies to every record it counts. The
+/// slicing of spec §7 (dimensions, a time window, filters, distinct
+/// counting) is decided here, so the readers never see it.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Plan {}
+
+/// Counts the records of one piece of one input under the run's plan: the
+/// [`Sink`] the readers fill.
+#[derive(Debug)]
+pub struct Counter<'p> {
+    plan: &'p Plan,
+    input: u32,
+    tally: Tally,
+}
+
+impl<'p> Counter<'p> {
+    /// A counter for a piece of input `input` (its index in the run).
+    pub fn new(plan: &'p Plan, input: u32) -> Counter<'p> {
+        Counter { plan, input, tally: Tally::default() }
+    }
+
+    /// The run's plan.
+    pub fn plan(&self) -> &'p Plan {
+        self.plan
+    }
+
+    /// The counts so far.
+    pub fn tally(&self) -> &Tally {
+        &self.tally
+    }
+
+    /// The counts.
+    pub fn finish(self) -> Tally {
+        self.tally
+    }
+}
+
+impl Sink for Counter<'_> {
+    #[inline]
+    fn record(&mut self, rec: Record<'_>, line: u64, item: u32) {
+        self.tally.add_record(rec, self.input, line, item);
+    }
+
+    fn blank(&mut self) {
+        self.tally.acc.blank += 1;
+    }
+
+    fn envelope(&mut self, items: u64) {
+        self.tally.acc.envelopes += 1;
+        self.tally.acc.envelope_items += items;
+    }
+
+    fn lines(&mut self, n: u64) {
+        self.tally.acc.lines += n;
+    }
+
+    fn restart(&mut self) {
+        self.tally = Tally::default();
     }
 }
 

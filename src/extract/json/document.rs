@@ -5,124 +5,88 @@
 //! service, does), and a document cut short still counts the records before
 //! the break.
 
-use std::cell::RefCell;
-use std::marker::PhantomData;
-
 use serde::de::DeserializeSeed;
 
-use crate::extract::json::{json_reason, Kind, Sink, Top, TopSeed};
-use crate::extract::tree as reference;
-use crate::record::Outcome;
-use crate::tally::Tally;
+use super::{Records, Top, TopSeed};
+use crate::extract::{reason, tree};
+use crate::record::{Outcome, Record, Sink};
 
-/// Records of the `records` array (or top-level array) being read, with
-/// their positions. Kept per thread: the parser calls [`Sink::push`]
-/// without a way to pass state in, and one thread reads one document at a
-/// time.
-#[derive(Default)]
-struct DocState {
-    tally: Tally,
-    item: u32,
-    input: u32,
+/// Hands a document's array elements to a sink as they are parsed, with
+/// their positions. Elements carry no line of their own: they are all on
+/// the document's first line, told apart by their position.
+struct Elements<'s, S> {
+    sink: &'s mut S,
+    items: u32,
+    /// Records and malformed elements handed on.
+    handed: u64,
 }
 
-thread_local! {
-    static DOC: RefCell<DocState> = RefCell::new(DocState::default());
-}
+impl<'de, S: Sink> Records<'de> for Elements<'_, S> {
+    fn start(&mut self) {
+        self.sink.restart();
+        self.items = 0;
+        self.handed = 0;
+    }
 
-/// The sink for a document's records. Creating one starts a new array
-/// (a later `records` key replaces an earlier one, as on a line).
-struct DocSink;
-
-impl Default for DocSink {
-    fn default() -> DocSink {
-        DOC.with(|d| {
-            let mut d = d.borrow_mut();
-            let input = d.input;
-            *d = DocState { input, ..DocState::default() };
-        });
-        DocSink
+    fn push(&mut self, rec: Record<'de>) {
+        let rec = match rec.outcome {
+            Outcome::Malformed(r) => {
+                Record::malformed(format!("element {}: {r}", self.items))
+            }
+            _ => rec,
+        };
+        self.sink.record(rec, 1, self.items);
+        self.items += 1;
+        self.handed += 1;
     }
 }
 
-impl<'de> Sink<'de> for DocSink {
-    fn push(&mut self, out: Outcome, kind: Kind<'de>) {
-        DOC.with(|d| {
-            let d = &mut *d.borrow_mut();
-            // Elements carry no line of their own; the sample names the
-            // document's first line and the element's position.
-            let out = match out {
-                Outcome::Malformed(r) => {
-                    Outcome::Malformed(format!("element {}: {r}", d.item))
-                }
-                o => o,
-            };
-            d.tally.add_record(out, kind.as_deref(), d.input, 1, d.item);
-            d.item += 1;
-        });
-    }
-}
-
-/// Tally one JSON document read by `de` (a slice or a stream). `lines` and
-/// `bytes` are left for the caller, who knows the input.
-pub fn tally_document<'de, R: serde_json::de::Read<'de>>(
-    de: &mut serde_json::Deserializer<R>,
-    input: u32,
-) -> Tally {
-    DOC.with(|d| *d.borrow_mut() = DocState { input, ..DocState::default() });
-    let seed = TopSeed::<DocSink> { doc: true, sink: PhantomData };
+/// Read one JSON document from `de` (a slice or a stream) into `sink`.
+/// Lines are left for the caller, who knows the input.
+pub fn read<'de, R, S>(de: &mut serde_json::Deserializer<R>, sink: &mut S)
+where
+    R: serde_json::de::Read<'de>,
+    S: Sink,
+{
+    let mut elements = Elements { sink, items: 0, handed: 0 };
+    let seed = TopSeed { doc: true, sink: &mut elements };
     let result =
         seed.deserialize(&mut *de).and_then(|top| de.end().map(|_| top));
-    let mut streamed = DOC.with(|d| std::mem::take(&mut d.borrow_mut().tally));
-    let mut t = Tally::default();
+    let handed = elements.handed;
     match result {
-        Ok(Top::Records(DocSink)) => {
-            streamed.acc.envelopes = 1;
-            streamed.acc.envelope_items =
-                streamed.acc.records + streamed.acc.malformed;
-            t = streamed;
-        }
-        Ok(Top::Record(out, kind)) => {
-            t.add_record(out, kind.as_deref(), input, 1, 0);
+        Ok(Top::Records) => sink.envelope(handed),
+        Ok(Top::Record(rec)) => {
+            sink.restart();
+            sink.record(rec, 1, 0);
         }
         Ok(Top::Tables(v)) => {
-            t.acc.envelopes = 1;
-            for (i, (out, kind)) in
-                reference::tables(&v).into_iter().enumerate()
-            {
-                t.acc.envelope_items += 1;
-                t.add_record(out, kind.as_deref(), input, 1, i as u32);
+            sink.restart();
+            let recs = tree::tables(&v);
+            sink.envelope(recs.len() as u64);
+            for (i, rec) in recs.into_iter().enumerate() {
+                sink.record(rec, 1, i as u32);
             }
         }
-        Ok(Top::NotObject(what)) => t.add(
-            Outcome::Malformed(format!(
-                "document holds {what}, not an object or array"
-            )),
-            input,
-            1,
-        ),
+        Ok(Top::NotObject(what)) => {
+            sink.restart();
+            sink.record(
+                Record::malformed(format!(
+                    "document holds {what}, not an object or array"
+                )),
+                1,
+                0,
+            );
+        }
         Err(e) => {
             // Records read before the break still count.
-            t = streamed;
-            t.acc.envelopes = u64::from(t.acc.records + t.acc.malformed > 0);
-            t.acc.envelope_items = t.acc.records + t.acc.malformed;
-            t.add_record(
-                Outcome::Malformed(json_reason(&e)),
-                None,
-                input,
+            if handed > 0 {
+                sink.envelope(handed);
+            }
+            sink.record(
+                Record::malformed(reason::json(&e)),
                 e.line() as u64,
                 u32::MAX,
             );
         }
     }
-    t
-}
-
-/// Tally a JSON document held in memory.
-pub fn tally_slice(body: &[u8], input: u32) -> Tally {
-    let mut de = serde_json::Deserializer::from_slice(body);
-    let mut t = tally_document(&mut de, input);
-    t.acc.lines = crate::extract::csv::count_lines(body);
-    t.acc.bytes = body.len() as u64;
-    t
 }
