@@ -43,7 +43,7 @@ pub struct Fields<'a> {
 impl<'a> Fields<'a> {
     /// Record the value of `key`. A value of another shape than the key's
     /// is a reader's bug; it is ignored (and caught in debug builds).
-    #[inline]
+    #[inline(always)]
     pub fn set(&mut self, key: KeyId, value: Value<'a>) {
         let rank = key.rank as usize;
         match (key.role, value) {
@@ -63,6 +63,7 @@ impl<'a> Fields<'a> {
     /// Apply spec §3 to a record's top level and its `properties`: per
     /// key, top level before `properties`; the first non-absent value
     /// wins. The log kind comes from the top level alone.
+    #[inline]
     pub fn record(self, props: Option<&Fields<'_>>) -> Record<'a> {
         let outcome = self.outcome(props);
         let kind = match outcome {

@@ -455,7 +455,7 @@ impl<'a> Scanner<'a, '_> {
     }
 
     /// The value of a key that fills a field (any other key is skipped).
-    #[inline]
+    #[inline(always)]
     fn field(
         &mut self,
         id: crate::record::KeyId,
