@@ -29,7 +29,6 @@
 pub mod catalog;
 pub mod config;
 pub mod error;
-pub mod explain;
 pub mod extract;
 pub mod input;
 mod mmap;

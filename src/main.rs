@@ -126,7 +126,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     }
                 };
             let catalog = cli::load_catalog(args.catalog.as_ref())?;
-            let e = calltally::explain::explain(&catalog, code, subcode);
+            let e =
+                calltally::catalog::explain::explain(&catalog, code, subcode);
             let text = if args.json { e.to_json() } else { e.to_text() };
             out.write_all(text.as_bytes())?;
             Ok(ExitCode::SUCCESS)
