@@ -29,6 +29,7 @@
 pub mod catalog;
 pub mod config;
 pub mod error;
+pub mod exit;
 pub mod extract;
 pub mod input;
 mod mmap;
@@ -36,6 +37,7 @@ pub mod pipeline;
 pub mod record;
 pub mod reference;
 pub mod report;
+pub mod sys;
 pub mod tally;
 
 use std::time::Instant;
@@ -43,6 +45,7 @@ use std::time::Instant;
 pub use crate::catalog::Catalog;
 pub use crate::config::{Config, Format, MmapMode};
 pub use crate::error::{Error, Result};
+pub use crate::exit::ExitCode;
 pub use crate::record::{Category, Outcome, Triple};
 pub use crate::tally::Tally;
 

@@ -3,15 +3,21 @@
 mod cli;
 
 use std::io::Write;
-use std::process::ExitCode;
 
 use clap::Parser;
 
+use calltally::{sys, ExitCode};
+
 use cli::{Cli, Command};
 
-fn main() -> ExitCode {
-    install_signal_handlers();
-    match run(Cli::parse()) {
+fn main() -> std::process::ExitCode {
+    sys::install_sigbus_handler();
+    sys::install_interrupt_handler(calltally::report::remove_temp_files);
+    exit_code(Cli::parse()).into()
+}
+
+fn exit_code(cli: Cli) -> ExitCode {
+    match run(cli) {
         Ok(code) => code,
         Err(err) => {
             // A closed pipe (`calltally … | head`) is not an error.
@@ -21,39 +27,11 @@ fn main() -> ExitCode {
                 })
             });
             if broken_pipe {
-                return ExitCode::SUCCESS;
+                return ExitCode::Success;
             }
             eprintln!("calltally: error: {err:#}");
-            ExitCode::from(1)
+            ExitCode::Failure
         }
-    }
-}
-
-/// Ctrl-C and SIGTERM: remove temporary report files, exit 130. SIGBUS (a
-/// memory-mapped input truncated by another process): say what happened
-/// instead of dying silently; no report is written.
-fn install_signal_handlers() {
-    let _ = ctrlc::set_handler(|| {
-        calltally::report::remove_temp_files();
-        eprintln!("calltally: interrupted");
-        std::process::exit(130);
-    });
-    extern "C" fn on_sigbus(_: libc::c_int) {
-        const MSG: &[u8] = b"calltally: error: an input file was truncated \
-            while it was memory-mapped (SIGBUS); no report was written. \
-            Rerun with --no-mmap for files that may change.\n";
-        // SAFETY: write(2) and _exit(2) are async-signal-safe.
-        unsafe {
-            libc::write(2, MSG.as_ptr().cast(), MSG.len());
-            libc::_exit(1);
-        }
-    }
-    // SAFETY: the handler only calls async-signal-safe functions.
-    unsafe {
-        let mut action: libc::sigaction = std::mem::zeroed();
-        action.sa_sigaction = on_sigbus as extern "C" fn(libc::c_int) as usize;
-        libc::sigemptyset(&mut action.sa_mask);
-        libc::sigaction(libc::SIGBUS, &action, std::ptr::null_mut());
     }
 }
 
@@ -109,7 +87,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 )?;
             }
             let failed = !run.tally.errors.is_empty();
-            Ok(if failed { ExitCode::from(1) } else { ExitCode::SUCCESS })
+            Ok(if failed { ExitCode::Failure } else { ExitCode::Success })
         }
         Command::Explain(args) => {
             let (code, subcode) =
@@ -130,7 +108,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 calltally::catalog::explain::explain(&catalog, code, subcode);
             let text = if args.json { e.to_json() } else { e.to_text() };
             out.write_all(text.as_bytes())?;
-            Ok(ExitCode::SUCCESS)
+            Ok(ExitCode::Success)
         }
         Command::Catalog(args) => {
             let catalog = cli::load_catalog(args.catalog.as_ref())?;
@@ -138,7 +116,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 args.source.as_ref().is_none_or(|s| &r.source == s)
             });
             calltally::catalog::write_csv(rows, &mut out)?;
-            Ok(ExitCode::SUCCESS)
+            Ok(ExitCode::Success)
         }
     }
 }

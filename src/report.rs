@@ -13,6 +13,7 @@ use crate::catalog::{Annotation, Catalog};
 use crate::error::{Error, Result};
 use crate::input::Input;
 use crate::record::{code_range, Category};
+use crate::sys::peak_rss;
 use crate::tally::{FormatCount, Tally};
 
 /// The CSV report files, in the order they are written.
@@ -292,17 +293,6 @@ pub struct Summary<'a> {
     pub throughput_mb_per_s: f64,
     /// The process's peak resident memory so far, in MB (10^6 bytes).
     pub peak_rss_mb: f64,
-}
-
-/// The process's peak resident set size in bytes (0 where unknown).
-pub fn peak_rss() -> u64 {
-    // SAFETY: getrusage writes into the struct we pass and nothing else.
-    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-    if unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut usage) } != 0 {
-        return 0;
-    }
-    // Linux reports kilobytes.
-    (usage.ru_maxrss.max(0) as u64) * 1024
 }
 
 /// Inputs in `summary.json`.
