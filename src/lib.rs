@@ -19,7 +19,8 @@
 //! let tally = calltally::extract::tally_jsonl(log, 0);
 //! assert_eq!((tally.counted, tally.malformed), (2, 1));
 //! let report = Report::build(&tally, Catalog::embedded());
-//! let csv = String::from_utf8(report.by_category_csv()).unwrap();
+//! let csv = String::from_utf8(calltally::render::csv::by_category(&report))
+//!     .unwrap();
 //! assert_eq!(csv, "result_category,count,share\n\
 //!                  ExpectedError,1,0.500000\n\
 //!                  Success,1,0.500000\n");
@@ -36,6 +37,7 @@ mod mmap;
 pub mod pipeline;
 pub mod record;
 pub mod reference;
+pub mod render;
 pub mod report;
 pub mod sys;
 pub mod tally;
@@ -96,12 +98,7 @@ pub fn run_report(config: &Config, catalog: &Catalog) -> Result<Run> {
     );
     report::write_atomically(
         &config.out_dir,
-        &[
-            (report::CSV_FILES[0], run.report.by_category_csv()),
-            (report::CSV_FILES[1], run.report.by_code_range_csv()),
-            (report::CSV_FILES[2], run.report.by_code_csv()),
-            ("summary.json", summary.to_json()),
-        ],
+        &render::report_set(&run.report, &summary),
     )?;
     Ok(run)
 }

@@ -74,7 +74,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 eprintln!("calltally: error: {}: {}", e.path, e.message);
             }
             if !args.quiet {
-                let text = calltally::report::human(
+                let text = calltally::render::text::human(
                     &run.report,
                     &run.tally,
                     run.elapsed,

@@ -7,6 +7,8 @@ use std::os::unix::process::ExitStatusExt;
 
 use std::path::Path;
 
+use calltally::report::{BY_CODE, SUMMARY_JSON};
+
 use crate::util::{
     golden, read, report, run, scratch, stable_summary, stderr,
 };
@@ -63,7 +65,7 @@ fn every_adversarial_fixture_has_a_golden_report() {
             );
             golden(
                 &format!("tests/golden/adversarial/{name}.by_code.csv"),
-                &read(&out, "by_code.csv"),
+                &read(&out, BY_CODE),
             );
         }
     }
@@ -92,7 +94,7 @@ fn a_100_mb_line_is_read_without_copies() {
         let o = run(&args);
         assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
         let s: serde_json::Value =
-            serde_json::from_str(&read(&out, "summary.json")).unwrap();
+            serde_json::from_str(&read(&out, SUMMARY_JSON)).unwrap();
         assert_eq!(s["counted"], 2);
         assert_eq!(s["lines"], 2);
         // One copy of the line in memory at most, with headroom for the
@@ -203,7 +205,7 @@ fn a_hundred_thousand_distinct_pairs_are_counted() {
     let out = dir.join("out");
     let o = report(&out, &[file.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-    let by_code = read(&out, "by_code.csv");
+    let by_code = read(&out, BY_CODE);
     assert_eq!(by_code.lines().count(), 100_001);
     let s = stable_summary(&out);
     assert_eq!(s["counted"], 100_000);
@@ -219,10 +221,10 @@ fn a_hundred_thousand_distinct_pairs_are_counted() {
 fn a_report_that_cannot_be_written_fails_cleanly() {
     let dir = scratch("write-fails");
     let out = dir.join("out");
-    std::fs::create_dir_all(out.join("by_code.csv")).unwrap();
+    std::fs::create_dir_all(out.join(BY_CODE)).unwrap();
     let o = report(&out, &["fixtures/storage"]);
     assert_eq!(o.status.code(), Some(1));
-    assert!(stderr(&o).contains("by_code.csv"), "{}", stderr(&o));
+    assert!(stderr(&o).contains(BY_CODE), "{}", stderr(&o));
     let names: Vec<String> = std::fs::read_dir(&out)
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())

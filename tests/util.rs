@@ -4,6 +4,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+use calltally::report::SUMMARY_JSON;
+
 /// The repository root.
 pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -85,7 +87,7 @@ pub fn read(dir: &Path, name: &str) -> String {
 /// `summary.json` without the fields that change from run to run.
 pub fn stable_summary(dir: &Path) -> serde_json::Value {
     let mut v: serde_json::Value =
-        serde_json::from_str(&read(dir, "summary.json")).unwrap();
+        serde_json::from_str(&read(dir, SUMMARY_JSON)).unwrap();
     let m = v.as_object_mut().unwrap();
     for k in
         ["elapsed_seconds", "throughput_mb_per_s", "peak_rss_mb", "version"]
