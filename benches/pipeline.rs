@@ -260,7 +260,7 @@ fn drain(mut r: impl Read) -> u64 {
 
 /// The totals every iteration must reproduce.
 fn totals(t: &Tally) -> (u64, u64) {
-    (t.counted, t.malformed)
+    (t.acc.counted, t.acc.malformed)
 }
 
 fn pool(threads: usize) -> rayon::ThreadPool {

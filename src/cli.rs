@@ -7,7 +7,7 @@ use std::path::PathBuf;
 
 use clap::{CommandFactory as _, Parser, Subcommand, ValueEnum};
 
-use calltally::extract::text::TextReader;
+use calltally::config::check_pattern;
 use calltally::{Config, Format, MmapMode};
 
 /// Count Azure Communication Services call result codes in logs.
@@ -194,8 +194,7 @@ impl ReportArgs {
     /// The library's configuration, once `--pattern` is known to compile.
     pub fn into_config(self) -> Result<ReportJob, String> {
         if let Some(p) = &self.pattern {
-            TextReader::with_pattern(p)
-                .map_err(|msg| format!("--pattern: {msg}"))?;
+            check_pattern(p).map_err(|msg| format!("--pattern: {msg}"))?;
         }
         let defaults = Config::default();
         let config = Config {
@@ -213,6 +212,7 @@ impl ReportArgs {
             chunk_size: self.chunk_size.unwrap_or(defaults.chunk_size).max(1),
             strict: self.strict,
             pattern: self.pattern,
+            plan: defaults.plan,
         };
         Ok(ReportJob {
             config,
@@ -229,7 +229,7 @@ pub fn parse_pair(
     subcode: Option<&str>,
 ) -> Result<(i64, Option<i64>), String> {
     let int = |what: &str, s: &str| {
-        calltally::record::parse_int(s.trim())
+        calltally::parse_int(s.trim())
             .ok_or_else(|| format!("{what} {s:?} is not an integer"))
     };
     match (code.split_once('/'), subcode) {

@@ -2,6 +2,8 @@
 
 use std::path::PathBuf;
 
+use crate::tally::Plan;
+
 /// The default chunk size: large enough to amortise per-chunk work, small
 /// enough to balance a single file over all cores.
 pub const DEFAULT_CHUNK_SIZE: usize = 16 << 20;
@@ -63,6 +65,8 @@ pub struct Config {
     /// A regular expression for text logs, with named groups `code`,
     /// `subcode`, `category`.
     pub pattern: Option<String>,
+    /// What the run counts, and how (applied to every record).
+    pub plan: Plan,
 }
 
 impl Default for Config {
@@ -76,6 +80,13 @@ impl Default for Config {
             chunk_size: DEFAULT_CHUNK_SIZE,
             strict: false,
             pattern: None,
+            plan: Plan::default(),
         }
     }
+}
+
+/// Check a `--pattern`: a valid regular expression with a named group
+/// `code`; the error says what is wrong.
+pub fn check_pattern(pattern: &str) -> std::result::Result<(), String> {
+    crate::extract::text::TextReader::with_pattern(pattern).map(|_| ())
 }

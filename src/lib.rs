@@ -3,11 +3,12 @@
 //! cores, and writes CSV reports annotated from an embedded catalog of what
 //! each code means.
 //!
-//! The pipeline: [`input::collect`] finds the inputs; [`pipeline`] maps or
-//! reads each, cuts large ones into chunks at line ends and runs
-//! [`extract`] over the chunks in parallel, each chunk into its own
-//! [`Tally`]; tallies merge associatively; [`report::Report`] resolves
-//! categories through the [`catalog::Catalog`] and sorts the rows.
+//! The pipeline: [`collect`] finds the inputs; the pipeline maps or reads
+//! each, cuts large ones into chunks at line ends and runs a reader per
+//! format over the chunks in parallel, each chunk into its own [`Tally`]
+//! under the run's [`Plan`]; tallies merge associatively;
+//! [`report::Report`] resolves categories through the
+//! [`catalog::Catalog`] and sorts the rows.
 //!
 //! ```
 //! use calltally::{catalog::Catalog, report::Report};
@@ -16,14 +17,16 @@
 //! {"ParticipantEndReason":0,"ParticipantEndSubCode":"0"}
 //! not json
 //! "#;
-//! let tally = calltally::extract::tally_jsonl(log, 0);
-//! assert_eq!((tally.counted, tally.malformed), (2, 1));
+//! let config = calltally::Config::default();
+//! let tally = calltally::tally_bytes(log, &config)?;
+//! assert_eq!((tally.acc.counted, tally.acc.malformed), (2, 1));
 //! let report = Report::build(&tally, Catalog::embedded());
 //! let csv = String::from_utf8(calltally::render::csv::by_category(&report))
 //!     .unwrap();
 //! assert_eq!(csv, "result_category,count,share\n\
 //!                  ExpectedError,1,0.500000\n\
 //!                  Success,1,0.500000\n");
+//! # Ok::<(), calltally::Error>(())
 //! ```
 #![deny(missing_docs)]
 
@@ -31,16 +34,14 @@ pub mod catalog;
 pub mod config;
 pub mod error;
 pub mod exit;
-pub mod extract;
-pub mod input;
-mod mmap;
-pub mod pipeline;
-pub mod record;
-pub mod reference;
+mod extract;
+mod input;
+mod pipeline;
+mod record;
 pub mod render;
 pub mod report;
 pub mod sys;
-pub mod tally;
+mod tally;
 
 use std::time::Instant;
 
@@ -48,8 +49,54 @@ pub use crate::catalog::Catalog;
 pub use crate::config::{Config, Format, MmapMode};
 pub use crate::error::{Error, Result};
 pub use crate::exit::ExitCode;
-pub use crate::record::{Category, Outcome, Triple};
-pub use crate::tally::Tally;
+pub use crate::input::{collect, Input, InputError, Source};
+pub use crate::record::{code_range, parse_int, Category, Outcome, Triple};
+pub use crate::tally::{
+    Accounting, Cell, FormatCount, GroupKey, Plan, Sample, Tally, MAX_SAMPLES,
+};
+
+/// The readers, the plain tree reading they are tested against, and the
+/// pieces of the pipeline, for the crate's own tests, benchmarks and fuzz
+/// targets. Not a stable API.
+#[doc(hidden)]
+pub mod testing {
+    pub use crate::extract::{
+        csv, fast, json, read_jsonl_line, read_lines, sniff, text, tree,
+        Detected, Line, Reader,
+    };
+    pub use crate::input::lines;
+    pub use crate::pipeline::{
+        tally_data, tally_inputs, tally_reader, tally_slice,
+    };
+    pub use crate::record::{
+        classify_key, keys, CatVal, Fields, IntVal, KeyId, Record, Role,
+        Shape, Sink, Value, KEYS,
+    };
+    pub use crate::tally::Counter;
+
+    use crate::tally::{Plan, Tally};
+
+    /// Count the JSON Lines in `data` (which starts at a line boundary) as
+    /// input `input` under the default plan; sample lines are relative to
+    /// the start of `data`.
+    pub fn tally_jsonl(data: &[u8], input: u32) -> Tally {
+        tally_lines(data, input, read_jsonl_line)
+    }
+
+    /// Count lines with a given line reader (the fast path, the serde
+    /// reader, or the tree reading in differential tests).
+    pub fn tally_lines<'d, F>(data: &'d [u8], input: u32, read: F) -> Tally
+    where
+        F: Fn(&'d [u8]) -> Line<'d>,
+    {
+        let plan = Plan::default();
+        let mut counter = Counter::new(&plan, input);
+        read_lines(data, &mut counter, read);
+        let mut t = counter.finish();
+        t.acc.bytes = data.len() as u64;
+        t
+    }
+}
 
 /// What a `report` run read and counted.
 #[derive(Debug)]
@@ -64,11 +111,17 @@ pub struct Run {
     pub elapsed: f64,
 }
 
+/// Count one input held in memory (any format; sniffed, decompressed) as
+/// `config` says.
+pub fn tally_bytes(data: &[u8], config: &Config) -> Result<Tally> {
+    pipeline::tally_data(data, config, false)
+}
+
 /// Read and count every input of `config`, and build the report. Inputs
 /// that cannot be read are listed in `tally.errors`; the rest still count.
 pub fn run(config: &Config, catalog: &Catalog) -> Result<Run> {
     let start = Instant::now();
-    let (inputs, errors) = input::collect(&config.paths);
+    let (inputs, errors) = collect(&config.paths);
     let mut tally = pipeline::tally_inputs(&inputs, config)?;
     tally.errors.extend(errors);
     tally.errors.sort();

@@ -6,9 +6,10 @@
 use std::io::Cursor;
 
 use calltally::config::Config;
-use calltally::extract::{json, tally_jsonl, tally_lines};
-use calltally::pipeline::{tally_reader, tally_slice};
-use calltally::{reference, Tally};
+use calltally::testing::tree as reference;
+use calltally::testing::{read_jsonl_line, tally_jsonl, tally_lines};
+use calltally::testing::{tally_reader, tally_slice};
+use calltally::Tally;
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
 
@@ -371,28 +372,15 @@ fn diff(a: &Tally, b: &Tally) -> String {
             }
         )*};
     }
-    field!(
-        lines,
-        blank,
-        records,
-        counted,
-        without_code,
-        malformed,
-        envelopes,
-        envelope_items,
-        inputs,
-        bytes,
-        samples,
-        errors
-    );
-    for (k, v) in &a.counts {
-        if b.counts.get(k) != Some(v) {
-            out.push(format!("{k:?}: {v} != {:?}", b.counts.get(k)));
+    field!(acc, samples, errors);
+    for (k, v) in &a.cells {
+        if b.cells.get(k) != Some(v) {
+            out.push(format!("{k:?}: {v:?} != {:?}", b.cells.get(k)));
         }
     }
-    for (k, v) in &b.counts {
-        if !a.counts.contains_key(k) {
-            out.push(format!("{k:?}: missing != {v}"));
+    for (k, v) in &b.cells {
+        if !a.cells.contains_key(k) {
+            out.push(format!("{k:?}: missing != {v:?}"));
         }
     }
     out.join("\n")
@@ -420,12 +408,12 @@ fn streaming_reader_equals_plain_reading_line_by_line() {
     let mut malformed = 0;
     for seed in 0..40 {
         let data = generated(seed, 500);
-        calltally::extract::for_each_line(&data, |line| {
-            if calltally::extract::is_blank(line) {
+        calltally::testing::lines::for_each_line(&data, |line| {
+            if calltally::testing::lines::is_blank(line) {
                 return;
             }
             lines += 1;
-            let fast = json::read_line(line);
+            let fast = read_jsonl_line(line);
             let plain = reference::read_line(line);
             assert_eq!(
                 fast,
@@ -433,7 +421,10 @@ fn streaming_reader_equals_plain_reading_line_by_line() {
                 "seed {seed}: {}",
                 String::from_utf8_lossy(line)
             );
-            if let json::Line::One(o, _) = &fast {
+            if let calltally::testing::Line::One(
+                calltally::testing::Record { outcome: o, .. },
+            ) = &fast
+            {
                 match o {
                     calltally::Outcome::Counted(_) => counted += 1,
                     calltally::Outcome::Malformed(_) => malformed += 1,
@@ -457,11 +448,11 @@ fn pipeline_equals_plain_reading_for_every_chunking_and_thread_count() {
         if bom && !data.starts_with(b"\xEF\xBB\xBF") {
             data.splice(0..0, *b"\xEF\xBB\xBF");
         }
-        let body = calltally::extract::strip_bom(&data);
+        let body = calltally::testing::lines::strip_bom(&data);
         let mut want: Tally = tally_lines(body, 0, reference::read_line);
-        want.bytes = data.len() as u64;
+        want.acc.bytes = data.len() as u64;
         assert!(want.is_consistent());
-        assert_eq!(tally_jsonl(body, 0).counts, want.counts);
+        assert_eq!(tally_jsonl(body, 0).cells, want.cells);
         for threads in [1, 4] {
             let pool = rayon::ThreadPoolBuilder::new()
                 .num_threads(threads)
@@ -589,20 +580,25 @@ fn csv_config(chunk: usize) -> Config {
 
 #[test]
 fn csv_in_parallel_chunks_equals_one_sequential_pass() {
-    use calltally::extract::csv::{count_lines, read_header, tally_rows};
-    use calltally::pipeline::tally_data;
+    use calltally::testing::csv::{read_header, read_rows};
+    use calltally::testing::lines::count_lines;
+    use calltally::testing::tally_data;
     let mut quoted_newlines = 0;
     for seed in 0..24 {
         let data = generated_csv(seed, 300);
         quoted_newlines += data.windows(2).filter(|w| w == b"e\n").count();
         // The oracle: the csv crate over the whole input, one pass.
-        let body = calltally::extract::strip_bom(&data);
+        let body = calltally::testing::lines::strip_bom(&data);
         let (header, n) = read_header(body).unwrap();
-        let mut want = tally_rows(&body[n..], &header, 0);
+        let plan = calltally::Plan::default();
+        let mut counter = calltally::testing::Counter::new(&plan, 0);
+        read_rows(&body[n..], &header, &mut counter);
+        let mut want = counter.finish();
+        want.acc.bytes = (body.len() - n) as u64;
         want.shift_lines(count_lines(&body[..n]));
-        want.lines += count_lines(&body[..n]);
-        want.bytes = data.len() as u64;
-        assert!(want.malformed > 0 && want.counted > 0, "seed {seed}");
+        want.acc.lines += count_lines(&body[..n]);
+        want.acc.bytes = data.len() as u64;
+        assert!(want.acc.malformed > 0 && want.acc.counted > 0, "seed {seed}");
         for threads in [1, 3] {
             let pool = rayon::ThreadPoolBuilder::new()
                 .num_threads(threads)
@@ -614,7 +610,7 @@ fn csv_in_parallel_chunks_equals_one_sequential_pass() {
                     let mut got = pool
                         .install(|| tally_data(&data, &config, stream))
                         .unwrap();
-                    assert_eq!(got.formats["csv"].records, want.records);
+                    assert_eq!(got.formats["csv"].records, want.acc.records);
                     got.formats.clear();
                     assert!(
                         got == want,
@@ -642,7 +638,7 @@ fn zstd(data: &[u8]) -> Vec<u8> {
 
 #[test]
 fn compressed_and_streamed_inputs_equal_the_plain_reading() {
-    use calltally::pipeline::tally_data;
+    use calltally::testing::tally_data;
     let jsonl = generated(7, 3000);
     let csv = generated_csv(7, 500);
     // A JSON document: the same records as an array.
@@ -659,7 +655,7 @@ fn compressed_and_streamed_inputs_equal_the_plain_reading() {
         let auto = Config { chunk_size: 4096, ..Config::default() };
         let mut want = tally_data(&data, &auto, false).unwrap();
         assert_eq!(want.formats[name].files, 1, "{name} sniffed");
-        want.bytes = 0;
+        want.acc.bytes = 0;
         // Two gzip members in a row are one stream (MultiGzDecoder).
         let (a, b) = data.split_at(data.len() / 2);
         let two_members = [gzip(a), gzip(b)].concat();
@@ -675,11 +671,11 @@ fn compressed_and_streamed_inputs_equal_the_plain_reading() {
                         Config { chunk_size: chunk, ..Config::default() };
                     let mut got = tally_data(&bytes, &config, stream).unwrap();
                     assert_eq!(
-                        got.bytes,
+                        got.acc.bytes,
                         bytes.len() as u64,
                         "{name} {codec}"
                     );
-                    got.bytes = 0;
+                    got.acc.bytes = 0;
                     assert!(
                         got == want,
                         "{name} {codec} chunk {chunk} stream {stream}:\n{}",

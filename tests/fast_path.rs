@@ -4,19 +4,20 @@
 //! check that it does answer for the common shapes, so a scanner that
 //! always gives up cannot pass for a fast one.
 
-use calltally::extract::{fast, for_each_line, is_blank, json};
-use calltally::reference;
+use calltally::testing::lines::{for_each_line, is_blank};
+use calltally::testing::tree as reference;
+use calltally::testing::{fast, json, read_jsonl_line};
 use proptest::prelude::*;
 
 use crate::differential::Gen;
 
 /// Compare one line three ways; returns whether the scanner read it.
 fn check(line: &[u8]) -> bool {
-    let serde = json::read_line_serde(line);
+    let serde = json::read_line(line);
     let plain = reference::read_line(line);
     let shown = String::from_utf8_lossy(line);
     assert_eq!(serde, plain, "serde vs plain: {shown}");
-    assert_eq!(json::read_line(line), serde, "combined vs serde: {shown}");
+    assert_eq!(read_jsonl_line(line), serde, "combined vs serde: {shown}");
     match fast::read_line(line) {
         Some(f) => {
             assert_eq!(f, serde, "scanner vs serde: {shown}");
@@ -30,7 +31,7 @@ fn check(line: &[u8]) -> bool {
 /// JSON, an object, no backslash or control byte, no `tables` envelope,
 /// and every `records` element an object.
 fn scanner_should_read(line: &[u8]) -> bool {
-    use calltally::record::{classify_key, KeyId};
+    use calltally::testing::{classify_key, Role};
     use serde_json::Value;
     if line.iter().any(|&b| b == b'\\' || b < 0x20) {
         return false;
@@ -41,8 +42,8 @@ fn scanner_should_read(line: &[u8]) -> bool {
     let mut records_ok = true;
     for (k, v) in &top {
         match classify_key(k) {
-            Some(KeyId::Tables) => return false,
-            Some(KeyId::Records) => {
+            Some(k) if k.role == Role::Tables => return false,
+            Some(k) if k.role == Role::Records => {
                 records_ok = match v {
                     Value::Array(items) => items.iter().all(Value::is_object),
                     _ => true,

@@ -157,15 +157,15 @@ fn ctrl_c_exits_130_and_leaves_no_temporary_files() {
 
 #[test]
 fn a_file_deleted_between_listing_and_reading_is_reported() {
-    use calltally::{input, pipeline, Config};
+    use calltally::{collect, testing::tally_inputs, Config};
     let dir = scratch("vanish");
     std::fs::write(dir.join("a.json"), "{\"code\":1}\n").unwrap();
     std::fs::write(dir.join("b.json"), "{\"code\":2}\n").unwrap();
-    let (inputs, errors) = input::collect(std::slice::from_ref(&dir));
+    let (inputs, errors) = collect(std::slice::from_ref(&dir));
     assert!(errors.is_empty());
     std::fs::remove_file(dir.join("a.json")).unwrap();
-    let t = pipeline::tally_inputs(&inputs, &Config::default()).unwrap();
-    assert_eq!(t.counted, 1);
+    let t = tally_inputs(&inputs, &Config::default()).unwrap();
+    assert_eq!(t.acc.counted, 1);
     assert_eq!(t.errors.len(), 1);
     assert!(t.errors[0].path.ends_with("a.json"));
     assert!(

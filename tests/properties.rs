@@ -2,12 +2,12 @@
 //! changes a result.
 
 use calltally::config::Config;
-use calltally::extract::tally_jsonl;
-use calltally::input::split_lines;
-use calltally::pipeline::tally_slice;
-use calltally::record::{Category, Outcome, Triple};
-use calltally::tally::InputError;
+use calltally::testing::lines::split_lines;
+use calltally::testing::tally_jsonl;
+use calltally::testing::tally_slice;
+use calltally::InputError;
 use calltally::Tally;
+use calltally::{Category, Outcome, Triple};
 use proptest::prelude::*;
 
 fn arb_outcome() -> impl Strategy<Value = Outcome> {
@@ -41,11 +41,11 @@ fn arb_tally() -> impl Strategy<Value = Tally> {
             let mut t = Tally::default();
             for (o, input, line) in outs {
                 t.add(o, input, line);
-                t.lines += 1;
+                t.acc.lines += 1;
             }
-            t.blank = blank;
-            t.lines += blank;
-            t.inputs = 1;
+            t.acc.blank = blank;
+            t.acc.lines += blank;
+            t.acc.inputs = 1;
             if let Some(e) = err {
                 t.errors.push(InputError {
                     input: 0,

@@ -2,7 +2,7 @@
 //! (`fuzz/fuzz_targets/`): every format through both read paths, the
 //! accounting identities, and both paths agreeing.
 
-use calltally::pipeline::tally_data;
+use calltally::testing::tally_data;
 use calltally::{Config, Format};
 
 /// The `whole_input` fuzz target's property: the first byte picks the
@@ -22,12 +22,15 @@ pub fn whole_input(input: &[u8]) {
     let mut results = Vec::new();
     for stream in [false, true] {
         let mut t = tally_data(data, &config, stream).unwrap();
-        assert_eq!(t.records, t.counted + t.without_code);
-        assert_eq!(t.counts.values().sum::<u64>(), t.counted);
+        assert_eq!(t.acc.records, t.acc.counted + t.acc.without_code);
+        assert_eq!(
+            t.cells.values().map(|c| c.count).sum::<u64>(),
+            t.acc.counted
+        );
         if format == Format::Jsonl {
             assert!(t.is_consistent(), "{t:?}");
         }
-        t.bytes = 0;
+        t.acc.bytes = 0;
         results.push(t);
     }
     assert_eq!(results[0], results[1]);

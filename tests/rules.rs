@@ -2,9 +2,9 @@
 //! the spec gives it, checked through the streaming reader and the plain
 //! reading alike.
 
-use calltally::extract::json::{read_line, Line};
-use calltally::record::Outcome;
-use calltally::reference;
+use calltally::testing::tree as reference;
+use calltally::testing::{read_jsonl_line as read_line, Line};
+use calltally::Outcome;
 
 /// `410/3112 ExpectedError`, `0/- ?` (category from the catalog), `none`
 /// (without code), `bad` (malformed); envelopes as `[a, b]`.
@@ -20,10 +20,10 @@ fn show(line: &Line) -> String {
         Outcome::Malformed(_) => "bad".into(),
     };
     match line {
-        Line::One(o, _) => one(o),
+        Line::One(r) => one(&r.outcome),
         Line::Envelope(v) => format!(
             "[{}]",
-            v.iter().map(|(o, _)| one(o)).collect::<Vec<_>>().join(", ")
+            v.iter().map(|r| one(&r.outcome)).collect::<Vec<_>>().join(", ")
         ),
     }
 }
@@ -367,7 +367,7 @@ fn tables_rows_are_records() {
 #[test]
 fn log_kinds_come_from_category_type_or_operation_name() {
     let kind = |input: &str| match read_line(input.as_bytes()) {
-        Line::One(_, k) => k.map(|k| k.into_owned()),
+        Line::One(r) => r.kind.map(|k| k.into_owned()),
         other => panic!("{other:?}"),
     };
     let cases = [

@@ -3,8 +3,8 @@
 //! reasons) wherever the scanner answers.
 #![no_main]
 
-use calltally::extract::{fast, json};
-use calltally::reference;
+use calltally::testing::tree as reference;
+use calltally::testing::{fast, json};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
@@ -12,7 +12,7 @@ fuzz_target!(|data: &[u8]| {
         return;
     }
     let shown = String::from_utf8_lossy(data);
-    let serde = json::read_line_serde(data);
+    let serde = json::read_line(data);
     let plain = reference::read_line(data);
     assert_eq!(serde, plain, "{shown:?}");
     if let Some(f) = fast::read_line(data) {

@@ -3,7 +3,7 @@
 //! identities hold; both paths agree.
 #![no_main]
 
-use calltally::pipeline::tally_data;
+use calltally::testing::tally_data;
 use calltally::{Config, Format};
 use libfuzzer_sys::fuzz_target;
 
@@ -21,12 +21,12 @@ fuzz_target!(|input: &[u8]| {
     let mut results = Vec::new();
     for stream in [false, true] {
         let mut t = tally_data(data, &config, stream).expect("no pattern");
-        assert_eq!(t.records, t.counted + t.without_code);
-        assert_eq!(t.counts.values().sum::<u64>(), t.counted);
+        assert_eq!(t.acc.records, t.acc.counted + t.acc.without_code);
+        assert_eq!(t.cells.values().map(|c| c.count).sum::<u64>(), t.acc.counted);
         if format == Format::Jsonl {
             assert!(t.is_consistent(), "{t:?}");
         }
-        t.bytes = 0;
+        t.acc.bytes = 0;
         results.push(t);
     }
     assert_eq!(results[0], results[1]);

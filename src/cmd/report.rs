@@ -19,11 +19,11 @@ pub fn run(job: ReportJob, out: Out<'_>) -> anyhow::Result<ExitCode> {
         eprintln!("calltally: warning: {file}:{}: {}", s.line, s.reason);
     }
     let shown = tally.samples.len() as u64;
-    if tally.malformed > shown {
+    if tally.acc.malformed > shown {
         eprintln!(
             "calltally: warning: {} more malformed records (counted in \
              summary.json)",
-            tally.malformed - shown
+            tally.acc.malformed - shown
         );
     }
     for e in &tally.errors {
@@ -31,7 +31,7 @@ pub fn run(job: ReportJob, out: Out<'_>) -> anyhow::Result<ExitCode> {
     }
     if !job.quiet {
         let text =
-            render::text::human(&run.report, tally, run.elapsed, job.top);
+            render::text::human(&run.report, &tally.acc, run.elapsed, job.top);
         writeln!(
             out,
             "{text}reports written to {}",

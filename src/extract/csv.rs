@@ -10,11 +10,14 @@
 
 use memchr::memchr2;
 
+use std::borrow::Cow;
+
 use crate::extract::json::payload_from_text;
+use crate::input::lines::count_lines;
 use crate::record::{
-    classify_key, kind_text, CatVal, IntVal, KeyId, Outcome, Slots, KIND_KEYS,
+    classify_key, kind_text, CatVal, Fields, IntVal, KeyId, Outcome, Record,
+    Shape, Sink, Value,
 };
-use crate::tally::Tally;
 
 /// The header of a CSV input: what each column is.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -32,13 +35,8 @@ impl Header {
                 .map(|n| {
                     let n = std::str::from_utf8(n).ok()?;
                     let key = classify_key(strip_suffix(n))?;
-                    // No nesting in CSV: only the record-level keys count.
-                    match key {
-                        KeyId::Properties | KeyId::Records | KeyId::Tables => {
-                            None
-                        }
-                        k => Some(k),
-                    }
+                    // No nesting in CSV: only the keys of values count.
+                    (key.shape() != Shape::Container).then_some(key)
                 })
                 .collect(),
         }
@@ -47,15 +45,7 @@ impl Header {
     /// Whether any column is a code, subcode or category column (the CSV
     /// sniffing rule).
     pub fn has_triple_column(&self) -> bool {
-        self.columns.iter().flatten().any(|k| {
-            matches!(
-                k,
-                KeyId::Code(_)
-                    | KeyId::Subcode(_)
-                    | KeyId::Category(_)
-                    | KeyId::OperationPayload
-            )
-        })
+        self.columns.iter().flatten().any(|k| k.nests())
     }
 
     /// The number of columns.
@@ -109,10 +99,9 @@ pub fn read_header(body: &[u8]) -> Option<(Header, usize)> {
     }
 }
 
-/// Tally the data rows in `data` (which starts at a row boundary) against
-/// `header`. Sample lines are relative to the start of `data`.
-pub fn tally_rows(data: &[u8], header: &Header, input: u32) -> Tally {
-    let mut t = Tally::default();
+/// Read the data rows in `data` (which starts at a row boundary) against
+/// `header` into `sink`. Lines are relative to the start of `data`.
+pub fn read_rows(data: &[u8], header: &Header, sink: &mut impl Sink) {
     let mut rdr = reader(data);
     // Each row is counted when the next one has been read (`prev` holds
     // it), so the last can still be judged: one whose quoted field never
@@ -127,17 +116,17 @@ pub fn tally_rows(data: &[u8], header: &Header, input: u32) -> Tally {
     // One check of the whole piece spares a check per row (only a piece
     // with invalid UTF-8 somewhere has its rows checked one by one).
     let all_utf8 = std::str::from_utf8(data).is_ok();
-    let count = |t: &mut Tally,
+    let count = |sink: &mut _,
                  lines: &mut LineOf,
                  rec: &csv::ByteRecord,
                  last: bool| {
-        let (mut out, kind) = row(rec, header, all_utf8);
+        let mut record = row(rec, header, all_utf8);
         let byte = rec.position().map_or(0, |p| p.byte()) as usize;
-        if last && !matches!(out, Outcome::Malformed(_)) {
+        if last && !matches!(record.outcome, Outcome::Malformed(_)) {
             let mut scan = QuoteScan::default();
             scan.scan(&data[byte.min(data.len())..], 0, false, |_| {});
             if scan.in_quotes {
-                out = Outcome::Malformed(
+                record = Record::malformed(
                     "a quoted field never closes (it runs to the end of \
                      the input)"
                         .into(),
@@ -146,17 +135,17 @@ pub fn tally_rows(data: &[u8], header: &Header, input: u32) -> Tally {
         }
         // A bare `\r` also ends a row, so rows can share a line: `item`
         // keeps their order.
-        let (line, item) = match out {
+        let (line, item) = match record.outcome {
             Outcome::Malformed(_) => lines.at_item(data, byte),
             _ => (0, 0),
         };
-        t.add_record(out, kind, input, line, item);
+        Sink::record(sink, record, line, item);
     };
     loop {
         match rdr.read_byte_record(&mut cur) {
             Ok(true) => {
                 if have_prev {
-                    count(&mut t, &mut lines, &prev, false);
+                    count(sink, &mut lines, &prev, false);
                 }
                 std::mem::swap(&mut prev, &mut cur);
                 have_prev = true;
@@ -166,21 +155,19 @@ pub fn tally_rows(data: &[u8], header: &Header, input: u32) -> Tally {
                 // Reading a slice fails only on malformed data, which the
                 // lenient reader accepts; should it happen, count it.
                 if std::mem::take(&mut have_prev) {
-                    count(&mut t, &mut lines, &prev, false);
+                    count(sink, &mut lines, &prev, false);
                 }
                 let byte = e.position().map_or(0, |p| p.byte());
                 let line = lines.at(data, byte as usize);
-                t.add(Outcome::Malformed(format!("CSV: {e}")), input, line);
+                sink.record(Record::malformed(format!("CSV: {e}")), line, 0);
                 break;
             }
         }
     }
     if have_prev {
-        count(&mut t, &mut lines, &prev, true);
+        count(sink, &mut lines, &prev, true);
     }
-    t.lines = count_lines(data);
-    t.bytes = data.len() as u64;
-    t
+    sink.lines(count_lines(data));
 }
 
 /// 1-based line numbers of byte offsets, for offsets that only grow.
@@ -220,61 +207,51 @@ impl LineOf {
     }
 }
 
-/// Physical lines in `data`: newlines, plus a final unterminated line.
-pub fn count_lines(data: &[u8]) -> u64 {
-    let n = memchr::memchr_iter(b'\n', data).count() as u64;
-    n + u64::from(data.last().is_some_and(|&b| b != b'\n'))
-}
-
 /// One data row as a record.
 /// `all_utf8`: the whole piece the row is in is known to be valid UTF-8.
 fn row<'r>(
     rec: &'r csv::ByteRecord,
     header: &Header,
     all_utf8: bool,
-) -> (Outcome, Option<&'r str>) {
+) -> Record<'r> {
     if rec.len() != header.len() {
-        let msg = format!(
+        return Record::malformed(format!(
             "row has {} fields, the header has {}",
             rec.len(),
             header.len()
-        );
-        return (Outcome::Malformed(msg), None);
+        ));
     }
     if let Err(e) = match all_utf8 {
         true => Ok(""),
         false => std::str::from_utf8(rec.as_slice()),
     } {
-        let msg = format!(
+        return Record::malformed(format!(
             "invalid UTF-8 at byte {} of the row",
             e.valid_up_to() + 1
-        );
-        return (Outcome::Malformed(msg), None);
+        ));
     }
-    let mut s = Slots::default();
-    let mut kinds: [Option<&str>; KIND_KEYS] = [None; KIND_KEYS];
+    let mut fields = Fields::default();
     for (cell, key) in rec.iter().zip(&header.columns) {
-        let Some(key) = key else { continue };
+        let Some(key) = *key else { continue };
         // Valid UTF-8: checked for the whole row above.
         let cell = std::str::from_utf8(cell).unwrap_or_default();
-        match *key {
-            KeyId::Code(i) => {
-                s.code[i as usize] = IntVal::from_str_value(cell)
-            }
-            KeyId::Subcode(i) => {
-                s.subcode[i as usize] = IntVal::from_str_value(cell)
-            }
-            KeyId::Category(i) => {
-                s.category[i as usize] = CatVal::from_str_value(cell)
-            }
-            KeyId::OperationPayload => {
-                s.payload_subcode = payload_from_text(cell)
-            }
-            KeyId::Kind(i) => kinds[i as usize] = kind_text(cell),
-            KeyId::Properties | KeyId::Records | KeyId::Tables => {}
+        if let Some(value) = cell_value(key, cell) {
+            fields.set(key, value);
         }
     }
-    (Slots::outcome(&s, None), kinds.into_iter().flatten().next())
+    fields.record(None)
+}
+
+/// The value of a text cell for `key`, as a JSON string of the same text
+/// would give.
+fn cell_value(key: KeyId, cell: &str) -> Option<Value<'_>> {
+    Some(match key.shape() {
+        Shape::Int => Value::Int(IntVal::from_str_value(cell)),
+        Shape::Category => Value::Cat(CatVal::from_str_value(cell)),
+        Shape::Text => Value::Text(kind_text(cell).map(Cow::Borrowed)),
+        Shape::Payload => Value::Int(payload_from_text(cell)),
+        Shape::Container => return None,
+    })
 }
 
 /// Where a quote scan stands: inside a quoted field or not.
@@ -377,13 +354,14 @@ mod tests {
             b"Type",
             b"Other",
         ]);
+        use crate::record::keys::key;
         assert_eq!(
             h.columns,
             [
                 None,
-                Some(KeyId::Code(0)),
-                Some(KeyId::Category(0)),
-                Some(KeyId::Kind(1)),
+                Some(key("participantendreason")),
+                Some(key("resultcategory")),
+                Some(key("type")),
                 None
             ]
         );
@@ -401,8 +379,11 @@ mod tests {
                      1,2\r\n";
         let (h, n) = read_header(data).unwrap();
         assert_eq!(data[n - 1], b'\n');
-        let t = tally_rows(&data[n..], &h, 0);
-        assert_eq!((t.counted, t.malformed, t.lines), (2, 2, 4));
+        let plan = crate::tally::Plan::default();
+        let mut c = crate::tally::Counter::new(&plan, 0);
+        read_rows(&data[n..], &h, &mut c);
+        let t = c.finish();
+        assert_eq!((t.acc.counted, t.acc.malformed, t.acc.lines), (2, 2, 4));
         assert_eq!(t.samples[0].line, 3);
         assert_eq!(t.samples[1].line, 4);
     }

@@ -1,22 +1,27 @@
-//! From bytes to counts: line splitting and the per-format readers.
+//! From bytes to records: sniffing the format of an input, and one reader
+//! per format. Readers hand records to a [`Sink`]; they know nothing of
+//! the run's plan or of counting.
+//!
+//! - [`fast`]: the byte scanner for common JSON Lines lines;
+//! - [`json`]: the serde reader (every line the scanner is unsure of) and
+//!   JSON documents;
+//! - [`tree`]: the plain tree reading: `tables` results, and the oracle
+//!   the fast paths are tested against;
+//! - [`csv`], [`text`]: CSV exports and text logs;
+//! - [`line`], [`reason`]: what a line held, and the wording of malformed
+//!   reasons.
 
 pub mod csv;
-pub mod document;
 pub mod fast;
 pub mod json;
+pub mod line;
+pub mod reason;
 pub mod text;
+pub mod tree;
 
-use memchr::memchr_iter;
-
-use crate::tally::Tally;
-
-/// The UTF-8 byte order mark.
-pub const BOM: &[u8] = b"\xEF\xBB\xBF";
-
-/// Remove a UTF-8 BOM from the start of an input.
-pub fn strip_bom(data: &[u8]) -> &[u8] {
-    data.strip_prefix(BOM).unwrap_or(data)
-}
+use crate::input::lines::strip_bom;
+use crate::record::Sink;
+pub use line::{read_lines, Line};
 
 /// The format an input is read in.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -39,6 +44,89 @@ impl Detected {
             Detected::Json => "json",
             Detected::Csv => "csv",
             Detected::Text => "text",
+        }
+    }
+}
+
+/// Read one non-blank JSON Lines line (no line terminator): the byte
+/// scanner of [`fast`] where it is sure, else the serde reader.
+#[inline]
+pub fn read_jsonl_line(line: &[u8]) -> Line<'_> {
+    match fast::read_line(line) {
+        Some(l) => l,
+        None => json::read_line(line),
+    }
+}
+
+/// How an input is cut into pieces that can be read independently.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Cut {
+    /// After any newline.
+    Lines,
+    /// After a newline outside quoted CSV fields.
+    CsvRows,
+    /// Not at all: the input is one JSON document.
+    Whole,
+}
+
+/// The reader of one input, once its format is known (and, for CSV, its
+/// header read).
+#[derive(Debug)]
+pub enum Reader<'r> {
+    /// JSON Lines.
+    Jsonl,
+    /// Text lines.
+    Text(&'r text::TextReader),
+    /// CSV rows under a header.
+    Csv(csv::Header),
+    /// One JSON document.
+    Json,
+}
+
+impl<'r> Reader<'r> {
+    /// The reader for an input of `format` whose body (BOM removed) starts
+    /// with `head`, and the bytes of `head` it takes before the first
+    /// piece (the CSV header row). `None`: a CSV input without a header
+    /// (an empty input), which holds nothing.
+    pub fn new(
+        format: Detected,
+        text: &'r text::TextReader,
+        head: &[u8],
+    ) -> Option<(Reader<'r>, usize)> {
+        Some(match format {
+            Detected::Jsonl => (Reader::Jsonl, 0),
+            Detected::Text => (Reader::Text(text), 0),
+            Detected::Json => (Reader::Json, 0),
+            Detected::Csv => {
+                let (header, n) = csv::read_header(head)?;
+                (Reader::Csv(header), n)
+            }
+        })
+    }
+
+    /// Where pieces may be cut.
+    pub fn cut(&self) -> Cut {
+        match self {
+            Reader::Jsonl | Reader::Text(_) => Cut::Lines,
+            Reader::Csv(_) => Cut::CsvRows,
+            Reader::Json => Cut::Whole,
+        }
+    }
+
+    /// Read one piece (a whole input for [`Cut::Whole`]) into `sink`; line
+    /// numbers are relative to the piece.
+    pub fn read(&self, piece: &[u8], sink: &mut impl Sink) {
+        match self {
+            Reader::Jsonl => read_lines(piece, sink, read_jsonl_line),
+            Reader::Text(text) => {
+                read_lines(piece, sink, |l| text.read_line(l))
+            }
+            Reader::Csv(header) => csv::read_rows(piece, header, sink),
+            Reader::Json => {
+                let mut de = serde_json::Deserializer::from_slice(piece);
+                json::document::read(&mut de, sink);
+                sink.lines(crate::input::lines::count_lines(piece));
+            }
         }
     }
 }
@@ -102,82 +190,9 @@ pub fn sniff(head: &[u8], complete: bool) -> Detected {
     }
 }
 
-/// Call `f` with each line of `data` (without `\n` and a trailing `\r`).
-/// A final line without `\n` is a line; nothing follows a final `\n`.
-pub fn for_each_line(data: &[u8], mut f: impl FnMut(&[u8])) {
-    let mut start = 0;
-    for nl in memchr_iter(b'\n', data) {
-        f(trim_cr(&data[start..nl]));
-        start = nl + 1;
-    }
-    if start < data.len() {
-        f(trim_cr(&data[start..]));
-    }
-}
-
-fn trim_cr(line: &[u8]) -> &[u8] {
-    line.strip_suffix(b"\r").unwrap_or(line)
-}
-
-/// Whether a line is blank: empty, or spaces and tabs only.
-pub fn is_blank(line: &[u8]) -> bool {
-    line.iter().all(|&b| b == b' ' || b == b'\t')
-}
-
-/// Tally the JSON Lines in `data`, which starts at a line boundary of input
-/// `input`. Sample line numbers are relative to the start of `data`.
-pub fn tally_jsonl(data: &[u8], input: u32) -> Tally {
-    tally_lines(data, input, json::read_line)
-}
-
-/// Tally lines with a given line reader (the streaming reader, or the plain
-/// reading in differential tests).
-pub fn tally_lines<F>(data: &[u8], input: u32, read: F) -> Tally
-where
-    F: for<'a> Fn(&'a [u8]) -> json::Line<'a>,
-{
-    let mut t = Tally::default();
-    let mut n = 0u64;
-    for_each_line(data, |line| {
-        n += 1;
-        if is_blank(line) {
-            t.blank += 1;
-        } else {
-            t.add_line(read(line), input, n);
-        }
-    });
-    t.lines = n;
-    t.bytes = data.len() as u64;
-    t
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn lines(data: &[u8]) -> Vec<Vec<u8>> {
-        let mut v = Vec::new();
-        for_each_line(data, |l| v.push(l.to_vec()));
-        v
-    }
-
-    #[test]
-    fn line_splitting() {
-        assert!(lines(b"").is_empty());
-        assert_eq!(lines(b"a\n"), [b"a".to_vec()]);
-        assert_eq!(lines(b"a"), [b"a".to_vec()]);
-        assert_eq!(lines(b"a\r\nb\r\n"), [b"a".to_vec(), b"b".to_vec()]);
-        assert_eq!(lines(b"\n\n"), [b"".to_vec(), b"".to_vec()]);
-        assert_eq!(lines(b"a\nb"), [b"a".to_vec(), b"b".to_vec()]);
-    }
-
-    #[test]
-    fn blank_lines() {
-        assert!(is_blank(b""));
-        assert!(is_blank(b" \t "));
-        assert!(!is_blank(b" x"));
-        assert!(!is_blank(b"\x0c"));
-    }
 
     #[test]
     fn sniffing() {

@@ -3,8 +3,14 @@
 
 use regex::bytes::{Captures, Regex};
 
-use crate::extract::json::Line;
-use crate::record::{CatVal, IntVal, Slots};
+use super::line::Line;
+use crate::record::keys::key;
+use crate::record::{CatVal, Fields, IntVal, KeyId, Record, Value};
+
+/// The keys a text line's values are taken as: the first of each role.
+const CODE: KeyId = key("participantendreason");
+const SUBCODE: KeyId = key("participantendsubcode");
+const CATEGORY: KeyId = key("resultcategory");
 
 /// A key not preceded by a word character, optionally quoted, then `=` or
 /// `:` and an optionally quoted value.
@@ -54,7 +60,7 @@ impl TextReader {
 
     /// Read one non-blank line.
     pub fn read_line<'a>(&self, line: &'a [u8]) -> Line<'a> {
-        let mut s = Slots::default();
+        let mut s = Fields::default();
         match self {
             TextReader::Builtin { code, subcode, category } => {
                 let first = |re: &Regex| {
@@ -62,25 +68,42 @@ impl TextReader {
                         .and_then(|c| c.get(1))
                         .map(|m| m.as_bytes())
                 };
-                s.code[0] = first(code).map_or(IntVal::Absent, int);
-                s.subcode[0] = first(subcode).map_or(IntVal::Absent, int);
-                s.category[0] = first(category).map_or(CatVal::Absent, cat);
+                s.set(
+                    CODE,
+                    Value::Int(first(code).map_or(IntVal::Absent, int)),
+                );
+                s.set(
+                    SUBCODE,
+                    Value::Int(first(subcode).map_or(IntVal::Absent, int)),
+                );
+                s.set(
+                    CATEGORY,
+                    Value::Cat(first(category).map_or(CatVal::Absent, cat)),
+                );
             }
             TextReader::Pattern(re) => {
                 let Some(c) = re.captures(line) else {
-                    return Line::One(
-                        crate::record::Outcome::WithoutCode,
-                        None,
-                    );
+                    return Line::One(Record::without_code());
                 };
-                s.code[0] = group(&c, "code").map_or(IntVal::Absent, int);
-                s.subcode[0] =
-                    group(&c, "subcode").map_or(IntVal::Absent, int);
-                s.category[0] =
-                    group(&c, "category").map_or(CatVal::Absent, cat);
+                s.set(
+                    CODE,
+                    Value::Int(group(&c, "code").map_or(IntVal::Absent, int)),
+                );
+                s.set(
+                    SUBCODE,
+                    Value::Int(
+                        group(&c, "subcode").map_or(IntVal::Absent, int),
+                    ),
+                );
+                s.set(
+                    CATEGORY,
+                    Value::Cat(
+                        group(&c, "category").map_or(CatVal::Absent, cat),
+                    ),
+                );
             }
         }
-        Line::One(Slots::outcome(&s, None), None)
+        Line::One(s.record(None))
     }
 }
 
@@ -105,16 +128,18 @@ mod tests {
     use crate::record::Outcome;
 
     fn show(r: &TextReader, line: &str) -> String {
-        match r.read_line(line.as_bytes()) {
-            Line::One(Outcome::Counted(t), _) => format!(
+        let Line::One(rec) = r.read_line(line.as_bytes()) else {
+            unreachable!()
+        };
+        match rec.outcome {
+            Outcome::Counted(t) => format!(
                 "{}/{} {}",
                 t.code,
                 t.subcode.map_or("-".into(), |s| s.to_string()),
                 t.category.map_or("?", |c| c.as_str())
             ),
-            Line::One(Outcome::WithoutCode, _) => "none".into(),
-            Line::One(Outcome::Malformed(_), _) => "bad".into(),
-            Line::Envelope(_) => unreachable!(),
+            Outcome::WithoutCode => "none".into(),
+            Outcome::Malformed(_) => "bad".into(),
         }
     }
 

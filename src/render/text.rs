@@ -3,31 +3,31 @@
 use std::fmt::Write as _;
 
 use crate::report::Report;
-use crate::tally::Tally;
+use crate::tally::Accounting;
 
 /// A short human summary of a run: totals, categories and the top codes
 /// with their meaning.
 pub fn human(
     report: &Report,
-    tally: &Tally,
+    acc: &Accounting,
     elapsed: f64,
     top: usize,
 ) -> String {
     let mut s = String::new();
-    let mb = tally.bytes as f64 / 1e6;
+    let mb = acc.bytes as f64 / 1e6;
     let _ = writeln!(
         s,
         "{} input{}, {:.1} MB in {:.2} s ({:.0} MB/s): {} records, {} \
          counted, {} without code, {} malformed",
-        tally.inputs,
-        if tally.inputs == 1 { "" } else { "s" },
+        acc.inputs,
+        if acc.inputs == 1 { "" } else { "s" },
         mb,
         elapsed,
         if elapsed > 0.0 { mb / elapsed } else { 0.0 },
-        tally.records,
-        tally.counted,
-        tally.without_code,
-        tally.malformed,
+        acc.records,
+        acc.counted,
+        acc.without_code,
+        acc.malformed,
     );
     if report.counted == 0 {
         return s;
@@ -82,10 +82,10 @@ mod tests {
             (0, Some(0), Some(Success), 3),
             (499, Some(99_999), None, 1),
         ]);
-        t.inputs = 1;
-        t.bytes = 2_000_000;
+        t.acc.inputs = 1;
+        t.acc.bytes = 2_000_000;
         let r = Report::build(&t, Catalog::embedded());
-        let text = human(&r, &t, 1.0, 1);
+        let text = human(&r, &t.acc, 1.0, 1);
         let lines: Vec<&str> = text.lines().collect();
         assert_eq!(
             lines[0],
@@ -108,6 +108,6 @@ mod tests {
     fn nothing_counted_is_one_line() {
         let t = tally(&[]);
         let r = Report::build(&t, Catalog::embedded());
-        assert_eq!(human(&r, &t, 0.0, 10).lines().count(), 1);
+        assert_eq!(human(&r, &t.acc, 0.0, 10).lines().count(), 1);
     }
 }

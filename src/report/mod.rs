@@ -82,7 +82,8 @@ impl Report {
         let mut sources = CategorySources::default();
         let mut keyed: FxHashMap<(Category, i64, Option<i64>), u64> =
             FxHashMap::default();
-        for (t, &n) in &tally.counts {
+        for (key, cell) in &tally.cells {
+            let (t, n) = (&key.triple, cell.count);
             let category = match t.category {
                 Some(c) => {
                     sources.from_log += n;
@@ -158,7 +159,7 @@ impl Report {
                 .then_with(|| (a.code, a.subcode).cmp(&(b.code, b.subcode)))
         });
         Report {
-            counted: tally.counted,
+            counted: tally.acc.counted,
             by_category,
             by_code_range,
             by_code,
@@ -181,6 +182,7 @@ pub fn input_name<'a>(
 pub(crate) mod tests {
     use super::*;
     use crate::record::Triple;
+    use crate::tally::{Cell, GroupKey};
 
     /// A tally holding `(code, subcode, category, count)` rows.
     pub(crate) fn tally(
@@ -188,9 +190,10 @@ pub(crate) mod tests {
     ) -> Tally {
         let mut t = Tally::default();
         for &(code, subcode, category, n) in rows {
-            t.counts.insert(Triple { code, subcode, category }, n);
-            t.counted += n;
-            t.records += n;
+            let key = GroupKey::of(Triple { code, subcode, category });
+            t.cells.insert(key, Cell { count: n });
+            t.acc.counted += n;
+            t.acc.records += n;
         }
         t
     }

@@ -4,7 +4,7 @@ use serde::Serialize;
 
 use crate::input::Input;
 use crate::sys::peak_rss;
-use crate::tally::{FormatCount, Tally};
+use crate::tally::{Accounting, FormatCount, Tally};
 
 use super::{input_name, CategorySources, Report, Undocumented};
 
@@ -25,22 +25,10 @@ pub struct Summary<'a> {
     /// Records per log kind (`category`, `Type` or `operationName`), most
     /// first.
     pub kinds: Vec<KindOut<'a>>,
-    /// Physical lines.
-    pub lines: u64,
-    /// Blank lines.
-    pub blank: u64,
-    /// Records read (`counted + without_code`).
-    pub records: u64,
-    /// Records with a code.
-    pub counted: u64,
-    /// Records without a code.
-    pub without_code: u64,
-    /// Malformed lines and records.
-    pub malformed: u64,
-    /// Lines holding a `records`/`tables` envelope.
-    pub envelopes: u64,
-    /// Records and malformed elements from envelopes.
-    pub envelope_items: u64,
+    /// The accounting counters, `lines` to `envelope_items` (inputs and
+    /// bytes are under `inputs`).
+    #[serde(flatten)]
+    pub accounting: Accounting,
     /// Where counted records' categories came from.
     pub categories: CategorySources,
     /// Distinct (code, subcode) pairs the catalog does not document.
@@ -118,8 +106,8 @@ impl<'a> Summary<'a> {
             tool: "calltally",
             version: env!("CARGO_PKG_VERSION"),
             inputs: InputsSummary {
-                files: tally.inputs,
-                bytes: tally.bytes,
+                files: tally.acc.inputs,
+                bytes: tally.acc.bytes,
                 errors: tally
                     .errors
                     .iter()
@@ -128,14 +116,7 @@ impl<'a> Summary<'a> {
             },
             formats,
             kinds,
-            lines: tally.lines,
-            blank: tally.blank,
-            records: tally.records,
-            counted: tally.counted,
-            without_code: tally.without_code,
-            malformed: tally.malformed,
-            envelopes: tally.envelopes,
-            envelope_items: tally.envelope_items,
+            accounting: tally.acc,
             categories: report.category_sources,
             undocumented_pairs: report.undocumented.len(),
             undocumented: &report.undocumented
@@ -151,7 +132,7 @@ impl<'a> Summary<'a> {
                 .collect(),
             elapsed_seconds,
             throughput_mb_per_s: if elapsed_seconds > 0.0 {
-                tally.bytes as f64 / 1e6 / elapsed_seconds
+                tally.acc.bytes as f64 / 1e6 / elapsed_seconds
             } else {
                 0.0
             },

@@ -1,10 +1,24 @@
-//! Finding the inputs of a run, and cutting large inputs into chunks.
+//! Finding and opening inputs: the walk ([`collect`]), memory maps
+//! ([`mmap`]), compression ([`codec`]) and lines ([`lines`]).
 
 use std::path::{Path, PathBuf};
 
-use memchr::memchr;
+pub mod codec;
+pub mod lines;
+pub(crate) mod mmap;
 
-use crate::tally::InputError;
+/// An input that could not be read, or failed part-way.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct InputError {
+    /// Index of the input in the run's input list (`u32::MAX` for a path
+    /// that never became an input, e.g. a directory that could not be
+    /// walked; `path` then names it).
+    pub input: u32,
+    /// The path as given or found.
+    pub path: String,
+    /// What went wrong.
+    pub message: String,
+}
 
 /// Where an input's bytes come from.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -90,45 +104,4 @@ pub fn collect(paths: &[PathBuf]) -> (Vec<Input>, Vec<InputError>) {
         }
     }
     (inputs, errors)
-}
-
-/// Cut `data` into pieces of about `size` bytes, each ending right after a
-/// `\n` (the last piece ends where `data` does). The pieces are contiguous
-/// and cover `data` exactly.
-pub fn split_lines(data: &[u8], size: usize) -> Vec<&[u8]> {
-    let size = size.max(1);
-    let mut pieces = Vec::with_capacity(data.len() / size + 1);
-    let mut rest = data;
-    while rest.len() > size {
-        match memchr(b'\n', &rest[size - 1..]) {
-            Some(i) => {
-                let (a, b) = rest.split_at(size + i);
-                pieces.push(a);
-                rest = b;
-            }
-            None => break,
-        }
-    }
-    if !rest.is_empty() {
-        pieces.push(rest);
-    }
-    pieces
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn split_covers_input_at_newlines() {
-        let data = b"aa\nbbbb\n\ncc\nd";
-        for size in 1..20 {
-            let pieces = split_lines(data, size);
-            assert_eq!(pieces.concat(), data, "size {size}");
-            for p in &pieces[..pieces.len() - 1] {
-                assert_eq!(p.last(), Some(&b'\n'), "size {size}");
-            }
-        }
-        assert!(split_lines(b"", 4).is_empty());
-    }
 }

@@ -9,12 +9,12 @@
 //! that is not an object, a number it cannot judge by itself, nesting
 //! deeper than [`MAX_DEPTH`], or anything that is not well-formed JSON.
 //! The caller then reads the line with the serde reader
-//! ([`super::json::read_line_serde`]), which also writes the error message
+//! ([`super::json::read_line`]), which also writes the error message
 //! for a malformed line. The scanner never reports a line malformed
 //! itself.
 //!
-//! What the scanner does read, it reads into the same [`Slots`] as the
-//! serde reader and decides with the same [`Slots::outcome`], value rules
+//! What the scanner does read, it reads into the same [`Fields`] as the
+//! serde reader and decides with the same [`Fields::record`], value rules
 //! ([`IntVal::from_str_value`], [`CatVal::from_str_value`], [`kind_text`])
 //! and key rule ([`classify_key`]), so the two can only differ in how bytes
 //! are walked. Differential tests and a fuzz target hold the walk to
@@ -23,12 +23,15 @@
 use std::borrow::Cow;
 use std::cell::RefCell;
 
-use memchr::memchr;
+mod index;
 
-use super::json::{int_from_f64, int_from_u64, payload_from_text, Kind, Line};
+use super::json::payload_from_text;
+use super::line::Line;
 use crate::record::{
-    classify_key, kind_text, CatVal, IntVal, KeyId, Outcome, Slots, KIND_KEYS,
+    classify_key, kind_text, CatVal, Fields, IntVal, Record, Role, Shape,
+    Value, PAYLOAD_SUBCODE,
 };
+use index::{ascii_str, index};
 
 /// The deepest nesting the scanner follows; serde_json's limit is 128.
 pub const MAX_DEPTH: usize = 64;
@@ -49,12 +52,8 @@ pub fn read_line_with<'a>(
     masks: &mut Vec<u64>,
 ) -> Option<Line<'a>> {
     masks.clear();
-    let text = match index(line, masks) {
-        // SAFETY: `index` saw only bytes below 0x80, and ASCII is UTF-8.
-        Class::Ascii => unsafe { std::str::from_utf8_unchecked(line) },
-        Class::Wide => std::str::from_utf8(line).ok()?,
-        Class::Unsure => return None,
-    };
+    let class = index(line, masks);
+    let text = ascii_str(line, &class)?;
     let mut s = Scanner { text, bytes: line, pos: 0, masks };
     s.ws();
     s.eat(b'{')?;
@@ -65,169 +64,9 @@ pub fn read_line_with<'a>(
         return None;
     }
     Some(match rec.records {
-        Some(outs) => Line::Envelope(outs),
-        None => Line::One(rec.outcome(), first(rec.kinds)),
+        Some(recs) => Line::Envelope(recs),
+        None => Line::One(rec.fields.record(rec.props.as_ref())),
     })
-}
-
-/// What [`index`] found besides quotes.
-#[derive(Debug, PartialEq, Eq)]
-enum Class {
-    /// Only ASCII bytes from 0x20, no backslash.
-    Ascii,
-    /// Also bytes from 0x80 (UTF-8 still to be checked).
-    Wide,
-    /// A backslash or a control byte: the scanner does not read the line.
-    Unsure,
-}
-
-/// Push one mask per 64 bytes of `line` onto `masks`, bit `i` set where
-/// byte `i` of the block is `"`, and classify the other bytes, in one pass
-/// (with AVX2 or SSE2 on x86-64).
-///
-/// Without a backslash every quote delimits a string, so a string ends at
-/// the next quote: the scanner finds it in the masks.
-fn index(line: &[u8], masks: &mut Vec<u64>) -> Class {
-    #[cfg(target_arch = "x86_64")]
-    {
-        if std::arch::is_x86_feature_detected!("avx2") {
-            // SAFETY: the CPU has AVX2, checked just above.
-            return unsafe { index_avx2(line, masks) };
-        }
-    }
-    index_with(line, masks, block64)
-}
-
-/// [`index`] compiled for AVX2.
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
-unsafe fn index_avx2(line: &[u8], masks: &mut Vec<u64>) -> Class {
-    index_with(line, masks, block64_avx2)
-}
-
-/// [`index`] with a function that reads one 64-byte block.
-#[inline(always)]
-fn index_with(
-    line: &[u8],
-    masks: &mut Vec<u64>,
-    block: impl Fn(&[u8; 64]) -> (u64, bool),
-) -> Class {
-    let mut chunks = line.chunks_exact(64);
-    let mut special = false;
-    for c in &mut chunks {
-        let (q, sp) = block(c.try_into().expect("64 bytes"));
-        special |= sp;
-        masks.push(q);
-    }
-    let rest = chunks.remainder();
-    if !rest.is_empty() {
-        let mut q = 0u64;
-        for (i, &b) in rest.iter().enumerate() {
-            q |= u64::from(b == b'"') << i;
-            special |= b == b'\\' || !(0x20..0x80).contains(&b);
-        }
-        masks.push(q);
-    }
-    if !special {
-        Class::Ascii
-    } else if memchr(b'\\', line).is_some() || has_control(line) {
-        Class::Unsure
-    } else {
-        Class::Wide
-    }
-}
-
-/// The quote mask of 64 bytes, and whether any byte is a backslash, below
-/// 0x20 or from 0x80 (SSE2, part of the x86-64 baseline).
-#[cfg(target_arch = "x86_64")]
-#[inline(always)]
-fn block64(c: &[u8; 64]) -> (u64, bool) {
-    use std::arch::x86_64::{
-        __m128i, _mm_cmpeq_epi8, _mm_cmplt_epi8, _mm_loadu_si128,
-        _mm_movemask_epi8, _mm_or_si128, _mm_set1_epi8,
-    };
-    let mut quotes = 0u64;
-    let mut special = 0i32;
-    // SAFETY: SSE2 is part of the x86-64 baseline; each load reads 16
-    // bytes inside `c` (offsets 0, 16, 32, 48 of a 64-byte array).
-    unsafe {
-        let quote = _mm_set1_epi8(b'"' as i8);
-        let backslash = _mm_set1_epi8(b'\\' as i8);
-        let space = _mm_set1_epi8(0x20);
-        for k in 0..4 {
-            let v = _mm_loadu_si128(c.as_ptr().add(16 * k).cast::<__m128i>());
-            let q = _mm_movemask_epi8(_mm_cmpeq_epi8(v, quote));
-            quotes |= u64::from(q as u16) << (16 * k);
-            // Signed compare: bytes from 0x80 are negative, so "< 0x20"
-            // catches control bytes and non-ASCII bytes alike.
-            special |= _mm_movemask_epi8(_mm_or_si128(
-                _mm_cmpeq_epi8(v, backslash),
-                _mm_cmplt_epi8(v, space),
-            ));
-        }
-    }
-    (quotes, special != 0)
-}
-
-/// [`block64`] with AVX2; only called from [`index_avx2`].
-#[cfg(target_arch = "x86_64")]
-#[inline(always)]
-fn block64_avx2(c: &[u8; 64]) -> (u64, bool) {
-    use std::arch::x86_64::{
-        __m256i, _mm256_cmpeq_epi8, _mm256_cmpgt_epi8, _mm256_loadu_si256,
-        _mm256_movemask_epi8, _mm256_or_si256, _mm256_set1_epi8,
-    };
-    let mut quotes = 0u64;
-    let mut special = 0i32;
-    // SAFETY: inlined only into `index_avx2`, which runs only on CPUs with
-    // AVX2; each load reads 32 bytes inside `c` (offsets 0 and 32).
-    unsafe {
-        let quote = _mm256_set1_epi8(b'"' as i8);
-        let backslash = _mm256_set1_epi8(b'\\' as i8);
-        let space = _mm256_set1_epi8(0x20);
-        for k in 0..2 {
-            let v =
-                _mm256_loadu_si256(c.as_ptr().add(32 * k).cast::<__m256i>());
-            let q = _mm256_movemask_epi8(_mm256_cmpeq_epi8(v, quote));
-            quotes |= u64::from(q as u32) << (32 * k);
-            // Signed: bytes from 0x80 are negative, so they are "< 0x20".
-            special |= _mm256_movemask_epi8(_mm256_or_si256(
-                _mm256_cmpeq_epi8(v, backslash),
-                _mm256_cmpgt_epi8(space, v),
-            ));
-        }
-    }
-    (quotes, special != 0)
-}
-
-/// The quote mask of 64 bytes, and whether any byte is a backslash, below
-/// 0x20 or from 0x80.
-#[cfg(not(target_arch = "x86_64"))]
-#[inline(always)]
-fn block64(c: &[u8; 64]) -> (u64, bool) {
-    let mut quotes = 0u64;
-    let mut special = false;
-    for (i, &b) in c.iter().enumerate() {
-        quotes |= u64::from(b == b'"') << i;
-        special |= b == b'\\' || !(0x20..0x80).contains(&b);
-    }
-    (quotes, special)
-}
-
-/// Whether any byte is below 0x20. Written as a fold without early exit
-/// so the compiler vectorises it.
-fn has_control(line: &[u8]) -> bool {
-    let mut chunks = line.chunks_exact(64);
-    for c in &mut chunks {
-        if c.iter().fold(false, |a, &b| a | (b < 0x20)) {
-            return true;
-        }
-    }
-    chunks.remainder().iter().any(|&b| b < 0x20)
-}
-
-fn first(kinds: [Kind<'_>; KIND_KEYS]) -> Kind<'_> {
-    kinds.into_iter().flatten().next()
 }
 
 /// Which level of a line a record's object is (as in the serde reader;
@@ -244,17 +83,10 @@ enum Level {
 /// not moved around).
 #[derive(Default)]
 struct Rec<'a> {
-    slots: Slots,
-    props: Option<Slots>,
-    kinds: [Kind<'a>; KIND_KEYS],
+    fields: Fields<'a>,
+    props: Option<Fields<'a>>,
     /// A `records` envelope (top level of a line only).
-    records: Option<Vec<(Outcome, Kind<'a>)>>,
-}
-
-impl Rec<'_> {
-    fn outcome(&self) -> Outcome {
-        Slots::outcome(&self.slots, self.props.as_ref())
-    }
+    records: Option<Vec<Record<'a>>>,
 }
 
 struct Scanner<'a, 'q> {
@@ -373,9 +205,9 @@ impl<'a> Scanner<'a, '_> {
         // Floats, exponents and long integers: let serde_json decide, as it
         // does on the serde path (a float out of range is an error there).
         match serde_json::from_str::<serde_json::Number>(t).ok()? {
-            n if n.is_u64() => Some(int_from_u64(n.as_u64()?)),
+            n if n.is_u64() => Some(IntVal::from_u64(n.as_u64()?)),
             n if n.is_i64() => Some(IntVal::Int(n.as_i64()?)),
-            n => Some(int_from_f64(n.as_f64()?)),
+            n => Some(IntVal::from_f64(n.as_f64()?)),
         }
     }
 
@@ -460,7 +292,7 @@ impl<'a> Scanner<'a, '_> {
                 }
                 loop {
                     let key = self.key()?;
-                    if classify_key(key) == Some(KeyId::Subcode(2)) {
+                    if classify_key(key) == Some(PAYLOAD_SUBCODE) {
                         sub = self.int_value(depth)?;
                     } else {
                         self.skip_value(depth)?;
@@ -474,8 +306,9 @@ impl<'a> Scanner<'a, '_> {
         }
     }
 
-    /// A log-kind value: a string's trimmed text; other values give none.
-    fn kind_value(&mut self, depth: usize) -> Option<Kind<'a>> {
+    /// A text value (the log kind): a string's trimmed text; other values
+    /// give none.
+    fn text_value(&mut self, depth: usize) -> Option<Option<Cow<'a, str>>> {
         match self.peek()? {
             b'"' => self.string().map(|s| kind_text(s).map(Cow::Borrowed)),
             _ => self.skip_value(depth).map(|_| None),
@@ -590,7 +423,8 @@ impl<'a> Scanner<'a, '_> {
         }
     }
 
-    /// The value of member `key` of a record's object.
+    /// The value of member `key` of a record's object: the same
+    /// assignments, in the same order, as the serde reader's `read_map`.
     fn member(
         &mut self,
         level: Level,
@@ -598,21 +432,11 @@ impl<'a> Scanner<'a, '_> {
         key: &str,
         rec: &mut Rec<'a>,
     ) -> Option<()> {
-        let slots = &mut rec.slots;
-        match classify_key(key) {
-            Some(KeyId::Code(i)) => {
-                slots.code[i as usize] = self.int_value(depth)?;
-            }
-            Some(KeyId::Subcode(i)) => {
-                slots.subcode[i as usize] = self.int_value(depth)?;
-            }
-            Some(KeyId::Category(i)) => {
-                slots.category[i as usize] = self.cat_value(depth)?;
-            }
-            Some(KeyId::OperationPayload) => {
-                slots.payload_subcode = self.payload_value(depth)?;
-            }
-            Some(KeyId::Properties) => {
+        let Some(id) = classify_key(key) else {
+            return self.skip_value(depth);
+        };
+        match id.role {
+            Role::Properties => {
                 if self.peek()? == b'{' {
                     self.pos += 1;
                     self.properties(depth + 1, rec)?;
@@ -621,22 +445,38 @@ impl<'a> Scanner<'a, '_> {
                     rec.props = None;
                 }
             }
-            Some(KeyId::Records) if level == Level::Line => {
+            Role::Records if level == Level::Line => {
                 rec.records = self.records_value(depth)?;
             }
-            Some(KeyId::Tables) if level == Level::Line => return None,
-            Some(KeyId::Kind(i)) => {
-                rec.kinds[i as usize] = self.kind_value(depth)?;
-            }
-            _ => self.skip_value(depth)?,
+            Role::Tables if level == Level::Line => return None,
+            _ => self.field(id, depth, &mut rec.fields)?,
         }
+        Some(())
+    }
+
+    /// The value of a key that fills a field (any other key is skipped).
+    #[inline]
+    fn field(
+        &mut self,
+        id: crate::record::KeyId,
+        depth: usize,
+        fields: &mut Fields<'a>,
+    ) -> Option<()> {
+        let value = match id.shape() {
+            Shape::Int => Value::Int(self.int_value(depth)?),
+            Shape::Category => Value::Cat(self.cat_value(depth)?),
+            Shape::Text => Value::Text(self.text_value(depth)?),
+            Shape::Payload => Value::Int(self.payload_value(depth)?),
+            Shape::Container => return self.skip_value(depth),
+        };
+        fields.set(id, value);
         Some(())
     }
 
     /// The rest of a `properties` object after `{`: its keys fill
     /// `rec.props` (a fresh one: the last `properties` wins).
     fn properties(&mut self, depth: usize, rec: &mut Rec<'a>) -> Option<()> {
-        let props = rec.props.insert(Slots::default());
+        let props = rec.props.insert(Fields::default());
         self.ws();
         if self.eat(b'}').is_some() {
             return Some(());
@@ -644,18 +484,7 @@ impl<'a> Scanner<'a, '_> {
         loop {
             let key = self.key()?;
             match classify_key(key) {
-                Some(KeyId::Code(i)) => {
-                    props.code[i as usize] = self.int_value(depth)?;
-                }
-                Some(KeyId::Subcode(i)) => {
-                    props.subcode[i as usize] = self.int_value(depth)?;
-                }
-                Some(KeyId::Category(i)) => {
-                    props.category[i as usize] = self.cat_value(depth)?;
-                }
-                Some(KeyId::OperationPayload) => {
-                    props.payload_subcode = self.payload_value(depth)?;
-                }
+                Some(id) if id.nests() => self.field(id, depth, props)?,
                 _ => self.skip_value(depth)?,
             }
             if self.next_member(b'}')? {
@@ -667,11 +496,10 @@ impl<'a> Scanner<'a, '_> {
     /// `records`: an array of objects gives their outcomes; any other
     /// value none. An element that is not an object is left to serde
     /// (whose message names what it is).
-    #[allow(clippy::type_complexity)]
     fn records_value(
         &mut self,
         depth: usize,
-    ) -> Option<Option<Vec<(Outcome, Kind<'a>)>>> {
+    ) -> Option<Option<Vec<Record<'a>>>> {
         if self.peek()? != b'[' {
             return self.skip_value(depth).map(|_| None);
         }
@@ -687,7 +515,7 @@ impl<'a> Scanner<'a, '_> {
             self.eat(b'{')?;
             let mut rec = Rec::default();
             self.record(Level::Record, depth + 1, &mut rec)?;
-            outs.push((rec.outcome(), first(rec.kinds)));
+            outs.push(rec.fields.record(rec.props.as_ref()));
             if self.next_member(b']')? {
                 return Some(Some(outs));
             }
@@ -698,7 +526,7 @@ impl<'a> Scanner<'a, '_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::extract::json::read_line_serde;
+    use crate::extract::json::read_line as read_line_serde;
 
     /// Lines the scanner must read itself, agreeing with serde.
     #[test]
@@ -755,70 +583,5 @@ mod tests {
         }
         let deep = format!("{{\"a\":{}{}}}", "[".repeat(70), "]".repeat(70));
         assert!(read_line(deep.as_bytes()).is_none());
-    }
-
-    /// The quote masks and class of a line, byte by byte.
-    fn index_plain(line: &[u8]) -> (Vec<u64>, Class) {
-        let masks = line
-            .chunks(64)
-            .map(|c| {
-                c.iter()
-                    .enumerate()
-                    .fold(0u64, |m, (i, &b)| m | (u64::from(b == b'"') << i))
-            })
-            .collect();
-        let class = if line.iter().any(|&b| b == b'\\' || b < 0x20) {
-            Class::Unsure
-        } else if line.iter().any(|&b| b >= 0x80) {
-            Class::Wide
-        } else {
-            Class::Ascii
-        };
-        (masks, class)
-    }
-
-    /// Every block reader (SSE2, AVX2 where the CPU has it) against the
-    /// byte-by-byte reading.
-    #[test]
-    fn index_matches_plain_reading() {
-        let alphabet = b"\"\\ a{}\x00\x1f\x20\x7f\x80\xc3\xff";
-        let mut state = 0x9E37_79B9_7F4A_7C15u64;
-        let mut next = move || {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state
-        };
-        for round in 0..4000 {
-            let len = (next() % 300) as usize;
-            // Mostly one filler byte, so each class shows up often.
-            let fill = if round % 3 == 0 { b'a' } else { b'"' };
-            let line: Vec<u8> = (0..len)
-                .map(|_| {
-                    if next() % 8 == 0 {
-                        alphabet[(next() % alphabet.len() as u64) as usize]
-                    } else {
-                        fill
-                    }
-                })
-                .collect();
-            let want = index_plain(&line);
-            let mut m = Vec::new();
-            let class = index_with(&line, &mut m, block64);
-            assert_eq!((m, class), want, "{line:?}");
-            let mut m = Vec::new();
-            let class = index(&line, &mut m);
-            assert_eq!((m, class), want, "{line:?}");
-        }
-    }
-
-    #[test]
-    fn control_bytes_found_anywhere() {
-        for n in [0, 1, 63, 64, 65, 130] {
-            let mut l = vec![b'a'; 131];
-            assert!(!has_control(&l));
-            l[n] = b'\r';
-            assert!(has_control(&l), "{n}");
-        }
     }
 }

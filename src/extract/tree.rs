@@ -2,7 +2,7 @@
 //! serde_json, then look the keys up exactly as the spec words it.
 //!
 //! This is slow on purpose and kept simple so it can be read against the
-//! spec line by line. The streaming reader ([`crate::extract`]) must give
+//! spec line by line. The streaming readers ([`crate::extract`]) must give
 //! identical outcomes on every input; the differential tests check it. The
 //! tree keeps object members in document order, duplicates included, so the
 //! "last occurrence wins" rule is applied here literally rather than
@@ -12,16 +12,13 @@ use std::fmt;
 
 use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
 
-use std::borrow::Cow;
-
-use crate::extract::json::{
-    element_not_object, int_from_f64, int_from_u64, json_reason, not_object,
-    utf8_reason, Kind, Line,
-};
+use super::line::Line;
+use super::reason;
 use crate::record::{
-    classify_key, kind_text, CatVal, IntVal, KeyId, Outcome, Slots,
-    CATEGORY_KEYS, CODE_KEYS, KIND_KEYS, SUBCODE_KEYS,
+    classify_key, kind_text, CatVal, Fields, IntVal, KeyId, Record, Role,
+    Shape, Value as Val, KEYS, PAYLOAD_SUBCODE,
 };
+use std::borrow::Cow;
 
 /// A JSON value with object members in document order.
 #[derive(Clone, Debug, PartialEq)]
@@ -113,46 +110,47 @@ impl Value {
 pub fn read_line(line: &[u8]) -> Line<'_> {
     let text = match std::str::from_utf8(line) {
         Ok(t) => t,
-        Err(e) => return Line::malformed(utf8_reason(&e)),
+        Err(e) => return Line::malformed(reason::utf8(&e)),
     };
     let value: Value = match serde_json::from_str(text) {
         Ok(v) => v,
-        Err(e) => return Line::malformed(json_reason(&e)),
+        Err(e) => return Line::malformed(reason::json(&e)),
     };
     let Value::Object(members) = &value else {
-        return Line::One(not_object(value.kind()), None);
+        return Line::One(reason::not_object(value.kind()));
     };
     // An envelope: the last `records` member decides, then `tables`.
-    if let Some(Value::Array(items)) = last(members, KeyId::Records) {
+    if let Some(Value::Array(items)) = last(members, Role::Records) {
         return Line::Envelope(
             items
                 .iter()
                 .map(|item| match item {
                     Value::Object(m) => record(m),
-                    other => (element_not_object(other.kind()), None),
+                    other => reason::element_not_object(other.kind()),
                 })
                 .collect(),
         );
     }
-    if let Some(t @ Value::Array(_)) = last(members, KeyId::Tables) {
+    if let Some(t @ Value::Array(_)) = last(members, Role::Tables) {
         return Line::Envelope(tables(t));
     }
-    let (out, kind) = record(members);
-    Line::One(out, kind)
+    Line::One(record(members))
 }
 
 /// The records of a Log Analytics query API `tables` array: each row of
-/// each table zipped with the column names into an object.
-pub(crate) fn tables(tables: &Value) -> Vec<(Outcome, Kind<'static>)> {
+/// each table zipped with the column names into an object, read as a
+/// record. (Production code too: the streaming readers read a `tables`
+/// value into a tree and hand it here.)
+pub fn tables(tables: &Value) -> Vec<Record<'static>> {
     match tables {
         Value::Array(ts) => ts.iter().flat_map(table_rows).collect(),
         _ => Vec::new(),
     }
 }
 
-fn table_rows(table: &Value) -> Vec<(Outcome, Kind<'static>)> {
+fn table_rows(table: &Value) -> Vec<Record<'static>> {
     let Value::Object(t) = table else {
-        return vec![(element_not_object(table.kind()), None)];
+        return vec![reason::element_not_object(table.kind())];
     };
     let member = |name: &str| {
         t.iter().rev().find(|(k, _)| k.trim_ascii().eq_ignore_ascii_case(name))
@@ -185,80 +183,85 @@ fn table_rows(table: &Value) -> Vec<(Outcome, Kind<'static>)> {
                     names.iter().cloned().zip(cells.iter().cloned()).collect();
                 record(&obj)
             }
-            Value::Array(cells) => (
-                Outcome::Malformed(format!(
-                    "table row has {} cells for {} columns",
-                    cells.len(),
-                    names.len()
-                )),
-                None,
-            ),
-            other => (
-                Outcome::Malformed(format!(
-                    "table row is {}, not an array",
-                    other.kind()
-                )),
-                None,
-            ),
+            Value::Array(cells) => Record::malformed(format!(
+                "table row has {} cells for {} columns",
+                cells.len(),
+                names.len()
+            )),
+            other => Record::malformed(format!(
+                "table row is {}, not an array",
+                other.kind()
+            )),
         })
         .collect()
 }
 
-/// The value of the last member whose key is `id`.
-fn last(members: &[(String, Value)], id: KeyId) -> Option<&Value> {
+/// The value of the last member whose key is `key`.
+fn last_key(members: &[(String, Value)], key: KeyId) -> Option<&Value> {
     members
         .iter()
         .rev()
-        .find(|(k, _)| classify_key(k) == Some(id))
+        .find(|(k, _)| classify_key(k) == Some(key))
+        .map(|m| &m.1)
+}
+
+/// The value of the last member with a key of `role` (for the roles that
+/// have one key).
+fn last(members: &[(String, Value)], role: Role) -> Option<&Value> {
+    members
+        .iter()
+        .rev()
+        .find(|(k, _)| classify_key(k).is_some_and(|id| id.role == role))
         .map(|m| &m.1)
 }
 
 /// One record (an object): spec §3 applied to its members, and its kind.
-fn record(members: &[(String, Value)]) -> (Outcome, Kind<'static>) {
-    let top = slots(members);
-    let props = match last(members, KeyId::Properties) {
-        Some(Value::Object(p)) => Some(slots(p)),
+fn record(members: &[(String, Value)]) -> Record<'static> {
+    let top = fields(members, false);
+    let props = match last(members, Role::Properties) {
+        Some(Value::Object(p)) => Some(fields(p, true)),
         _ => None,
     };
-    let kind = (0..KIND_KEYS).find_map(|i| {
-        match last(members, KeyId::Kind(i as u8)) {
-            Some(Value::String(s)) => {
-                kind_text(s).map(|t| Cow::Owned(t.to_owned()))
-            }
-            _ => None,
-        }
-    });
-    (Slots::outcome(&top, props.as_ref()), kind)
+    top.record(props.as_ref())
 }
 
-/// The value of every key of one level (last occurrence of each).
-fn slots(members: &[(String, Value)]) -> Slots {
-    let mut s = Slots::default();
-    for i in 0..CODE_KEYS {
-        s.code[i] = last(members, KeyId::Code(i as u8))
-            .map_or_else(IntVal::default, int_value);
+/// The value of every key of one level (last occurrence of each), looked
+/// up key by key in the order of the table. `nested`: a `properties`
+/// object, where only the keys that nest count.
+fn fields(members: &[(String, Value)], nested: bool) -> Fields<'static> {
+    let mut f = Fields::default();
+    for (name, _) in KEYS {
+        let id = classify_key(name).expect("a key of the table");
+        if nested && !id.nests() {
+            continue;
+        }
+        let Some(v) = last_key(members, id) else { continue };
+        let value = match id.shape() {
+            Shape::Int => Val::Int(int_value(v)),
+            Shape::Category => Val::Cat(cat_value(v, false)),
+            Shape::Text => Val::Text(match v {
+                Value::String(s) => {
+                    kind_text(s).map(|t| Cow::Owned(t.to_owned()))
+                }
+                _ => None,
+            }),
+            Shape::Payload => Val::Int(match v {
+                Value::Object(p) => payload_subcode(p),
+                Value::String(text) => match serde_json::from_str(text) {
+                    Ok(Value::Object(p)) => payload_subcode(&p),
+                    _ => IntVal::Absent,
+                },
+                _ => IntVal::Absent,
+            }),
+            Shape::Container => continue,
+        };
+        f.set(id, value);
     }
-    for i in 0..SUBCODE_KEYS {
-        s.subcode[i] = last(members, KeyId::Subcode(i as u8))
-            .map_or_else(IntVal::default, int_value);
-    }
-    for i in 0..CATEGORY_KEYS {
-        s.category[i] = last(members, KeyId::Category(i as u8))
-            .map_or_else(CatVal::default, |v| cat_value(v, false));
-    }
-    s.payload_subcode = match last(members, KeyId::OperationPayload) {
-        Some(Value::Object(p)) => payload_subcode(p),
-        Some(Value::String(text)) => match serde_json::from_str(text) {
-            Ok(Value::Object(p)) => payload_subcode(&p),
-            _ => IntVal::Absent,
-        },
-        _ => IntVal::Absent,
-    };
-    s
+    f
 }
 
 fn payload_subcode(members: &[(String, Value)]) -> IntVal {
-    last(members, KeyId::Subcode(2)).map_or_else(IntVal::default, int_value)
+    last_key(members, PAYLOAD_SUBCODE).map_or_else(IntVal::default, int_value)
 }
 
 fn int_value(v: &Value) -> IntVal {
@@ -269,9 +272,9 @@ fn int_value(v: &Value) -> IntVal {
             if let Some(i) = n.as_i64() {
                 IntVal::Int(i)
             } else if let Some(u) = n.as_u64() {
-                int_from_u64(u)
+                IntVal::from_u64(u)
             } else {
-                int_from_f64(n.as_f64().unwrap_or(f64::NAN))
+                IntVal::from_f64(n.as_f64().unwrap_or(f64::NAN))
             }
         }
         Value::Bool(b) => IntVal::Bad(b.to_string()),

@@ -6,34 +6,40 @@
 //! checks it applies when it builds a full `Value`: UTF-8 (validated up
 //! front, then read with `from_str`), escapes and surrogates, number syntax
 //! and the 128-level depth limit. The plain reading in
-//! [`crate::reference`] is the oracle this reader is tested against.
+//! [`super::tree`] is the oracle this reader is tested against.
 
 use std::borrow::Cow;
 use std::fmt;
-use std::marker::PhantomData;
 
 use serde::de::{
     self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor,
 };
 
+use super::line::Line;
+use super::reason;
+use super::tree;
 use crate::record::{
-    classify_key, kind_text, CatVal, IntVal, KeyId, Outcome, Slots, KIND_KEYS,
+    classify_key, kind_text, CatVal, Fields, IntVal, KeyId, Record, Shape,
+    Value, PAYLOAD_SUBCODE,
 };
-use crate::reference;
 
-/// A record's log kind (`category`, `Type` or `operationName`), borrowed
-/// from the input where it can be.
-pub type Kind<'a> = Option<Cow<'a, str>>;
+pub mod document;
 
 /// Where the records of an envelope go, one at a time.
-pub trait Sink<'de>: Default {
+pub trait Records<'de> {
+    /// A `records` array starts: it replaces any earlier one (the last
+    /// `records` member of an object wins).
+    fn start(&mut self);
     /// Take one record.
-    fn push(&mut self, out: Outcome, kind: Kind<'de>);
+    fn push(&mut self, rec: Record<'de>);
 }
 
-impl<'de> Sink<'de> for Vec<(Outcome, Kind<'de>)> {
-    fn push(&mut self, out: Outcome, kind: Kind<'de>) {
-        Vec::push(self, (out, kind));
+impl<'de> Records<'de> for Vec<Record<'de>> {
+    fn start(&mut self) {
+        self.clear();
+    }
+    fn push(&mut self, rec: Record<'de>) {
+        Vec::push(self, rec);
     }
 }
 
@@ -65,69 +71,22 @@ macro_rules! scalars_are {
     };
 }
 
-/// What one non-blank line (of JSON Lines, or of a text log) held.
-#[derive(Debug, PartialEq, Eq)]
-pub enum Line<'a> {
-    /// One record (or one malformed line).
-    One(Outcome, Kind<'a>),
-    /// A `records` or `tables` envelope: one outcome per element.
-    Envelope(Vec<(Outcome, Kind<'a>)>),
-}
-
-impl Line<'_> {
-    /// A malformed line.
-    pub fn malformed(reason: String) -> Line<'static> {
-        Line::One(Outcome::Malformed(reason), None)
-    }
-}
-
-/// Read one non-blank JSON Lines line (no line terminator): the byte
-/// scanner of [`super::fast`] where it is sure, else [`read_line_serde`].
-pub fn read_line(line: &[u8]) -> Line<'_> {
-    match super::fast::read_line(line) {
-        Some(l) => l,
-        None => read_line_serde(line),
-    }
-}
-
 /// Read one non-blank JSON Lines line with serde_json alone.
-pub fn read_line_serde(line: &[u8]) -> Line<'_> {
+pub fn read_line(line: &[u8]) -> Line<'_> {
     let text = match std::str::from_utf8(line) {
         Ok(t) => t,
-        Err(e) => return Line::malformed(utf8_reason(&e)),
+        Err(e) => return Line::malformed(reason::utf8(&e)),
     };
-    let seed =
-        TopSeed::<Vec<(Outcome, Kind<'_>)>> { doc: false, sink: PhantomData };
+    let mut recs: Vec<Record<'_>> = Vec::new();
+    let seed = TopSeed { doc: false, sink: &mut recs };
     let mut de = serde_json::Deserializer::from_str(text);
     match seed.deserialize(&mut de).and_then(|top| de.end().map(|_| top)) {
-        Ok(Top::Record(out, kind)) => Line::One(out, kind),
-        Ok(Top::Records(outs)) => Line::Envelope(outs),
-        Ok(Top::Tables(tables)) => Line::Envelope(reference::tables(&tables)),
-        Ok(Top::NotObject(what)) => Line::One(not_object(what), None),
-        Err(e) => Line::malformed(json_reason(&e)),
+        Ok(Top::Record(rec)) => Line::One(rec),
+        Ok(Top::Records) => Line::Envelope(recs),
+        Ok(Top::Tables(tables)) => Line::Envelope(tree::tables(&tables)),
+        Ok(Top::NotObject(what)) => Line::One(reason::not_object(what)),
+        Err(e) => Line::malformed(reason::json(&e)),
     }
-}
-
-/// The reason for a line that is not valid UTF-8.
-pub(crate) fn utf8_reason(e: &std::str::Utf8Error) -> String {
-    format!("invalid UTF-8 at byte {}", e.valid_up_to() + 1)
-}
-
-/// The reason for a line serde_json rejects (its message, with the column).
-pub(crate) fn json_reason(e: &serde_json::Error) -> String {
-    let msg = e.to_string();
-    let msg = msg.rsplit_once(" at line ").map_or(&*msg, |(m, _)| m);
-    format!("invalid JSON at column {}: {}", e.column(), msg)
-}
-
-/// The outcome for a line holding a JSON value that is not an object.
-pub(crate) fn not_object(what: &str) -> Outcome {
-    Outcome::Malformed(format!("line holds {what}, not a JSON object"))
-}
-
-/// The reason for an envelope element that is not an object.
-pub(crate) fn element_not_object(what: &str) -> Outcome {
-    Outcome::Malformed(format!("envelope element is {what}, not an object"))
 }
 
 /// What kind of JSON value a visitor saw, for messages.
@@ -145,43 +104,46 @@ fn kind_of_unexpected(u: &de::Unexpected<'_>) -> &'static str {
 }
 
 /// The top-level value of a line or a JSON document.
-pub(crate) enum Top<'de, S> {
+pub(crate) enum Top<'de> {
     /// One record.
-    Record(Outcome, Kind<'de>),
-    /// A `records` envelope, or (documents only) a top-level array.
-    Records(S),
+    Record(Record<'de>),
+    /// A `records` envelope, or (documents only) a top-level array: its
+    /// records went to the sink.
+    Records,
     /// A `tables` result, read as a tree.
-    Tables(reference::Value),
+    Tables(tree::Value),
     /// Something other than an object (lines only).
     NotObject(&'static str),
 }
 
 /// Reads a top-level value; `doc`: a whole JSON document, where an array is
-/// a list of records.
-pub(crate) struct TopSeed<S> {
+/// a list of records. Envelope records go to `sink`.
+pub(crate) struct TopSeed<'s, S> {
     pub(crate) doc: bool,
-    pub(crate) sink: PhantomData<S>,
+    pub(crate) sink: &'s mut S,
 }
 
-impl<'de, S: Sink<'de>> DeserializeSeed<'de> for TopSeed<S> {
-    type Value = Top<'de, S>;
+impl<'de, S: Records<'de>> DeserializeSeed<'de> for TopSeed<'_, S> {
+    type Value = Top<'de>;
     fn deserialize<D: Deserializer<'de>>(
         self,
         d: D,
     ) -> Result<Self::Value, D::Error> {
         if self.doc {
-            d.deserialize_any(DocVisitor::<S>(PhantomData))
+            d.deserialize_any(DocVisitor { sink: self.sink })
         } else {
-            d.deserialize_any(NonObject(TopVisitor::<S>(PhantomData)))
+            d.deserialize_any(NonObject(TopVisitor { sink: self.sink }))
         }
     }
 }
 
 /// A whole document: an object as on a line, or an array of records.
-struct DocVisitor<S>(PhantomData<S>);
+struct DocVisitor<'s, S> {
+    sink: &'s mut S,
+}
 
-impl<'de, S: Sink<'de>> Visitor<'de> for DocVisitor<S> {
-    type Value = Top<'de, S>;
+impl<'de, S: Records<'de>> Visitor<'de> for DocVisitor<'_, S> {
+    type Value = Top<'de>;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("a JSON object or array")
@@ -191,16 +153,14 @@ impl<'de, S: Sink<'de>> Visitor<'de> for DocVisitor<S> {
         self,
         map: A,
     ) -> Result<Self::Value, A::Error> {
-        TopVisitor::<S>(PhantomData).object(map)
+        TopVisitor { sink: self.sink }.object(map)
     }
 
     fn visit_seq<A: SeqAccess<'de>>(
         self,
         seq: A,
     ) -> Result<Self::Value, A::Error> {
-        RecordsVisitor::<S>(PhantomData)
-            .visit_seq(seq)
-            .map(|s| Top::Records(s.unwrap_or_default()))
+        RecordsVisitor { sink: self.sink }.visit_seq(seq).map(|_| Top::Records)
     }
 
     fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
@@ -234,129 +194,122 @@ enum Level {
     Properties,
 }
 
-/// Reads a record's map at `level` into slots; envelopes go to `S`.
-struct MapReader<S> {
-    level: Level,
-    sink: PhantomData<S>,
-}
-
-impl<S> MapReader<S> {
-    fn new(level: Level) -> MapReader<S> {
-        MapReader { level, sink: PhantomData }
-    }
-}
-
 /// What a map read gave.
-enum MapRead<'de, S> {
-    Slots(Box<Slots>, Option<Box<Slots>>, Kind<'de>),
-    Records(S),
-    Tables(reference::Value),
+enum MapRead<'de> {
+    Fields(Fields<'de>, Option<Fields<'de>>),
+    Records,
+    Tables(tree::Value),
 }
 
-impl<S> MapReader<S> {
-    fn read<'de, A: MapAccess<'de>>(
-        self,
-        mut map: A,
-    ) -> Result<MapRead<'de, S>, A::Error>
-    where
-        S: Sink<'de>,
-    {
-        let mut slots = Slots::default();
-        let mut props: Option<Box<Slots>> = None;
-        let mut kinds: [Kind<'de>; KIND_KEYS] = Default::default();
-        // Last occurrence wins for `records` and `tables` too, so both are
-        // remembered and decided at the end.
-        let mut records: Option<S> = None;
-        let mut tables: Option<reference::Value> = None;
-        while let Some(key) = map.next_key_seed(KeySeed)? {
-            match key {
-                Some(KeyId::Code(i)) => {
-                    slots.code[i as usize] = map.next_value_seed(IntSeed)?;
-                }
-                Some(KeyId::Subcode(i)) => {
-                    slots.subcode[i as usize] =
-                        map.next_value_seed(IntSeed)?;
-                }
-                Some(KeyId::Category(i)) => {
-                    slots.category[i as usize] =
-                        map.next_value_seed(CatSeed { nested: false })?;
-                }
-                Some(KeyId::OperationPayload) => {
-                    slots.payload_subcode =
-                        map.next_value_seed(PayloadSeed)?;
-                }
-                Some(KeyId::Properties) if self.level != Level::Properties => {
+/// Read a record's map at `level`; envelope records (top of a line only)
+/// go to `sink`.
+fn read_map<'de, A, S>(
+    level: Level,
+    mut map: A,
+    mut sink: Option<&mut S>,
+) -> Result<MapRead<'de>, A::Error>
+where
+    A: MapAccess<'de>,
+    S: Records<'de>,
+{
+    let mut fields = Fields::default();
+    let mut props: Option<Fields<'de>> = None;
+    // Last occurrence wins for `records` and `tables` too, so both are
+    // remembered and decided at the end.
+    let mut records = false;
+    let mut tables: Option<tree::Value> = None;
+    while let Some(key) = map.next_key_seed(KeySeed)? {
+        let Some(key) =
+            key.filter(|k| level != Level::Properties || k.nests())
+        else {
+            map.next_value_seed(Skip)?;
+            continue;
+        };
+        match key.shape() {
+            Shape::Int => {
+                fields.set(key, Value::Int(map.next_value_seed(IntSeed)?))
+            }
+            Shape::Category => fields.set(
+                key,
+                Value::Cat(map.next_value_seed(CatSeed { nested: false })?),
+            ),
+            Shape::Text => {
+                fields.set(key, Value::Text(map.next_value_seed(TextSeed)?))
+            }
+            Shape::Payload => {
+                fields.set(key, Value::Int(map.next_value_seed(PayloadSeed)?))
+            }
+            Shape::Container => match key.role {
+                crate::record::Role::Properties => {
                     props = map.next_value_seed(PropsSeed)?;
                 }
-                Some(KeyId::Records) if self.level == Level::Line => {
-                    records =
-                        map.next_value_seed(RecordsSeed::<S>(PhantomData))?;
+                crate::record::Role::Records if level == Level::Line => {
+                    match sink.as_deref_mut() {
+                        Some(sink) => {
+                            records =
+                                map.next_value_seed(RecordsSeed { sink })?;
+                        }
+                        None => map.next_value_seed(Skip)?,
+                    }
                 }
-                Some(KeyId::Tables) if self.level == Level::Line => {
-                    let v: reference::Value = map.next_value()?;
-                    tables =
-                        matches!(v, reference::Value::Array(_)).then_some(v);
+                crate::record::Role::Tables if level == Level::Line => {
+                    let v: tree::Value = map.next_value()?;
+                    tables = matches!(v, tree::Value::Array(_)).then_some(v);
                 }
-                Some(KeyId::Kind(i)) if self.level != Level::Properties => {
-                    kinds[i as usize] = map.next_value_seed(KindSeed)?;
-                }
-                _ => {
-                    map.next_value_seed(Skip)?;
-                }
-            }
+                _ => map.next_value_seed(Skip)?,
+            },
         }
-        Ok(if let Some(outs) = records {
-            MapRead::Records(outs)
-        } else if let Some(t) = tables {
-            MapRead::Tables(t)
-        } else {
-            let kind = kinds.into_iter().flatten().next();
-            MapRead::Slots(Box::new(slots), props, kind)
-        })
     }
+    Ok(if records {
+        MapRead::Records
+    } else if let Some(t) = tables {
+        MapRead::Tables(t)
+    } else {
+        MapRead::Fields(fields, props)
+    })
 }
 
-/// A log-kind value: a non-absent string, trimmed.
-struct KindSeed;
+/// A text value (the log kind): a non-absent string, trimmed.
+struct TextSeed;
 
-impl<'de> DeserializeSeed<'de> for KindSeed {
-    type Value = Kind<'de>;
+impl<'de> DeserializeSeed<'de> for TextSeed {
+    type Value = Option<Cow<'de, str>>;
     fn deserialize<D: Deserializer<'de>>(
         self,
         d: D,
-    ) -> Result<Kind<'de>, D::Error> {
-        d.deserialize_any(KindVisitor)
+    ) -> Result<Self::Value, D::Error> {
+        d.deserialize_any(TextVisitor)
     }
 }
 
-struct KindVisitor;
+struct TextVisitor;
 
-impl<'de> Visitor<'de> for KindVisitor {
-    type Value = Kind<'de>;
+impl<'de> Visitor<'de> for TextVisitor {
+    type Value = Option<Cow<'de, str>>;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("any JSON value")
     }
 
-    fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Kind<'de>, E> {
+    fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Self::Value, E> {
         Ok(kind_text(v).map(Cow::Borrowed))
     }
 
-    fn visit_str<E>(self, v: &str) -> Result<Kind<'de>, E> {
+    fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
         Ok(kind_text(v).map(|t| Cow::Owned(t.to_owned())))
     }
 
     fn visit_seq<A: SeqAccess<'de>>(
         self,
         seq: A,
-    ) -> Result<Kind<'de>, A::Error> {
+    ) -> Result<Self::Value, A::Error> {
         skip_seq(seq).map(|_| None)
     }
 
     fn visit_map<A: MapAccess<'de>>(
         self,
         map: A,
-    ) -> Result<Kind<'de>, A::Error> {
+    ) -> Result<Self::Value, A::Error> {
         skip_map(map).map(|_| None)
     }
 
@@ -418,25 +371,24 @@ impl<'de, V: ObjectVisitor<'de>> Visitor<'de> for NonObject<V> {
     }
 }
 
-struct TopVisitor<S>(PhantomData<S>);
+struct TopVisitor<'s, S> {
+    sink: &'s mut S,
+}
 
-impl<'de, S: Sink<'de>> ObjectVisitor<'de> for TopVisitor<S> {
-    type Value = Top<'de, S>;
+impl<'de, S: Records<'de>> ObjectVisitor<'de> for TopVisitor<'_, S> {
+    type Value = Top<'de>;
 
-    fn object<A: MapAccess<'de>>(
-        self,
-        map: A,
-    ) -> Result<Top<'de, S>, A::Error> {
-        Ok(match MapReader::<S>::new(Level::Line).read(map)? {
-            MapRead::Slots(top, props, kind) => {
-                Top::Record(Slots::outcome(&top, props.as_deref()), kind)
+    fn object<A: MapAccess<'de>>(self, map: A) -> Result<Top<'de>, A::Error> {
+        Ok(match read_map(Level::Line, map, Some(self.sink))? {
+            MapRead::Fields(top, props) => {
+                Top::Record(top.record(props.as_ref()))
             }
-            MapRead::Records(outs) => Top::Records(outs),
+            MapRead::Records => Top::Records,
             MapRead::Tables(t) => Top::Tables(t),
         })
     }
 
-    fn not_object(self, kind: &'static str) -> Top<'de, S> {
+    fn not_object(self, kind: &'static str) -> Top<'de> {
         Top::NotObject(kind)
     }
 }
@@ -445,32 +397,28 @@ impl<'de, S: Sink<'de>> ObjectVisitor<'de> for TopVisitor<S> {
 struct RecordVisitor;
 
 impl<'de> ObjectVisitor<'de> for RecordVisitor {
-    type Value = (Outcome, Kind<'de>);
+    type Value = Record<'de>;
 
     fn object<A: MapAccess<'de>>(
         self,
         map: A,
-    ) -> Result<(Outcome, Kind<'de>), A::Error> {
-        // Envelopes do not nest, so the sink type is never used here.
-        let reader =
-            MapReader::<Vec<(Outcome, Kind<'de>)>>::new(Level::Record);
-        match reader.read(map)? {
-            MapRead::Slots(top, props, kind) => {
-                Ok((Slots::outcome(&top, props.as_deref()), kind))
-            }
-            MapRead::Records(_) | MapRead::Tables(_) => unreachable!(),
+    ) -> Result<Record<'de>, A::Error> {
+        // Envelopes do not nest: no sink.
+        match read_map::<A, Vec<Record<'de>>>(Level::Record, map, None)? {
+            MapRead::Fields(top, props) => Ok(top.record(props.as_ref())),
+            MapRead::Records | MapRead::Tables(_) => unreachable!(),
         }
     }
 
-    fn not_object(self, kind: &'static str) -> (Outcome, Kind<'de>) {
-        (element_not_object(kind), None)
+    fn not_object(self, kind: &'static str) -> Record<'de> {
+        reason::element_not_object(kind)
     }
 }
 
 struct RecordSeed;
 
 impl<'de> DeserializeSeed<'de> for RecordSeed {
-    type Value = (Outcome, Kind<'de>);
+    type Value = Record<'de>;
     fn deserialize<D: Deserializer<'de>>(
         self,
         d: D,
@@ -479,24 +427,28 @@ impl<'de> DeserializeSeed<'de> for RecordSeed {
     }
 }
 
-/// `records`: an array gives its records (into a sink); anything else
-/// `None`.
-struct RecordsSeed<S>(PhantomData<S>);
+/// `records`: an array gives its records (into the sink) and `true`;
+/// anything else `false`.
+struct RecordsSeed<'s, S> {
+    sink: &'s mut S,
+}
 
-impl<'de, S: Sink<'de>> DeserializeSeed<'de> for RecordsSeed<S> {
-    type Value = Option<S>;
+impl<'de, S: Records<'de>> DeserializeSeed<'de> for RecordsSeed<'_, S> {
+    type Value = bool;
     fn deserialize<D: Deserializer<'de>>(
         self,
         d: D,
     ) -> Result<Self::Value, D::Error> {
-        d.deserialize_any(RecordsVisitor::<S>(PhantomData))
+        d.deserialize_any(RecordsVisitor { sink: self.sink })
     }
 }
 
-struct RecordsVisitor<S>(PhantomData<S>);
+struct RecordsVisitor<'s, S> {
+    sink: &'s mut S,
+}
 
-impl<'de, S: Sink<'de>> Visitor<'de> for RecordsVisitor<S> {
-    type Value = Option<S>;
+impl<'de, S: Records<'de>> Visitor<'de> for RecordsVisitor<'_, S> {
+    type Value = bool;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("any JSON value")
@@ -506,28 +458,28 @@ impl<'de, S: Sink<'de>> Visitor<'de> for RecordsVisitor<S> {
         self,
         mut seq: A,
     ) -> Result<Self::Value, A::Error> {
-        let mut sink = S::default();
-        while let Some((out, kind)) = seq.next_element_seed(RecordSeed)? {
-            sink.push(out, kind);
+        self.sink.start();
+        while let Some(rec) = seq.next_element_seed(RecordSeed)? {
+            self.sink.push(rec);
         }
-        Ok(Some(sink))
+        Ok(true)
     }
 
     fn visit_map<A: MapAccess<'de>>(
         self,
         map: A,
     ) -> Result<Self::Value, A::Error> {
-        skip_map(map).map(|_| None)
+        skip_map(map).map(|_| false)
     }
 
-    scalars_are!(None);
+    scalars_are!(false);
 }
 
-/// `properties`: an object gives its slots; anything else is ignored.
+/// `properties`: an object gives its fields; anything else is ignored.
 struct PropsSeed;
 
 impl<'de> DeserializeSeed<'de> for PropsSeed {
-    type Value = Option<Box<Slots>>;
+    type Value = Option<Fields<'de>>;
     fn deserialize<D: Deserializer<'de>>(
         self,
         d: D,
@@ -539,7 +491,7 @@ impl<'de> DeserializeSeed<'de> for PropsSeed {
 struct PropsVisitor;
 
 impl<'de> Visitor<'de> for PropsVisitor {
-    type Value = Option<Box<Slots>>;
+    type Value = Option<Fields<'de>>;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("any JSON value")
@@ -549,11 +501,9 @@ impl<'de> Visitor<'de> for PropsVisitor {
         self,
         map: A,
     ) -> Result<Self::Value, A::Error> {
-        let reader =
-            MapReader::<Vec<(Outcome, Kind<'de>)>>::new(Level::Properties);
-        match reader.read(map)? {
-            MapRead::Slots(s, _, _) => Ok(Some(s)),
-            MapRead::Records(_) | MapRead::Tables(_) => unreachable!(),
+        match read_map::<A, Vec<Record<'de>>>(Level::Properties, map, None)? {
+            MapRead::Fields(f, _) => Ok(Some(f)),
+            MapRead::Records | MapRead::Tables(_) => unreachable!(),
         }
     }
 
@@ -621,11 +571,11 @@ impl<'de> Visitor<'de> for IntVisitor {
     }
 
     fn visit_u64<E>(self, v: u64) -> Result<IntVal, E> {
-        Ok(int_from_u64(v))
+        Ok(IntVal::from_u64(v))
     }
 
     fn visit_f64<E>(self, v: f64) -> Result<IntVal, E> {
-        Ok(int_from_f64(v))
+        Ok(IntVal::from_f64(v))
     }
 
     fn visit_str<E>(self, v: &str) -> Result<IntVal, E> {
@@ -647,19 +597,6 @@ impl<'de> Visitor<'de> for IntVisitor {
     fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<IntVal, A::Error> {
         skip_map(map).map(|_| IntVal::Bad("an object".into()))
     }
-}
-
-/// A JSON unsigned number as a code value.
-pub(crate) fn int_from_u64(v: u64) -> IntVal {
-    match i64::try_from(v) {
-        Ok(n) => IntVal::Int(n),
-        Err(_) => IntVal::Bad(format!("{v} (out of range)")),
-    }
-}
-
-/// A JSON number with a fraction or exponent as a code value.
-pub(crate) fn int_from_f64(v: f64) -> IntVal {
-    IntVal::Bad(format!("{v:?}"))
 }
 
 /// A category value. `nested` is set for the first element of an array,
@@ -762,7 +699,7 @@ impl<'de> Visitor<'de> for PayloadVisitor {
     ) -> Result<IntVal, A::Error> {
         let mut sub = IntVal::Absent;
         while let Some(key) = map.next_key_seed(KeySeed)? {
-            if key == Some(KeyId::Subcode(2)) {
+            if key == Some(PAYLOAD_SUBCODE) {
                 sub = map.next_value_seed(IntSeed)?;
             } else {
                 map.next_value_seed(Skip)?;
@@ -784,7 +721,7 @@ impl<'de> Visitor<'de> for PayloadVisitor {
 
 /// `SubCode` from a payload given as a string: the string must parse as a
 /// JSON object, else there is no subcode.
-pub(crate) fn payload_from_text(text: &str) -> IntVal {
+pub fn payload_from_text(text: &str) -> IntVal {
     struct P(IntVal);
     impl<'de> de::Deserialize<'de> for P {
         fn deserialize<D: Deserializer<'de>>(d: D) -> Result<P, D::Error> {

@@ -7,8 +7,8 @@
 
 use rustc_hash::FxHashMap;
 
-use crate::extract::json::Line;
-use crate::record::{Outcome, Triple, NO_KIND};
+pub use crate::input::InputError;
+use crate::record::{Outcome, Record, Sink, Triple, NO_KIND};
 
 /// How many malformed samples a run keeps (spec §4).
 pub const MAX_SAMPLES: usize = 20;
@@ -27,45 +27,88 @@ pub struct Sample {
     pub reason: String,
 }
 
-/// An input that could not be read, or failed part-way.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub struct InputError {
-    /// Index of the input in the run's input list (`u32::MAX` for a path
-    /// that never became an input, e.g. a directory that could not be
-    /// walked; `path` then names it).
-    pub input: u32,
-    /// The path as given or found.
-    pub path: String,
-    /// What went wrong.
-    pub message: String,
+/// Defines [`Accounting`] from one list of counters, with the `+=` that
+/// sums them, so a counter is added in one place.
+macro_rules! accounting {
+    ($($(#[$meta:meta])* $field:ident,)*) => {
+        /// The counters of spec §4's accounting identities, for some part
+        /// of a run's input.
+        #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
+        pub struct Accounting {
+            $($(#[$meta])* pub $field: u64,)*
+        }
+
+        impl std::ops::AddAssign for Accounting {
+            fn add_assign(&mut self, other: Accounting) {
+                $(self.$field += other.$field;)*
+            }
+        }
+    };
+}
+
+accounting! {
+    /// Physical lines read.
+    lines,
+    /// Blank lines.
+    blank,
+    /// Records read (`counted + without_code`).
+    records,
+    /// Records with a code.
+    counted,
+    /// Records without a code.
+    without_code,
+    /// Malformed lines and records.
+    malformed,
+    /// Lines that held a `records`/`tables` envelope.
+    envelopes,
+    /// Records and malformed elements that came out of envelopes.
+    envelope_items,
+    /// Input files (or streams) read; in `summary.json` under `inputs`.
+    #[serde(skip_serializing)]
+    inputs,
+    /// Input bytes read; in `summary.json` under `inputs`.
+    #[serde(skip_serializing)]
+    bytes,
+}
+
+/// What counted records are grouped by: the triple, after the values of
+/// the run's dimensions (none yet).
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct GroupKey {
+    /// Dimension values, interned (empty without dimensions).
+    pub dims: Box<[u32]>,
+    /// The (code, subcode, category) read from the record.
+    pub triple: Triple,
+}
+
+impl GroupKey {
+    /// The key of a triple without dimensions.
+    pub fn of(triple: Triple) -> GroupKey {
+        GroupKey { dims: Box::default(), triple }
+    }
+}
+
+/// What is kept for one group.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Cell {
+    /// Counted records.
+    pub count: u64,
+}
+
+impl std::ops::AddAssign for Cell {
+    fn add_assign(&mut self, other: Cell) {
+        self.count += other.count;
+    }
 }
 
 /// Counts for some part of a run's input.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Tally {
-    /// Counted records by triple; a `None` category is resolved from the
+    /// The accounting counters.
+    pub acc: Accounting,
+    /// Counted records by group; a `None` category is resolved from the
     /// catalog when reports are made.
-    pub counts: FxHashMap<Triple, u64>,
-    /// Physical lines read.
-    pub lines: u64,
-    /// Blank lines.
-    pub blank: u64,
-    /// Records read (`counted + without_code`).
-    pub records: u64,
-    /// Records with a code.
-    pub counted: u64,
-    /// Records without a code.
-    pub without_code: u64,
-    /// Malformed lines and records.
-    pub malformed: u64,
-    /// Lines that held a `records`/`tables` envelope.
-    pub envelopes: u64,
-    /// Records and malformed elements that came out of envelopes.
-    pub envelope_items: u64,
-    /// Input files (or streams) read.
-    pub inputs: u64,
-    /// Input bytes read.
-    pub bytes: u64,
+    pub cells: FxHashMap<GroupKey, Cell>,
     /// The first malformed records, in input order, at most
     /// [`MAX_SAMPLES`].
     pub samples: Vec<Sample>,
@@ -95,25 +138,16 @@ impl Tally {
 
     /// Combine another tally into this one, in place.
     pub fn merge_from(&mut self, other: Tally) {
-        let (mut big, small) = if self.counts.len() >= other.counts.len() {
-            (std::mem::take(&mut self.counts), other.counts)
+        let (mut big, small) = if self.cells.len() >= other.cells.len() {
+            (std::mem::take(&mut self.cells), other.cells)
         } else {
-            (other.counts, std::mem::take(&mut self.counts))
+            (other.cells, std::mem::take(&mut self.cells))
         };
         for (k, v) in small {
-            *big.entry(k).or_insert(0) += v;
+            *big.entry(k).or_default() += v;
         }
-        self.counts = big;
-        self.lines += other.lines;
-        self.blank += other.blank;
-        self.records += other.records;
-        self.counted += other.counted;
-        self.without_code += other.without_code;
-        self.malformed += other.malformed;
-        self.envelopes += other.envelopes;
-        self.envelope_items += other.envelope_items;
-        self.inputs += other.inputs;
-        self.bytes += other.bytes;
+        self.cells = big;
+        self.acc += other.acc;
         self.samples.extend(other.samples);
         self.samples.sort();
         self.samples.truncate(MAX_SAMPLES);
@@ -132,14 +166,14 @@ impl Tally {
     /// Count one record and its log kind.
     pub fn add_record(
         &mut self,
-        out: Outcome,
-        kind: Option<&str>,
+        rec: Record<'_>,
         input: u32,
         line: u64,
         item: u32,
     ) {
+        let Record { outcome: out, kind } = rec;
         if !matches!(out, Outcome::Malformed(_)) {
-            let kind = kind.unwrap_or(NO_KIND);
+            let kind = kind.as_deref().unwrap_or(NO_KIND);
             match self.kinds.get_mut(kind) {
                 Some(n) => *n += 1,
                 None => {
@@ -160,40 +194,18 @@ impl Tally {
     fn add_item(&mut self, out: Outcome, input: u32, line: u64, item: u32) {
         match out {
             Outcome::Counted(t) => {
-                self.records += 1;
-                self.counted += 1;
-                *self.counts.entry(t).or_insert(0) += 1;
+                self.acc.records += 1;
+                self.acc.counted += 1;
+                self.cells.entry(GroupKey::of(t)).or_default().count += 1;
             }
             Outcome::WithoutCode => {
-                self.records += 1;
-                self.without_code += 1;
+                self.acc.records += 1;
+                self.acc.without_code += 1;
             }
             Outcome::Malformed(reason) => {
-                self.malformed += 1;
+                self.acc.malformed += 1;
                 if self.samples.len() < MAX_SAMPLES {
                     self.samples.push(Sample { input, line, item, reason });
-                }
-            }
-        }
-    }
-
-    /// Count what one non-blank line held.
-    pub fn add_line(&mut self, l: Line<'_>, input: u32, line: u64) {
-        match l {
-            Line::One(out, kind) => {
-                self.add_record(out, kind.as_deref(), input, line, 0)
-            }
-            Line::Envelope(outs) => {
-                self.envelopes += 1;
-                self.envelope_items += outs.len() as u64;
-                for (item, (out, kind)) in outs.into_iter().enumerate() {
-                    self.add_record(
-                        out,
-                        kind.as_deref(),
-                        input,
-                        line,
-                        item as u32,
-                    );
                 }
             }
         }
@@ -209,10 +221,72 @@ impl Tally {
 
     /// Whether the accounting identities of spec §4 hold.
     pub fn is_consistent(&self) -> bool {
-        let plain_items = self.records + self.malformed - self.envelope_items;
-        self.records == self.counted + self.without_code
-            && self.counts.values().sum::<u64>() == self.counted
-            && self.lines == self.blank + plain_items + self.envelopes
+        let a = &self.acc;
+        let plain_items = a.records + a.malformed - a.envelope_items;
+        a.records == a.counted + a.without_code
+            && self.cells.values().map(|c| c.count).sum::<u64>() == a.counted
+            && a.lines == a.blank + plain_items + a.envelopes
+    }
+}
+
+/// What a run decides once and applies to every record it counts. The
+/// slicing of spec §7 (dimensions, a time window, filters, distinct
+/// counting) is decided here, so the readers never see it.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Plan {}
+
+/// Counts the records of one piece of one input under the run's plan: the
+/// [`Sink`] the readers fill.
+#[derive(Debug)]
+pub struct Counter<'p> {
+    plan: &'p Plan,
+    input: u32,
+    tally: Tally,
+}
+
+impl<'p> Counter<'p> {
+    /// A counter for a piece of input `input` (its index in the run).
+    pub fn new(plan: &'p Plan, input: u32) -> Counter<'p> {
+        Counter { plan, input, tally: Tally::default() }
+    }
+
+    /// The run's plan.
+    pub fn plan(&self) -> &'p Plan {
+        self.plan
+    }
+
+    /// The counts so far.
+    pub fn tally(&self) -> &Tally {
+        &self.tally
+    }
+
+    /// The counts.
+    pub fn finish(self) -> Tally {
+        self.tally
+    }
+}
+
+impl Sink for Counter<'_> {
+    #[inline]
+    fn record(&mut self, rec: Record<'_>, line: u64, item: u32) {
+        self.tally.add_record(rec, self.input, line, item);
+    }
+
+    fn blank(&mut self) {
+        self.tally.acc.blank += 1;
+    }
+
+    fn envelope(&mut self, items: u64) {
+        self.tally.acc.envelopes += 1;
+        self.tally.acc.envelope_items += items;
+    }
+
+    fn lines(&mut self, n: u64) {
+        self.tally.acc.lines += n;
+    }
+
+    fn restart(&mut self) {
+        self.tally = Tally::default();
     }
 }
 
@@ -239,18 +313,20 @@ mod tests {
         assert_eq!(ab.samples.len(), MAX_SAMPLES);
         assert!(ab.samples[..15].iter().all(|s| s.input == 0));
         assert_eq!(ab.samples[15].input, 1);
-        assert_eq!(ab.malformed, 30);
+        assert_eq!(ab.acc.malformed, 30);
     }
 
     #[test]
     fn add_counts_by_outcome() {
-        let mut t = Tally { lines: 4, ..Tally::default() };
+        let mut t = Tally::default();
+        t.acc.lines = 4;
         t.add(Outcome::Counted(triple(0)), 0, 1);
         t.add(Outcome::Counted(triple(0)), 0, 2);
         t.add(Outcome::WithoutCode, 0, 3);
         t.add(Outcome::Malformed("x".into()), 0, 4);
-        assert_eq!((t.records, t.counted, t.without_code), (3, 2, 1));
-        assert_eq!(t.counts[&triple(0)], 2);
+        let a = t.acc;
+        assert_eq!((a.records, a.counted, a.without_code), (3, 2, 1));
+        assert_eq!(t.cells[&GroupKey::of(triple(0))].count, 2);
         assert!(t.is_consistent());
     }
 }

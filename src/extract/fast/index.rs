@@ -1,0 +1,246 @@
+//! The quote index of a line: one pass (AVX2 or SSE2 on x86-64, chosen at
+//! run time) that marks every `"` and classifies the other bytes. The
+//! crate's SIMD `unsafe` lives here and nowhere else.
+
+use memchr::memchr;
+
+/// What [`index`] found besides quotes.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Class {
+    /// Only ASCII bytes from 0x20, no backslash.
+    Ascii,
+    /// Also bytes from 0x80 (UTF-8 still to be checked).
+    Wide,
+    /// A backslash or a control byte: the scanner does not read the line.
+    Unsure,
+}
+
+/// Push one mask per 64 bytes of `line` onto `masks`, bit `i` set where
+/// byte `i` of the block is `"`, and classify the other bytes, in one pass
+/// (with AVX2 or SSE2 on x86-64).
+///
+/// Without a backslash every quote delimits a string, so a string ends at
+/// the next quote: the scanner finds it in the masks.
+pub fn index(line: &[u8], masks: &mut Vec<u64>) -> Class {
+    #[cfg(target_arch = "x86_64")]
+    {
+        if std::arch::is_x86_feature_detected!("avx2") {
+            // SAFETY: the CPU has AVX2, checked just above.
+            return unsafe { index_avx2(line, masks) };
+        }
+    }
+    index_with(line, masks, block64)
+}
+
+/// [`index`] compiled for AVX2.
+///
+/// # Safety
+///
+/// The CPU must support AVX2.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+unsafe fn index_avx2(line: &[u8], masks: &mut Vec<u64>) -> Class {
+    index_with(line, masks, block64_avx2)
+}
+
+/// [`index`] with a function that reads one 64-byte block.
+#[inline(always)]
+fn index_with(
+    line: &[u8],
+    masks: &mut Vec<u64>,
+    block: impl Fn(&[u8; 64]) -> (u64, bool),
+) -> Class {
+    let mut chunks = line.chunks_exact(64);
+    let mut special = false;
+    for c in &mut chunks {
+        let (q, sp) = block(c.try_into().expect("64 bytes"));
+        special |= sp;
+        masks.push(q);
+    }
+    let rest = chunks.remainder();
+    if !rest.is_empty() {
+        let mut q = 0u64;
+        for (i, &b) in rest.iter().enumerate() {
+            q |= u64::from(b == b'"') << i;
+            special |= b == b'\\' || !(0x20..0x80).contains(&b);
+        }
+        masks.push(q);
+    }
+    if !special {
+        Class::Ascii
+    } else if memchr(b'\\', line).is_some() || has_control(line) {
+        Class::Unsure
+    } else {
+        Class::Wide
+    }
+}
+
+/// The quote mask of 64 bytes, and whether any byte is a backslash, below
+/// 0x20 or from 0x80 (SSE2, part of the x86-64 baseline).
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+fn block64(c: &[u8; 64]) -> (u64, bool) {
+    use std::arch::x86_64::{
+        __m128i, _mm_cmpeq_epi8, _mm_cmplt_epi8, _mm_loadu_si128,
+        _mm_movemask_epi8, _mm_or_si128, _mm_set1_epi8,
+    };
+    let mut quotes = 0u64;
+    let mut special = 0i32;
+    // SAFETY: SSE2 is part of the x86-64 baseline; each load reads 16
+    // bytes inside `c` (offsets 0, 16, 32, 48 of a 64-byte array).
+    unsafe {
+        let quote = _mm_set1_epi8(b'"' as i8);
+        let backslash = _mm_set1_epi8(b'\\' as i8);
+        let space = _mm_set1_epi8(0x20);
+        for k in 0..4 {
+            let v = _mm_loadu_si128(c.as_ptr().add(16 * k).cast::<__m128i>());
+            let q = _mm_movemask_epi8(_mm_cmpeq_epi8(v, quote));
+            quotes |= u64::from(q as u16) << (16 * k);
+            // Signed compare: bytes from 0x80 are negative, so "< 0x20"
+            // catches control bytes and non-ASCII bytes alike.
+            special |= _mm_movemask_epi8(_mm_or_si128(
+                _mm_cmpeq_epi8(v, backslash),
+                _mm_cmplt_epi8(v, space),
+            ));
+        }
+    }
+    (quotes, special != 0)
+}
+
+/// [`block64`] with AVX2; only called from [`index_avx2`].
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+fn block64_avx2(c: &[u8; 64]) -> (u64, bool) {
+    use std::arch::x86_64::{
+        __m256i, _mm256_cmpeq_epi8, _mm256_cmpgt_epi8, _mm256_loadu_si256,
+        _mm256_movemask_epi8, _mm256_or_si256, _mm256_set1_epi8,
+    };
+    let mut quotes = 0u64;
+    let mut special = 0i32;
+    // SAFETY: inlined only into `index_avx2`, which runs only on CPUs with
+    // AVX2; each load reads 32 bytes inside `c` (offsets 0 and 32).
+    unsafe {
+        let quote = _mm256_set1_epi8(b'"' as i8);
+        let backslash = _mm256_set1_epi8(b'\\' as i8);
+        let space = _mm256_set1_epi8(0x20);
+        for k in 0..2 {
+            let v =
+                _mm256_loadu_si256(c.as_ptr().add(32 * k).cast::<__m256i>());
+            let q = _mm256_movemask_epi8(_mm256_cmpeq_epi8(v, quote));
+            quotes |= u64::from(q as u32) << (32 * k);
+            // Signed: bytes from 0x80 are negative, so they are "< 0x20".
+            special |= _mm256_movemask_epi8(_mm256_or_si256(
+                _mm256_cmpeq_epi8(v, backslash),
+                _mm256_cmpgt_epi8(space, v),
+            ));
+        }
+    }
+    (quotes, special != 0)
+}
+
+/// The quote mask of 64 bytes, and whether any byte is a backslash, below
+/// 0x20 or from 0x80.
+#[cfg(not(target_arch = "x86_64"))]
+#[inline(always)]
+fn block64(c: &[u8; 64]) -> (u64, bool) {
+    let mut quotes = 0u64;
+    let mut special = false;
+    for (i, &b) in c.iter().enumerate() {
+        quotes |= u64::from(b == b'"') << i;
+        special |= b == b'\\' || !(0x20..0x80).contains(&b);
+    }
+    (quotes, special)
+}
+
+/// Whether any byte is below 0x20. Written as a fold without early exit
+/// so the compiler vectorises it.
+fn has_control(line: &[u8]) -> bool {
+    let mut chunks = line.chunks_exact(64);
+    for c in &mut chunks {
+        if c.iter().fold(false, |a, &b| a | (b < 0x20)) {
+            return true;
+        }
+    }
+    chunks.remainder().iter().any(|&b| b < 0x20)
+}
+
+/// The line as text, for a line [`index`] classed [`Class::Ascii`].
+pub fn ascii_str<'a>(line: &'a [u8], class: &Class) -> Option<&'a str> {
+    match class {
+        // SAFETY: `index` saw only bytes below 0x80 in `line`, and ASCII
+        // is valid UTF-8.
+        Class::Ascii => Some(unsafe { std::str::from_utf8_unchecked(line) }),
+        Class::Wide => std::str::from_utf8(line).ok(),
+        Class::Unsure => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The quote masks and class of a line, byte by byte.
+    fn index_plain(line: &[u8]) -> (Vec<u64>, Class) {
+        let masks = line
+            .chunks(64)
+            .map(|c| {
+                c.iter()
+                    .enumerate()
+                    .fold(0u64, |m, (i, &b)| m | (u64::from(b == b'"') << i))
+            })
+            .collect();
+        let class = if line.iter().any(|&b| b == b'\\' || b < 0x20) {
+            Class::Unsure
+        } else if line.iter().any(|&b| b >= 0x80) {
+            Class::Wide
+        } else {
+            Class::Ascii
+        };
+        (masks, class)
+    }
+
+    /// Every block reader (SSE2, AVX2 where the CPU has it) against the
+    /// byte-by-byte reading.
+    #[test]
+    fn index_matches_plain_reading() {
+        let alphabet = b"\"\\ a{}\x00\x1f\x20\x7f\x80\xc3\xff";
+        let mut state = 0x9E37_79B9_7F4A_7C15u64;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        for round in 0..4000 {
+            let len = (next() % 300) as usize;
+            // Mostly one filler byte, so each class shows up often.
+            let fill = if round % 3 == 0 { b'a' } else { b'"' };
+            let line: Vec<u8> = (0..len)
+                .map(|_| {
+                    if next() % 8 == 0 {
+                        alphabet[(next() % alphabet.len() as u64) as usize]
+                    } else {
+                        fill
+                    }
+                })
+                .collect();
+            let want = index_plain(&line);
+            let mut m = Vec::new();
+            let class = index_with(&line, &mut m, block64);
+            assert_eq!((m, class), want, "{line:?}");
+            let mut m = Vec::new();
+            let class = index(&line, &mut m);
+            assert_eq!((m, class), want, "{line:?}");
+        }
+    }
+
+    #[test]
+    fn control_bytes_found_anywhere() {
+        for n in [0, 1, 63, 64, 65, 130] {
+            let mut l = vec![b'a'; 131];
+            assert!(!has_control(&l));
+            l[n] = b'\r';
+            assert!(has_control(&l), "{n}");
+        }
+    }
+}

@@ -1,0 +1,154 @@
+//! Lines: the one home for cutting bytes into lines, counting them, and
+//! the byte order mark.
+
+use std::io::{self, Read};
+
+use memchr::{memchr, memchr_iter};
+
+/// The UTF-8 byte order mark.
+pub const BOM: &[u8] = b"\xEF\xBB\xBF";
+
+/// Remove a UTF-8 BOM from the start of an input.
+pub fn strip_bom(data: &[u8]) -> &[u8] {
+    data.strip_prefix(BOM).unwrap_or(data)
+}
+
+/// Call `f` with each line of `data` (without `\n` and a trailing `\r`).
+/// A final line without `\n` is a line; nothing follows a final `\n`.
+#[inline]
+pub fn for_each_line<'d>(data: &'d [u8], mut f: impl FnMut(&'d [u8])) {
+    let mut start = 0;
+    for nl in memchr_iter(b'\n', data) {
+        f(trim_cr(&data[start..nl]));
+        start = nl + 1;
+    }
+    if start < data.len() {
+        f(trim_cr(&data[start..]));
+    }
+}
+
+fn trim_cr(line: &[u8]) -> &[u8] {
+    line.strip_suffix(b"\r").unwrap_or(line)
+}
+
+/// Whether a line is blank: empty, or spaces and tabs only.
+pub fn is_blank(line: &[u8]) -> bool {
+    line.iter().all(|&b| b == b' ' || b == b'\t')
+}
+
+/// Physical lines in `data`: newlines, plus a final unterminated line.
+pub fn count_lines(data: &[u8]) -> u64 {
+    let n = memchr_iter(b'\n', data).count() as u64;
+    n + u64::from(data.last().is_some_and(|&b| b != b'\n'))
+}
+
+/// Cut `data` into pieces of about `size` bytes, each ending right after a
+/// `\n` (the last piece ends where `data` does). The pieces are contiguous
+/// and cover `data` exactly.
+pub fn split_lines(data: &[u8], size: usize) -> Vec<&[u8]> {
+    let size = size.max(1);
+    let mut pieces = Vec::with_capacity(data.len() / size + 1);
+    let mut rest = data;
+    while rest.len() > size {
+        match memchr(b'\n', &rest[size - 1..]) {
+            Some(i) => {
+                let (a, b) = rest.split_at(size + i);
+                pieces.push(a);
+                rest = b;
+            }
+            None => break,
+        }
+    }
+    if !rest.is_empty() {
+        pieces.push(rest);
+    }
+    pieces
+}
+
+/// Counts the physical lines of the bytes passing through a reader, as
+/// [`count_lines`] counts them.
+pub struct LineCount<R> {
+    inner: R,
+    newlines: u64,
+    last: u8,
+}
+
+impl<R> LineCount<R> {
+    /// Count the lines read through `inner`.
+    pub fn new(inner: R) -> LineCount<R> {
+        LineCount { inner, newlines: 0, last: b'\n' }
+    }
+
+    /// The lines so far: newlines, plus a final unterminated line.
+    pub fn lines(&self) -> u64 {
+        self.newlines + u64::from(self.last != b'\n')
+    }
+}
+
+impl<R: Read> Read for LineCount<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        if n > 0 {
+            self.newlines += memchr_iter(b'\n', &buf[..n]).count() as u64;
+            self.last = buf[n - 1];
+        }
+        Ok(n)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lines(data: &[u8]) -> Vec<Vec<u8>> {
+        let mut v = Vec::new();
+        for_each_line(data, |l| v.push(l.to_vec()));
+        v
+    }
+
+    #[test]
+    fn line_splitting() {
+        assert!(lines(b"").is_empty());
+        assert_eq!(lines(b"a\n"), [b"a".to_vec()]);
+        assert_eq!(lines(b"a"), [b"a".to_vec()]);
+        assert_eq!(lines(b"a\r\nb\r\n"), [b"a".to_vec(), b"b".to_vec()]);
+        assert_eq!(lines(b"\n\n"), [b"".to_vec(), b"".to_vec()]);
+        assert_eq!(lines(b"a\nb"), [b"a".to_vec(), b"b".to_vec()]);
+    }
+
+    #[test]
+    fn blank_lines() {
+        assert!(is_blank(b""));
+        assert!(is_blank(b" \t "));
+        assert!(!is_blank(b" x"));
+        assert!(!is_blank(b"\x0c"));
+    }
+
+    #[test]
+    fn bom_only_at_start() {
+        assert_eq!(strip_bom(b"\xEF\xBB\xBF{}"), b"{}");
+        assert_eq!(strip_bom(b"{}"), b"{}");
+    }
+
+    #[test]
+    fn split_covers_input_at_newlines() {
+        let data = b"aa\nbbbb\n\ncc\nd";
+        for size in 1..20 {
+            let pieces = split_lines(data, size);
+            assert_eq!(pieces.concat(), data, "size {size}");
+            for p in &pieces[..pieces.len() - 1] {
+                assert_eq!(p.last(), Some(&b'\n'), "size {size}");
+            }
+        }
+        assert!(split_lines(b"", 4).is_empty());
+    }
+
+    #[test]
+    fn counted_lines_agree() {
+        for data in [&b""[..], b"a", b"a\n", b"a\nb", b"\n\n", b"a\r\nb\r\n"] {
+            let mut r = LineCount::new(data);
+            std::io::copy(&mut r, &mut std::io::sink()).unwrap();
+            assert_eq!(r.lines(), count_lines(data), "{data:?}");
+        }
+    }
+}

@@ -1,0 +1,107 @@
+//! Counting the pieces of one input in parallel, folded in input order so
+//! sample line numbers follow the input whatever the scheduling.
+
+use rayon::prelude::*;
+
+use super::Release;
+use crate::tally::Tally;
+
+/// Finding the cuts between pieces read the bytes around each cut, and a
+/// map may have brought a large block of pages in with them: drop them
+/// again until their pieces are counted, or a file of many pieces would
+/// start out with a block per cut resident.
+pub(super) fn drop_cut_pages(pieces: &[&[u8]], release: Release<'_>) {
+    let Some(r) = release else { return };
+    for w in pieces.windows(2) {
+        // The search for a cut starts at most a line before it; lines of
+        // up to 64 KiB are covered, longer ones only leave a block.
+        r(&w[0][w[0].len().saturating_sub(64 << 10)..]);
+        r(&w[1][..w[1].len().min(1)]);
+    }
+}
+
+/// Tally consecutive pieces of one input in parallel, folded in order;
+/// `release` gets each piece once it is counted.
+pub(super) fn in_pieces(
+    pieces: Vec<&[u8]>,
+    release: Release<'_>,
+    f: impl Fn(&[u8]) -> Tally + Sync + Send,
+) -> Tally {
+    let one = |p: &[u8]| {
+        let t = f(p);
+        if let Some(r) = release {
+            r(p);
+        }
+        t
+    };
+    match pieces.len() {
+        0 => Tally::default(),
+        1 => one(pieces[0]),
+        _ => fold_in_order(pieces.par_iter().map(|p| one(p)).collect()),
+    }
+}
+
+/// [`in_pieces`] for pieces found by a scan that itself takes time: `scan`
+/// runs on its own thread and hands over each piece as soon as it is
+/// found, while the pool counts the pieces found before. At most a few
+/// pieces wait in between, so a map's pages are released soon after they
+/// were scanned.
+pub(super) fn in_pieces_scanned<'a>(
+    scan: impl FnOnce(&mut dyn FnMut(&'a [u8])) + Send,
+    release: Release<'_>,
+    f: impl Fn(&[u8]) -> Tally + Sync + Send,
+) -> Tally {
+    let threads = rayon::current_num_threads().max(1);
+    let (tx, rx) = std::sync::mpsc::sync_channel::<&'a [u8]>(threads);
+    std::thread::scope(|scope| {
+        scope.spawn(move || {
+            // A closed channel means the counting side has stopped (it only
+            // does when it panics); the rest of the scan is then wasted.
+            scan(&mut |p| {
+                let _ = tx.send(p);
+            })
+        });
+        let mut total = Tally::default();
+        while let Ok(p) = rx.recv() {
+            // The scan is faster than the counting, so a full batch (two
+            // pieces per thread) is worth the short wait: a batch of one
+            // would leave the other threads idle.
+            let batch = take_batch(&rx, p, 2 * threads, true);
+            let mut part = in_pieces(batch, release, &f);
+            part.shift_lines(total.acc.lines);
+            total.merge_from(part);
+        }
+        total
+    })
+}
+
+/// A batch of at most `max` items from `rx`, starting with `first`: with
+/// `wait`, until it is full or the channel closes; without, only the items
+/// already there.
+pub(super) fn take_batch<T>(
+    rx: &std::sync::mpsc::Receiver<T>,
+    first: T,
+    max: usize,
+    wait: bool,
+) -> Vec<T> {
+    let mut batch = vec![first];
+    while batch.len() < max {
+        let next = if wait { rx.recv().ok() } else { rx.try_recv().ok() };
+        match next {
+            Some(item) => batch.push(item),
+            None => break,
+        }
+    }
+    batch
+}
+
+/// Fold consecutive pieces of one input: each piece's sample line numbers
+/// are shifted by the lines before it.
+pub(super) fn fold_in_order(parts: Vec<Tally>) -> Tally {
+    let mut total = Tally::default();
+    for mut part in parts {
+        part.shift_lines(total.acc.lines);
+        total.merge_from(part);
+    }
+    total
+}

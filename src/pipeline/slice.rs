@@ -1,0 +1,108 @@
+//! Inputs held in memory: a memory map, or a small file read whole. Cut
+//! into pieces where the format allows and counted in parallel.
+
+use super::pieces::{drop_cut_pages, in_pieces, in_pieces_scanned};
+use super::{
+    count, not_a_log, read_as, stream, Ctx, Readers, Release, SNIFF_MAX,
+};
+use crate::config::Config;
+use crate::error::Result;
+use crate::extract::csv::split_rows_with;
+use crate::extract::{sniff, Cut, Reader};
+use crate::input::codec::Codec;
+use crate::input::lines::{count_lines, split_lines, strip_bom};
+use crate::tally::Tally;
+
+/// Tally an input held in memory (decompressing it as a stream if it is
+/// compressed).
+pub(super) fn tally_bytes(
+    data: &[u8],
+    ctx: &Ctx<'_>,
+    release: Release<'_>,
+) -> Tally {
+    if Codec::sniff(data).is_some() {
+        return stream::tally_stream(data, ctx, true);
+    }
+    tally_slice_with(data, ctx, release)
+}
+
+/// Tally an uncompressed JSON Lines input held in memory (used by tests
+/// and benchmarks).
+pub fn tally_slice(data: &[u8], index: u32, config: &Config) -> Tally {
+    let readers = Readers::jsonl();
+    let ctx = Ctx { index, name: "", config, readers: &readers };
+    tally_slice_with(data, &ctx, None)
+}
+
+/// Tally one input held in memory, in `config.format` (sniffed for
+/// `Auto`, decompressed if compressed), through the in-memory path or,
+/// with `stream`, the block-reading path used for pipes and compressed
+/// files. Both must give the same tally; the tests hold them to it.
+pub fn tally_data(
+    data: &[u8],
+    config: &Config,
+    stream: bool,
+) -> Result<Tally> {
+    let readers = Readers::new(config)?;
+    let ctx = Ctx { index: 0, name: "<data>", config, readers: &readers };
+    Ok(if stream {
+        stream::tally_stream(data, &ctx, true)
+    } else {
+        tally_bytes(data, &ctx, None)
+    })
+}
+
+fn tally_slice_with(
+    data: &[u8],
+    ctx: &Ctx<'_>,
+    release: Release<'_>,
+) -> Tally {
+    let body = strip_bom(data);
+    let format = ctx.readers.forced().unwrap_or_else(|| {
+        sniff(&body[..body.len().min(SNIFF_MAX)], body.len() <= SNIFF_MAX)
+    });
+    if let Some(t) = not_a_log(data, format, ctx) {
+        return t;
+    }
+    let mut t = match Reader::new(format, &ctx.readers.text, body) {
+        None => Tally::default(),
+        Some((reader, header)) => {
+            let rest = &body[header..];
+            let size = ctx.config.chunk_size;
+            let one = |p: &[u8]| count(&reader, p, ctx);
+            let mut t = match reader.cut() {
+                Cut::Lines => {
+                    let pieces = split_lines(rest, size);
+                    drop_cut_pages(&pieces, release);
+                    in_pieces(pieces, release, one)
+                }
+                Cut::CsvRows if rest.len() <= size => {
+                    in_pieces(vec![rest], release, one)
+                }
+                // The quote scan that finds the cuts reads every byte: it
+                // runs on its own thread, ahead of the counting.
+                Cut::CsvRows => in_pieces_scanned(
+                    |emit| {
+                        let pieces = split_rows_with(rest, size, &mut *emit);
+                        // The last piece has no cut after it.
+                        if let Some(last) = pieces.last() {
+                            emit(last);
+                        }
+                    },
+                    release,
+                    one,
+                ),
+                Cut::Whole => one(rest),
+            };
+            if header > 0 {
+                let header_lines = count_lines(&body[..header]);
+                t.shift_lines(header_lines);
+                t.acc.lines += header_lines;
+            }
+            t
+        }
+    };
+    t.acc.bytes = data.len() as u64;
+    read_as(&mut t, format);
+    t
+}

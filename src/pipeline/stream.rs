@@ -1,0 +1,346 @@
+//! Streams: standard input, `--no-mmap`, and every compressed input
+//! (decompressed as it is read). A reader thread decodes and cuts blocks
+//! while the pool counts earlier ones, so decoding and parsing overlap and
+//! memory stays bounded.
+
+use std::io::{self, BufReader, Cursor, Read};
+
+use memchr::memrchr;
+use rayon::prelude::*;
+
+use super::pieces::{fold_in_order, take_batch};
+use super::{
+    count, failed, not_a_log, read_as, Ctx, Readers, SNIFF_MAX, SNIFF_MIN,
+};
+use crate::config::{Config, Format, STREAM_BLOCK_MAX};
+use crate::extract::csv::QuoteScan;
+use crate::extract::{json, sniff, Cut, Detected, Reader};
+use crate::input::codec::Codec;
+use crate::input::lines::{count_lines, strip_bom, LineCount, BOM};
+use crate::record::Sink;
+use crate::tally::{Counter, Tally};
+
+/// Counts the bytes that pass through a reader.
+struct Counting<R> {
+    inner: R,
+    bytes: u64,
+}
+
+impl<R: Read> Read for Counting<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.bytes += n as u64;
+        Ok(n)
+    }
+}
+
+/// Read into `buf` until it holds `want` bytes or the stream ends; returns
+/// the bytes read. Interrupted reads are retried.
+fn fill(
+    r: &mut impl Read,
+    buf: &mut Vec<u8>,
+    want: usize,
+) -> io::Result<usize> {
+    let start = buf.len();
+    if buf.capacity() < want {
+        buf.reserve(want - buf.len());
+    }
+    while buf.len() < want {
+        let n = r.by_ref().take((want - buf.len()) as u64).read_to_end(buf)?;
+        if n == 0 {
+            break;
+        }
+    }
+    Ok(buf.len() - start)
+}
+
+/// Tally a stream: decompress it if its magic bytes say so (`raw`: it has
+/// not been decompressed yet), sniff its format, and read it in blocks.
+/// `bytes` counts the stream's bytes as they arrive (compressed, if it is).
+pub(super) fn tally_stream(
+    reader: impl Read + Send,
+    ctx: &Ctx<'_>,
+    raw: bool,
+) -> Tally {
+    let mut counted = Counting { inner: reader, bytes: 0 };
+    let mut magic = Vec::with_capacity(4);
+    if let Err(e) = fill(&mut counted, &mut magic, 4) {
+        return failed(ctx, e.to_string());
+    }
+    let codec = if raw { Codec::sniff(&magic) } else { None };
+    // Large reads: a decoder asks for small pieces.
+    let stream = BufReader::with_capacity(
+        256 << 10,
+        Cursor::new(magic).chain(&mut counted),
+    );
+    let mut t = match codec {
+        Some(c) => match c.decoder(stream) {
+            Ok(d) => tally_decoded(d, ctx),
+            Err(e) => failed(ctx, e.to_string()),
+        },
+        None => tally_decoded(stream, ctx),
+    };
+    // The input's own bytes (compressed, if it is); an input skipped before
+    // any of it was read as a format (not a log, a corrupt header) counts
+    // none, whichever path it took.
+    let skipped = t.formats.is_empty() && !t.errors.is_empty();
+    t.acc.bytes = if skipped { 0 } else { counted.bytes };
+    if let Some(c) = codec {
+        let name = c.name();
+        for e in &mut t.errors {
+            e.message = format!(
+                "{name} data is corrupt or cut short ({}); records before \
+                 the damage are counted",
+                e.message
+            );
+        }
+    }
+    t
+}
+
+/// Tally a stream of uncompressed JSON Lines (used by tests).
+pub fn tally_reader(
+    reader: impl Read + Send,
+    index: u32,
+    name: &str,
+    config: &Config,
+) -> Tally {
+    let config = Config { format: Format::Jsonl, ..config.clone() };
+    let readers = Readers::jsonl();
+    let ctx = Ctx { index, name, config: &config, readers: &readers };
+    tally_stream(reader, &ctx, false)
+}
+
+/// Tally a decompressed stream: sniff, then read in blocks.
+fn tally_decoded(reader: impl Read + Send, ctx: &Ctx<'_>) -> Tally {
+    let mut reader = Counting { inner: reader, bytes: 0 };
+    let mut head = Vec::new();
+    let mut complete = false;
+    // Read a head: at least SNIFF_MIN bytes, more until the first line
+    // ends (or SNIFF_MAX).
+    loop {
+        let want = if head.is_empty() { SNIFF_MIN } else { head.len() * 2 };
+        match fill(&mut reader, &mut head, want.min(SNIFF_MAX)) {
+            Ok(_) => {}
+            Err(e) => {
+                return failed(ctx, format!("read failed: {e}"));
+            }
+        }
+        if head.len() < want.min(SNIFF_MAX) {
+            complete = true;
+            break;
+        }
+        let body = strip_bom(&head);
+        let first_content =
+            body.iter().position(|b| !b.is_ascii_whitespace()).unwrap_or(0);
+        if memchr::memchr(b'\n', &body[first_content..]).is_some()
+            || head.len() >= SNIFF_MAX
+        {
+            break;
+        }
+    }
+    let format =
+        ctx.readers.forced().unwrap_or_else(|| sniff(&head, complete));
+    if let Some(t) = not_a_log(&head, format, ctx) {
+        return t;
+    }
+    let mut t = match format {
+        Detected::Json => {
+            // The document starts after a BOM, as in memory.
+            if head.starts_with(BOM) {
+                head.drain(..BOM.len());
+            }
+            let stream = Cursor::new(head).chain(&mut reader);
+            let mut lines = LineCount::new(stream);
+            let mut counter = Counter::new(&ctx.config.plan, ctx.index);
+            let mut de = serde_json::Deserializer::from_reader(
+                BufReader::with_capacity(1 << 16, &mut lines),
+            );
+            json::document::read(&mut de, &mut counter);
+            drop(de);
+            // Lines: all of the input, read to the end.
+            let _ = io::copy(&mut lines, &mut io::sink());
+            counter.lines(lines.lines());
+            counter.finish()
+        }
+        _ => {
+            let body_start = if head.starts_with(BOM) { BOM.len() } else { 0 };
+            match Reader::new(format, &ctx.readers.text, &head[body_start..]) {
+                None => Tally::default(),
+                // No header: the blocks start with the input (a BOM is
+                // removed from the first one).
+                Some((reader_, 0)) => tally_blocks(
+                    Cursor::new(head).chain(&mut reader),
+                    ctx,
+                    StreamCut::new(reader_.cut()),
+                    |b| count(&reader_, b, ctx),
+                ),
+                Some((reader_, n)) => {
+                    let header_end = body_start + n;
+                    let header_lines = count_lines(&head[..header_end]);
+                    let rest = Cursor::new(head.split_off(header_end));
+                    let mut t = tally_blocks(
+                        rest.chain(&mut reader),
+                        ctx,
+                        StreamCut::new(reader_.cut()),
+                        |b| count(&reader_, b, ctx),
+                    );
+                    t.shift_lines(header_lines);
+                    t.acc.lines += header_lines;
+                    t
+                }
+            }
+        }
+    };
+    t.acc.bytes = reader.bytes;
+    read_as(&mut t, format);
+    t
+}
+
+/// Where a block of a stream may be cut.
+enum StreamCut {
+    /// After any newline.
+    Lines,
+    /// After a newline outside quoted CSV fields.
+    Csv(QuoteScan),
+}
+
+impl StreamCut {
+    fn new(cut: Cut) -> StreamCut {
+        match cut {
+            Cut::CsvRows => StreamCut::Csv(QuoteScan::default()),
+            // Documents are read whole, never in blocks.
+            Cut::Lines | Cut::Whole => StreamCut::Lines,
+        }
+    }
+
+    /// The last cut in `buf`, searching from `from` (earlier bytes were
+    /// searched before); and how far the search got.
+    fn find(&mut self, buf: &[u8], from: usize) -> (Option<usize>, usize) {
+        match self {
+            StreamCut::Lines => {
+                (memrchr(b'\n', &buf[from..]).map(|p| from + p + 1), buf.len())
+            }
+            StreamCut::Csv(scan) => {
+                let mut last = None;
+                let reached =
+                    scan.scan(buf, from, true, |end| last = Some(end));
+                (last, reached)
+            }
+        }
+    }
+}
+
+/// Tally a stream in blocks of about `chunk_size` bytes cut where `cut`
+/// allows. One thread reads (and decompresses) the stream and cuts blocks
+/// while the others count the blocks read before, so decoding and parsing
+/// overlap; at most a few blocks wait in between, so memory stays bounded.
+/// A BOM at the start is removed.
+fn tally_blocks(
+    reader: impl Read + Send,
+    ctx: &Ctx<'_>,
+    cut: StreamCut,
+    process: impl Fn(&[u8]) -> Tally + Sync + Send,
+) -> Tally {
+    let threads = rayon::current_num_threads().max(1);
+    let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<u8>>(threads);
+    // Counted blocks go back to the reader to be filled again: fresh
+    // buffers of many MB would each be faulted in page by page.
+    let (free_tx, free_rx) = std::sync::mpsc::channel::<Vec<u8>>();
+    std::thread::scope(|scope| {
+        let producer =
+            scope.spawn(move || cut_blocks(reader, ctx, cut, tx, free_rx));
+        let mut total = Tally::default();
+        // Take what has been read, at least one block and at most two per
+        // thread, and count it in parallel.
+        while let Ok(block) = rx.recv() {
+            let batch = take_batch(&rx, block, 2 * threads, false);
+            let mut part =
+                fold_in_order(batch.par_iter().map(|b| process(b)).collect());
+            part.shift_lines(total.acc.lines);
+            total.merge_from(part);
+            for b in batch {
+                // The reader may have finished: then the buffer is dropped.
+                let _ = free_tx.send(b);
+            }
+        }
+        let (bytes, failure) = match producer.join() {
+            Ok(done) => done,
+            Err(panic) => std::panic::resume_unwind(panic),
+        };
+        if let Some(f) = failure {
+            // What was read before the failure is still counted.
+            total.merge_from(f);
+        }
+        total.acc.bytes = bytes;
+        total
+    })
+}
+
+/// The reading side of [`tally_blocks`]: send blocks of `reader` cut where
+/// `cut` allows, in order; returns the bytes read and, if reading failed,
+/// the failure.
+fn cut_blocks(
+    mut reader: impl Read,
+    ctx: &Ctx<'_>,
+    mut cut: StreamCut,
+    tx: std::sync::mpsc::SyncSender<Vec<u8>>,
+    free: std::sync::mpsc::Receiver<Vec<u8>>,
+) -> (u64, Option<Tally>) {
+    let chunk = ctx.config.chunk_size.clamp(1, STREAM_BLOCK_MAX);
+    // The bytes after the last cut of a block, which start the next one.
+    let mut carry: Vec<u8> = Vec::new();
+    let mut searched = 0;
+    let mut bytes = 0u64;
+    let mut first = true;
+    loop {
+        let mut buf = free.try_recv().unwrap_or_default();
+        buf.clear();
+        buf.extend_from_slice(&carry);
+        // Read until the block holds a cut past `chunk` bytes (or the
+        // stream ends); only new bytes are searched.
+        let (at, failure) = loop {
+            // The first read covers a whole BOM, whatever the chunk.
+            let floor = if first { BOM.len() } else { 0 };
+            let want = (buf.len().max(searched) + chunk).max(floor);
+            let before = buf.len();
+            let read = fill(&mut reader, &mut buf, want);
+            bytes += (buf.len() - before) as u64;
+            if let Err(e) = read {
+                let message = format!("read failed after {bytes} bytes: {e}");
+                break (None, Some(failed(ctx, message)));
+            }
+            // Short of `want`: the stream has ended.
+            let eof = buf.len() < want;
+            if first {
+                first = false;
+                if buf.starts_with(BOM) {
+                    buf.drain(..BOM.len());
+                }
+            }
+            if eof {
+                break (None, None);
+            }
+            let (found, reached) = cut.find(&buf, searched);
+            searched = reached;
+            if let Some(at) = found {
+                break (Some(at), None);
+            }
+        };
+        let more = at.is_some();
+        if let Some(at) = at {
+            carry.clear();
+            carry.extend_from_slice(&buf[at..]);
+            buf.truncate(at);
+            searched -= at;
+        }
+        // A closed channel means the counting side has stopped (it only
+        // does when it panics); stop reading too.
+        if !buf.is_empty() && tx.send(buf).is_err() {
+            return (bytes, failure);
+        }
+        if !more {
+            return (bytes, failure);
+        }
+    }
+}

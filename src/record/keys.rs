@@ -1,0 +1,411 @@
+//! The one table of key names (spec §3), and the classification of a
+//! record's field names against it.
+//!
+//! Adding a key is one line in [`KEYS`]: its rank within its role (the
+//! order of preference), the size of the slot arrays of
+//! [`super::Fields`] and the fast rejection tables are all derived from
+//! the table at compile time.
+
+/// What a key holds, and so how its value is read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Role {
+    /// A code (spec §3 table, `code` row).
+    Code,
+    /// A subcode.
+    Subcode,
+    /// A result category.
+    Category,
+    /// The log kind (top level of a record only).
+    Kind,
+    /// `OperationPayload`: holds `SubCode`, the last resort for the
+    /// subcode.
+    OperationPayload,
+    /// `properties`: the nested level that counts.
+    Properties,
+    /// `records`: an envelope of records (top level of a line only).
+    Records,
+    /// `tables`: a Log Analytics query result (top level of a line only).
+    Tables,
+}
+
+impl Role {
+    /// How a reader reads the value of a key with this role.
+    pub const fn shape(self) -> Shape {
+        match self {
+            Role::Code | Role::Subcode => Shape::Int,
+            Role::Category => Shape::Category,
+            Role::Kind => Shape::Text,
+            Role::OperationPayload => Shape::Payload,
+            Role::Properties | Role::Records | Role::Tables => {
+                Shape::Container
+            }
+        }
+    }
+}
+
+/// How the value of a key is read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Shape {
+    /// An integer: a number, or a string holding one ([`super::IntVal`]).
+    Int,
+    /// A category: a string, or the first element of an array
+    /// ([`super::CatVal`]).
+    Category,
+    /// A string, trimmed; other values give none.
+    Text,
+    /// An object, or a string holding one, whose `SubCode` is read.
+    Payload,
+    /// A level or an envelope: the reader walks into it.
+    Container,
+}
+
+/// Every key that matters, lower case, with its role. Within a role,
+/// earlier rows are preferred (spec §3: "keys are tried in the order
+/// below").
+pub const KEYS: &[(&str, Role)] = &[
+    ("participantendreason", Role::Code),
+    ("resultcode", Role::Code),
+    ("resultsignature", Role::Code),
+    ("code", Role::Code),
+    ("_code", Role::Code),
+    ("participantendsubcode", Role::Subcode),
+    ("resultsubcode", Role::Subcode),
+    ("subcode", Role::Subcode),
+    ("_subcode", Role::Subcode),
+    ("resultcategory", Role::Category),
+    ("resultcategories", Role::Category),
+    ("_resultcategories", Role::Category),
+    ("resulttype", Role::Category),
+    ("category", Role::Kind),
+    ("type", Role::Kind),
+    ("operationname", Role::Kind),
+    ("operationpayload", Role::OperationPayload),
+    ("properties", Role::Properties),
+    ("records", Role::Records),
+    ("tables", Role::Tables),
+];
+
+/// A key of [`KEYS`]: its row, role and rank within the role.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct KeyId {
+    /// What the key holds.
+    pub role: Role,
+    /// Its preference within the role (0 is preferred).
+    pub rank: u8,
+}
+
+impl KeyId {
+    /// How its value is read.
+    #[inline]
+    pub fn shape(self) -> Shape {
+        self.role.shape()
+    }
+
+    /// Whether the key counts inside a record's `properties` (the triple
+    /// does; the log kind, levels and envelopes do not).
+    #[inline]
+    pub fn nests(self) -> bool {
+        matches!(
+            self.role,
+            Role::Code
+                | Role::Subcode
+                | Role::Category
+                | Role::OperationPayload
+        )
+    }
+
+    /// The lower-case name of the key.
+    pub fn name(self) -> &'static str {
+        KEYS[IDS.iter().position(|&k| k == self).expect("a key of KEYS")].0
+    }
+}
+
+/// How many keys have `role`.
+pub const fn count(role: Role) -> usize {
+    let mut n = 0;
+    let mut i = 0;
+    while i < KEYS.len() {
+        if same_role(KEYS[i].1, role) {
+            n += 1;
+        }
+        i += 1;
+    }
+    n
+}
+
+/// The key named `name` (lower case); a compile-time error if none.
+pub const fn key(name: &str) -> KeyId {
+    let mut i = 0;
+    while i < KEYS.len() {
+        if eq_bytes(KEYS[i].0.as_bytes(), name.as_bytes()) {
+            return IDS[i];
+        }
+        i += 1;
+    }
+    panic!("no such key in KEYS")
+}
+
+/// The `SubCode` key read inside `OperationPayload`.
+pub const PAYLOAD_SUBCODE: KeyId = key("subcode");
+
+const fn same_role(a: Role, b: Role) -> bool {
+    a as u8 == b as u8
+}
+
+const fn eq_bytes(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i < a.len() {
+        if a[i] != b[i] {
+            return false;
+        }
+        i += 1;
+    }
+    true
+}
+
+/// [`KeyId`] of each row of [`KEYS`]: the rank is the row's place among
+/// the rows of its role.
+const IDS: [KeyId; KEYS.len()] = {
+    let mut ids = [KeyId { role: Role::Code, rank: 0 }; KEYS.len()];
+    let mut i = 0;
+    while i < KEYS.len() {
+        let mut rank = 0;
+        let mut j = 0;
+        while j < i {
+            if same_role(KEYS[j].1, KEYS[i].1) {
+                rank += 1;
+            }
+            j += 1;
+        }
+        ids[i] = KeyId { role: KEYS[i].1, rank };
+        i += 1;
+    }
+    ids
+};
+
+/// One more than the longest key name.
+const LEN_LIMIT: usize = {
+    let mut max = 0;
+    let mut i = 0;
+    while i < KEYS.len() {
+        if KEYS[i].0.len() > max {
+            max = KEYS[i].0.len();
+        }
+        i += 1;
+    }
+    max + 1
+};
+
+/// The most keys of one length.
+const PER_LEN: usize = 6;
+
+/// For each name length, the rows of [`KEYS`] with that length (`u8::MAX`
+/// past the last).
+const BY_LEN: [[u8; PER_LEN]; LEN_LIMIT] = {
+    let mut t = [[u8::MAX; PER_LEN]; LEN_LIMIT];
+    let mut i = 0;
+    while i < KEYS.len() {
+        let name = KEYS[i].0.as_bytes();
+        let mut j = 0;
+        while t[name.len()][j] != u8::MAX {
+            j += 1;
+            assert!(j < PER_LEN, "raise PER_LEN: too many keys of one length");
+        }
+        t[name.len()][j] = i as u8;
+        let mut b = 0;
+        while b < name.len() {
+            assert!(
+                (name[b] == b'_' && b == 0) || name[b].is_ascii_lowercase(),
+                "key names are lower-case letters, and `_` only first"
+            );
+            b += 1;
+        }
+        i += 1;
+    }
+    t
+};
+
+/// A bit for a key's first or last byte, case-folded: letters by their
+/// place in the alphabet, anything else bit 31 (`_`, and bytes that are
+/// then compared exactly).
+const fn letter_bit(b: u8) -> u32 {
+    let l = b | 0x20;
+    if l >= b'a' && l <= b'z' {
+        1 << (l - b'a')
+    } else {
+        1 << 31
+    }
+}
+
+/// For each key length, the first (`last` false) or last bytes a known
+/// key of that length has, as [`letter_bit`]s.
+const fn key_letters(last: bool) -> [u32; LEN_LIMIT] {
+    let mut t = [0u32; LEN_LIMIT];
+    let mut i = 0;
+    while i < KEYS.len() {
+        let n = KEYS[i].0.as_bytes();
+        let b = if last { n[n.len() - 1] } else { n[0] };
+        t[n.len()] |= letter_bit(b);
+        i += 1;
+    }
+    t
+}
+
+const KEY_STARTS: [u32; LEN_LIMIT] = key_letters(false);
+const KEY_ENDS: [u32; LEN_LIMIT] = key_letters(true);
+
+/// Classify a field name: trimmed of ASCII whitespace, ASCII
+/// case-insensitive. Escapes must already be decoded.
+///
+/// Called for every key of every record, so it avoids copying: the length
+/// and the first and last letters reject most names, and the few keys of
+/// that length are compared in place.
+#[inline]
+pub fn classify_key(raw: &str) -> Option<KeyId> {
+    let k = raw.as_bytes();
+    let k = match (k.first(), k.last()) {
+        (Some(a), Some(b))
+            if a.is_ascii_whitespace() || b.is_ascii_whitespace() =>
+        {
+            k.trim_ascii()
+        }
+        _ => k,
+    };
+    let (&first, &last) = (k.first()?, k.last()?);
+    let (Some(starts), Some(ends)) =
+        (KEY_STARTS.get(k.len()), KEY_ENDS.get(k.len()))
+    else {
+        return None;
+    };
+    if starts & letter_bit(first) == 0 || ends & letter_bit(last) == 0 {
+        return None;
+    }
+    for &row in &BY_LEN[k.len()] {
+        if row == u8::MAX {
+            break;
+        }
+        if eq_folded(k, KEYS[row as usize].0.as_bytes()) {
+            return Some(IDS[row as usize]);
+        }
+    }
+    None
+}
+
+/// `k.eq_ignore_ascii_case(name)` for a key name (lower-case letters, and
+/// `_`), eight bytes at a time: past the first byte, setting bit 5 folds
+/// exactly the upper-case letters onto the lower-case ones.
+#[inline]
+fn eq_folded(k: &[u8], name: &[u8]) -> bool {
+    const FOLD: u64 = 0x2020_2020_2020_2020;
+    if k.len() != name.len() || !k[0].eq_ignore_ascii_case(&name[0]) {
+        return false;
+    }
+    let (mut a, mut b) = (k.chunks_exact(8), name.chunks_exact(8));
+    for (x, y) in (&mut a).zip(&mut b) {
+        let x = u64::from_le_bytes(x.try_into().expect("8 bytes"));
+        let y = u64::from_le_bytes(y.try_into().expect("8 bytes"));
+        // Byte 0 of the first chunk was checked exactly above; fold both
+        // sides so `_` (0x5F) there compares equal to itself.
+        if x | FOLD != y | FOLD {
+            return false;
+        }
+    }
+    // `_` (0x5F) folds onto DEL (0x7F), so names keep `_` first, where it
+    // is compared exactly (the table is checked for that at compile time).
+    a.remainder().iter().zip(b.remainder()).all(|(x, y)| x | 0x20 == y | 0x20)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn id(name: &str) -> Option<KeyId> {
+        KEYS.iter().position(|(n, _)| *n == name).map(|i| IDS[i])
+    }
+
+    #[test]
+    fn ranks_follow_the_table() {
+        assert_eq!(
+            key("participantendreason"),
+            KeyId { role: Role::Code, rank: 0 }
+        );
+        assert_eq!(key("_code"), KeyId { role: Role::Code, rank: 4 });
+        assert_eq!(key("resulttype"), KeyId { role: Role::Category, rank: 3 });
+        assert_eq!(key("operationname"), KeyId { role: Role::Kind, rank: 2 });
+        assert_eq!(PAYLOAD_SUBCODE.name(), "subcode");
+        assert_eq!(count(Role::Code), 5);
+        assert_eq!(count(Role::Subcode), 4);
+        assert_eq!(count(Role::Category), 4);
+        assert_eq!(count(Role::Kind), 3);
+    }
+
+    #[test]
+    fn keys_classify() {
+        assert_eq!(
+            classify_key("participantEndReason"),
+            id("participantendreason")
+        );
+        assert_eq!(
+            classify_key(" ParticipantEndSubCode "),
+            id("participantendsubcode")
+        );
+        assert_eq!(classify_key("_resultCategories"), id("_resultcategories"));
+        assert_eq!(classify_key("PROPERTIES"), id("properties"));
+        assert_eq!(classify_key("SubCode"), Some(PAYLOAD_SUBCODE));
+        assert_eq!(classify_key("participantEndReasonX"), None);
+        assert_eq!(classify_key("cod"), None);
+        assert_eq!(classify_key("côde"), None);
+    }
+
+    /// The length-indexed lookup against a plain lower-case-and-match.
+    #[test]
+    fn keys_classify_like_plain_lookup() {
+        let plain = |raw: &str| id(&raw.trim_ascii().to_ascii_lowercase());
+        let mut inputs: Vec<String> = Vec::new();
+        for (n, _) in KEYS {
+            inputs.push(n.to_string());
+            inputs.push(n.to_ascii_uppercase());
+            inputs.push(format!(" \t{n}\r\n"));
+            inputs.push(format!("{n}x"));
+            inputs.push(n[1..].to_string());
+            inputs.push(n.replacen('e', "é", 1));
+            // Alternate case, as in camelCase and PascalCase.
+            inputs.push(
+                n.chars()
+                    .enumerate()
+                    .map(
+                        |(i, c)| {
+                            if i % 2 == 0 {
+                                c.to_ascii_uppercase()
+                            } else {
+                                c
+                            }
+                        },
+                    )
+                    .collect(),
+            );
+        }
+        // DEL is `_` with bit 5 set: it must not pass for `_`.
+        inputs.extend(
+            [
+                "",
+                " ",
+                "\u{212A}ode",
+                "c0de",
+                "co de",
+                "\x7fcode",
+                "\x7fsubcode",
+                "\x7fresultcategories",
+                "participantStartTime",
+                "participantEndReaso\x0e",
+            ]
+            .map(String::from),
+        );
+        for raw in &inputs {
+            assert_eq!(classify_key(raw), plain(raw), "{raw:?}");
+        }
+    }
+}

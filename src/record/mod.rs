@@ -1,0 +1,198 @@
+//! What one record is: key names ([`keys`]), scalar values ([`values`]),
+//! what a reader found ([`fields`]), result categories, and the outcome of
+//! reading a record (spec §3, `docs/reading-rules.md`).
+//!
+//! Everything here is pure and shared by every reader
+//! ([`crate::extract`]), the fast ones and the plain tree reading alike,
+//! so they cannot disagree on what a key or a value means, only on how
+//! bytes are walked. Readers hand records to a [`Sink`]; the counting
+//! side ([`crate::tally`]) is one.
+
+pub mod fields;
+pub mod keys;
+pub mod values;
+
+use std::borrow::Cow;
+
+use std::fmt;
+
+pub use fields::{Fields, Value};
+pub use keys::{classify_key, KeyId, Role, Shape, KEYS, PAYLOAD_SUBCODE};
+pub use values::{kind_text, parse_int, CatVal, IntVal};
+
+/// A normalised result category (spec §3, "Category normalisation").
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Category {
+    /// `Success`, `Succeeded`, `Completed`.
+    Success,
+    /// `ExpectedError`, `ExpectedClientError`.
+    ExpectedError,
+    /// `UnexpectedClientError` and the documented typo `UnxpectedClientError`.
+    UnexpectedClientError,
+    /// `UnexpectedServerError`.
+    UnexpectedServerError,
+    /// Neither the log nor the catalog gave a category.
+    Unknown,
+}
+
+impl Category {
+    /// All categories, in report-name order.
+    pub const ALL: [Category; 5] = [
+        Category::ExpectedError,
+        Category::Success,
+        Category::Unknown,
+        Category::UnexpectedClientError,
+        Category::UnexpectedServerError,
+    ];
+
+    /// The name written in reports.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Category::Success => "Success",
+            Category::ExpectedError => "ExpectedError",
+            Category::UnexpectedClientError => "UnexpectedClientError",
+            Category::UnexpectedServerError => "UnexpectedServerError",
+            Category::Unknown => "Unknown",
+        }
+    }
+
+    /// Normalise a raw category text; `None` for anything unrecognised
+    /// (which then falls back to the catalog).
+    pub fn normalise(raw: &str) -> Option<Category> {
+        let t = raw.trim_ascii();
+        const TABLE: [(&str, Category); 8] = [
+            ("success", Category::Success),
+            ("succeeded", Category::Success),
+            ("completed", Category::Success),
+            ("expectederror", Category::ExpectedError),
+            ("expectedclienterror", Category::ExpectedError),
+            ("unexpectedclienterror", Category::UnexpectedClientError),
+            ("unxpectedclienterror", Category::UnexpectedClientError),
+            ("unexpectedservererror", Category::UnexpectedServerError),
+        ];
+        TABLE.iter().find(|(k, _)| t.eq_ignore_ascii_case(k)).map(|&(_, c)| c)
+    }
+}
+
+impl fmt::Display for Category {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The code range column (spec §3): `0`, `1xx` … `9xx`, or `other`.
+pub fn code_range(code: i64) -> &'static str {
+    const R: [&str; 9] =
+        ["1xx", "2xx", "3xx", "4xx", "5xx", "6xx", "7xx", "8xx", "9xx"];
+    match code {
+        0 => "0",
+        100..=999 => R[(code / 100 - 1) as usize],
+        _ => "other",
+    }
+}
+
+/// The log kind reported when a record names none.
+pub const NO_KIND: &str = "(none)";
+
+/// The (code, subcode, category) read from one record, before the catalog
+/// fallback for the category.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Triple {
+    /// The code.
+    pub code: i64,
+    /// The subcode, if any.
+    pub subcode: Option<i64>,
+    /// The category from the log; `None` means "ask the catalog".
+    pub category: Option<Category>,
+}
+
+/// What one record turned out to be.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    /// A record with a code: counted.
+    Counted(Triple),
+    /// A record without a code: read, not counted.
+    WithoutCode,
+    /// Not a readable record; the text says why.
+    Malformed(String),
+}
+
+/// One record as a reader hands it on.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Record<'a> {
+    /// What the record turned out to be.
+    pub outcome: Outcome,
+    /// Its log kind (`category`, `Type` or `operationName`), borrowed from
+    /// the input where it can be; `None` for malformed records.
+    pub kind: Option<Cow<'a, str>>,
+}
+
+impl Record<'_> {
+    /// A malformed record.
+    pub fn malformed(reason: String) -> Record<'static> {
+        Record { outcome: Outcome::Malformed(reason), kind: None }
+    }
+
+    /// A record without a code or kind.
+    pub fn without_code() -> Record<'static> {
+        Record { outcome: Outcome::WithoutCode, kind: None }
+    }
+}
+
+/// Where readers put what they read from a piece of input. Line numbers
+/// are 1-based and relative to the start of the piece.
+pub trait Sink {
+    /// The `item`-th record found on `line` (envelope elements, and CSV
+    /// rows that share a line, have several per line).
+    fn record(&mut self, rec: Record<'_>, line: u64, item: u32);
+    /// A blank line.
+    fn blank(&mut self);
+    /// A line (or a document) that held an envelope of `items` elements,
+    /// each also handed to [`Sink::record`].
+    fn envelope(&mut self, items: u64);
+    /// The piece held `n` physical lines.
+    fn lines(&mut self, n: u64);
+    /// Forget every record handed on so far (a later `records` member of
+    /// a JSON document replaces an earlier one).
+    fn restart(&mut self);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn code_ranges() {
+        assert_eq!(code_range(0), "0");
+        assert_eq!(code_range(99), "other");
+        assert_eq!(code_range(100), "1xx");
+        assert_eq!(code_range(410), "4xx");
+        assert_eq!(code_range(699), "6xx");
+        assert_eq!(code_range(999), "9xx");
+        assert_eq!(code_range(1000), "other");
+        assert_eq!(code_range(-1), "other");
+        assert_eq!(code_range(2000), "other");
+    }
+
+    #[test]
+    fn categories_normalise() {
+        use Category::*;
+        let cases = [
+            ("Success", Some(Success)),
+            (" succeeded ", Some(Success)),
+            ("COMPLETED", Some(Success)),
+            ("ExpectedError", Some(ExpectedError)),
+            ("expectedclienterror", Some(ExpectedError)),
+            ("UnxpectedClientError", Some(UnexpectedClientError)),
+            ("UnexpectedClientError", Some(UnexpectedClientError)),
+            ("UnexpectedServerError", Some(UnexpectedServerError)),
+            ("Failed", None),
+            ("Failure", None),
+            ("Canceled", None),
+            ("Unknown", None),
+        ];
+        for (raw, want) in cases {
+            assert_eq!(Category::normalise(raw), want, "{raw}");
+        }
+    }
+}

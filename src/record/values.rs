@@ -1,0 +1,136 @@
+//! Scalar values as read from a record (spec §3, "Values"): integers,
+//! categories, text, and what counts as absent.
+
+use super::Category;
+
+/// A code or subcode value as read from a record.
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub enum IntVal {
+    /// Missing, `null`, `""`, `"null"` or `"Redacted"`.
+    #[default]
+    Absent,
+    /// An integer.
+    Int(i64),
+    /// Present but not an integer; the text says what was there.
+    Bad(String),
+}
+
+impl IntVal {
+    /// Whether the value is absent (so the next key is tried).
+    pub fn is_absent(&self) -> bool {
+        matches!(self, IntVal::Absent)
+    }
+
+    /// Judge a JSON string value.
+    pub fn from_str_value(s: &str) -> IntVal {
+        let t = s.trim_ascii();
+        if is_absent_text(t) {
+            return IntVal::Absent;
+        }
+        match parse_int(t) {
+            Some(n) => IntVal::Int(n),
+            None => IntVal::Bad(format!("{:?}", clip(s))),
+        }
+    }
+}
+
+/// A category value as read from a record.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum CatVal {
+    /// Missing, `null`, `""`, `"null"`, `"Redacted"`, or an empty array.
+    #[default]
+    Absent,
+    /// A recognised category.
+    Known(Category),
+    /// Present but not recognised: falls back to the catalog.
+    Other,
+}
+
+impl CatVal {
+    /// Whether the value is absent (so the next key is tried).
+    pub fn is_absent(&self) -> bool {
+        matches!(self, CatVal::Absent)
+    }
+
+    /// Judge a JSON string value.
+    pub fn from_str_value(s: &str) -> CatVal {
+        let t = s.trim_ascii();
+        if is_absent_text(t) {
+            return CatVal::Absent;
+        }
+        match Category::normalise(t) {
+            Some(c) => CatVal::Known(c),
+            None => CatVal::Other,
+        }
+    }
+}
+
+/// A log kind from a string value: trimmed, `None` if absent.
+pub fn kind_text(s: &str) -> Option<&str> {
+    let t = s.trim_ascii();
+    (!is_absent_text(t)).then_some(t)
+}
+
+/// Whether trimmed string text stands for "no value".
+pub fn is_absent_text(t: &str) -> bool {
+    t.is_empty()
+        || t.eq_ignore_ascii_case("null")
+        || t.eq_ignore_ascii_case("redacted")
+}
+
+/// Parse trimmed text as an optional sign and ASCII digits into an `i64`.
+pub fn parse_int(t: &str) -> Option<i64> {
+    let digits = t.strip_prefix(['+', '-']).unwrap_or(t);
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    t.parse::<i64>().ok()
+}
+
+/// Shorten a value for an error message.
+pub fn clip(s: &str) -> &str {
+    match s.char_indices().nth(40) {
+        Some((i, _)) => &s[..i],
+        None => s,
+    }
+}
+
+impl IntVal {
+    /// A JSON unsigned number as a code value.
+    pub fn from_u64(v: u64) -> IntVal {
+        match i64::try_from(v) {
+            Ok(n) => IntVal::Int(n),
+            Err(_) => IntVal::Bad(format!("{v} (out of range)")),
+        }
+    }
+
+    /// A JSON number with a fraction or exponent as a code value.
+    pub fn from_f64(v: f64) -> IntVal {
+        IntVal::Bad(format!("{v:?}"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn int_values() {
+        assert_eq!(IntVal::from_str_value(" 410"), IntVal::Int(410));
+        assert_eq!(IntVal::from_str_value("3112 "), IntVal::Int(3112));
+        assert_eq!(IntVal::from_str_value("-1"), IntVal::Int(-1));
+        assert_eq!(IntVal::from_str_value("+7"), IntVal::Int(7));
+        assert_eq!(IntVal::from_str_value("007"), IntVal::Int(7));
+        for absent in ["", "  ", "null", "NULL", "Redacted", " redacted "] {
+            assert_eq!(IntVal::from_str_value(absent), IntVal::Absent);
+        }
+        for bad in
+            ["abc", "n/a", "4.5", "1e3", "- 1", "+", "99999999999999999999"]
+        {
+            assert!(
+                matches!(IntVal::from_str_value(bad), IntVal::Bad(_)),
+                "{bad}"
+            );
+        }
+    }
+}
