@@ -78,6 +78,22 @@ pub fn golden(path: &str, got: &str) {
     }
 }
 
+/// The rows of a tab-separated case list (relative to the repo root),
+/// without its header row; each row must have the header's columns.
+pub fn cases(path: &str) -> Vec<Vec<String>> {
+    let text = std::fs::read_to_string(root().join(path))
+        .unwrap_or_else(|e| panic!("{path}: {e}"));
+    let mut lines = text.lines();
+    let columns = lines.next().expect("a header row").split('\t').count();
+    lines
+        .map(|l| {
+            let row: Vec<String> = l.split('\t').map(str::to_owned).collect();
+            assert_eq!(row.len(), columns, "{path}: bad row {l:?}");
+            row
+        })
+        .collect()
+}
+
 /// Read a report file.
 pub fn read(dir: &Path, name: &str) -> String {
     std::fs::read_to_string(dir.join(name))
