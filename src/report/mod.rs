@@ -2,8 +2,9 @@
 //!
 //! [`Report::build`] resolves each record's category through the catalog
 //! and aggregates the tables; [`summary`] assembles `summary.json`;
-//! [`write`] writes the whole report set atomically. Turning tables into
-//! bytes is `render`'s job (which imports this module, never the reverse).
+//! [`write`](mod@write) writes the whole report set atomically. Turning
+//! tables into bytes is `render`'s job (which imports this module, never
+//! the reverse).
 
 pub mod summary;
 pub mod write;
