@@ -26,17 +26,17 @@
 //! Benchmarks (all `Throughput::Bytes` of the whole *uncompressed*
 //! buffer):
 //!
-//! * `extract/streaming`: [`calltally::extract::tally_jsonl`], one thread,
+//! * `extract/streaming`: [`calltally::testing::tally_jsonl`], one thread,
 //!   the production reader (the byte scanner of `extract::fast`, serde for
 //!   the lines it leaves);
 //! * `extract/serde`: the same line loop with the serde reader alone
-//!   ([`calltally::extract::json::read_line_serde`]), what the scanner is
+//!   ([`calltally::testing::json::read_line`]), what the scanner is
 //!   measured against;
 //! * `extract/reference`: the full-tree reading of
-//!   [`calltally::reference::read_line`] through the same line loop;
-//! * `pipeline/threads=N`: [`calltally::pipeline::tally_slice`] with
+//!   [`calltally::testing::tree::read_line`] through the same line loop;
+//! * `pipeline/threads=N`: [`calltally::testing::tally_slice`] with
 //!   16 MiB chunks, in a rayon pool of N threads;
-//! * `format/csv threads=N`: [`calltally::pipeline::tally_data`] with
+//! * `format/csv threads=N`: [`calltally::testing::tally_data`] with
 //!   `Format::Csv` on the CSV buffer, in-memory path (quote-aware chunks);
 //! * `format/jsonl.gz threads=N`, `format/jsonl.zst threads=N`:
 //!   `tally_data(compressed, .., stream = true)`, format sniffed, as
@@ -70,7 +70,7 @@ use criterion::{
 };
 
 use calltally::config::{Config, Format};
-use calltally::tally::Tally;
+use calltally::Tally;
 
 /// Where `cargo bench` finds the generated data, relative to the crate.
 const DATA_FILE: &str = "target/bench-data/bench-64m.jsonl";
@@ -275,17 +275,17 @@ fn benches(c: &mut Criterion) {
     let len = data.len() as u64;
 
     // Computed once, outside the measurements; the two readers must agree.
-    let expected = totals(&calltally::extract::tally_jsonl(&data, 0));
-    let reference = totals(&calltally::extract::tally_lines(
+    let expected = totals(&calltally::testing::tally_jsonl(&data, 0));
+    let reference = totals(&calltally::testing::tally_lines(
         &data,
         0,
-        calltally::reference::read_line,
+        calltally::testing::tree::read_line,
     ));
     assert_eq!(expected, reference, "streaming and reference disagree");
-    let serde = totals(&calltally::extract::tally_lines(
+    let serde = totals(&calltally::testing::tally_lines(
         &data,
         0,
-        calltally::extract::json::read_line_serde,
+        calltally::testing::json::read_line,
     ));
     assert_eq!(expected, serde, "streaming and serde disagree");
     let lines = memchr::memchr_iter(b'\n', &data).count();
@@ -300,17 +300,17 @@ fn benches(c: &mut Criterion) {
     g.throughput(Throughput::Bytes(len)).sampling_mode(SamplingMode::Flat);
     g.bench_function("streaming", |b| {
         b.iter(|| {
-            let t = calltally::extract::tally_jsonl(black_box(&data), 0);
+            let t = calltally::testing::tally_jsonl(black_box(&data), 0);
             assert_eq!(totals(&t), expected);
             t
         })
     });
     g.bench_function("serde", |b| {
         b.iter(|| {
-            let t = calltally::extract::tally_lines(
+            let t = calltally::testing::tally_lines(
                 black_box(&data),
                 0,
-                calltally::extract::json::read_line_serde,
+                calltally::testing::json::read_line,
             );
             assert_eq!(totals(&t), expected);
             t
@@ -318,10 +318,10 @@ fn benches(c: &mut Criterion) {
     });
     g.bench_function("reference", |b| {
         b.iter(|| {
-            let t = calltally::extract::tally_lines(
+            let t = calltally::testing::tally_lines(
                 black_box(&data),
                 0,
-                calltally::reference::read_line,
+                calltally::testing::tree::read_line,
             );
             assert_eq!(totals(&t), expected);
             t
@@ -337,7 +337,7 @@ fn benches(c: &mut Criterion) {
         g.bench_function(format!("threads={threads}"), |b| {
             pool.install(|| {
                 b.iter(|| {
-                    let t = calltally::pipeline::tally_slice(
+                    let t = calltally::testing::tally_slice(
                         black_box(&data),
                         0,
                         &config,
@@ -364,7 +364,7 @@ fn benches(c: &mut Criterion) {
     let csv_expected = || {
         *csv_expected.get_or_init(|| {
             let tally = |stream| {
-                calltally::pipeline::tally_data(&csv, &csv_config, stream)
+                calltally::testing::tally_data(&csv, &csv_config, stream)
                     .expect("CSV tally")
             };
             let (memory, streamed) = (tally(false), tally(true));
@@ -376,7 +376,7 @@ fn benches(c: &mut Criterion) {
             assert!(memory.formats.contains_key("csv"), "not read as CSV");
             eprintln!(
                 "bench data: CSV: {} counted, {} malformed",
-                memory.counted, memory.malformed
+                memory.acc.counted, memory.acc.malformed
             );
             totals(&memory)
         })
@@ -396,7 +396,7 @@ fn benches(c: &mut Criterion) {
             let expected = csv_expected();
             pool.install(|| {
                 b.iter(|| {
-                    let t = calltally::pipeline::tally_data(
+                    let t = calltally::testing::tally_data(
                         black_box(&csv),
                         &csv_config,
                         false,
@@ -418,7 +418,7 @@ fn benches(c: &mut Criterion) {
                 let input = if name == "jsonl.gz" { gz() } else { zst() };
                 pool.install(|| {
                     b.iter(|| {
-                        let t = calltally::pipeline::tally_data(
+                        let t = calltally::testing::tally_data(
                             black_box(input),
                             &config,
                             true,

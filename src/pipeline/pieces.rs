@@ -3,7 +3,7 @@
 
 use rayon::prelude::*;
 
-use super::Release;
+use super::ctx::Release;
 use crate::tally::Tally;
 
 /// Finding the cuts between pieces read the bytes around each cut, and a

@@ -1,10 +1,11 @@
 //! Inputs held in memory: a memory map, or a small file read whole. Cut
 //! into pieces where the format allows and counted in parallel.
 
-use super::pieces::{drop_cut_pages, in_pieces, in_pieces_scanned};
-use super::{
-    count, not_a_log, read_as, stream, Ctx, Readers, Release, SNIFF_MAX,
+use super::ctx::{
+    count, not_a_log, read_as, Ctx, Readers, Release, SNIFF_MAX,
 };
+use super::pieces::{drop_cut_pages, in_pieces, in_pieces_scanned};
+use super::stream;
 use crate::config::Config;
 use crate::error::Result;
 use crate::extract::csv::split_rows_with;

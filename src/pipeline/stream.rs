@@ -8,10 +8,10 @@ use std::io::{self, BufReader, Cursor, Read};
 use memchr::memrchr;
 use rayon::prelude::*;
 
-use super::pieces::{fold_in_order, take_batch};
-use super::{
+use super::ctx::{
     count, failed, not_a_log, read_as, Ctx, Readers, SNIFF_MAX, SNIFF_MIN,
 };
+use super::pieces::{fold_in_order, take_batch};
 use crate::config::{Config, Format, STREAM_BLOCK_MAX};
 use crate::extract::csv::QuoteScan;
 use crate::extract::{json, sniff, Cut, Detected, Reader};
