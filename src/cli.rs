@@ -1,11 +1,14 @@
 //! The command line (binary only): clap types end here.
+//!
+//! [`Cli`] is what is parsed; [`Cli::into_config`] validates it once into a
+//! [`Job`], which is what runs.
 
 use std::path::PathBuf;
 
-use anyhow::Context as _;
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{CommandFactory as _, Parser, Subcommand, ValueEnum};
 
-use calltally::{Catalog, Config, Format, MmapMode};
+use calltally::config::check_pattern;
+use calltally::{Config, Format, MmapMode};
 
 /// Count Azure Communication Services call result codes in logs.
 #[derive(Debug, Parser)]
@@ -109,13 +112,94 @@ pub struct CatalogArgs {
     pub catalog: Option<PathBuf>,
 }
 
-impl ReportArgs {
+/// What a valid command line asks for. Nothing past [`Cli::into_config`]
+/// sees a clap type.
+#[derive(Debug)]
+pub enum Job {
+    /// `calltally report`.
+    Report(ReportJob),
+    /// `calltally explain`.
+    Explain(ExplainJob),
+    /// `calltally catalog`.
+    Catalog(CatalogJob),
+}
+
+/// A validated `report`.
+#[derive(Debug)]
+pub struct ReportJob {
     /// The library's configuration.
-    pub fn to_config(&self) -> Config {
+    pub config: Config,
+    /// A team's catalog file, if any.
+    pub catalog: Option<PathBuf>,
+    /// How many codes the run summary lists.
+    pub top: usize,
+    /// Print nothing but errors and warnings.
+    pub quiet: bool,
+}
+
+/// A validated `explain`.
+#[derive(Debug)]
+pub struct ExplainJob {
+    /// The code asked about.
+    pub code: i64,
+    /// The subcode asked about, if any.
+    pub subcode: Option<i64>,
+    /// Print JSON.
+    pub json: bool,
+    /// A team's catalog file, if any.
+    pub catalog: Option<PathBuf>,
+}
+
+/// A validated `catalog`.
+#[derive(Debug)]
+pub struct CatalogJob {
+    /// Only rows of this source.
+    pub source: Option<String>,
+    /// A team's catalog file, merged in.
+    pub catalog: Option<PathBuf>,
+}
+
+impl Cli {
+    /// Validate everything once: `--pattern` is compiled, explain's CODE
+    /// and SUBCODE are read. An error is a usage error (exit 2), worded
+    /// and printed by clap.
+    pub fn into_config(self) -> Result<Job, clap::Error> {
+        let usage = |msg: String| {
+            Cli::command().error(clap::error::ErrorKind::ValueValidation, msg)
+        };
+        Ok(match self.command {
+            Command::Report(args) => {
+                Job::Report(args.into_config().map_err(usage)?)
+            }
+            Command::Explain(args) => {
+                let (code, subcode) =
+                    parse_pair(&args.code, args.subcode.as_deref())
+                        .map_err(usage)?;
+                Job::Explain(ExplainJob {
+                    code,
+                    subcode,
+                    json: args.json,
+                    catalog: args.catalog,
+                })
+            }
+            Command::Catalog(args) => Job::Catalog(CatalogJob {
+                source: args.source,
+                catalog: args.catalog,
+            }),
+        })
+    }
+}
+
+impl ReportArgs {
+    /// The library's configuration, once `--pattern` is known to compile.
+    pub fn into_config(self) -> Result<ReportJob, String> {
+        if let Some(p) = &self.pattern {
+            check_pattern(p).map_err(|msg| format!("--pattern: {msg}"))?;
+        }
         let defaults = Config::default();
-        Config {
-            paths: self.paths.clone(),
-            out_dir: self.out.clone(),
+        let config = Config {
+            paths: self.paths,
+            out_dir: self.out,
             format: match self.format {
                 FormatArg::Auto => Format::Auto,
                 FormatArg::Jsonl => Format::Jsonl,
@@ -127,20 +211,16 @@ impl ReportArgs {
             mmap: if self.no_mmap { MmapMode::Never } else { MmapMode::Auto },
             chunk_size: self.chunk_size.unwrap_or(defaults.chunk_size).max(1),
             strict: self.strict,
-            pattern: self.pattern.clone(),
+            pattern: self.pattern,
             plan: defaults.plan,
-        }
+        };
+        Ok(ReportJob {
+            config,
+            catalog: self.catalog,
+            top: self.top,
+            quiet: self.quiet,
+        })
     }
-}
-
-/// The embedded catalog, plus a team's file if one is given.
-pub fn load_catalog(path: Option<&PathBuf>) -> anyhow::Result<Catalog> {
-    let Some(path) = path else {
-        return Ok(Catalog::from_rows(Catalog::embedded().rows().to_vec()));
-    };
-    let text = std::fs::read_to_string(path)
-        .with_context(|| format!("cannot read catalog {}", path.display()))?;
-    Ok(Catalog::with_overrides(&text, &path.display().to_string())?)
 }
 
 /// Parse explain's arguments: `CODE [SUBCODE]` or `CODE/SUBCODE`.
@@ -168,7 +248,6 @@ pub fn parse_pair(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use clap::CommandFactory;
 
     #[test]
     fn verify_cli() {
@@ -200,13 +279,44 @@ mod tests {
             "a",
             "b",
         ]);
-        let Command::Report(args) = cli.command else { panic!() };
-        let c = args.to_config();
+        let Ok(Job::Report(job)) = cli.into_config() else { panic!() };
+        let c = job.config;
         assert_eq!(c.threads, 3);
         assert_eq!(c.mmap, MmapMode::Never);
         assert!(c.strict);
         assert_eq!(c.chunk_size, 64);
         assert_eq!(c.out_dir, PathBuf::from("out"));
         assert_eq!(c.paths.len(), 2);
+    }
+
+    fn job(args: &[&str]) -> Result<Job, clap::Error> {
+        Cli::try_parse_from(
+            std::iter::once("calltally").chain(args.iter().copied()),
+        )
+        .unwrap()
+        .into_config()
+    }
+
+    #[test]
+    fn a_bad_pattern_is_a_usage_error() {
+        for pattern in ["(", "no code group"] {
+            let e = job(&["report", "--pattern", pattern, "x"]).unwrap_err();
+            assert_eq!(e.kind(), clap::error::ErrorKind::ValueValidation);
+            assert!(e.to_string().contains("--pattern: "), "{e}");
+        }
+        let ok = job(&["report", "--pattern", r"c=(?P<code>\d+)", "x"]);
+        let Ok(Job::Report(job)) = ok else { panic!() };
+        assert_eq!(job.config.pattern.as_deref(), Some(r"c=(?P<code>\d+)"));
+    }
+
+    #[test]
+    fn explain_arguments_are_read_once() {
+        let Ok(Job::Explain(e)) = job(&["explain", "410/3112", "--json"])
+        else {
+            panic!()
+        };
+        assert_eq!((e.code, e.subcode, e.json), (410, Some(3112), true));
+        let e = job(&["explain", "4x0"]).unwrap_err();
+        assert_eq!(e.kind(), clap::error::ErrorKind::ValueValidation);
     }
 }

@@ -21,7 +21,8 @@
 //! let tally = calltally::tally_bytes(log, &config)?;
 //! assert_eq!((tally.acc.counted, tally.acc.malformed), (2, 1));
 //! let report = Report::build(&tally, Catalog::embedded());
-//! let csv = String::from_utf8(report.by_category_csv()).unwrap();
+//! let csv = String::from_utf8(calltally::render::csv::by_category(&report))
+//!     .unwrap();
 //! assert_eq!(csv, "result_category,count,share\n\
 //!                  ExpectedError,1,0.500000\n\
 //!                  Success,1,0.500000\n");
@@ -32,12 +33,14 @@
 pub mod catalog;
 pub mod config;
 pub mod error;
-pub mod explain;
+pub mod exit;
 mod extract;
 mod input;
 mod pipeline;
 mod record;
+pub mod render;
 pub mod report;
+pub mod sys;
 mod tally;
 
 use std::time::Instant;
@@ -45,6 +48,7 @@ use std::time::Instant;
 pub use crate::catalog::Catalog;
 pub use crate::config::{Config, Format, MmapMode};
 pub use crate::error::{Error, Result};
+pub use crate::exit::ExitCode;
 pub use crate::input::{collect, Input, InputError, Source};
 pub use crate::record::{code_range, parse_int, Category, Outcome, Triple};
 pub use crate::tally::{
@@ -147,12 +151,7 @@ pub fn run_report(config: &Config, catalog: &Catalog) -> Result<Run> {
     );
     report::write_atomically(
         &config.out_dir,
-        &[
-            (report::CSV_FILES[0], run.report.by_category_csv()),
-            (report::CSV_FILES[1], run.report.by_code_range_csv()),
-            (report::CSV_FILES[2], run.report.by_code_csv()),
-            ("summary.json", summary.to_json()),
-        ],
+        &render::report_set(&run.report, &summary),
     )?;
     Ok(run)
 }

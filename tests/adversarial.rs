@@ -7,34 +7,31 @@ use std::os::unix::process::ExitStatusExt;
 
 use std::path::Path;
 
+use calltally::report::{BY_CODE, SUMMARY_JSON};
+
 use crate::util::{
-    golden, read, report, run, scratch, stable_summary, stderr,
+    cases, golden, read, report, run, scratch, stable_summary, stderr,
 };
 
-/// fixture, expected exit code
-const CASES: &[(&str, i32)] = &[
-    ("deep-nesting.json", 0),
-    ("empty.json", 0),
-    ("long-values.json", 0),
-    ("not-zstd.zst", 1),
-    ("nul-bytes.bin", 1),
-    ("random-binary.bin", 1),
-    ("truncated.json.gz", 1),
-    ("unterminated-quote.csv", 0),
-    ("utf16.json", 1),
-];
+/// Each fixture and its expected exit code; the expected reports are
+/// `FIXTURE.summary.json` and `FIXTURE.by_code.csv` beside the list.
+const CASES: &str = "tests/golden/adversarial/cases.tsv";
 
 #[test]
 fn every_adversarial_fixture_has_a_golden_report() {
+    let cases: Vec<(String, i32)> = cases(CASES)
+        .into_iter()
+        .map(|c| (c[0].clone(), c[1].parse().unwrap()))
+        .collect();
     let dir = crate::util::root().join("fixtures/adversarial");
     let mut names: Vec<String> = std::fs::read_dir(&dir)
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
     names.sort();
-    let listed: Vec<&str> = CASES.iter().map(|c| c.0).collect();
+    let listed: Vec<&str> = cases.iter().map(|c| &*c.0).collect();
     assert_eq!(names, listed, "a fixture without a case, or the reverse");
-    for (name, code) in CASES {
+    for (name, code) in &cases {
         for way in
             [&["-j1"][..], &["-j2", "--no-mmap", "--chunk-size", "1000"]]
         {
@@ -63,7 +60,7 @@ fn every_adversarial_fixture_has_a_golden_report() {
             );
             golden(
                 &format!("tests/golden/adversarial/{name}.by_code.csv"),
-                &read(&out, "by_code.csv"),
+                &read(&out, BY_CODE),
             );
         }
     }
@@ -92,7 +89,7 @@ fn a_100_mb_line_is_read_without_copies() {
         let o = run(&args);
         assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
         let s: serde_json::Value =
-            serde_json::from_str(&read(&out, "summary.json")).unwrap();
+            serde_json::from_str(&read(&out, SUMMARY_JSON)).unwrap();
         assert_eq!(s["counted"], 2);
         assert_eq!(s["lines"], 2);
         // One copy of the line in memory at most, with headroom for the
@@ -140,17 +137,16 @@ fn an_unreadable_file_is_reported_and_the_rest_counted() {
         "unreadable",
         |logs| {
             let bad = logs.join("b.json");
-            // SAFETY: geteuid has no preconditions.
-            if unsafe { libc::geteuid() } == 0 {
+            std::fs::write(&bad, "{\"code\":2}\n").unwrap();
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::Permissions::from_mode(0o000);
+            std::fs::set_permissions(&bad, mode).unwrap();
+            if std::fs::read(&bad).is_ok() {
                 // Root reads anything: a dangling link is the unreadable
                 // file.
+                std::fs::remove_file(&bad).unwrap();
                 std::os::unix::fs::symlink("/nonexistent/target", &bad)
                     .unwrap();
-            } else {
-                std::fs::write(&bad, "{\"code\":2}\n").unwrap();
-                use std::os::unix::fs::PermissionsExt;
-                let mode = std::fs::Permissions::from_mode(0o000);
-                std::fs::set_permissions(&bad, mode).unwrap();
             }
         },
         "b.json",
@@ -163,9 +159,11 @@ fn a_fifo_in_a_tree_is_skipped_not_waited_on() {
         "fifo",
         |logs| {
             let fifo = logs.join("pipe");
-            let c = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
-            // SAFETY: a valid NUL-terminated path.
-            assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o644) }, 0);
+            let made = std::process::Command::new("mkfifo")
+                .arg(&fifo)
+                .status()
+                .expect("run mkfifo");
+            assert!(made.success());
         },
         "not a regular file",
     );
@@ -203,7 +201,7 @@ fn a_hundred_thousand_distinct_pairs_are_counted() {
     let out = dir.join("out");
     let o = report(&out, &[file.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-    let by_code = read(&out, "by_code.csv");
+    let by_code = read(&out, BY_CODE);
     assert_eq!(by_code.lines().count(), 100_001);
     let s = stable_summary(&out);
     assert_eq!(s["counted"], 100_000);
@@ -219,10 +217,10 @@ fn a_hundred_thousand_distinct_pairs_are_counted() {
 fn a_report_that_cannot_be_written_fails_cleanly() {
     let dir = scratch("write-fails");
     let out = dir.join("out");
-    std::fs::create_dir_all(out.join("by_code.csv")).unwrap();
+    std::fs::create_dir_all(out.join(BY_CODE)).unwrap();
     let o = report(&out, &["fixtures/storage"]);
     assert_eq!(o.status.code(), Some(1));
-    assert!(stderr(&o).contains("by_code.csv"), "{}", stderr(&o));
+    assert!(stderr(&o).contains(BY_CODE), "{}", stderr(&o));
     let names: Vec<String> = std::fs::read_dir(&out)
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())

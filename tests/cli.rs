@@ -4,6 +4,8 @@
 use std::io::Write;
 use std::process::Stdio;
 
+use calltally::report::{BY_CODE, CSV_FILES, REPORT_FILES};
+
 use crate::util::{
     cmd, read, report, run, scratch, stable_summary, stderr, stdout,
 };
@@ -29,9 +31,7 @@ fn exit_0_and_a_human_summary_on_success() {
         err.contains("h=11/m=00/PT1H.json:8: code \"abc\" is not an integer"),
         "{err}"
     );
-    for f in
-        ["by_category.csv", "by_code_range.csv", "by_code.csv", "summary.json"]
-    {
+    for f in REPORT_FILES {
         assert!(out.join(f).is_file(), "{f}");
     }
 }
@@ -75,7 +75,7 @@ fn strict_fails_on_the_first_malformed_record_and_writes_nothing() {
         err.contains("h=11/m=00/PT1H.json:3: malformed record: invalid JSON"),
         "{err}"
     );
-    assert!(!out.join("by_code.csv").exists());
+    assert!(!out.join(BY_CODE).exists());
     // Clean input passes --strict.
     let o = report(&out, &["--strict", DIAG]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
@@ -99,12 +99,15 @@ fn reports_are_replaced_atomically() {
     let o2 = report(&out, &[DIAG]);
     assert_eq!(o2.status.code(), Some(0));
     // The second run replaced every report; no temporary file is left.
-    assert_eq!(read(&out, "by_code.csv"), "result_category,code_range,code,subcode,count,share,known,summary,advice\n");
-    let names: Vec<String> = std::fs::read_dir(&out)
+    assert_eq!(read(&out, BY_CODE), "result_category,code_range,code,subcode,count,share,known,summary,advice\n");
+    let mut names: Vec<String> = std::fs::read_dir(&out)
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
-    assert_eq!(names.len(), 4, "{names:?}");
+    names.sort();
+    let mut want = REPORT_FILES;
+    want.sort();
+    assert_eq!(names, want, "{names:?}");
 }
 
 #[test]
@@ -124,7 +127,7 @@ fn stdin_gives_the_same_reports_as_the_file() {
     child.stdin.take().unwrap().write_all(&data).unwrap();
     let o = child.wait_with_output().unwrap();
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-    for f in ["by_category.csv", "by_code_range.csv", "by_code.csv"] {
+    for f in CSV_FILES {
         assert_eq!(read(&a, f), read(&b, f), "{f}");
     }
     assert!(stderr(&o).contains("<stdin>:3: invalid JSON"), "{}", stderr(&o));
@@ -178,7 +181,7 @@ fn a_team_catalog_overrides_rows_in_reports() {
         out.to_str().unwrap(),
     ]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-    let by_code = read(&out, "by_code.csv");
+    let by_code = read(&out, BY_CODE);
     assert!(
         by_code.contains("ExpectedError,4xx,499,99999,1,0.012048,true,Our gateway's retry code,Ignore\n"),
         "{by_code}"

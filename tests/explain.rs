@@ -1,34 +1,30 @@
 //! `calltally explain`: text and JSON for the kinds of question an on-call
 //! engineer asks, as golden files.
 
-use crate::util::{golden, run, stderr, stdout};
+//!
+//! The cases are `tests/golden/explain/cases.tsv`: a name, the arguments
+//! (space-separated), the exit code and what the case is; the expected
+//! output is `NAME.txt` and `NAME.json` beside it.
 
-const CASES: &[(&str, &[&str])] = &[
-    // A web SDK subcode.
-    ("web-sdk-403-43001", &["403", "43001"]),
-    // A server call-end subcode.
-    ("call-end-410-3112", &["410/3112"]),
-    // A PSTN 560xxx subcode that is not in the catalog.
-    ("pstn-499-560502", &["499", "560502"]),
-    // A code-only match.
-    ("code-only-404", &["404", "123456"]),
-    // An unknown pair.
-    ("unknown-499-99999", &["499", "99999"]),
-    // A subcode given alone.
-    ("subcode-alone-560503", &["560503"]),
-];
+use crate::util::{cases, golden, root, run, stderr, stdout};
+
+const CASES: &str = "tests/golden/explain/cases.tsv";
 
 #[test]
 fn explain_text_and_json_are_golden() {
-    for (name, args) in CASES {
+    let cases = cases(CASES);
+    assert!(!cases.is_empty());
+    for case in &cases {
+        let [name, args, code, _what] = &case[..] else { unreachable!() };
+        let code: i32 = code.parse().unwrap();
         for json in [false, true] {
             let mut a = vec!["explain"];
-            a.extend_from_slice(args);
+            a.extend(args.split(' '));
             if json {
                 a.push("--json");
             }
             let o = run(&a);
-            assert_eq!(o.status.code(), Some(0), "{a:?}: {}", stderr(&o));
+            assert_eq!(o.status.code(), Some(code), "{a:?}: {}", stderr(&o));
             let ext = if json { "json" } else { "txt" };
             golden(&format!("tests/golden/explain/{name}.{ext}"), &stdout(&o));
             if json {
@@ -37,6 +33,22 @@ fn explain_text_and_json_are_golden() {
                 assert!(v["known"].is_boolean());
             }
         }
+    }
+}
+
+#[test]
+fn every_explain_golden_file_has_a_case() {
+    let listed: Vec<String> =
+        cases(CASES).into_iter().map(|c| c[0].clone()).collect();
+    for entry in
+        std::fs::read_dir(root().join("tests/golden/explain")).unwrap()
+    {
+        let file = entry.unwrap().file_name().into_string().unwrap();
+        if file == "cases.tsv" {
+            continue;
+        }
+        let name = file.rsplit_once('.').unwrap().0;
+        assert!(listed.iter().any(|n| n == name), "{file} has no case");
     }
 }
 

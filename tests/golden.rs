@@ -3,6 +3,8 @@
 
 use std::collections::BTreeMap;
 
+use calltally::report::{BY_CODE, CSV_FILES};
+
 use crate::util::{
     golden, read, report, run, scratch, stable_summary, stderr,
 };
@@ -17,9 +19,6 @@ const WAYS: &[&[&str]] = &[
     &["-j1", "--chunk-size", "1048576"],
 ];
 
-const REPORTS: [&str; 3] =
-    ["by_category.csv", "by_code_range.csv", "by_code.csv"];
-
 #[test]
 fn storage_tree_reports_are_golden_every_way() {
     for (i, way) in WAYS.iter().enumerate() {
@@ -29,7 +28,7 @@ fn storage_tree_reports_are_golden_every_way() {
         args.extend_from_slice(way);
         let o = run(&args);
         assert_eq!(o.status.code(), Some(0), "{way:?}: {}", stderr(&o));
-        for name in REPORTS {
+        for name in CSV_FILES {
             // The first way may rewrite the goldens; the others must match.
             if i == 0 || std::env::var_os("UPDATE_GOLDEN").is_none() {
                 golden(
@@ -95,7 +94,7 @@ fn storage_tree_matches_hand_derived_expectations() {
 
     // Counts per (category, code, subcode) from by_code.csv.
     let mut got: BTreeMap<(String, i64, Option<i64>), u64> = BTreeMap::new();
-    let by_code = read(&out, "by_code.csv");
+    let by_code = read(&out, BY_CODE);
     let mut rdr = csv::Reader::from_reader(by_code.as_bytes());
     for rec in rdr.records() {
         let rec = rec.unwrap();
@@ -166,7 +165,7 @@ fn accounting_identities_hold_on_the_fixture_tree() {
         n("blank") + n("records") + n("malformed") - n("envelope_items")
             + n("envelopes")
     );
-    for name in REPORTS {
+    for name in CSV_FILES {
         let text = read(&out, name);
         let mut rdr = csv::Reader::from_reader(text.as_bytes());
         let col =

@@ -4,6 +4,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+use calltally::report::SUMMARY_JSON;
+
 /// The repository root.
 pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -76,6 +78,22 @@ pub fn golden(path: &str, got: &str) {
     }
 }
 
+/// The rows of a tab-separated case list (relative to the repo root),
+/// without its header row; each row must have the header's columns.
+pub fn cases(path: &str) -> Vec<Vec<String>> {
+    let text = std::fs::read_to_string(root().join(path))
+        .unwrap_or_else(|e| panic!("{path}: {e}"));
+    let mut lines = text.lines();
+    let columns = lines.next().expect("a header row").split('\t').count();
+    lines
+        .map(|l| {
+            let row: Vec<String> = l.split('\t').map(str::to_owned).collect();
+            assert_eq!(row.len(), columns, "{path}: bad row {l:?}");
+            row
+        })
+        .collect()
+}
+
 /// Read a report file.
 pub fn read(dir: &Path, name: &str) -> String {
     std::fs::read_to_string(dir.join(name))
@@ -85,7 +103,7 @@ pub fn read(dir: &Path, name: &str) -> String {
 /// `summary.json` without the fields that change from run to run.
 pub fn stable_summary(dir: &Path) -> serde_json::Value {
     let mut v: serde_json::Value =
-        serde_json::from_str(&read(dir, "summary.json")).unwrap();
+        serde_json::from_str(&read(dir, SUMMARY_JSON)).unwrap();
     let m = v.as_object_mut().unwrap();
     for k in
         ["elapsed_seconds", "throughput_mb_per_s", "peak_rss_mb", "version"]

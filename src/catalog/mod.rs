@@ -6,21 +6,28 @@
 //! rows (`--catalog FILE`, same columns) are added on top: a row with the
 //! same code, subcode and source replaces the embedded one, and a team's
 //! rows are preferred over embedded rows at the same lookup step.
+//!
+//! This file holds the index and the lookup steps; [`csv`] reads and writes
+//! catalog files, [`sip`] has the SIP/PSTN wording, and [`explain`] answers
+//! `calltally explain`.
+
+pub mod csv;
+pub mod explain;
+pub mod sip;
 
 use std::fmt;
 use std::sync::OnceLock;
 
 use rustc_hash::FxHashMap;
 
-use crate::error::{Error, Result};
-use crate::record::{parse_int, Category};
+use crate::error::Result;
+use crate::record::Category;
+
+pub use self::csv::{parse_csv, write_csv, COLUMNS};
+pub use self::sip::{range_meaning, sip_phrase, PstnSubcode, PSTN_ADVICE};
 
 /// The embedded catalog CSV.
-pub const EMBEDDED_CSV: &str = include_str!("../catalog/acs-codes.csv");
-
-/// The catalog's columns, in order.
-pub const COLUMNS: [&str; 6] =
-    ["code", "subcode", "result_category", "source", "summary", "advice"];
+pub const EMBEDDED_CSV: &str = include_str!("../../catalog/acs-codes.csv");
 
 /// Sources in order of preference when several match at one step.
 pub const SOURCE_PREFERENCE: [&str; 6] = [
@@ -112,124 +119,6 @@ pub struct Annotation {
     pub summary: String,
     /// One-line advice.
     pub advice: String,
-}
-
-/// The PSTN reading of a subcode.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct PstnSubcode {
-    /// The SIP response code (the last three digits).
-    pub sip: u16,
-    /// Whether the call was inbound (540xxx) or outbound (560xxx).
-    pub inbound: bool,
-}
-
-impl PstnSubcode {
-    /// Read a subcode with the PSTN rule, if it is 540xxx or 560xxx.
-    pub fn of(subcode: i64) -> Option<PstnSubcode> {
-        match subcode {
-            540_000..=540_999 => Some(PstnSubcode {
-                sip: (subcode - 540_000) as u16,
-                inbound: true,
-            }),
-            560_000..=560_999 => Some(PstnSubcode {
-                sip: (subcode - 560_000) as u16,
-                inbound: false,
-            }),
-            _ => None,
-        }
-    }
-
-    /// "SBC sent SIP 503 Service Unavailable (outbound PSTN call)".
-    pub fn describe(self) -> String {
-        let dir = if self.inbound { "inbound" } else { "outbound" };
-        match sip_phrase(self.sip) {
-            Some(p) => {
-                format!("SBC sent SIP {} {} ({dir} PSTN call)", self.sip, p)
-            }
-            None if self.sip == 0 => {
-                format!("SBC ended the call normally ({dir} PSTN call)")
-            }
-            None => format!("SBC sent SIP {} ({dir} PSTN call)", self.sip),
-        }
-    }
-}
-
-/// The standard SIP reason phrase for a response code (RFC 3261 and
-/// successors), where there is one.
-pub fn sip_phrase(code: u16) -> Option<&'static str> {
-    Some(match code {
-        100 => "Trying",
-        180 => "Ringing",
-        181 => "Call Is Being Forwarded",
-        182 => "Queued",
-        183 => "Session Progress",
-        200 => "OK",
-        202 => "Accepted",
-        300 => "Multiple Choices",
-        301 => "Moved Permanently",
-        302 => "Moved Temporarily",
-        305 => "Use Proxy",
-        380 => "Alternative Service",
-        400 => "Bad Request",
-        401 => "Unauthorized",
-        402 => "Payment Required",
-        403 => "Forbidden",
-        404 => "Not Found",
-        405 => "Method Not Allowed",
-        406 => "Not Acceptable",
-        407 => "Proxy Authentication Required",
-        408 => "Request Timeout",
-        410 => "Gone",
-        413 => "Request Entity Too Large",
-        414 => "Request-URI Too Long",
-        415 => "Unsupported Media Type",
-        416 => "Unsupported URI Scheme",
-        420 => "Bad Extension",
-        421 => "Extension Required",
-        423 => "Interval Too Brief",
-        480 => "Temporarily Unavailable",
-        481 => "Call/Transaction Does Not Exist",
-        482 => "Loop Detected",
-        483 => "Too Many Hops",
-        484 => "Address Incomplete",
-        485 => "Ambiguous",
-        486 => "Busy Here",
-        487 => "Request Terminated",
-        488 => "Not Acceptable Here",
-        491 => "Request Pending",
-        493 => "Undecipherable",
-        500 => "Server Internal Error",
-        501 => "Not Implemented",
-        502 => "Bad Gateway",
-        503 => "Service Unavailable",
-        504 => "Server Time-out",
-        505 => "Version Not Supported",
-        513 => "Message Too Large",
-        600 => "Busy Everywhere",
-        603 => "Decline",
-        604 => "Does Not Exist Anywhere",
-        606 => "Not Acceptable",
-        _ => return None,
-    })
-}
-
-/// What a code range means, for `explain`.
-pub fn range_meaning(code: i64) -> &'static str {
-    match code {
-        0 => "0: normal end of a call (also used with many end subcodes)",
-        100..=199 => "1xx: provisional response",
-        200..=299 => "2xx: success",
-        300..=399 => "3xx: redirection",
-        400..=499 => "4xx: client error (for PSTN: the call did not connect)",
-        500..=599 => "5xx: server error",
-        600..=699 => {
-            "6xx: global error (busy, declined or rejected everywhere)"
-        }
-        2000..=9999 => {
-            "other: not SIP/HTTP-like (SMS delivery codes are 2000-9999)"
-        }
-        _ => "other: outside the SIP/HTTP-like ranges",
-    }
 }
 
 /// The indexed catalog.
@@ -371,9 +260,7 @@ impl Catalog {
         Some(Annotation {
             step: Step::Pstn,
             summary: pstn.describe(),
-            advice: "Look at the SBC and carrier side: the SBC produced this \
-                     SIP response"
-                .into(),
+            advice: PSTN_ADVICE.into(),
         })
     }
 
@@ -387,118 +274,6 @@ impl Catalog {
         self.matches(code, subcode)
             .into_iter()
             .find_map(|(_, rows)| rows.iter().find_map(|r| r.category))
-    }
-}
-
-/// Parse catalog CSV text (header required; columns found by name).
-pub fn parse_csv(text: &str, name: &str, user: bool) -> Result<Vec<Row>> {
-    let bad = |line: u64, msg: String| Error::Catalog {
-        file: name.to_owned(),
-        line,
-        message: msg,
-    };
-    let mut rdr = csv::ReaderBuilder::new()
-        .has_headers(true)
-        .from_reader(text.strip_prefix('\u{feff}').unwrap_or(text).as_bytes());
-    let headers = rdr.headers().map_err(|e| bad(1, e.to_string()))?.clone();
-    let mut idx = [0usize; 6];
-    for (slot, col) in idx.iter_mut().zip(COLUMNS) {
-        *slot = headers
-            .iter()
-            .position(|h| h.trim_ascii().eq_ignore_ascii_case(col))
-            .ok_or_else(|| {
-                bad(
-                    1,
-                    format!(
-                        "missing column `{col}` (the header must name {})",
-                        COLUMNS.join(",")
-                    ),
-                )
-            })?;
-    }
-    let mut rows = Vec::new();
-    for rec in rdr.records() {
-        let rec = rec.map_err(|e| {
-            let line = e.position().map_or(0, |p| p.line());
-            bad(line, e.to_string())
-        })?;
-        let line = rec.position().map_or(0, |p| p.line());
-        let field = |i: usize| rec.get(idx[i]).unwrap_or("").trim_ascii();
-        let int = |i: usize| -> Result<Option<i64>> {
-            let f = field(i);
-            if f.is_empty() {
-                return Ok(None);
-            }
-            parse_int(f).map(Some).ok_or_else(|| {
-                bad(line, format!("{} {f:?} is not an integer", COLUMNS[i]))
-            })
-        };
-        let code = int(0)?;
-        let subcode = int(1)?;
-        if code.is_none() && subcode.is_none() {
-            return Err(bad(line, "a row needs a code or a subcode".into()));
-        }
-        let category = match field(2) {
-            "" => None,
-            c => Some(Category::normalise(c).ok_or_else(|| {
-                bad(
-                    line,
-                    format!(
-                        "result_category {c:?} is not Success, ExpectedError, \
-                         UnexpectedClientError or UnexpectedServerError"
-                    ),
-                )
-            })?),
-        };
-        let source = match field(3) {
-            "" if user => "custom".to_owned(),
-            "" => return Err(bad(line, "empty source".into())),
-            s => s.to_owned(),
-        };
-        rows.push(Row {
-            code,
-            subcode,
-            category,
-            source,
-            summary: field(4).to_owned(),
-            advice: field(5).to_owned(),
-            user,
-        });
-    }
-    Ok(rows)
-}
-
-/// Write rows as catalog CSV (`\n` line ends).
-pub fn write_csv<'r, W: std::io::Write>(
-    rows: impl IntoIterator<Item = &'r Row>,
-    out: W,
-) -> std::io::Result<()> {
-    let mut w = csv::Writer::from_writer(out);
-    let opt = |v: Option<i64>| v.map(|n| n.to_string()).unwrap_or_default();
-    let write = || -> csv::Result<()> {
-        w.write_record(COLUMNS)?;
-        for r in rows {
-            w.write_record([
-                &*opt(r.code),
-                &*opt(r.subcode),
-                r.category.map_or("", |c| c.as_str()),
-                &*r.source,
-                &*r.summary,
-                &*r.advice,
-            ])?;
-        }
-        Ok(())
-    };
-    write().map_err(csv_io_error)?;
-    w.flush()
-}
-
-/// A csv error as an I/O error, keeping the original I/O error (and so its
-/// kind, e.g. `BrokenPipe`) when there is one.
-fn csv_io_error(e: csv::Error) -> std::io::Error {
-    match e.into_kind() {
-        csv::ErrorKind::Io(io) => io,
-        other => std::io::Error::other(format!("{other:?}")),
     }
 }
 
@@ -611,29 +386,5 @@ mod tests {
             Some(Category::ExpectedError)
         );
         assert_eq!(c.rows().last().unwrap().source, "custom");
-    }
-
-    #[test]
-    fn bad_override_names_line() {
-        let text = "code,subcode,result_category,source,summary,advice\n\
-                    410,3112,,x,a,b\n\
-                    4x0,,,x,a,b\n";
-        let e = Catalog::with_overrides(text, "team.csv").unwrap_err();
-        assert_eq!(
-            e.to_string(),
-            "team.csv:3: code \"4x0\" is not an integer"
-        );
-        let e =
-            Catalog::with_overrides("code,subcode\n", "t.csv").unwrap_err();
-        assert!(e.to_string().starts_with("t.csv:1: missing column"));
-    }
-
-    #[test]
-    fn csv_round_trips() {
-        let mut out = Vec::new();
-        write_csv(cat().rows(), &mut out).unwrap();
-        let again =
-            parse_csv(std::str::from_utf8(&out).unwrap(), "x", false).unwrap();
-        assert_eq!(again, cat().rows());
     }
 }

@@ -1,0 +1,113 @@
+//! The terminal summary of a `report` run.
+
+use std::fmt::Write as _;
+
+use crate::report::Report;
+use crate::tally::Accounting;
+
+/// A short human summary of a run: totals, categories and the top codes
+/// with their meaning.
+pub fn human(
+    report: &Report,
+    acc: &Accounting,
+    elapsed: f64,
+    top: usize,
+) -> String {
+    let mut s = String::new();
+    let mb = acc.bytes as f64 / 1e6;
+    let _ = writeln!(
+        s,
+        "{} input{}, {:.1} MB in {:.2} s ({:.0} MB/s): {} records, {} \
+         counted, {} without code, {} malformed",
+        acc.inputs,
+        if acc.inputs == 1 { "" } else { "s" },
+        mb,
+        elapsed,
+        if elapsed > 0.0 { mb / elapsed } else { 0.0 },
+        acc.records,
+        acc.counted,
+        acc.without_code,
+        acc.malformed,
+    );
+    if report.counted == 0 {
+        return s;
+    }
+    let pct = |n: u64| 100.0 * n as f64 / report.counted as f64;
+    let cats: Vec<String> = report
+        .by_category
+        .iter()
+        .map(|&(c, n)| format!("{c} {n} ({:.1}%)", pct(n)))
+        .collect();
+    let _ = writeln!(s, "by category: {}", cats.join(", "));
+    let _ = writeln!(s, "top codes:");
+    for r in report.by_code.iter().take(top) {
+        let pair = match r.subcode {
+            Some(sub) => format!("{}/{}", r.code, sub),
+            None => r.code.to_string(),
+        };
+        let meaning = r
+            .annotation
+            .as_ref()
+            .map_or("(not in the catalog)", |a| a.summary.as_str());
+        let _ = writeln!(
+            s,
+            "  {:>9} {:>5.1}%  {:<12} {:<21} {}",
+            r.count,
+            pct(r.count),
+            pair,
+            r.category.as_str(),
+            meaning
+        );
+    }
+    if report.by_code.len() > top {
+        let _ = writeln!(
+            s,
+            "  … {} more in by_code.csv",
+            report.by_code.len() - top
+        );
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalog::Catalog;
+    use crate::record::Category::*;
+    use crate::report::tests::tally;
+
+    #[test]
+    fn totals_categories_and_the_top_codes() {
+        let mut t = tally(&[
+            (0, Some(0), Some(Success), 3),
+            (499, Some(99_999), None, 1),
+        ]);
+        t.acc.inputs = 1;
+        t.acc.bytes = 2_000_000;
+        let r = Report::build(&t, Catalog::embedded());
+        let text = human(&r, &t.acc, 1.0, 1);
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(
+            lines[0],
+            "1 input, 2.0 MB in 1.00 s (2 MB/s): 4 records, 4 counted, 0 \
+             without code, 0 malformed"
+        );
+        assert_eq!(
+            lines[1],
+            "by category: Success 3 (75.0%), Unknown 1 (25.0%)"
+        );
+        assert_eq!(lines[2], "top codes:");
+        assert!(
+            lines[3].starts_with("          3  75.0%  0/0          Success")
+        );
+        assert_eq!(lines[4], "  … 1 more in by_code.csv");
+        assert_eq!(lines.len(), 5);
+    }
+
+    #[test]
+    fn nothing_counted_is_one_line() {
+        let t = tally(&[]);
+        let r = Report::build(&t, Catalog::embedded());
+        assert_eq!(human(&r, &t.acc, 0.0, 10).lines().count(), 1);
+    }
+}

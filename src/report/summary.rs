@@ -1,0 +1,149 @@
+//! `summary.json`: the run's facts and accounting.
+
+use serde::Serialize;
+
+use crate::input::Input;
+use crate::sys::peak_rss;
+use crate::tally::{Accounting, FormatCount, Tally};
+
+use super::{input_name, CategorySources, Report, Undocumented};
+
+/// How many undocumented pairs `summary.json` lists.
+pub const MAX_UNDOCUMENTED: usize = 1000;
+
+/// `summary.json`: the run's facts and accounting.
+#[derive(Debug, Serialize)]
+pub struct Summary<'a> {
+    /// Always `calltally`.
+    pub tool: &'static str,
+    /// The tool's version.
+    pub version: &'static str,
+    /// Inputs read.
+    pub inputs: InputsSummary<'a>,
+    /// Inputs and records per input format.
+    pub formats: std::collections::BTreeMap<&'static str, FormatCount>,
+    /// Records per log kind (`category`, `Type` or `operationName`), most
+    /// first.
+    pub kinds: Vec<KindOut<'a>>,
+    /// The accounting counters, `lines` to `envelope_items` (inputs and
+    /// bytes are under `inputs`).
+    #[serde(flatten)]
+    pub accounting: Accounting,
+    /// Where counted records' categories came from.
+    pub categories: CategorySources,
+    /// Distinct (code, subcode) pairs the catalog does not document.
+    pub undocumented_pairs: usize,
+    /// The most frequent of them (at most [`MAX_UNDOCUMENTED`]).
+    pub undocumented: &'a [Undocumented],
+    /// The first malformed records, in input order.
+    pub malformed_samples: Vec<SampleOut<'a>>,
+    /// Wall time of the run.
+    pub elapsed_seconds: f64,
+    /// Input megabytes (10^6 bytes) per second.
+    pub throughput_mb_per_s: f64,
+    /// The process's peak resident memory so far, in MB (10^6 bytes).
+    pub peak_rss_mb: f64,
+}
+
+/// Inputs in `summary.json`.
+#[derive(Debug, Serialize)]
+pub struct InputsSummary<'a> {
+    /// Inputs read (files and streams).
+    pub files: u64,
+    /// Bytes read.
+    pub bytes: u64,
+    /// Inputs that could not be read.
+    pub errors: Vec<ErrorOut<'a>>,
+}
+
+/// Records of one log kind in `summary.json`.
+#[derive(Debug, Serialize)]
+pub struct KindOut<'a> {
+    /// The kind.
+    pub kind: &'a str,
+    /// Records.
+    pub records: u64,
+}
+
+/// A malformed sample in `summary.json`.
+#[derive(Debug, Serialize)]
+pub struct SampleOut<'a> {
+    /// The input.
+    pub file: &'a str,
+    /// 1-based line.
+    pub line: u64,
+    /// Why.
+    pub reason: &'a str,
+}
+
+/// An input error in `summary.json`.
+#[derive(Debug, Serialize)]
+pub struct ErrorOut<'a> {
+    /// The path.
+    pub path: &'a str,
+    /// What went wrong.
+    pub message: &'a str,
+}
+
+impl<'a> Summary<'a> {
+    /// Assemble the summary of a run.
+    pub fn new(
+        inputs: &'a [Input],
+        tally: &'a Tally,
+        report: &'a Report,
+        elapsed_seconds: f64,
+    ) -> Summary<'a> {
+        let formats = tally.formats.iter().map(|(k, v)| (*k, *v)).collect();
+        let mut kinds: Vec<KindOut<'a>> = tally
+            .kinds
+            .iter()
+            .map(|(k, &n)| KindOut { kind: k, records: n })
+            .collect();
+        kinds.sort_by(|a, b| {
+            b.records.cmp(&a.records).then(a.kind.cmp(b.kind))
+        });
+        Summary {
+            tool: "calltally",
+            version: env!("CARGO_PKG_VERSION"),
+            inputs: InputsSummary {
+                files: tally.acc.inputs,
+                bytes: tally.acc.bytes,
+                errors: tally
+                    .errors
+                    .iter()
+                    .map(|e| ErrorOut { path: &e.path, message: &e.message })
+                    .collect(),
+            },
+            formats,
+            kinds,
+            accounting: tally.acc,
+            categories: report.category_sources,
+            undocumented_pairs: report.undocumented.len(),
+            undocumented: &report.undocumented
+                [..report.undocumented.len().min(MAX_UNDOCUMENTED)],
+            malformed_samples: tally
+                .samples
+                .iter()
+                .map(|s| SampleOut {
+                    file: input_name(inputs, s.input, "?"),
+                    line: s.line,
+                    reason: &s.reason,
+                })
+                .collect(),
+            elapsed_seconds,
+            throughput_mb_per_s: if elapsed_seconds > 0.0 {
+                tally.acc.bytes as f64 / 1e6 / elapsed_seconds
+            } else {
+                0.0
+            },
+            peak_rss_mb: peak_rss() as f64 / 1e6,
+        }
+    }
+
+    /// Pretty JSON with a final newline.
+    pub fn to_json(&self) -> Vec<u8> {
+        let mut v = serde_json::to_vec_pretty(self).expect("serialisable");
+        v.push(b'\n');
+        v
+    }
+}
