@@ -70,7 +70,7 @@ pub mod testing {
     };
     pub use crate::record::{
         classify_key, keys, CatVal, Fields, IntVal, KeyId, Record, Role,
-        Shape, Sink, Value, KEYS,
+        Shape, Sink, Slot, KEYS,
     };
     pub use crate::tally::Counter;
 

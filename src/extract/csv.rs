@@ -16,7 +16,7 @@ use crate::extract::json::payload_from_text;
 use crate::input::lines::count_lines;
 use crate::record::{
     classify_key, kind_text, CatVal, Fields, IntVal, KeyId, Outcome, Record,
-    Shape, Sink, Value,
+    Shape, Sink,
 };
 
 /// The header of a CSV input: what each column is.
@@ -235,23 +235,21 @@ fn row<'r>(
         let Some(key) = *key else { continue };
         // Valid UTF-8: checked for the whole row above.
         let cell = std::str::from_utf8(cell).unwrap_or_default();
-        if let Some(value) = cell_value(key, cell) {
-            fields.set(key, value);
-        }
+        set_cell(&mut fields, key, cell);
     }
     fields.record(None)
 }
 
-/// The value of a text cell for `key`, as a JSON string of the same text
-/// would give.
-fn cell_value(key: KeyId, cell: &str) -> Option<Value<'_>> {
-    Some(match key.shape() {
-        Shape::Int => Value::Int(IntVal::from_str_value(cell)),
-        Shape::Category => Value::Cat(CatVal::from_str_value(cell)),
-        Shape::Text => Value::Text(kind_text(cell).map(Cow::Borrowed)),
-        Shape::Payload => Value::Int(payload_from_text(cell)),
-        Shape::Container => return None,
-    })
+/// Set the value of a text cell for `key`, as a JSON string of the same
+/// text would give it.
+fn set_cell<'r>(fields: &mut Fields<'r>, key: KeyId, cell: &'r str) {
+    match key.shape() {
+        Shape::Int => fields.set(key, IntVal::from_str_value(cell)),
+        Shape::Category => fields.set(key, CatVal::from_str_value(cell)),
+        Shape::Text => fields.set(key, kind_text(cell).map(Cow::Borrowed)),
+        Shape::Payload => fields.set(key, payload_from_text(cell)),
+        Shape::Container => {}
+    }
 }
 
 /// Where a quote scan stands: inside a quoted field or not.

@@ -5,7 +5,7 @@ use regex::bytes::{Captures, Regex};
 
 use super::line::Line;
 use crate::record::keys::key;
-use crate::record::{CatVal, Fields, IntVal, KeyId, Record, Value};
+use crate::record::{CatVal, Fields, IntVal, KeyId, Record};
 
 /// The keys a text line's values are taken as: the first of each role.
 const CODE: KeyId = key("participantendreason");
@@ -70,15 +70,15 @@ impl TextReader {
                 };
                 s.set(
                     CODE,
-                    Value::Int(first(code).map_or(IntVal::Absent, int)),
+                    first(code).map_or(IntVal::Absent, int),
                 );
                 s.set(
                     SUBCODE,
-                    Value::Int(first(subcode).map_or(IntVal::Absent, int)),
+                    first(subcode).map_or(IntVal::Absent, int),
                 );
                 s.set(
                     CATEGORY,
-                    Value::Cat(first(category).map_or(CatVal::Absent, cat)),
+                    first(category).map_or(CatVal::Absent, cat),
                 );
             }
             TextReader::Pattern(re) => {
@@ -87,19 +87,15 @@ impl TextReader {
                 };
                 s.set(
                     CODE,
-                    Value::Int(group(&c, "code").map_or(IntVal::Absent, int)),
+                    group(&c, "code").map_or(IntVal::Absent, int),
                 );
                 s.set(
                     SUBCODE,
-                    Value::Int(
-                        group(&c, "subcode").map_or(IntVal::Absent, int),
-                    ),
+                    group(&c, "subcode").map_or(IntVal::Absent, int),
                 );
                 s.set(
                     CATEGORY,
-                    Value::Cat(
-                        group(&c, "category").map_or(CatVal::Absent, cat),
-                    ),
+                    group(&c, "category").map_or(CatVal::Absent, cat),
                 );
             }
         }
@@ -114,7 +110,9 @@ fn group<'a>(c: &Captures<'a>, name: &str) -> Option<&'a [u8]> {
 fn int(b: &[u8]) -> IntVal {
     match std::str::from_utf8(b) {
         Ok(t) => IntVal::from_str_value(t),
-        Err(_) => IntVal::Bad(format!("{:?}", String::from_utf8_lossy(b))),
+        Err(_) => {
+            IntVal::Bad(format!("{:?}", String::from_utf8_lossy(b)).into())
+        }
     }
 }
 

@@ -16,7 +16,7 @@ use super::line::Line;
 use super::reason;
 use crate::record::{
     classify_key, kind_text, CatVal, Fields, IntVal, KeyId, Record, Role,
-    Shape, Value as Val, KEYS, PAYLOAD_SUBCODE,
+    Shape, KEYS, PAYLOAD_SUBCODE,
 };
 use std::borrow::Cow;
 
@@ -217,7 +217,7 @@ fn last(members: &[(String, Value)], role: Role) -> Option<&Value> {
 
 /// One record (an object): spec §3 applied to its members, and its kind.
 fn record(members: &[(String, Value)]) -> Record<'static> {
-    let top = fields(members, false);
+    let mut top = fields(members, false);
     let props = match last(members, Role::Properties) {
         Some(Value::Object(p)) => Some(fields(p, true)),
         _ => None,
@@ -236,26 +236,31 @@ fn fields(members: &[(String, Value)], nested: bool) -> Fields<'static> {
             continue;
         }
         let Some(v) = last_key(members, id) else { continue };
-        let value = match id.shape() {
-            Shape::Int => Val::Int(int_value(v)),
-            Shape::Category => Val::Cat(cat_value(v, false)),
-            Shape::Text => Val::Text(match v {
-                Value::String(s) => {
-                    kind_text(s).map(|t| Cow::Owned(t.to_owned()))
-                }
-                _ => None,
-            }),
-            Shape::Payload => Val::Int(match v {
-                Value::Object(p) => payload_subcode(p),
-                Value::String(text) => match serde_json::from_str(text) {
-                    Ok(Value::Object(p)) => payload_subcode(&p),
+        match id.shape() {
+            Shape::Int => f.set(id, int_value(v)),
+            Shape::Category => f.set(id, cat_value(v, false)),
+            Shape::Text => f.set(
+                id,
+                match v {
+                    Value::String(s) => {
+                        kind_text(s).map(|t| Cow::Owned(t.to_owned()))
+                    }
+                    _ => None,
+                },
+            ),
+            Shape::Payload => f.set(
+                id,
+                match v {
+                    Value::Object(p) => payload_subcode(p),
+                    Value::String(text) => match serde_json::from_str(text) {
+                        Ok(Value::Object(p)) => payload_subcode(&p),
+                        _ => IntVal::Absent,
+                    },
                     _ => IntVal::Absent,
                 },
-                _ => IntVal::Absent,
-            }),
-            Shape::Container => continue,
-        };
-        f.set(id, value);
+            ),
+            Shape::Container => {}
+        }
     }
     f
 }
@@ -277,7 +282,7 @@ fn int_value(v: &Value) -> IntVal {
                 IntVal::from_f64(n.as_f64().unwrap_or(f64::NAN))
             }
         }
-        Value::Bool(b) => IntVal::Bad(b.to_string()),
+        Value::Bool(b) => IntVal::Bad(b.to_string().into()),
         Value::Array(_) => IntVal::Bad("an array".into()),
         Value::Object(_) => IntVal::Bad("an object".into()),
     }

@@ -17,16 +17,48 @@ pub const CATEGORY_KEYS: usize = count(Role::Category);
 /// Number of log-kind keys.
 pub const KIND_KEYS: usize = count(Role::Kind);
 
-/// A value read for one key, in the shape its role asks for
-/// ([`super::Shape`]).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Value<'a> {
-    /// A code, subcode, or `OperationPayload`'s `SubCode`.
-    Int(IntVal),
-    /// A category.
-    Cat(CatVal),
-    /// A text (the log kind): trimmed, `None` if absent or not a string.
-    Text(Option<Cow<'a, str>>),
+/// A value a key's slot holds: an integer ([`IntVal`]: codes, subcodes,
+/// `OperationPayload`'s `SubCode`), a category ([`CatVal`]), or a text
+/// (`Option<Cow<str>>`: the log kind, trimmed, `None` if absent). Which
+/// key goes to which slot is decided here, for every reader.
+pub trait Slot<'a>: Sized {
+    /// The slot of `key` in `fields`, if the key holds this kind of value.
+    fn slot<'f>(fields: &'f mut Fields<'a>, key: KeyId) -> Option<&'f mut Self>;
+}
+
+impl<'a> Slot<'a> for IntVal {
+    #[inline(always)]
+    fn slot<'f>(f: &'f mut Fields<'a>, key: KeyId) -> Option<&'f mut IntVal> {
+        match key.role {
+            Role::Code => f.code.get_mut(key.rank as usize),
+            Role::Subcode => f.subcode.get_mut(key.rank as usize),
+            Role::OperationPayload => Some(&mut f.payload_subcode),
+            _ => None,
+        }
+    }
+}
+
+impl<'a> Slot<'a> for CatVal {
+    #[inline(always)]
+    fn slot<'f>(f: &'f mut Fields<'a>, key: KeyId) -> Option<&'f mut CatVal> {
+        match key.role {
+            Role::Category => f.category.get_mut(key.rank as usize),
+            _ => None,
+        }
+    }
+}
+
+impl<'a> Slot<'a> for Option<Cow<'a, str>> {
+    #[inline(always)]
+    fn slot<'f>(
+        f: &'f mut Fields<'a>,
+        key: KeyId,
+    ) -> Option<&'f mut Option<Cow<'a, str>>> {
+        match key.role {
+            Role::Kind => f.kind.get_mut(key.rank as usize),
+            _ => None,
+        }
+    }
 }
 
 /// The values found at one level of a record (its top level, or its
@@ -41,34 +73,27 @@ pub struct Fields<'a> {
 }
 
 impl<'a> Fields<'a> {
-    /// Record the value of `key`. A value of another shape than the key's
-    /// is a reader's bug; it is ignored (and caught in debug builds).
+    /// Record the value of `key` (the last occurrence of a key wins). A
+    /// value of another kind than the key's ([`super::Shape`]) is a
+    /// reader's bug: it is ignored (and caught in debug builds).
     #[inline(always)]
-    pub fn set(&mut self, key: KeyId, value: Value<'a>) {
-        let rank = key.rank as usize;
-        match (key.role, value) {
-            (Role::Code, Value::Int(v)) => self.code[rank] = v,
-            (Role::Subcode, Value::Int(v)) => self.subcode[rank] = v,
-            (Role::OperationPayload, Value::Int(v)) => {
-                self.payload_subcode = v
-            }
-            (Role::Category, Value::Cat(v)) => self.category[rank] = v,
-            (Role::Kind, Value::Text(v)) => self.kind[rank] = v,
-            (role, value) => {
-                debug_assert!(false, "{value:?} given for a {role:?} key")
-            }
+    pub fn set<V: Slot<'a>>(&mut self, key: KeyId, value: V) {
+        match V::slot(self, key) {
+            Some(slot) => *slot = value,
+            None => debug_assert!(false, "a value of the wrong kind for {key:?}"),
         }
     }
 
     /// Apply spec §3 to a record's top level and its `properties`: per
     /// key, top level before `properties`; the first non-absent value
     /// wins. The log kind comes from the top level alone.
+    /// (The kind is taken out of `self`, which is left without one.)
     #[inline]
-    pub fn record(self, props: Option<&Fields<'_>>) -> Record<'a> {
+    pub fn record(&mut self, props: Option<&Fields<'_>>) -> Record<'a> {
         let outcome = self.outcome(props);
         let kind = match outcome {
             Outcome::Malformed(_) => None,
-            _ => self.kind.into_iter().flatten().next(),
+            _ => self.kind.iter_mut().find_map(Option::take),
         };
         Record { outcome, kind }
     }
@@ -151,8 +176,8 @@ mod tests {
     use crate::record::keys::key;
     use crate::record::Category;
 
-    fn int(n: i64) -> Value<'static> {
-        Value::Int(IntVal::Int(n))
+    fn int(n: i64) -> IntVal {
+        IntVal::Int(n)
     }
 
     fn counted(f: &Fields<'_>, props: Option<&Fields<'_>>) -> Option<Triple> {
@@ -181,12 +206,12 @@ mod tests {
         let mut top = Fields::default();
         top.set(
             key("participantendreason"),
-            Value::Int(IntVal::Bad("\"abc\"".into())),
+            IntVal::Bad("\"abc\"".into()),
         );
         top.set(key("resultcode"), int(200));
         assert!(matches!(top.outcome(None), Outcome::Malformed(_)));
         let mut top = Fields::default();
-        top.set(key("_subcode"), Value::Int(IntVal::Bad("4.5".into())));
+        top.set(key("_subcode"), IntVal::Bad("4.5".into()));
         assert!(matches!(top.outcome(None), Outcome::Malformed(_)));
     }
 
@@ -204,10 +229,10 @@ mod tests {
     fn category_other_blocks_later_keys() {
         let mut top = Fields::default();
         top.set(key("participantendreason"), int(0));
-        top.set(key("resultcategory"), Value::Cat(CatVal::Other));
+        top.set(key("resultcategory"), CatVal::Other);
         top.set(
             key("resulttype"),
-            Value::Cat(CatVal::Known(Category::Success)),
+            CatVal::Known(Category::Success),
         );
         assert_eq!(counted(&top, None).unwrap().category, None);
     }
@@ -215,11 +240,11 @@ mod tests {
     #[test]
     fn kind_is_the_first_kind_key_and_not_of_malformed_records() {
         let mut top = Fields::default();
-        top.set(key("operationname"), Value::Text(Some("Op".into())));
-        top.set(key("type"), Value::Text(Some("T".into())));
+        top.set(key("operationname"), Some(Cow::from("Op")));
+        top.set(key("type"), Some(Cow::from("T")));
         top.set(key("code"), int(1));
         assert_eq!(top.clone().record(None).kind.as_deref(), Some("T"));
-        top.set(key("code"), Value::Int(IntVal::Bad("x".into())));
+        top.set(key("code"), IntVal::Bad("x".into()));
         assert_eq!(top.record(None).kind, None);
     }
 }

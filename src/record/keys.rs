@@ -202,19 +202,30 @@ const LEN_LIMIT: usize = {
 /// The most keys of one length.
 const PER_LEN: usize = 6;
 
-/// For each name length, the rows of [`KEYS`] with that length (`u8::MAX`
-/// past the last).
-const BY_LEN: [[u8; PER_LEN]; LEN_LIMIT] = {
-    let mut t = [[u8::MAX; PER_LEN]; LEN_LIMIT];
+/// The keys of one name length: their names and ids, `len` of them.
+#[derive(Clone, Copy)]
+struct SameLength {
+    names: [&'static [u8]; PER_LEN],
+    ids: [KeyId; PER_LEN],
+    len: usize,
+}
+
+/// For each name length, the keys of [`KEYS`] with that length.
+const BY_LEN: [SameLength; LEN_LIMIT] = {
+    let none = SameLength {
+        names: [b""; PER_LEN],
+        ids: [KeyId { role: Role::Code, rank: 0 }; PER_LEN],
+        len: 0,
+    };
+    let mut t = [none; LEN_LIMIT];
     let mut i = 0;
     while i < KEYS.len() {
         let name = KEYS[i].0.as_bytes();
-        let mut j = 0;
-        while t[name.len()][j] != u8::MAX {
-            j += 1;
-            assert!(j < PER_LEN, "raise PER_LEN: too many keys of one length");
-        }
-        t[name.len()][j] = i as u8;
+        let slot = &mut t[name.len()];
+        assert!(slot.len < PER_LEN, "raise PER_LEN: too many keys of one length");
+        slot.names[slot.len] = name;
+        slot.ids[slot.len] = IDS[i];
+        slot.len += 1;
         let mut b = 0;
         while b < name.len() {
             assert!(
@@ -283,15 +294,10 @@ pub fn classify_key(raw: &str) -> Option<KeyId> {
     if starts & letter_bit(first) == 0 || ends & letter_bit(last) == 0 {
         return None;
     }
-    for &row in &BY_LEN[k.len()] {
-        if row == u8::MAX {
-            break;
-        }
-        if eq_folded(k, KEYS[row as usize].0.as_bytes()) {
-            return Some(IDS[row as usize]);
-        }
-    }
-    None
+    let same = &BY_LEN[k.len()];
+    (0..same.len.min(PER_LEN))
+        .find(|&i| eq_folded(k, same.names[i]))
+        .map(|i| same.ids[i])
 }
 
 /// `k.eq_ignore_ascii_case(name)` for a key name (lower-case letters, and

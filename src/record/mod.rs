@@ -16,7 +16,7 @@ use std::borrow::Cow;
 
 use std::fmt;
 
-pub use fields::{Fields, Value};
+pub use fields::{Fields, Slot};
 pub use keys::{classify_key, KeyId, Role, Shape, KEYS, PAYLOAD_SUBCODE};
 pub use values::{kind_text, parse_int, CatVal, IntVal};
 

@@ -12,7 +12,7 @@ pub enum IntVal {
     /// An integer.
     Int(i64),
     /// Present but not an integer; the text says what was there.
-    Bad(String),
+    Bad(Box<str>),
 }
 
 impl IntVal {
@@ -29,7 +29,7 @@ impl IntVal {
         }
         match parse_int(t) {
             Some(n) => IntVal::Int(n),
-            None => IntVal::Bad(format!("{:?}", clip(s))),
+            None => IntVal::Bad(format!("{:?}", clip(s)).into()),
         }
     }
 }
@@ -100,13 +100,13 @@ impl IntVal {
     pub fn from_u64(v: u64) -> IntVal {
         match i64::try_from(v) {
             Ok(n) => IntVal::Int(n),
-            Err(_) => IntVal::Bad(format!("{v} (out of range)")),
+            Err(_) => IntVal::Bad(format!("{v} (out of range)").into()),
         }
     }
 
     /// A JSON number with a fraction or exponent as a code value.
     pub fn from_f64(v: f64) -> IntVal {
-        IntVal::Bad(format!("{v:?}"))
+        IntVal::Bad(format!("{v:?}").into())
     }
 }
 

@@ -29,7 +29,7 @@ use super::json::payload_from_text;
 use super::line::Line;
 use crate::record::{
     classify_key, kind_text, CatVal, Fields, IntVal, Record, Role, Shape,
-    Value, PAYLOAD_SUBCODE,
+    PAYLOAD_SUBCODE,
 };
 use index::{ascii_str, index};
 
@@ -462,14 +462,13 @@ impl<'a> Scanner<'a, '_> {
         depth: usize,
         fields: &mut Fields<'a>,
     ) -> Option<()> {
-        let value = match id.shape() {
-            Shape::Int => Value::Int(self.int_value(depth)?),
-            Shape::Category => Value::Cat(self.cat_value(depth)?),
-            Shape::Text => Value::Text(self.text_value(depth)?),
-            Shape::Payload => Value::Int(self.payload_value(depth)?),
+        match id.shape() {
+            Shape::Int => fields.set(id, self.int_value(depth)?),
+            Shape::Category => fields.set(id, self.cat_value(depth)?),
+            Shape::Text => fields.set(id, self.text_value(depth)?),
+            Shape::Payload => fields.set(id, self.payload_value(depth)?),
             Shape::Container => return self.skip_value(depth),
-        };
-        fields.set(id, value);
+        }
         Some(())
     }
 

@@ -17,7 +17,7 @@ use serde::de::{
 use super::line::Line;
 use super::reason;
 use super::tree;
-use crate::record::{Fields, Record, Shape, Value};
+use crate::record::{Fields, Record, Shape};
 
 pub mod document;
 
@@ -229,17 +229,17 @@ where
         };
         match key.shape() {
             Shape::Int => {
-                fields.set(key, Value::Int(map.next_value_seed(IntSeed)?))
+                fields.set(key, map.next_value_seed(IntSeed)?)
             }
             Shape::Category => fields.set(
                 key,
-                Value::Cat(map.next_value_seed(CatSeed { nested: false })?),
+                map.next_value_seed(CatSeed { nested: false })?,
             ),
             Shape::Text => {
-                fields.set(key, Value::Text(map.next_value_seed(TextSeed)?))
+                fields.set(key, map.next_value_seed(TextSeed)?)
             }
             Shape::Payload => {
-                fields.set(key, Value::Int(map.next_value_seed(PayloadSeed)?))
+                fields.set(key, map.next_value_seed(PayloadSeed)?)
             }
             Shape::Container => match key.role {
                 crate::record::Role::Properties => {
@@ -335,7 +335,7 @@ impl<'de, S: Records<'de>> ObjectVisitor<'de> for TopVisitor<'_, S> {
 
     fn object<A: MapAccess<'de>>(self, map: A) -> Result<Top<'de>, A::Error> {
         Ok(match read_map(Level::Line, map, Some(self.sink))? {
-            MapRead::Fields(top, props) => {
+            MapRead::Fields(mut top, props) => {
                 Top::Record(top.record(props.as_ref()))
             }
             MapRead::Records => Top::Records,
@@ -360,7 +360,7 @@ impl<'de> ObjectVisitor<'de> for RecordVisitor {
     ) -> Result<Record<'de>, A::Error> {
         // Envelopes do not nest: no sink.
         match read_map::<A, Vec<Record<'de>>>(Level::Record, map, None)? {
-            MapRead::Fields(top, props) => Ok(top.record(props.as_ref())),
+            MapRead::Fields(mut top, props) => Ok(top.record(props.as_ref())),
             MapRead::Records | MapRead::Tables(_) => unreachable!(),
         }
     }

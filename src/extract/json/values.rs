@@ -129,7 +129,7 @@ impl<'de> Visitor<'de> for IntVisitor {
     }
 
     fn visit_bool<E>(self, v: bool) -> Result<IntVal, E> {
-        Ok(IntVal::Bad(v.to_string()))
+        Ok(IntVal::Bad(v.to_string().into()))
     }
 
     fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<IntVal, A::Error> {
