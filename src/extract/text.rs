@@ -68,27 +68,15 @@ impl TextReader {
                         .and_then(|c| c.get(1))
                         .map(|m| m.as_bytes())
                 };
-                s.set(
-                    CODE,
-                    first(code).map_or(IntVal::Absent, int),
-                );
-                s.set(
-                    SUBCODE,
-                    first(subcode).map_or(IntVal::Absent, int),
-                );
-                s.set(
-                    CATEGORY,
-                    first(category).map_or(CatVal::Absent, cat),
-                );
+                s.set(CODE, first(code).map_or(IntVal::Absent, int));
+                s.set(SUBCODE, first(subcode).map_or(IntVal::Absent, int));
+                s.set(CATEGORY, first(category).map_or(CatVal::Absent, cat));
             }
             TextReader::Pattern(re) => {
                 let Some(c) = re.captures(line) else {
                     return Line::One(Record::without_code());
                 };
-                s.set(
-                    CODE,
-                    group(&c, "code").map_or(IntVal::Absent, int),
-                );
+                s.set(CODE, group(&c, "code").map_or(IntVal::Absent, int));
                 s.set(
                     SUBCODE,
                     group(&c, "subcode").map_or(IntVal::Absent, int),

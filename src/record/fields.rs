@@ -23,7 +23,10 @@ pub const KIND_KEYS: usize = count(Role::Kind);
 /// key goes to which slot is decided here, for every reader.
 pub trait Slot<'a>: Sized {
     /// The slot of `key` in `fields`, if the key holds this kind of value.
-    fn slot<'f>(fields: &'f mut Fields<'a>, key: KeyId) -> Option<&'f mut Self>;
+    fn slot<'f>(
+        fields: &'f mut Fields<'a>,
+        key: KeyId,
+    ) -> Option<&'f mut Self>;
 }
 
 impl<'a> Slot<'a> for IntVal {
@@ -80,7 +83,9 @@ impl<'a> Fields<'a> {
     pub fn set<V: Slot<'a>>(&mut self, key: KeyId, value: V) {
         match V::slot(self, key) {
             Some(slot) => *slot = value,
-            None => debug_assert!(false, "a value of the wrong kind for {key:?}"),
+            None => {
+                debug_assert!(false, "a value of the wrong kind for {key:?}")
+            }
         }
     }
 
@@ -204,10 +209,7 @@ mod tests {
     #[test]
     fn bad_value_wins_over_later_keys() {
         let mut top = Fields::default();
-        top.set(
-            key("participantendreason"),
-            IntVal::Bad("\"abc\"".into()),
-        );
+        top.set(key("participantendreason"), IntVal::Bad("\"abc\"".into()));
         top.set(key("resultcode"), int(200));
         assert!(matches!(top.outcome(None), Outcome::Malformed(_)));
         let mut top = Fields::default();
@@ -230,10 +232,7 @@ mod tests {
         let mut top = Fields::default();
         top.set(key("participantendreason"), int(0));
         top.set(key("resultcategory"), CatVal::Other);
-        top.set(
-            key("resulttype"),
-            CatVal::Known(Category::Success),
-        );
+        top.set(key("resulttype"), CatVal::Known(Category::Success));
         assert_eq!(counted(&top, None).unwrap().category, None);
     }
 

@@ -222,7 +222,10 @@ const BY_LEN: [SameLength; LEN_LIMIT] = {
     while i < KEYS.len() {
         let name = KEYS[i].0.as_bytes();
         let slot = &mut t[name.len()];
-        assert!(slot.len < PER_LEN, "raise PER_LEN: too many keys of one length");
+        assert!(
+            slot.len < PER_LEN,
+            "raise PER_LEN: too many keys of one length"
+        );
         slot.names[slot.len] = name;
         slot.ids[slot.len] = IDS[i];
         slot.len += 1;

@@ -228,16 +228,10 @@ where
             continue;
         };
         match key.shape() {
-            Shape::Int => {
-                fields.set(key, map.next_value_seed(IntSeed)?)
-            }
-            Shape::Category => fields.set(
-                key,
-                map.next_value_seed(CatSeed { nested: false })?,
-            ),
-            Shape::Text => {
-                fields.set(key, map.next_value_seed(TextSeed)?)
-            }
+            Shape::Int => fields.set(key, map.next_value_seed(IntSeed)?),
+            Shape::Category => fields
+                .set(key, map.next_value_seed(CatSeed { nested: false })?),
+            Shape::Text => fields.set(key, map.next_value_seed(TextSeed)?),
             Shape::Payload => {
                 fields.set(key, map.next_value_seed(PayloadSeed)?)
             }
