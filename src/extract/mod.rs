@@ -8,7 +8,7 @@
 //! - [`tree`]: the plain tree reading: `tables` results, and the oracle
 //!   the fast paths are tested against;
 //! - [`csv`], [`text`]: CSV exports and text logs;
-//! - [`line`], [`reason`]: what a line held, and the wording of malformed
+//! - [`mod@line`], [`reason`]: what a line held, and the wording of malformed
 //!   reasons.
 
 pub mod csv;
@@ -113,7 +113,7 @@ impl<'r> Reader<'r> {
         }
     }
 
-    /// Read one piece (a whole input for [`Cut::Whole`]) into `sink`; line
+    /// Read one piece (a whole input for `Cut::Whole`) into `sink`; line
     /// numbers are relative to the piece.
     pub fn read(&self, piece: &[u8], sink: &mut impl Sink) {
         match self {

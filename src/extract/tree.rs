@@ -2,7 +2,7 @@
 //! serde_json, then look the keys up exactly as the spec words it.
 //!
 //! This is slow on purpose and kept simple so it can be read against the
-//! spec line by line. The streaming readers ([`crate::extract`]) must give
+//! spec line by line. The streaming readers (the byte scanner and the serde reader) must give
 //! identical outcomes on every input; the differential tests check it. The
 //! tree keeps object members in document order, duplicates included, so the
 //! "last occurrence wins" rule is applied here literally rather than

@@ -15,7 +15,7 @@
 //!
 //! What the scanner does read, it reads into the same [`Fields`] as the
 //! serde reader and decides with the same [`Fields::record`], value rules
-//! ([`IntVal::from_str_value`], [`CatVal::from_str_value`], [`kind_text`])
+//! ([`IntVal::from_str_value`], [`CatVal::from_str_value`], `kind_text`)
 //! and key rule ([`classify_key`]), so the two can only differ in how bytes
 //! are walked. Differential tests and a fuzz target hold the walk to
 //! serde_json's.
@@ -93,7 +93,7 @@ struct Scanner<'a, 'q> {
     text: &'a str,
     bytes: &'a [u8],
     pos: usize,
-    /// Quote masks, one per 64 bytes (see [`index`]).
+    /// Quote masks, one per 64 bytes (see [`index()`]).
     masks: &'q [u64],
 }
 

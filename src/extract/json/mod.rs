@@ -198,7 +198,9 @@ enum Level {
 
 /// What a map read gave.
 enum MapRead<'de> {
-    Fields(Fields<'de>, Option<Fields<'de>>),
+    /// A record's fields, and its `properties`' (boxed: the other
+    /// variants are small).
+    Fields(Box<Fields<'de>>, Option<Box<Fields<'de>>>),
     Records,
     Tables(tree::Value),
 }
@@ -215,7 +217,7 @@ where
     S: Records<'de>,
 {
     let mut fields = Fields::default();
-    let mut props: Option<Fields<'de>> = None;
+    let mut props: Option<Box<Fields<'de>>> = None;
     // Last occurrence wins for `records` and `tables` too, so both are
     // remembered and decided at the end.
     let mut records = false;
@@ -261,7 +263,7 @@ where
     } else if let Some(t) = tables {
         MapRead::Tables(t)
     } else {
-        MapRead::Fields(fields, props)
+        MapRead::Fields(Box::new(fields), props)
     })
 }
 
@@ -330,7 +332,7 @@ impl<'de, S: Records<'de>> ObjectVisitor<'de> for TopVisitor<'_, S> {
     fn object<A: MapAccess<'de>>(self, map: A) -> Result<Top<'de>, A::Error> {
         Ok(match read_map(Level::Line, map, Some(self.sink))? {
             MapRead::Fields(mut top, props) => {
-                Top::Record(top.record(props.as_ref()))
+                Top::Record(top.record(props.as_deref()))
             }
             MapRead::Records => Top::Records,
             MapRead::Tables(t) => Top::Tables(t),
@@ -354,7 +356,9 @@ impl<'de> ObjectVisitor<'de> for RecordVisitor {
     ) -> Result<Record<'de>, A::Error> {
         // Envelopes do not nest: no sink.
         match read_map::<A, Vec<Record<'de>>>(Level::Record, map, None)? {
-            MapRead::Fields(mut top, props) => Ok(top.record(props.as_ref())),
+            MapRead::Fields(mut top, props) => {
+                Ok(top.record(props.as_deref()))
+            }
             MapRead::Records | MapRead::Tables(_) => unreachable!(),
         }
     }
@@ -428,7 +432,7 @@ impl<'de, S: Records<'de>> Visitor<'de> for RecordsVisitor<'_, S> {
 struct PropsSeed;
 
 impl<'de> DeserializeSeed<'de> for PropsSeed {
-    type Value = Option<Fields<'de>>;
+    type Value = Option<Box<Fields<'de>>>;
     fn deserialize<D: Deserializer<'de>>(
         self,
         d: D,
@@ -440,7 +444,7 @@ impl<'de> DeserializeSeed<'de> for PropsSeed {
 struct PropsVisitor;
 
 impl<'de> Visitor<'de> for PropsVisitor {
-    type Value = Option<Fields<'de>>;
+    type Value = Option<Box<Fields<'de>>>;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("any JSON value")
