@@ -19,7 +19,7 @@ impl Line<'_> {
     }
 
     /// Hand the line's records, found on `line`, to `sink`.
-    #[inline]
+    #[inline(always)]
     pub fn count(self, sink: &mut impl Sink, line: u64) {
         match self {
             Line::One(rec) => sink.record(rec, line, 0),
@@ -36,6 +36,7 @@ impl Line<'_> {
 /// Read the lines of `data` (which starts at a line boundary) with `read`
 /// into `sink`: blank lines as blank, every other line as what `read`
 /// finds in it.
+#[inline]
 pub fn read_lines<'d, S, F>(data: &'d [u8], sink: &mut S, read: F)
 where
     S: Sink,

@@ -308,6 +308,7 @@ impl<'a> Scanner<'a, '_> {
 
     /// A text value (the log kind): a string's trimmed text; other values
     /// give none.
+    #[inline]
     fn text_value(&mut self, depth: usize) -> Option<Option<Cow<'a, str>>> {
         match self.peek()? {
             b'"' => self.string().map(|s| kind_text(s).map(Cow::Borrowed)),
