@@ -1,4 +1,5 @@
-//! Memory maps: the crate's only `unsafe`.
+//! Memory maps and page release (one of the three files with `unsafe`:
+//! this, the SIMD quote index, and the OS corner `sys.rs`).
 
 use std::fs::{File, Metadata};
 use std::time::{Duration, SystemTime};
