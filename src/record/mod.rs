@@ -10,6 +10,7 @@
 
 pub mod fields;
 pub mod keys;
+pub mod time;
 pub mod values;
 
 use std::borrow::Cow;

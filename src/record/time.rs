@@ -1,0 +1,540 @@
+//! Record times (spec §7): timestamps as ACS logs write them, to UTC, and
+//! the hour and day buckets of `--by hour|day`.
+//!
+//! Accepted forms, all without allocating:
+//! - RFC 3339 / ISO 8601: `2026-11-20T10:15:30Z`, with 0 to 9 fractional
+//!   digits (`.7460000` from .NET), `Z`/`z` or an offset (`+02:00`,
+//!   `-0530`, `+02`), `T`, `t` or a space between date and time; without
+//!   an offset the time is taken as UTC (Log Analytics exports are UTC);
+//! - the portal's CSV form: `5/25/2023, 5:43:25.746 PM` (month/day/year,
+//!   a 12-hour clock, the comma optional), UTC.
+//!
+//! Anything else (a date alone, out-of-range fields, trailing text) is not
+//! a time: the record's bucket is `unknown`.
+
+use std::fmt;
+
+/// A point in time, UTC: seconds since 1970-01-01T00:00:00Z and the
+/// nanoseconds past them. Ordered chronologically.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Timestamp {
+    /// Whole seconds since the Unix epoch (negative before 1970).
+    pub secs: i64,
+    /// Nanoseconds past `secs`, `0..1_000_000_000`.
+    pub nanos: u32,
+}
+
+impl Timestamp {
+    /// Midnight UTC of a calendar date, if the date exists.
+    pub fn from_date(year: i64, month: u32, day: u32) -> Option<Timestamp> {
+        valid_date(year, month, day).then(|| Timestamp {
+            secs: days_from_civil(year, month, day) * 86_400,
+            nanos: 0,
+        })
+    }
+
+    /// The start of its hour.
+    pub fn hour(self) -> Timestamp {
+        Timestamp { secs: self.secs.div_euclid(3600) * 3600, nanos: 0 }
+    }
+
+    /// The start of its day.
+    pub fn day(self) -> Timestamp {
+        Timestamp { secs: self.secs.div_euclid(86_400) * 86_400, nanos: 0 }
+    }
+
+    /// `self` moved by `secs` seconds.
+    pub fn plus(self, secs: i64) -> Timestamp {
+        Timestamp { secs: self.secs + secs, nanos: self.nanos }
+    }
+
+    /// The hour bucket: `2026-11-20T10:00:00Z`.
+    pub fn hour_bucket(self) -> String {
+        let (y, m, d) = civil_from_days(self.secs.div_euclid(86_400));
+        let h = self.secs.rem_euclid(86_400) / 3600;
+        format!("{y:04}-{m:02}-{d:02}T{h:02}:00:00Z")
+    }
+
+    /// The day bucket: `2026-11-20`.
+    pub fn day_bucket(self) -> String {
+        let (y, m, d) = civil_from_days(self.secs.div_euclid(86_400));
+        format!("{y:04}-{m:02}-{d:02}")
+    }
+}
+
+impl fmt::Display for Timestamp {
+    /// RFC 3339 in UTC, with the fraction only when there is one.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let (y, mo, d) = civil_from_days(self.secs.div_euclid(86_400));
+        let s = self.secs.rem_euclid(86_400);
+        write!(
+            f,
+            "{y:04}-{mo:02}-{d:02}T{:02}:{:02}:{:02}",
+            s / 3600,
+            s / 60 % 60,
+            s % 60
+        )?;
+        if self.nanos > 0 {
+            let frac = format!("{:09}", self.nanos);
+            write!(f, ".{}", frac.trim_end_matches('0'))?;
+        }
+        f.write_str("Z")
+    }
+}
+
+/// Parse a record's time (trimmed of ASCII spaces) in any accepted form.
+pub fn parse(text: &str) -> Option<Timestamp> {
+    let b = text.trim_ascii().as_bytes();
+    match b.get(4) {
+        Some(b'-') => parse_iso(b),
+        _ => parse_portal(b),
+    }
+}
+
+/// A cursor over the bytes of a time.
+struct Bytes<'a> {
+    b: &'a [u8],
+    i: usize,
+}
+
+impl Bytes<'_> {
+    /// Exactly `n` ASCII digits.
+    fn digits(&mut self, n: usize) -> Option<u32> {
+        let s = self.b.get(self.i..self.i + n)?;
+        let mut v = 0u32;
+        for &c in s {
+            if !c.is_ascii_digit() {
+                return None;
+            }
+            v = v * 10 + u32::from(c - b'0');
+        }
+        self.i += n;
+        Some(v)
+    }
+
+    /// One or two ASCII digits.
+    fn one_or_two(&mut self) -> Option<u32> {
+        let first = self.digits(1)?;
+        match self.peek() {
+            Some(c) if c.is_ascii_digit() => {
+                self.i += 1;
+                Some(first * 10 + u32::from(c - b'0'))
+            }
+            _ => Some(first),
+        }
+    }
+
+    fn peek(&self) -> Option<u8> {
+        self.b.get(self.i).copied()
+    }
+
+    fn eat(&mut self, c: u8) -> Option<()> {
+        (self.peek()? == c).then(|| self.i += 1)
+    }
+
+    /// Nothing, or `.` or `,` and 1 to 9 digits, as nanoseconds (no digit
+    /// or more than 9 is not a time).
+    fn fraction(&mut self) -> Option<u32> {
+        if !matches!(self.peek(), Some(b'.' | b',')) {
+            return Some(0);
+        }
+        self.i += 1;
+        let start = self.i;
+        let mut nanos = 0u32;
+        while let Some(c) = self.peek().filter(u8::is_ascii_digit) {
+            if self.i - start == 9 {
+                return None;
+            }
+            nanos = nanos * 10 + u32::from(c - b'0');
+            self.i += 1;
+        }
+        let n = self.i - start;
+        if n == 0 {
+            return None;
+        }
+        Some(nanos * 10u32.pow(9 - n as u32))
+    }
+
+    fn done(&self) -> bool {
+        self.i == self.b.len()
+    }
+}
+
+/// `YYYY-MM-DD[T ]HH:MM[:SS[.f]][Z|±HH[:MM]]`.
+fn parse_iso(b: &[u8]) -> Option<Timestamp> {
+    let mut c = Bytes { b, i: 0 };
+    let year = c.digits(4)?;
+    c.eat(b'-')?;
+    let month = c.digits(2)?;
+    c.eat(b'-')?;
+    let day = c.digits(2)?;
+    if !matches!(c.peek()?, b'T' | b't' | b' ') {
+        return None;
+    }
+    c.i += 1;
+    let hour = c.digits(2)?;
+    c.eat(b':')?;
+    let minute = c.digits(2)?;
+    let (second, nanos) = if c.eat(b':').is_some() {
+        (c.digits(2)?, c.fraction()?)
+    } else {
+        (0, 0)
+    };
+    let offset = match c.peek() {
+        None => 0,
+        Some(b'Z' | b'z') => {
+            c.i += 1;
+            0
+        }
+        Some(sign @ (b'+' | b'-')) => {
+            c.i += 1;
+            let h = c.digits(2)?;
+            let m = if c.done() {
+                0
+            } else {
+                c.eat(b':');
+                c.digits(2)?
+            };
+            if h > 23 || m > 59 {
+                return None;
+            }
+            let secs = i64::from(h * 3600 + m * 60);
+            if sign == b'-' {
+                -secs
+            } else {
+                secs
+            }
+        }
+        Some(_) => return None,
+    };
+    if !c.done() {
+        return None;
+    }
+    build(i64::from(year), month, day, hour, minute, second, nanos, offset)
+}
+
+/// `M/D/YYYY[,] h:mm:ss[.f] AM|PM`, UTC.
+fn parse_portal(b: &[u8]) -> Option<Timestamp> {
+    let mut c = Bytes { b, i: 0 };
+    let month = c.one_or_two()?;
+    c.eat(b'/')?;
+    let day = c.one_or_two()?;
+    c.eat(b'/')?;
+    let year = c.digits(4)?;
+    c.eat(b',');
+    c.eat(b' ')?;
+    while c.eat(b' ').is_some() {}
+    let hour12 = c.one_or_two()?;
+    c.eat(b':')?;
+    let minute = c.digits(2)?;
+    c.eat(b':')?;
+    let second = c.digits(2)?;
+    let nanos = c.fraction()?;
+    c.eat(b' ')?;
+    let pm = match c.b.get(c.i..c.i + 2)? {
+        [a, m] if m.eq_ignore_ascii_case(&b'm') => {
+            match a.to_ascii_lowercase() {
+                b'a' => false,
+                b'p' => true,
+                _ => return None,
+            }
+        }
+        _ => return None,
+    };
+    c.i += 2;
+    if !c.done() || !(1..=12).contains(&hour12) {
+        return None;
+    }
+    let hour = hour12 % 12 + if pm { 12 } else { 0 };
+    build(i64::from(year), month, day, hour, minute, second, nanos, 0)
+}
+
+/// A timestamp from its fields, all checked; `offset` seconds east of UTC.
+#[allow(clippy::too_many_arguments)]
+fn build(
+    year: i64,
+    month: u32,
+    day: u32,
+    hour: u32,
+    minute: u32,
+    second: u32,
+    nanos: u32,
+    offset: i64,
+) -> Option<Timestamp> {
+    // A leap second (:60) is accepted and lands on the next second.
+    if !valid_date(year, month, day) || hour > 23 || minute > 59 || second > 60
+    {
+        return None;
+    }
+    let days = days_from_civil(year, month, day);
+    let secs =
+        days * 86_400 + i64::from(hour * 3600 + minute * 60 + second) - offset;
+    Some(Timestamp { secs, nanos })
+}
+
+fn valid_date(year: i64, month: u32, day: u32) -> bool {
+    let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+    let days = match month {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if leap => 29,
+        2 => 28,
+        _ => return false,
+    };
+    (1..=days).contains(&day)
+}
+
+/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's
+/// `days_from_civil`).
+fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = i64::from((m + 9) % 12);
+    let doy = (153 * mp + 2) / 5 + i64::from(d) - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+/// The date of a day count since 1970-01-01 (`civil_from_days`).
+fn civil_from_days(z: i64) -> (i64, u32, u32) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    (y, m, d)
+}
+
+/// A `--since`/`--until` value: an RFC 3339 time, a date (`2026-11-20`,
+/// midnight UTC), or a duration before `now` (`90m`, `1h`, `2d`, `30s`).
+pub fn parse_bound(arg: &str, now: Timestamp) -> Result<Timestamp, String> {
+    let t = arg.trim();
+    if let Some(ts) = parse(t) {
+        return Ok(ts);
+    }
+    let b = t.as_bytes();
+    if b.len() == 10 && b[4] == b'-' && b[7] == b'-' {
+        let mut c = Bytes { b, i: 0 };
+        let date = (|| {
+            let y = c.digits(4)?;
+            c.eat(b'-')?;
+            let m = c.digits(2)?;
+            c.eat(b'-')?;
+            let d = c.digits(2)?;
+            Timestamp::from_date(i64::from(y), m, d)
+        })();
+        return date.ok_or_else(|| format!("{t:?} is not a date"));
+    }
+    if let Some(unit) = t.chars().last() {
+        let scale = match unit {
+            's' => Some(1),
+            'm' => Some(60),
+            'h' => Some(3600),
+            'd' => Some(86_400),
+            _ => None,
+        };
+        if let (Some(scale), Ok(n)) = (scale, t[..t.len() - 1].parse::<u32>())
+        {
+            return Ok(now.plus(-i64::from(n) * scale));
+        }
+    }
+    Err(format!(
+        "{t:?} is not a time: give an RFC 3339 time (2026-11-20T10:00:00Z), \
+         a date (2026-11-20) or a duration before now (90m, 1h, 2d)"
+    ))
+}
+
+/// The current time.
+pub fn now() -> Timestamp {
+    let d = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    Timestamp { secs: d.as_secs() as i64, nanos: d.subsec_nanos() }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn p(s: &str) -> Option<String> {
+        parse(s).map(|t| t.to_string())
+    }
+
+    #[test]
+    fn rfc3339_forms() {
+        let cases = [
+            ("2026-11-20T10:15:30Z", "2026-11-20T10:15:30Z"),
+            ("2026-11-20T10:15:30.746Z", "2026-11-20T10:15:30.746Z"),
+            ("2023-05-25T17:43:25.7460000Z", "2023-05-25T17:43:25.746Z"),
+            (
+                "2023-05-25T17:43:25.123456789Z",
+                "2023-05-25T17:43:25.123456789Z",
+            ),
+            (" 2026-11-20 10:15:30z ", "2026-11-20T10:15:30Z"),
+            ("2026-11-20T10:15", "2026-11-20T10:15:00Z"),
+            ("2026-11-20T10:15:30", "2026-11-20T10:15:30Z"),
+            // Offsets: across midnight and the year.
+            ("2026-11-21T01:30:00+02:00", "2026-11-20T23:30:00Z"),
+            ("2026-12-31T22:00:00-0300", "2027-01-01T01:00:00Z"),
+            ("2026-11-20T10:00:00+05", "2026-11-20T05:00:00Z"),
+            ("2024-02-29T23:59:60Z", "2024-03-01T00:00:00Z"),
+            ("1969-12-31T23:59:59Z", "1969-12-31T23:59:59Z"),
+        ];
+        for (raw, want) in cases {
+            assert_eq!(p(raw).as_deref(), Some(want), "{raw}");
+        }
+    }
+
+    #[test]
+    fn portal_form() {
+        assert_eq!(
+            p("5/25/2023, 5:43:25.746 PM").as_deref(),
+            Some("2023-05-25T17:43:25.746Z")
+        );
+        assert_eq!(
+            p("12/1/2023, 12:00:00 AM").as_deref(),
+            Some("2023-12-01T00:00:00Z")
+        );
+        assert_eq!(
+            p("12/1/2023 12:00:01 pm").as_deref(),
+            Some("2023-12-01T12:00:01Z")
+        );
+        assert_eq!(
+            p("1/31/2024, 11:59:59.9999999 PM").as_deref(),
+            Some("2024-01-31T23:59:59.9999999Z")
+        );
+    }
+
+    #[test]
+    fn not_times() {
+        for raw in [
+            "",
+            "2026-11-20",
+            "2026-13-01T00:00:00Z",
+            "2026-02-29T00:00:00Z",
+            "2026-11-20T24:00:00Z",
+            "2026-11-20T10:60:00Z",
+            "2026-11-20T10:00:00.1234567890Z",
+            "2026-11-20T10:00:00Zx",
+            "2026-11-20T10:00:00+25:00",
+            "20261120T100000Z",
+            "13/1/2023, 1:00:00 PM",
+            "5/25/2023, 0:43:25 PM",
+            "5/25/2023, 5:43:25",
+            "yesterday",
+            "2026-11-20T1:00:00Z",
+            "2023-05-25T17:43:25.Z",
+        ] {
+            assert_eq!(parse(raw), None, "{raw}");
+        }
+    }
+
+    #[test]
+    fn buckets() {
+        let t = parse("2026-11-21T01:30:00+02:00").unwrap();
+        assert_eq!(t.hour_bucket(), "2026-11-20T23:00:00Z");
+        assert_eq!(t.day_bucket(), "2026-11-20");
+        let t = parse("1969-12-31T23:59:59.5Z").unwrap();
+        assert_eq!(t.hour_bucket(), "1969-12-31T23:00:00Z");
+        assert_eq!(t.hour(), parse("1969-12-31T23:00:00Z").unwrap());
+        assert_eq!(t.day(), parse("1969-12-31T00:00:00Z").unwrap());
+    }
+
+    /// Every day for 800 years round-trips through the date arithmetic.
+    #[test]
+    fn civil_days_round_trip() {
+        for z in -150_000..150_000 {
+            let (y, m, d) = civil_from_days(z);
+            assert!(valid_date(y, m, d));
+            assert_eq!(days_from_civil(y, m, d), z);
+        }
+    }
+
+    /// Seeded random instants written in every accepted form parse back to
+    /// the same instant (to the precision the form keeps).
+    #[test]
+    fn every_form_round_trips() {
+        let mut state = 0x2545_F491_4F6C_DD1Du64;
+        let mut next = move |n: u64| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state % n
+        };
+        for _ in 0..20_000 {
+            let secs = next(4_102_444_800) as i64; // 1970 .. 2100
+            let nanos = next(1_000_000_000) as u32;
+            let t = Timestamp { secs, nanos };
+            let (y, mo, d) = civil_from_days(secs.div_euclid(86_400));
+            let sod = secs.rem_euclid(86_400);
+            let (h, mi, se) = (sod / 3600, sod / 60 % 60, sod % 60);
+            // Fraction digits 0..=9, truncating the nanoseconds.
+            let digits = next(10) as u32;
+            let kept = nanos / 10u32.pow(9 - digits) * 10u32.pow(9 - digits);
+            let frac = if digits == 0 {
+                String::new()
+            } else {
+                format!(".{:09}", nanos)[..1 + digits as usize].to_string()
+            };
+            let want = Timestamp { secs, nanos: kept };
+            let z =
+                format!("{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{se:02}{frac}Z");
+            assert_eq!(parse(&z), Some(want), "{z}");
+            // The same instant at an offset east or west.
+            let off =
+                next(14 * 60) as i64 * 60 * if next(2) == 0 { 1 } else { -1 };
+            let local = t.plus(off);
+            let (ly, lmo, ld) = civil_from_days(local.secs.div_euclid(86_400));
+            let ls = local.secs.rem_euclid(86_400);
+            let sign = if off < 0 { '-' } else { '+' };
+            let o = off.abs();
+            let text = format!(
+                "{ly:04}-{lmo:02}-{ld:02}T{:02}:{:02}:{:02}{frac}{sign}{:02}:{:02}",
+                ls / 3600,
+                ls / 60 % 60,
+                ls % 60,
+                o / 3600,
+                o / 60 % 60
+            );
+            assert_eq!(parse(&text), Some(want), "{text}");
+            // The portal form (milliseconds).
+            let ms = nanos / 1_000_000;
+            let (h12, ampm) = match h {
+                0 => (12, "AM"),
+                1..=11 => (h, "AM"),
+                12 => (12, "PM"),
+                _ => (h - 12, "PM"),
+            };
+            let portal = format!(
+                "{mo}/{d}/{y:04}, {h12}:{mi:02}:{se:02}.{ms:03} {ampm}"
+            );
+            assert_eq!(
+                parse(&portal),
+                Some(Timestamp { secs, nanos: ms * 1_000_000 }),
+                "{portal}"
+            );
+        }
+    }
+
+    #[test]
+    fn bounds() {
+        let now = parse("2026-11-20T10:00:00Z").unwrap();
+        let b = |s| parse_bound(s, now).map(|t| t.to_string());
+        assert_eq!(b("1h").as_deref(), Ok("2026-11-20T09:00:00Z"));
+        assert_eq!(b("90m").as_deref(), Ok("2026-11-20T08:30:00Z"));
+        assert_eq!(b("2d").as_deref(), Ok("2026-11-18T10:00:00Z"));
+        assert_eq!(b("2026-11-19").as_deref(), Ok("2026-11-19T00:00:00Z"));
+        assert_eq!(
+            b("2026-11-19T12:00:00+01:00").as_deref(),
+            Ok("2026-11-19T11:00:00Z")
+        );
+        assert!(b("2026-02-30").is_err());
+        assert!(b("soon").is_err());
+        assert!(b("-1h").is_err());
+    }
+}
