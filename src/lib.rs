@@ -69,8 +69,8 @@ pub mod testing {
         tally_data, tally_inputs, tally_reader, tally_slice,
     };
     pub use crate::record::{
-        classify_key, keys, time, CatVal, Fields, IntVal, KeyId, Record, Role,
-        Shape, Sink, Slot, KEYS,
+        classify_key, dims, keys, time, CatVal, Fields, IntVal, KeyId, Record,
+        Role, Shape, Sink, Slot, KEYS,
     };
     pub use crate::tally::Counter;
 

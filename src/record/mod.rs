@@ -8,6 +8,7 @@
 //! bytes are walked. Readers hand records to a [`Sink`]; the counting
 //! side ([`crate::tally`]) is one.
 
+pub mod dims;
 pub mod fields;
 pub mod keys;
 pub mod time;
