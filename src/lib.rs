@@ -61,8 +61,8 @@ pub use crate::tally::{
 #[doc(hidden)]
 pub mod testing {
     pub use crate::extract::{
-        csv, fast, json, read_jsonl_line, read_lines, sniff, text, tree,
-        Detected, Line, Reader,
+        csv, fast, json, read_jsonl_line, read_jsonl_line_for, read_lines,
+        sniff, text, tree, Detected, Line, Reader,
     };
     pub use crate::input::lines;
     pub use crate::pipeline::{
@@ -70,7 +70,7 @@ pub mod testing {
     };
     pub use crate::record::{
         classify_key, dims, keys, time, CatVal, Fields, IntVal, KeyId, Record,
-        Role, Shape, Sink, Slot, KEYS,
+        Role, Roles, Shape, Sink, Slot, KEYS,
     };
     pub use crate::tally::Counter;
 

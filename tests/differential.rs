@@ -19,7 +19,7 @@ const SUB_KEYS: [&str; 4] =
     ["participantEndSubCode", "resultSubcode", "subCode", "_subCode"];
 const CAT_KEYS: [&str; 4] =
     ["resultCategory", "resultCategories", "_resultCategories", "resultType"];
-const NOISE_KEYS: [&str; 8] = [
+const NOISE_KEYS: [&str; 16] = [
     "time",
     "resourceId",
     "operationName",
@@ -28,6 +28,14 @@ const NOISE_KEYS: [&str; 8] = [
     "endpointType",
     "sdkVersion",
     "identifier",
+    "participantId",
+    "endpointId",
+    "callType",
+    "osVersion",
+    "TimeGenerated",
+    "_ResourceId",
+    "CallClientTimeStamp",
+    "eventTime",
 ];
 
 pub(crate) struct Gen {

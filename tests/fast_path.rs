@@ -6,18 +6,32 @@
 
 use calltally::testing::lines::{for_each_line, is_blank};
 use calltally::testing::tree as reference;
-use calltally::testing::{fast, json, read_jsonl_line};
+use calltally::testing::{fast, json, read_jsonl_line, Role, Roles};
 use proptest::prelude::*;
 
 use crate::differential::Gen;
 
 /// Compare one line three ways; returns whether the scanner read it.
+/// Each way reads the triple alone, and again with every on-demand value
+/// of spec §7 (times, ids, dimensions) and with a part of them.
 fn check(line: &[u8]) -> bool {
     let serde = json::read_line(line);
     let plain = reference::read_line(line);
     let shown = String::from_utf8_lossy(line);
     assert_eq!(serde, plain, "serde vs plain: {shown}");
     assert_eq!(read_jsonl_line(line), serde, "combined vs serde: {shown}");
+    let some = Roles::NONE
+        .with(Role::Time)
+        .with(Role::Participant)
+        .with(Role::Operation);
+    for wanted in [Roles::ALL, some] {
+        let serde = json::read_line_for(line, wanted);
+        let plain = reference::read_line_for(line, wanted);
+        assert_eq!(serde, plain, "serde vs plain, {wanted:?}: {shown}");
+        if let Some(f) = fast::read_line_for(line, wanted) {
+            assert_eq!(f, serde, "scanner vs serde, {wanted:?}: {shown}");
+        }
+    }
     match fast::read_line(line) {
         Some(f) => {
             assert_eq!(f, serde, "scanner vs serde: {shown}");

@@ -16,7 +16,7 @@ use crate::extract::json::payload_from_text;
 use crate::input::lines::count_lines;
 use crate::record::{
     classify_key, kind_text, CatVal, Fields, IntVal, KeyId, Outcome, Record,
-    Shape, Sink,
+    Role, Roles, Shape, Sink,
 };
 
 /// The header of a CSV input: what each column is.
@@ -45,7 +45,15 @@ impl Header {
     /// Whether any column is a code, subcode or category column (the CSV
     /// sniffing rule).
     pub fn has_triple_column(&self) -> bool {
-        self.columns.iter().flatten().any(|k| k.nests())
+        self.columns.iter().flatten().any(|k| {
+            matches!(
+                k.role,
+                Role::Code
+                    | Role::Subcode
+                    | Role::Category
+                    | Role::OperationPayload
+            )
+        })
     }
 
     /// The number of columns.
@@ -116,11 +124,12 @@ pub fn read_rows(data: &[u8], header: &Header, sink: &mut impl Sink) {
     // One check of the whole piece spares a check per row (only a piece
     // with invalid UTF-8 somewhere has its rows checked one by one).
     let all_utf8 = std::str::from_utf8(data).is_ok();
+    let wanted = sink.wanted();
     let count = |sink: &mut _,
                  lines: &mut LineOf,
                  rec: &csv::ByteRecord,
                  last: bool| {
-        let mut record = row(rec, header, all_utf8);
+        let mut record = row(rec, header, all_utf8, wanted);
         let byte = rec.position().map_or(0, |p| p.byte()) as usize;
         if last && !matches!(record.outcome, Outcome::Malformed(_)) {
             let mut scan = QuoteScan::default();
@@ -213,6 +222,7 @@ fn row<'r>(
     rec: &'r csv::ByteRecord,
     header: &Header,
     all_utf8: bool,
+    wanted: Roles,
 ) -> Record<'r> {
     if rec.len() != header.len() {
         return Record::malformed(format!(
@@ -235,9 +245,11 @@ fn row<'r>(
         let Some(key) = *key else { continue };
         // Valid UTF-8: checked for the whole row above.
         let cell = std::str::from_utf8(cell).unwrap_or_default();
-        set_cell(&mut fields, key, cell);
+        if wanted.reads(key.role) {
+            set_cell(&mut fields, key, cell);
+        }
     }
-    fields.record(None)
+    fields.record(None, wanted)
 }
 
 /// Set the value of a text cell for `key`, as a JSON string of the same
@@ -356,7 +368,7 @@ mod tests {
         assert_eq!(
             h.columns,
             [
-                None,
+                Some(key("timegenerated")),
                 Some(key("participantendreason")),
                 Some(key("resultcategory")),
                 Some(key("type")),
@@ -365,6 +377,9 @@ mod tests {
         );
         assert!(h.has_triple_column());
         assert!(!Header::new([&b"a"[..], b"b"]).has_triple_column());
+        // Columns of the values of spec 7 alone do not make a CSV a log.
+        assert!(!Header::new([&b"TimeGenerated [UTC]"[..], b"CorrelationId"])
+            .has_triple_column());
     }
 
     #[test]

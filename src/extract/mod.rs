@@ -20,7 +20,7 @@ pub mod text;
 pub mod tree;
 
 use crate::input::lines::strip_bom;
-use crate::record::Sink;
+use crate::record::{Roles, Sink};
 pub use line::{read_lines, Line};
 
 /// The format an input is read in.
@@ -52,9 +52,15 @@ impl Detected {
 /// scanner of [`fast`] where it is sure, else the serde reader.
 #[inline]
 pub fn read_jsonl_line(line: &[u8]) -> Line<'_> {
-    match fast::read_line(line) {
+    read_jsonl_line_for(line, Roles::NONE)
+}
+
+/// [`read_jsonl_line`], reading the on-demand values `wanted` too.
+#[inline]
+pub fn read_jsonl_line_for(line: &[u8], wanted: Roles) -> Line<'_> {
+    match fast::read_line_for(line, wanted) {
         Some(l) => l,
-        None => json::read_line(line),
+        None => json::read_line_for(line, wanted),
     }
 }
 
@@ -117,7 +123,10 @@ impl<'r> Reader<'r> {
     /// numbers are relative to the piece.
     pub fn read(&self, piece: &[u8], sink: &mut impl Sink) {
         match self {
-            Reader::Jsonl => read_lines(piece, sink, read_jsonl_line),
+            Reader::Jsonl => {
+                let wanted = sink.wanted();
+                read_lines(piece, sink, |l| read_jsonl_line_for(l, wanted))
+            }
             Reader::Text(text) => {
                 read_lines(piece, sink, |l| text.read_line(l))
             }

@@ -16,7 +16,7 @@ use super::line::Line;
 use super::reason;
 use crate::record::{
     classify_key, kind_text, CatVal, Fields, IntVal, KeyId, Record, Role,
-    Shape, KEYS, PAYLOAD_SUBCODE,
+    Roles, Shape, KEYS, PAYLOAD_SUBCODE,
 };
 use std::borrow::Cow;
 
@@ -108,6 +108,11 @@ impl Value {
 
 /// Read one non-blank JSON Lines line the plain way.
 pub fn read_line(line: &[u8]) -> Line<'_> {
+    read_line_for(line, Roles::NONE)
+}
+
+/// [`read_line`], reading the on-demand values `wanted` too.
+pub fn read_line_for(line: &[u8], wanted: Roles) -> Line<'_> {
     let text = match std::str::from_utf8(line) {
         Ok(t) => t,
         Err(e) => return Line::malformed(reason::utf8(&e)),
@@ -125,30 +130,32 @@ pub fn read_line(line: &[u8]) -> Line<'_> {
             items
                 .iter()
                 .map(|item| match item {
-                    Value::Object(m) => record(m),
+                    Value::Object(m) => record(m, wanted),
                     other => reason::element_not_object(other.kind()),
                 })
                 .collect(),
         );
     }
     if let Some(t @ Value::Array(_)) = last(members, Role::Tables) {
-        return Line::Envelope(tables(t));
+        return Line::Envelope(tables(t, wanted));
     }
-    Line::One(record(members))
+    Line::One(record(members, wanted))
 }
 
 /// The records of a Log Analytics query API `tables` array: each row of
 /// each table zipped with the column names into an object, read as a
 /// record. (Production code too: the streaming readers read a `tables`
 /// value into a tree and hand it here.)
-pub fn tables(tables: &Value) -> Vec<Record<'static>> {
+pub fn tables(tables: &Value, wanted: Roles) -> Vec<Record<'static>> {
     match tables {
-        Value::Array(ts) => ts.iter().flat_map(table_rows).collect(),
+        Value::Array(ts) => {
+            ts.iter().flat_map(|t| table_rows(t, wanted)).collect()
+        }
         _ => Vec::new(),
     }
 }
 
-fn table_rows(table: &Value) -> Vec<Record<'static>> {
+fn table_rows(table: &Value, wanted: Roles) -> Vec<Record<'static>> {
     let Value::Object(t) = table else {
         return vec![reason::element_not_object(table.kind())];
     };
@@ -181,7 +188,7 @@ fn table_rows(table: &Value) -> Vec<Record<'static>> {
             Value::Array(cells) if cells.len() == names.len() => {
                 let obj: Vec<(String, Value)> =
                     names.iter().cloned().zip(cells.iter().cloned()).collect();
-                record(&obj)
+                record(&obj, wanted)
             }
             Value::Array(cells) => Record::malformed(format!(
                 "table row has {} cells for {} columns",
@@ -216,23 +223,27 @@ fn last(members: &[(String, Value)], role: Role) -> Option<&Value> {
 }
 
 /// One record (an object): spec §3 applied to its members, and its kind.
-fn record(members: &[(String, Value)]) -> Record<'static> {
-    let mut top = fields(members, false);
+fn record(members: &[(String, Value)], wanted: Roles) -> Record<'static> {
+    let mut top = fields(members, false, wanted);
     let props = match last(members, Role::Properties) {
-        Some(Value::Object(p)) => Some(fields(p, true)),
+        Some(Value::Object(p)) => Some(fields(p, true, wanted)),
         _ => None,
     };
-    top.record(props.as_ref())
+    top.record(props.as_ref(), wanted)
 }
 
 /// The value of every key of one level (last occurrence of each), looked
 /// up key by key in the order of the table. `nested`: a `properties`
 /// object, where only the keys that nest count.
-fn fields(members: &[(String, Value)], nested: bool) -> Fields<'static> {
+fn fields(
+    members: &[(String, Value)],
+    nested: bool,
+    wanted: Roles,
+) -> Fields<'static> {
     let mut f = Fields::default();
     for (name, _) in KEYS {
         let id = classify_key(name).expect("a key of the table");
-        if nested && !id.nests() {
+        if (nested && !id.nests()) || !wanted.reads(id.role) {
             continue;
         }
         let Some(v) = last_key(members, id) else { continue };

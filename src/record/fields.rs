@@ -5,8 +5,8 @@
 
 use std::borrow::Cow;
 
-use super::keys::{count, KeyId, Role};
-use super::{CatVal, IntVal, Outcome, Record, Triple};
+use super::keys::{count, KeyId, Role, Roles};
+use super::{CatVal, IntVal, Outcome, Record, Texts, Triple};
 
 /// Number of code keys.
 pub const CODE_KEYS: usize = count(Role::Code);
@@ -59,6 +59,11 @@ impl<'a> Slot<'a> for Option<Cow<'a, str>> {
     ) -> Option<&'f mut Option<Cow<'a, str>>> {
         match key.role {
             Role::Kind => f.kind.get_mut(key.rank as usize),
+            Role::Operation => Some(&mut f.operation),
+            role if role.on_demand() => {
+                f.extra.push((key, None));
+                f.extra.last_mut().map(|e| &mut e.1)
+            }
             _ => None,
         }
     }
@@ -73,6 +78,10 @@ pub struct Fields<'a> {
     category: [CatVal; CATEGORY_KEYS],
     payload_subcode: IntVal,
     kind: [Option<Cow<'a, str>>; KIND_KEYS],
+    operation: Option<Cow<'a, str>>,
+    /// Values of the on-demand roles the run asked for, in the order read
+    /// (empty, and no allocation, when it asked for none).
+    extra: Vec<(KeyId, Option<Cow<'a, str>>)>,
 }
 
 impl<'a> Fields<'a> {
@@ -91,16 +100,72 @@ impl<'a> Fields<'a> {
 
     /// Apply spec §3 to a record's top level and its `properties`: per
     /// key, top level before `properties`; the first non-absent value
-    /// wins. The log kind comes from the top level alone.
-    /// (The kind is taken out of `self`, which is left without one.)
+    /// wins. The log kind (a `Kind` key, else `operationName`) comes from
+    /// the top level alone. `wanted`: whether `operationName` is also a
+    /// text of the record (the on-demand roles are in `texts` when the
+    /// reader read them). (Values are taken out of `self`.)
     #[inline]
-    pub fn record(&mut self, props: Option<&Fields<'_>>) -> Record<'a> {
+    pub fn record(
+        &mut self,
+        props: Option<&Fields<'a>>,
+        wanted: Roles,
+    ) -> Record<'a> {
         let outcome = self.outcome(props);
-        let kind = match outcome {
-            Outcome::Malformed(_) => None,
-            _ => self.kind.iter_mut().find_map(Option::take),
+        if let Outcome::Malformed(_) = outcome {
+            return Record { outcome, kind: None, texts: Texts::new() };
+        }
+        let mut texts = Texts::new();
+        if wanted.0 & Role::Operation.bit() != 0 {
+            if let Some(op) = &self.operation {
+                texts.push((Role::Operation, op.clone()));
+            }
+        }
+        if !self.extra.is_empty() || props.is_some_and(|p| !p.extra.is_empty())
+        {
+            self.resolve_extra(props, &mut texts);
+        }
+        let kind = match self.kind.iter_mut().find_map(Option::take) {
+            Some(k) => Some(k),
+            None => self.operation.take(),
         };
-        Record { outcome, kind }
+        Record { outcome, kind, texts }
+    }
+
+    /// The value of each on-demand role read: per key in order of
+    /// preference, the top level's last occurrence, else the
+    /// `properties`'; the first non-absent wins.
+    #[cold]
+    fn resolve_extra(
+        &self,
+        props: Option<&Fields<'a>>,
+        texts: &mut Texts<'a>,
+    ) {
+        fn last<'f, 'a>(
+            f: &'f Fields<'a>,
+            key: KeyId,
+        ) -> Option<&'f Option<Cow<'a, str>>> {
+            f.extra.iter().rev().find(|(k, _)| *k == key).map(|(_, v)| v)
+        }
+        // In the order of the roles, whatever the order read.
+        let read = |role: Role| {
+            self.extra
+                .iter()
+                .chain(props.iter().flat_map(|p| &p.extra))
+                .any(|(k, _)| k.role == role)
+        };
+        let roles = Role::ON_DEMAND.into_iter().filter(|&r| read(r));
+        for role in roles {
+            let found = (0..count(role) as u8).find_map(|rank| {
+                let key = KeyId { role, rank };
+                let top = last(self, key).and_then(|v| v.as_ref());
+                top.or_else(|| {
+                    props.and_then(|p| last(p, key)).and_then(|v| v.as_ref())
+                })
+            });
+            if let Some(v) = found {
+                texts.push((role, v.clone()));
+            }
+        }
     }
 
     /// The outcome alone (see [`Fields::record`]).
@@ -179,6 +244,7 @@ fn first_present<'s>(
 mod tests {
     use super::*;
     use crate::record::keys::key;
+    use crate::record::keys::Roles;
     use crate::record::Category;
 
     fn int(n: i64) -> IntVal {
@@ -242,8 +308,41 @@ mod tests {
         top.set(key("operationname"), Some(Cow::from("Op")));
         top.set(key("type"), Some(Cow::from("T")));
         top.set(key("code"), int(1));
-        assert_eq!(top.clone().record(None).kind.as_deref(), Some("T"));
+        assert_eq!(
+            top.clone().record(None, Roles::NONE).kind.as_deref(),
+            Some("T")
+        );
         top.set(key("code"), IntVal::Bad("x".into()));
-        assert_eq!(top.record(None).kind, None);
+        assert_eq!(top.record(None, Roles::NONE).kind, None);
+    }
+
+    #[test]
+    fn kind_falls_back_to_the_operation() {
+        let mut top = Fields::default();
+        top.set(key("operationname"), Some(Cow::from("CallSummary")));
+        top.set(key("code"), int(1));
+        let rec = top.clone().record(None, Roles::NONE);
+        assert_eq!(rec.kind.as_deref(), Some("CallSummary"));
+        assert!(rec.texts.is_empty());
+        let rec = top.record(None, Roles::NONE.with(Role::Operation));
+        assert_eq!(rec.texts, [(Role::Operation, Cow::from("CallSummary"))]);
+    }
+
+    #[test]
+    fn on_demand_values_by_key_then_level() {
+        let mut top = Fields::default();
+        let mut props = Fields::default();
+        top.set(key("code"), int(1));
+        // identifier at the top, participantId in properties: the preferred
+        // key wins; an absent value is passed over.
+        top.set(key("identifier"), Some(Cow::from("8:acs:x")));
+        props.set(key("participantid"), Some(Cow::from("p1")));
+        top.set(key("endpointid"), None::<Cow<'_, str>>);
+        props.set(key("time"), Some(Cow::from("2026-11-20T10:00:00Z")));
+        top.set(key("time"), None::<Cow<'_, str>>);
+        let rec = top.record(Some(&props), Roles::ALL);
+        assert_eq!(rec.text(Role::Participant), Some("p1"), "{:?}", rec.texts);
+        assert_eq!(rec.text(Role::Time), Some("2026-11-20T10:00:00Z"));
+        assert_eq!(rec.text(Role::EndpointType), None);
     }
 }

@@ -17,6 +17,26 @@ pub enum Role {
     Category,
     /// The log kind (top level of a record only).
     Kind,
+    /// `operationName`: the `operation` dimension, and the log kind when
+    /// no `Kind` key gives one (top level only).
+    Operation,
+    /// The record's time (spec §7).
+    Time,
+    /// `correlationId`: the call a record belongs to.
+    Correlation,
+    /// The participant: `participantId`, else `identifier`, else
+    /// `endpointId`.
+    Participant,
+    /// `endpointType`.
+    EndpointType,
+    /// `callType`.
+    CallType,
+    /// `sdkVersion`.
+    SdkVersion,
+    /// `osVersion`.
+    OsVersion,
+    /// `resourceId`.
+    Resource,
     /// `OperationPayload`: holds `SubCode`, the last resort for the
     /// subcode.
     OperationPayload,
@@ -29,17 +49,84 @@ pub enum Role {
 }
 
 impl Role {
+    /// The on-demand roles ([`Role::on_demand`]), in order.
+    pub const ON_DEMAND: [Role; 8] = [
+        Role::Time,
+        Role::Correlation,
+        Role::Participant,
+        Role::EndpointType,
+        Role::CallType,
+        Role::SdkVersion,
+        Role::OsVersion,
+        Role::Resource,
+    ];
+
+    /// This role in a [`Roles`] set.
+    pub const fn bit(self) -> u32 {
+        1 << self as u32
+    }
+
+    /// Whether a reader reads this role's values only when the run asks
+    /// for them ([`Roles`]): the values of the slicing of spec §7. The
+    /// triple and the log kind are always read.
+    pub const fn on_demand(self) -> bool {
+        matches!(
+            self,
+            Role::Time
+                | Role::Correlation
+                | Role::Participant
+                | Role::EndpointType
+                | Role::CallType
+                | Role::SdkVersion
+                | Role::OsVersion
+                | Role::Resource
+        )
+    }
+
     /// How a reader reads the value of a key with this role.
     pub const fn shape(self) -> Shape {
         match self {
             Role::Code | Role::Subcode => Shape::Int,
             Role::Category => Shape::Category,
-            Role::Kind => Shape::Text,
+            Role::Kind
+            | Role::Operation
+            | Role::Time
+            | Role::Correlation
+            | Role::Participant
+            | Role::EndpointType
+            | Role::CallType
+            | Role::SdkVersion
+            | Role::OsVersion
+            | Role::Resource => Shape::Text,
             Role::OperationPayload => Shape::Payload,
             Role::Properties | Role::Records | Role::Tables => {
                 Shape::Container
             }
         }
+    }
+}
+
+/// A set of roles: which on-demand values ([`Role::on_demand`]) a run
+/// wants its readers to read.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct Roles(pub u32);
+
+impl Roles {
+    /// No on-demand value.
+    pub const NONE: Roles = Roles(0);
+    /// Every role.
+    pub const ALL: Roles = Roles(u32::MAX);
+
+    /// The set with `role` added.
+    pub const fn with(self, role: Role) -> Roles {
+        Roles(self.0 | role.bit())
+    }
+
+    /// Whether a reader reads the values of `role`: always for the roles
+    /// that are not on demand.
+    #[inline]
+    pub const fn reads(self, role: Role) -> bool {
+        !role.on_demand() || self.0 & role.bit() != 0
     }
 }
 
@@ -78,7 +165,22 @@ pub const KEYS: &[(&str, Role)] = &[
     ("resulttype", Role::Category),
     ("category", Role::Kind),
     ("type", Role::Kind),
-    ("operationname", Role::Kind),
+    ("operationname", Role::Operation),
+    ("time", Role::Time),
+    ("timegenerated", Role::Time),
+    ("timestamp", Role::Time),
+    ("eventtime", Role::Time),
+    ("callclienttimestamp", Role::Time),
+    ("correlationid", Role::Correlation),
+    ("participantid", Role::Participant),
+    ("identifier", Role::Participant),
+    ("endpointid", Role::Participant),
+    ("endpointtype", Role::EndpointType),
+    ("calltype", Role::CallType),
+    ("sdkversion", Role::SdkVersion),
+    ("osversion", Role::OsVersion),
+    ("resourceid", Role::Resource),
+    ("_resourceid", Role::Resource),
     ("operationpayload", Role::OperationPayload),
     ("properties", Role::Properties),
     ("records", Role::Records),
@@ -102,15 +204,17 @@ impl KeyId {
     }
 
     /// Whether the key counts inside a record's `properties` (the triple
-    /// does; the log kind, levels and envelopes do not).
+    /// and the values of spec §7 do; the log kind, `operationName`, levels
+    /// and envelopes do not).
     #[inline]
     pub fn nests(self) -> bool {
-        matches!(
+        !matches!(
             self.role,
-            Role::Code
-                | Role::Subcode
-                | Role::Category
-                | Role::OperationPayload
+            Role::Kind
+                | Role::Operation
+                | Role::Properties
+                | Role::Records
+                | Role::Tables
         )
     }
 
@@ -200,7 +304,7 @@ const LEN_LIMIT: usize = {
 };
 
 /// The most keys of one length.
-const PER_LEN: usize = 6;
+const PER_LEN: usize = 8;
 
 /// The keys of one name length: their names and ids, `len` of them.
 #[derive(Clone, Copy)]
@@ -343,12 +447,50 @@ mod tests {
         );
         assert_eq!(key("_code"), KeyId { role: Role::Code, rank: 4 });
         assert_eq!(key("resulttype"), KeyId { role: Role::Category, rank: 3 });
-        assert_eq!(key("operationname"), KeyId { role: Role::Kind, rank: 2 });
+        assert_eq!(
+            key("operationname"),
+            KeyId { role: Role::Operation, rank: 0 }
+        );
+        assert_eq!(
+            key("endpointid"),
+            KeyId { role: Role::Participant, rank: 2 }
+        );
         assert_eq!(PAYLOAD_SUBCODE.name(), "subcode");
         assert_eq!(count(Role::Code), 5);
         assert_eq!(count(Role::Subcode), 4);
         assert_eq!(count(Role::Category), 4);
-        assert_eq!(count(Role::Kind), 3);
+        assert_eq!(count(Role::Kind), 2);
+        assert_eq!(count(Role::Time), 5);
+    }
+
+    #[test]
+    fn on_demand_roles_listed_once() {
+        let all = [
+            Role::Code,
+            Role::Subcode,
+            Role::Category,
+            Role::Kind,
+            Role::Operation,
+            Role::Time,
+            Role::Correlation,
+            Role::Participant,
+            Role::EndpointType,
+            Role::CallType,
+            Role::SdkVersion,
+            Role::OsVersion,
+            Role::Resource,
+            Role::OperationPayload,
+            Role::Properties,
+            Role::Records,
+            Role::Tables,
+        ];
+        let listed: Vec<Role> =
+            all.into_iter().filter(|r| r.on_demand()).collect();
+        assert_eq!(listed, Role::ON_DEMAND);
+        for r in all {
+            assert!(Roles::NONE.reads(r) != r.on_demand(), "{r:?}");
+            assert!(Roles::ALL.reads(r));
+        }
     }
 
     #[test]

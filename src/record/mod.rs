@@ -19,7 +19,9 @@ use std::borrow::Cow;
 use std::fmt;
 
 pub use fields::{Fields, Slot};
-pub use keys::{classify_key, KeyId, Role, Shape, KEYS, PAYLOAD_SUBCODE};
+pub use keys::{
+    classify_key, KeyId, Role, Roles, Shape, KEYS, PAYLOAD_SUBCODE,
+};
 pub use values::{kind_text, parse_int, CatVal, IntVal};
 
 /// A normalised result category (spec §3, "Category normalisation").
@@ -119,25 +121,40 @@ pub enum Outcome {
     Malformed(String),
 }
 
+/// The values of the on-demand roles of a record (spec §7), each role at
+/// most once: empty unless the run asked for them.
+pub type Texts<'a> = Vec<(Role, Cow<'a, str>)>;
+
 /// One record as a reader hands it on.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Record<'a> {
     /// What the record turned out to be.
     pub outcome: Outcome,
-    /// Its log kind (`category`, `Type` or `operationName`), borrowed from
-    /// the input where it can be; `None` for malformed records.
+    /// Its log kind (`category`, `Type`, else `operationName`), borrowed
+    /// from the input where it can be; `None` for malformed records.
     pub kind: Option<Cow<'a, str>>,
+    /// The values the run asked for (its time, ids, dimensions).
+    pub texts: Texts<'a>,
 }
 
-impl Record<'_> {
+impl<'a> Record<'a> {
     /// A malformed record.
     pub fn malformed(reason: String) -> Record<'static> {
-        Record { outcome: Outcome::Malformed(reason), kind: None }
+        Record {
+            outcome: Outcome::Malformed(reason),
+            kind: None,
+            texts: Vec::new(),
+        }
     }
 
     /// A record without a code or kind.
     pub fn without_code() -> Record<'static> {
-        Record { outcome: Outcome::WithoutCode, kind: None }
+        Record { outcome: Outcome::WithoutCode, kind: None, texts: Vec::new() }
+    }
+
+    /// The value of an on-demand role, if the record has one.
+    pub fn text(&self, role: Role) -> Option<&str> {
+        self.texts.iter().find(|(r, _)| *r == role).map(|(_, v)| &**v)
     }
 }
 
@@ -157,6 +174,11 @@ pub trait Sink {
     /// Forget every record handed on so far (a later `records` member of
     /// a JSON document replaces an earlier one).
     fn restart(&mut self);
+    /// The on-demand values ([`Role::on_demand`]) readers should read for
+    /// this sink (none unless the run's plan asks for them).
+    fn wanted(&self) -> Roles {
+        Roles::NONE
+    }
 }
 
 #[cfg(test)]

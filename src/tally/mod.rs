@@ -188,7 +188,7 @@ impl Tally {
         line: u64,
         item: u32,
     ) {
-        let Record { outcome: out, kind } = rec;
+        let Record { outcome: out, kind, .. } = rec;
         if !matches!(out, Outcome::Malformed(_)) {
             let kind = kind.as_deref().unwrap_or(NO_KIND);
             match self.kinds.get_mut(kind) {

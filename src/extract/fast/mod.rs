@@ -28,8 +28,8 @@ mod index;
 use super::json::payload_from_text;
 use super::line::Line;
 use crate::record::{
-    classify_key, kind_text, CatVal, Fields, IntVal, Record, Role, Shape,
-    PAYLOAD_SUBCODE,
+    classify_key, kind_text, CatVal, Fields, IntVal, Record, Role, Roles,
+    Shape, PAYLOAD_SUBCODE,
 };
 use index::{ascii_str, index};
 
@@ -38,7 +38,13 @@ pub const MAX_DEPTH: usize = 64;
 
 /// Read one non-blank JSON Lines line, or `None` to have serde read it.
 pub fn read_line(line: &[u8]) -> Option<Line<'_>> {
-    MASKS.with(|m| read_line_with(line, &mut m.borrow_mut()))
+    read_line_for(line, Roles::NONE)
+}
+
+/// [`read_line`], reading the on-demand values `wanted` too.
+#[inline]
+pub fn read_line_for(line: &[u8], wanted: Roles) -> Option<Line<'_>> {
+    MASKS.with(|m| read_line_with(line, &mut m.borrow_mut(), wanted))
 }
 
 thread_local! {
@@ -50,11 +56,12 @@ thread_local! {
 pub fn read_line_with<'a>(
     line: &'a [u8],
     masks: &mut Vec<u64>,
+    wanted: Roles,
 ) -> Option<Line<'a>> {
     masks.clear();
     let class = index(line, masks);
     let text = ascii_str(line, &class)?;
-    let mut s = Scanner { text, bytes: line, pos: 0, masks };
+    let mut s = Scanner { text, bytes: line, pos: 0, masks, wanted };
     s.ws();
     s.eat(b'{')?;
     let mut rec = Rec::default();
@@ -65,7 +72,7 @@ pub fn read_line_with<'a>(
     }
     Some(match rec.records {
         Some(recs) => Line::Envelope(recs),
-        None => Line::One(rec.fields.record(rec.props.as_ref())),
+        None => Line::One(rec.fields.record(rec.props.as_ref(), wanted)),
     })
 }
 
@@ -95,6 +102,8 @@ struct Scanner<'a, 'q> {
     pos: usize,
     /// Quote masks, one per 64 bytes (see [`index()`]).
     masks: &'q [u64],
+    /// The on-demand values to read (the others are skipped).
+    wanted: Roles,
 }
 
 impl<'a> Scanner<'a, '_> {
@@ -466,7 +475,10 @@ impl<'a> Scanner<'a, '_> {
         match id.shape() {
             Shape::Int => fields.set(id, self.int_value(depth)?),
             Shape::Category => fields.set(id, self.cat_value(depth)?),
-            Shape::Text => fields.set(id, self.text_value(depth)?),
+            Shape::Text if self.wanted.reads(id.role) => {
+                fields.set(id, self.text_value(depth)?)
+            }
+            Shape::Text => return self.skip_value(depth),
             Shape::Payload => fields.set(id, self.payload_value(depth)?),
             Shape::Container => return self.skip_value(depth),
         }
@@ -515,7 +527,7 @@ impl<'a> Scanner<'a, '_> {
             self.eat(b'{')?;
             let mut rec = Rec::default();
             self.record(Level::Record, depth + 1, &mut rec)?;
-            outs.push(rec.fields.record(rec.props.as_ref()));
+            outs.push(rec.fields.record(rec.props.as_ref(), self.wanted));
             if self.next_member(b']')? {
                 return Some(Some(outs));
             }

@@ -49,7 +49,8 @@ where
     S: Sink,
 {
     let mut elements = Elements { sink, items: 0, handed: 0 };
-    let seed = TopSeed { doc: true, sink: &mut elements };
+    let wanted = elements.sink.wanted();
+    let seed = TopSeed { doc: true, sink: &mut elements, wanted };
     let result =
         seed.deserialize(&mut *de).and_then(|top| de.end().map(|_| top));
     let handed = elements.handed;
@@ -61,7 +62,7 @@ where
         }
         Ok(Top::Tables(v)) => {
             sink.restart();
-            let recs = tree::tables(&v);
+            let recs = tree::tables(&v, wanted);
             sink.envelope(recs.len() as u64);
             for (i, rec) in recs.into_iter().enumerate() {
                 sink.record(rec, 1, i as u32);

@@ -17,7 +17,7 @@ use serde::de::{
 use super::line::Line;
 use super::reason;
 use super::tree;
-use crate::record::{Fields, Record, Shape};
+use crate::record::{Fields, Record, Roles, Shape};
 
 pub mod document;
 
@@ -75,17 +75,25 @@ use values::{
 
 /// Read one non-blank JSON Lines line with serde_json alone.
 pub fn read_line(line: &[u8]) -> Line<'_> {
+    read_line_for(line, Roles::NONE)
+}
+
+/// Read one non-blank JSON Lines line with serde_json alone, reading the
+/// on-demand values `wanted` too.
+pub fn read_line_for(line: &[u8], wanted: Roles) -> Line<'_> {
     let text = match std::str::from_utf8(line) {
         Ok(t) => t,
         Err(e) => return Line::malformed(reason::utf8(&e)),
     };
     let mut recs: Vec<Record<'_>> = Vec::new();
-    let seed = TopSeed { doc: false, sink: &mut recs };
+    let seed = TopSeed { doc: false, sink: &mut recs, wanted };
     let mut de = serde_json::Deserializer::from_str(text);
     match seed.deserialize(&mut de).and_then(|top| de.end().map(|_| top)) {
         Ok(Top::Record(rec)) => Line::One(rec),
         Ok(Top::Records) => Line::Envelope(recs),
-        Ok(Top::Tables(tables)) => Line::Envelope(tree::tables(&tables)),
+        Ok(Top::Tables(tables)) => {
+            Line::Envelope(tree::tables(&tables, wanted))
+        }
         Ok(Top::NotObject(what)) => Line::One(reason::not_object(what)),
         Err(e) => Line::malformed(reason::json(&e)),
     }
@@ -123,6 +131,7 @@ pub(crate) enum Top<'de> {
 pub(crate) struct TopSeed<'s, S> {
     pub(crate) doc: bool,
     pub(crate) sink: &'s mut S,
+    pub(crate) wanted: Roles,
 }
 
 impl<'de, S: Records<'de>> DeserializeSeed<'de> for TopSeed<'_, S> {
@@ -132,9 +141,15 @@ impl<'de, S: Records<'de>> DeserializeSeed<'de> for TopSeed<'_, S> {
         d: D,
     ) -> Result<Self::Value, D::Error> {
         if self.doc {
-            d.deserialize_any(DocVisitor { sink: self.sink })
+            d.deserialize_any(DocVisitor {
+                sink: self.sink,
+                wanted: self.wanted,
+            })
         } else {
-            d.deserialize_any(NonObject(TopVisitor { sink: self.sink }))
+            d.deserialize_any(NonObject(TopVisitor {
+                sink: self.sink,
+                wanted: self.wanted,
+            }))
         }
     }
 }
@@ -142,6 +157,7 @@ impl<'de, S: Records<'de>> DeserializeSeed<'de> for TopSeed<'_, S> {
 /// A whole document: an object as on a line, or an array of records.
 struct DocVisitor<'s, S> {
     sink: &'s mut S,
+    wanted: Roles,
 }
 
 impl<'de, S: Records<'de>> Visitor<'de> for DocVisitor<'_, S> {
@@ -155,14 +171,16 @@ impl<'de, S: Records<'de>> Visitor<'de> for DocVisitor<'_, S> {
         self,
         map: A,
     ) -> Result<Self::Value, A::Error> {
-        TopVisitor { sink: self.sink }.object(map)
+        TopVisitor { sink: self.sink, wanted: self.wanted }.object(map)
     }
 
     fn visit_seq<A: SeqAccess<'de>>(
         self,
         seq: A,
     ) -> Result<Self::Value, A::Error> {
-        RecordsVisitor { sink: self.sink }.visit_seq(seq).map(|_| Top::Records)
+        RecordsVisitor { sink: self.sink, wanted: self.wanted }
+            .visit_seq(seq)
+            .map(|_| Top::Records)
     }
 
     fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
@@ -211,6 +229,7 @@ fn read_map<'de, A, S>(
     level: Level,
     mut map: A,
     mut sink: Option<&mut S>,
+    wanted: Roles,
 ) -> Result<MapRead<'de>, A::Error>
 where
     A: MapAccess<'de>,
@@ -233,19 +252,24 @@ where
             Shape::Int => fields.set(key, map.next_value_seed(IntSeed)?),
             Shape::Category => fields
                 .set(key, map.next_value_seed(CatSeed { nested: false })?),
-            Shape::Text => fields.set(key, map.next_value_seed(TextSeed)?),
+            Shape::Text if wanted.reads(key.role) => {
+                fields.set(key, map.next_value_seed(TextSeed)?)
+            }
+            Shape::Text => map.next_value_seed(Skip)?,
             Shape::Payload => {
                 fields.set(key, map.next_value_seed(PayloadSeed)?)
             }
             Shape::Container => match key.role {
                 crate::record::Role::Properties => {
-                    props = map.next_value_seed(PropsSeed)?;
+                    props = map.next_value_seed(PropsSeed { wanted })?;
                 }
                 crate::record::Role::Records if level == Level::Line => {
                     match sink.as_deref_mut() {
                         Some(sink) => {
-                            records =
-                                map.next_value_seed(RecordsSeed { sink })?;
+                            records = map.next_value_seed(RecordsSeed {
+                                sink,
+                                wanted,
+                            })?;
                         }
                         None => map.next_value_seed(Skip)?,
                     }
@@ -324,15 +348,17 @@ impl<'de, V: ObjectVisitor<'de>> Visitor<'de> for NonObject<V> {
 
 struct TopVisitor<'s, S> {
     sink: &'s mut S,
+    wanted: Roles,
 }
 
 impl<'de, S: Records<'de>> ObjectVisitor<'de> for TopVisitor<'_, S> {
     type Value = Top<'de>;
 
     fn object<A: MapAccess<'de>>(self, map: A) -> Result<Top<'de>, A::Error> {
-        Ok(match read_map(Level::Line, map, Some(self.sink))? {
+        let wanted = self.wanted;
+        Ok(match read_map(Level::Line, map, Some(self.sink), wanted)? {
             MapRead::Fields(mut top, props) => {
-                Top::Record(top.record(props.as_deref()))
+                Top::Record(top.record(props.as_deref(), wanted))
             }
             MapRead::Records => Top::Records,
             MapRead::Tables(t) => Top::Tables(t),
@@ -345,7 +371,9 @@ impl<'de, S: Records<'de>> ObjectVisitor<'de> for TopVisitor<'_, S> {
 }
 
 /// A record inside a `records` envelope.
-struct RecordVisitor;
+struct RecordVisitor {
+    wanted: Roles,
+}
 
 impl<'de> ObjectVisitor<'de> for RecordVisitor {
     type Value = Record<'de>;
@@ -355,9 +383,15 @@ impl<'de> ObjectVisitor<'de> for RecordVisitor {
         map: A,
     ) -> Result<Record<'de>, A::Error> {
         // Envelopes do not nest: no sink.
-        match read_map::<A, Vec<Record<'de>>>(Level::Record, map, None)? {
+        let wanted = self.wanted;
+        match read_map::<A, Vec<Record<'de>>>(
+            Level::Record,
+            map,
+            None,
+            wanted,
+        )? {
             MapRead::Fields(mut top, props) => {
-                Ok(top.record(props.as_deref()))
+                Ok(top.record(props.as_deref(), wanted))
             }
             MapRead::Records | MapRead::Tables(_) => unreachable!(),
         }
@@ -368,7 +402,9 @@ impl<'de> ObjectVisitor<'de> for RecordVisitor {
     }
 }
 
-struct RecordSeed;
+struct RecordSeed {
+    wanted: Roles,
+}
 
 impl<'de> DeserializeSeed<'de> for RecordSeed {
     type Value = Record<'de>;
@@ -376,7 +412,7 @@ impl<'de> DeserializeSeed<'de> for RecordSeed {
         self,
         d: D,
     ) -> Result<Self::Value, D::Error> {
-        d.deserialize_any(NonObject(RecordVisitor))
+        d.deserialize_any(NonObject(RecordVisitor { wanted: self.wanted }))
     }
 }
 
@@ -384,6 +420,7 @@ impl<'de> DeserializeSeed<'de> for RecordSeed {
 /// anything else `false`.
 struct RecordsSeed<'s, S> {
     sink: &'s mut S,
+    wanted: Roles,
 }
 
 impl<'de, S: Records<'de>> DeserializeSeed<'de> for RecordsSeed<'_, S> {
@@ -392,12 +429,16 @@ impl<'de, S: Records<'de>> DeserializeSeed<'de> for RecordsSeed<'_, S> {
         self,
         d: D,
     ) -> Result<Self::Value, D::Error> {
-        d.deserialize_any(RecordsVisitor { sink: self.sink })
+        d.deserialize_any(RecordsVisitor {
+            sink: self.sink,
+            wanted: self.wanted,
+        })
     }
 }
 
 struct RecordsVisitor<'s, S> {
     sink: &'s mut S,
+    wanted: Roles,
 }
 
 impl<'de, S: Records<'de>> Visitor<'de> for RecordsVisitor<'_, S> {
@@ -412,7 +453,8 @@ impl<'de, S: Records<'de>> Visitor<'de> for RecordsVisitor<'_, S> {
         mut seq: A,
     ) -> Result<Self::Value, A::Error> {
         self.sink.start();
-        while let Some(rec) = seq.next_element_seed(RecordSeed)? {
+        let seed = || RecordSeed { wanted: self.wanted };
+        while let Some(rec) = seq.next_element_seed(seed())? {
             self.sink.push(rec);
         }
         Ok(true)
@@ -429,7 +471,9 @@ impl<'de, S: Records<'de>> Visitor<'de> for RecordsVisitor<'_, S> {
 }
 
 /// `properties`: an object gives its fields; anything else is ignored.
-struct PropsSeed;
+struct PropsSeed {
+    wanted: Roles,
+}
 
 impl<'de> DeserializeSeed<'de> for PropsSeed {
     type Value = Option<Box<Fields<'de>>>;
@@ -437,11 +481,13 @@ impl<'de> DeserializeSeed<'de> for PropsSeed {
         self,
         d: D,
     ) -> Result<Self::Value, D::Error> {
-        d.deserialize_any(PropsVisitor)
+        d.deserialize_any(PropsVisitor { wanted: self.wanted })
     }
 }
 
-struct PropsVisitor;
+struct PropsVisitor {
+    wanted: Roles,
+}
 
 impl<'de> Visitor<'de> for PropsVisitor {
     type Value = Option<Box<Fields<'de>>>;
@@ -454,7 +500,12 @@ impl<'de> Visitor<'de> for PropsVisitor {
         self,
         map: A,
     ) -> Result<Self::Value, A::Error> {
-        match read_map::<A, Vec<Record<'de>>>(Level::Properties, map, None)? {
+        match read_map::<A, Vec<Record<'de>>>(
+            Level::Properties,
+            map,
+            None,
+            self.wanted,
+        )? {
             MapRead::Fields(f, _) => Ok(Some(f)),
             MapRead::Records | MapRead::Tables(_) => unreachable!(),
         }
