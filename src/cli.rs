@@ -68,6 +68,22 @@ pub struct ReportArgs {
     /// Print nothing but errors and warnings.
     #[arg(short, long)]
     pub quiet: bool,
+    /// Group rows by dimensions (kind, operation, endpoint_type, call_type,
+    /// sdk_version, os, resource, hour, day); comma-separated or repeated.
+    #[arg(long, value_name = "DIM[,DIM…]")]
+    pub by: Vec<String>,
+    /// Keep records at or after T (RFC 3339, a date, or 90m/1h/2d before now).
+    #[arg(long, value_name = "T")]
+    pub since: Option<String>,
+    /// Keep records before T (RFC 3339, a date, or 90m/1h/2d before now).
+    #[arg(long, value_name = "T")]
+    pub until: Option<String>,
+    /// Keep records whose DIM is (=) or is not (!=) one of the values; repeatable.
+    #[arg(long = "where", value_name = "DIM=V[,V…]")]
+    pub filters: Vec<String>,
+    /// Stop with an error past this many distinct groups of --by values.
+    #[arg(long, value_name = "N", default_value_t = calltally::DEFAULT_MAX_GROUPS)]
+    pub max_groups: usize,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -212,7 +228,14 @@ impl ReportArgs {
             chunk_size: self.chunk_size.unwrap_or(defaults.chunk_size).max(1),
             strict: self.strict,
             pattern: self.pattern,
-            plan: defaults.plan,
+            plan: calltally::Plan::from_args(
+                &self.by,
+                self.since.as_deref(),
+                self.until.as_deref(),
+                &self.filters,
+                self.max_groups,
+                calltally::Timestamp::now(),
+            )?,
         };
         Ok(ReportJob {
             config,

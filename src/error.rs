@@ -33,6 +33,20 @@ pub enum Error {
         /// Why.
         reason: String,
     },
+    /// The run's groups passed `--max-groups` (spec §7).
+    #[error(
+        "more than {max} groups: --by {dim} alone has {values} distinct \
+         values; group by fewer or coarser dimensions, narrow the run with \
+         --where or --since/--until, or raise --max-groups"
+    )]
+    TooManyGroups {
+        /// The bound.
+        max: usize,
+        /// The dimension with the most distinct values.
+        dim: String,
+        /// How many it has.
+        values: usize,
+    },
     /// `--pattern` is not a usable regular expression.
     #[error("--pattern: {0}")]
     Pattern(String),

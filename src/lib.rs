@@ -50,9 +50,13 @@ pub use crate::config::{Config, Format, MmapMode};
 pub use crate::error::{Error, Result};
 pub use crate::exit::ExitCode;
 pub use crate::input::{collect, Input, InputError, Source};
+pub use crate::record::dims::Dim;
+pub use crate::record::time::Timestamp;
 pub use crate::record::{code_range, parse_int, Category, Outcome, Triple};
+pub use crate::tally::plan::DEFAULT_MAX_GROUPS;
 pub use crate::tally::{
-    Accounting, Cell, FormatCount, GroupKey, Plan, Sample, Tally, MAX_SAMPLES,
+    Accounting, Cell, Filter, Filtered, FormatCount, GroupKey, Plan, Sample,
+    Tally, MAX_SAMPLES,
 };
 
 /// The readers, the plain tree reading they are tested against, and the
@@ -125,8 +129,25 @@ pub fn run(config: &Config, catalog: &Catalog) -> Result<Run> {
     let mut tally = pipeline::tally_inputs(&inputs, config)?;
     tally.errors.extend(errors);
     tally.errors.sort();
-    let report = report::Report::build(&tally, catalog);
+    if tally.ungrouped > 0 {
+        return Err(too_many_groups(&tally, &config.plan));
+    }
+    let report = report::Report::build_for(&tally, catalog, &config.plan);
     Ok(Run { inputs, tally, report, elapsed: start.elapsed().as_secs_f64() })
+}
+
+/// The error of a run whose groups passed `--max-groups`, naming the
+/// dimension with the most distinct values.
+fn too_many_groups(tally: &Tally, plan: &Plan) -> Error {
+    let counts = tally.groups.distinct_values();
+    let (dim, n) = plan
+        .by
+        .iter()
+        .zip(counts)
+        .max_by_key(|(_, n)| *n)
+        .map(|(d, n)| (d.to_string(), n))
+        .unwrap_or_default();
+    Error::TooManyGroups { max: plan.max_groups, dim, values: n }
 }
 
 /// Run `report`: count, then write the reports atomically into

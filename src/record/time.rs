@@ -349,12 +349,14 @@ pub fn parse_bound(arg: &str, now: Timestamp) -> Result<Timestamp, String> {
     ))
 }
 
-/// The current time.
-pub fn now() -> Timestamp {
-    let d = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap_or_default();
-    Timestamp { secs: d.as_secs() as i64, nanos: d.subsec_nanos() }
+impl Timestamp {
+    /// The current time.
+    pub fn now() -> Timestamp {
+        let d = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap_or_default();
+        Timestamp { secs: d.as_secs() as i64, nanos: d.subsec_nanos() }
+    }
 }
 
 #[cfg(test)]

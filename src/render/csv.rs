@@ -7,9 +7,17 @@ use crate::report::Report;
 /// `by_category.csv`.
 pub fn by_category(report: &Report) -> Vec<u8> {
     table(
-        ["result_category", "count", "share"],
-        report.by_category.iter().map(|&(c, n)| {
-            [c.as_str().to_owned(), n.to_string(), share(report, n)]
+        report,
+        &["result_category", "count", "share"],
+        report.by_category.iter().map(|&(g, c, n)| {
+            (
+                g,
+                vec![
+                    c.as_str().to_owned(),
+                    n.to_string(),
+                    share(report, g, n),
+                ],
+            )
         }),
     )
 }
@@ -17,14 +25,18 @@ pub fn by_category(report: &Report) -> Vec<u8> {
 /// `by_code_range.csv`.
 pub fn by_code_range(report: &Report) -> Vec<u8> {
     table(
-        ["result_category", "code_range", "count", "share"],
-        report.by_code_range.iter().map(|&(c, r, n)| {
-            [
-                c.as_str().to_owned(),
-                r.to_owned(),
-                n.to_string(),
-                share(report, n),
-            ]
+        report,
+        &["result_category", "code_range", "count", "share"],
+        report.by_code_range.iter().map(|&(g, c, r, n)| {
+            (
+                g,
+                vec![
+                    c.as_str().to_owned(),
+                    r.to_owned(),
+                    n.to_string(),
+                    share(report, g, n),
+                ],
+            )
         }),
     )
 }
@@ -43,47 +55,60 @@ pub fn by_code(report: &Report) -> Vec<u8> {
         "advice",
     ];
     table(
-        header,
+        report,
+        &header,
         report.by_code.iter().map(|r| {
             let (known, summary, advice) = match &r.annotation {
                 Some(a) => ("true", &*a.summary, &*a.advice),
                 None => ("false", "", ""),
             };
-            [
-                r.category.as_str().to_owned(),
-                code_range(r.code).to_owned(),
-                r.code.to_string(),
-                r.subcode.map(|s| s.to_string()).unwrap_or_default(),
-                r.count.to_string(),
-                share(report, r.count),
-                known.to_owned(),
-                summary.to_owned(),
-                advice.to_owned(),
-            ]
+            (
+                r.group,
+                vec![
+                    r.category.as_str().to_owned(),
+                    code_range(r.code).to_owned(),
+                    r.code.to_string(),
+                    r.subcode.map(|s| s.to_string()).unwrap_or_default(),
+                    r.count.to_string(),
+                    share(report, r.group, r.count),
+                    known.to_owned(),
+                    summary.to_owned(),
+                    advice.to_owned(),
+                ],
+            )
         }),
     )
 }
 
-/// `n` as a share of the counted records, to six places.
-fn share(report: &Report, n: u64) -> String {
-    if report.counted == 0 {
+/// `n` as a share of the counted records of group `g` (of the whole run
+/// without `--by`), to six places.
+fn share(report: &Report, g: u32, n: u64) -> String {
+    let total = report.groups.get(g as usize).map_or(0, |g| g.counted);
+    if total == 0 {
         return "0.000000".into();
     }
-    format!("{:.6}", n as f64 / report.counted as f64)
+    format!("{:.6}", n as f64 / total as f64)
 }
 
-/// A CSV table: the header, then one record per row.
-fn table<const N: usize>(
-    header: [&str; N],
-    rows: impl IntoIterator<Item = [String; N]>,
+/// A CSV table: the dimension columns and `header`, then one record per
+/// row, each starting with its group's dimension values.
+fn table(
+    report: &Report,
+    header: &[&str],
+    rows: impl IntoIterator<Item = (u32, Vec<String>)>,
 ) -> Vec<u8> {
     let mut w = ::csv::WriterBuilder::new()
         .terminator(::csv::Terminator::Any(b'\n'))
         .from_writer(Vec::new());
     // Writing to a Vec cannot fail.
-    w.write_record(header).expect("write to memory");
-    for row in rows {
-        w.write_record(&row).expect("write to memory");
+    let names =
+        report.dims.iter().map(String::as_str).chain(header.iter().copied());
+    w.write_record(names).expect("write to memory");
+    for (g, row) in rows {
+        let dims =
+            report.groups.get(g as usize).map_or(&[][..], |g| &g.values[..]);
+        w.write_record(dims.iter().chain(row.iter()))
+            .expect("write to memory");
     }
     w.into_inner().expect("write to memory")
 }
@@ -130,12 +155,17 @@ mod tests {
     fn an_empty_report_has_headers_and_zero_shares() {
         let r = Report::build(&tally(&[]), Catalog::embedded());
         assert_eq!(by_category(&r), b"result_category,count,share\n");
-        assert_eq!(share(&r, 0), "0.000000");
+        assert_eq!(share(&r, 0, 0), "0.000000");
     }
 
     #[test]
     fn fields_are_quoted_as_rfc_4180_says() {
-        let out = table(["a", "b"], [["x,y".to_owned(), "say \"hi\"".into()]]);
+        let r = Report::build(&tally(&[]), Catalog::embedded());
+        let out = table(
+            &r,
+            &["a", "b"],
+            [(0, vec!["x,y".to_owned(), "say \"hi\"".into()])],
+        );
         assert_eq!(out, b"a,b\n\"x,y\",\"say \"\"hi\"\"\"\n");
     }
 }

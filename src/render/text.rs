@@ -18,7 +18,7 @@ pub fn human(
     let _ = writeln!(
         s,
         "{} input{}, {:.1} MB in {:.2} s ({:.0} MB/s): {} records, {} \
-         counted, {} without code, {} malformed",
+         counted, {} without code, {}{} malformed",
         acc.inputs,
         if acc.inputs == 1 { "" } else { "s" },
         mb,
@@ -27,6 +27,11 @@ pub fn human(
         acc.records,
         acc.counted,
         acc.without_code,
+        if acc.filtered > 0 {
+            format!("{} filtered, ", acc.filtered)
+        } else {
+            String::new()
+        },
         acc.malformed,
     );
     if report.counted == 0 {
@@ -34,13 +39,14 @@ pub fn human(
     }
     let pct = |n: u64| 100.0 * n as f64 / report.counted as f64;
     let cats: Vec<String> = report
-        .by_category
+        .category_totals()
         .iter()
         .map(|&(c, n)| format!("{c} {n} ({:.1}%)", pct(n)))
         .collect();
     let _ = writeln!(s, "by category: {}", cats.join(", "));
     let _ = writeln!(s, "top codes:");
-    for r in report.by_code.iter().take(top) {
+    let codes = report.code_totals();
+    for r in codes.iter().take(top) {
         let pair = match r.subcode {
             Some(sub) => format!("{}/{}", r.code, sub),
             None => r.code.to_string(),
@@ -59,12 +65,8 @@ pub fn human(
             meaning
         );
     }
-    if report.by_code.len() > top {
-        let _ = writeln!(
-            s,
-            "  … {} more in by_code.csv",
-            report.by_code.len() - top
-        );
+    if codes.len() > top {
+        let _ = writeln!(s, "  … {} more in by_code.csv", codes.len() - top);
     }
     s
 }

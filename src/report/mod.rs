@@ -15,7 +15,7 @@ use serde::Serialize;
 use crate::catalog::{Annotation, Catalog};
 use crate::input::Input;
 use crate::record::{code_range, Category};
-use crate::tally::Tally;
+use crate::tally::{Plan, Tally};
 
 pub use self::summary::{Summary, MAX_UNDOCUMENTED};
 pub use self::write::{
@@ -26,6 +26,8 @@ pub use self::write::{
 /// One row of `by_code.csv`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CodeRow {
+    /// The row's group of dimension values ([`Report::groups`]).
+    pub group: u32,
     /// The final category.
     pub category: Category,
     /// The code.
@@ -65,10 +67,17 @@ pub struct Undocumented {
 pub struct Report {
     /// All counted records.
     pub counted: u64,
-    /// `by_category.csv` rows.
-    pub by_category: Vec<(Category, u64)>,
-    /// `by_code_range.csv` rows.
-    pub by_code_range: Vec<(Category, &'static str, u64)>,
+    /// The plan the report was built for.
+    pub plan: Plan,
+    /// The dimension columns (`--by`), in order; empty without `--by`.
+    pub dims: Vec<String>,
+    /// Per group id: its dimension values, and its counted records (the
+    /// denominator of `share`). Group 0 is the whole run without `--by`.
+    pub groups: Vec<Group>,
+    /// `by_category.csv` rows: group, category, count.
+    pub by_category: Vec<(u32, Category, u64)>,
+    /// `by_code_range.csv` rows: group, category, range, count.
+    pub by_code_range: Vec<(u32, Category, &'static str, u64)>,
     /// `by_code.csv` rows.
     pub by_code: Vec<CodeRow>,
     /// Where categories came from.
@@ -77,14 +86,45 @@ pub struct Report {
     pub undocumented: Vec<Undocumented>,
 }
 
+/// One group of dimension values.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Group {
+    /// The values, one per dimension column.
+    pub values: Vec<String>,
+    /// Counted records of the group.
+    pub counted: u64,
+}
+
 impl Report {
-    /// Resolve categories through the catalog and aggregate.
+    /// Resolve categories through the catalog and aggregate, for a run
+    /// without dimensions.
     pub fn build(tally: &Tally, catalog: &Catalog) -> Report {
+        Report::build_for(tally, catalog, &Plan::default())
+    }
+
+    /// Resolve categories through the catalog and aggregate, with the
+    /// dimension columns of `plan`. Rows are sorted by their group's
+    /// values (time buckets sort chronologically as text), then count
+    /// (most first), then their keys.
+    pub fn build_for(tally: &Tally, catalog: &Catalog, plan: &Plan) -> Report {
         let mut sources = CategorySources::default();
-        let mut keyed: FxHashMap<(Category, i64, Option<i64>), u64> =
+        let mut keyed: FxHashMap<(u32, Category, i64, Option<i64>), u64> =
             FxHashMap::default();
+        let ngroups = tally.groups.len() + 1;
+        let mut groups: Vec<Group> = (0..ngroups as u32)
+            .map(|id| Group {
+                values: tally
+                    .groups
+                    .values(id)
+                    .into_iter()
+                    .map(str::to_owned)
+                    .collect(),
+                counted: 0,
+            })
+            .collect();
         for (key, cell) in &tally.cells {
             let (t, n) = (&key.triple, cell.count);
+            groups[key.dims as usize].counted += n;
             let category = match t.category {
                 Some(c) => {
                     sources.from_log += n;
@@ -101,21 +141,34 @@ impl Report {
                     }
                 },
             };
-            *keyed.entry((category, t.code, t.subcode)).or_insert(0) += n;
+            *keyed
+                .entry((key.dims, category, t.code, t.subcode))
+                .or_insert(0) += n;
         }
-        let mut by_category: FxHashMap<Category, u64> = FxHashMap::default();
-        let mut by_range: FxHashMap<(Category, &'static str), u64> =
+        let mut by_category: FxHashMap<(u32, Category), u64> =
+            FxHashMap::default();
+        let mut by_range: FxHashMap<(u32, Category, &'static str), u64> =
             FxHashMap::default();
         let mut pairs: FxHashMap<(i64, Option<i64>), u64> =
             FxHashMap::default();
-        for (&(c, code, sub), &n) in &keyed {
-            *by_category.entry(c).or_insert(0) += n;
-            *by_range.entry((c, code_range(code))).or_insert(0) += n;
+        for (&(g, c, code, sub), &n) in &keyed {
+            *by_category.entry((g, c)).or_insert(0) += n;
+            *by_range.entry((g, c, code_range(code))).or_insert(0) += n;
             *pairs.entry((code, sub)).or_insert(0) += n;
+        }
+        // Groups in the order of their values.
+        let mut order: Vec<u32> = (0..ngroups as u32).collect();
+        order.sort_by(|&a, &b| {
+            groups[a as usize].values.cmp(&groups[b as usize].values)
+        });
+        let mut rank = vec![0usize; ngroups];
+        for (i, &g) in order.iter().enumerate() {
+            rank[g as usize] = i;
         }
         let mut by_code: Vec<CodeRow> = keyed
             .into_iter()
-            .map(|((category, code, subcode), count)| CodeRow {
+            .map(|((group, category, code, subcode), count)| CodeRow {
+                group,
                 category,
                 code,
                 subcode,
@@ -124,26 +177,39 @@ impl Report {
             })
             .collect();
         by_code.sort_by(|a, b| {
-            b.count.cmp(&a.count).then_with(|| {
-                (a.category.as_str(), code_range(a.code), a.code, a.subcode)
-                    .cmp(&(
-                        b.category.as_str(),
-                        code_range(b.code),
-                        b.code,
-                        b.subcode,
-                    ))
-            })
+            rank[a.group as usize]
+                .cmp(&rank[b.group as usize])
+                .then(b.count.cmp(&a.count))
+                .then_with(|| {
+                    (
+                        a.category.as_str(),
+                        code_range(a.code),
+                        a.code,
+                        a.subcode,
+                    )
+                        .cmp(&(
+                            b.category.as_str(),
+                            code_range(b.code),
+                            b.code,
+                            b.subcode,
+                        ))
+                })
         });
-        let mut by_category: Vec<(Category, u64)> =
-            by_category.into_iter().collect();
+        let mut by_category: Vec<(u32, Category, u64)> =
+            by_category.into_iter().map(|((g, c), n)| (g, c, n)).collect();
         by_category.sort_by(|a, b| {
-            b.1.cmp(&a.1).then_with(|| a.0.as_str().cmp(b.0.as_str()))
+            rank[a.0 as usize]
+                .cmp(&rank[b.0 as usize])
+                .then(b.2.cmp(&a.2))
+                .then_with(|| a.1.as_str().cmp(b.1.as_str()))
         });
-        let mut by_code_range: Vec<(Category, &'static str, u64)> =
-            by_range.into_iter().map(|((c, r), n)| (c, r, n)).collect();
+        let mut by_code_range: Vec<(u32, Category, &'static str, u64)> =
+            by_range.into_iter().map(|((g, c, r), n)| (g, c, r, n)).collect();
         by_code_range.sort_by(|a, b| {
-            b.2.cmp(&a.2)
-                .then_with(|| (a.0.as_str(), a.1).cmp(&(b.0.as_str(), b.1)))
+            rank[a.0 as usize]
+                .cmp(&rank[b.0 as usize])
+                .then(b.3.cmp(&a.3))
+                .then_with(|| (a.1.as_str(), a.2).cmp(&(b.1.as_str(), b.2)))
         });
         let mut undocumented: Vec<Undocumented> = pairs
             .into_iter()
@@ -161,12 +227,57 @@ impl Report {
         });
         Report {
             counted: tally.acc.counted,
+            plan: plan.clone(),
+            dims: plan.by.iter().map(|d| d.to_string()).collect(),
+            groups,
             by_category,
             by_code_range,
             by_code,
             category_sources: sources,
             undocumented,
         }
+    }
+}
+
+impl Report {
+    /// Counted records per category over all groups, most first.
+    pub fn category_totals(&self) -> Vec<(Category, u64)> {
+        let mut m: FxHashMap<Category, u64> = FxHashMap::default();
+        for &(_, c, n) in &self.by_category {
+            *m.entry(c).or_insert(0) += n;
+        }
+        let mut v: Vec<(Category, u64)> = m.into_iter().collect();
+        v.sort_by(|a, b| {
+            b.1.cmp(&a.1).then_with(|| a.0.as_str().cmp(b.0.as_str()))
+        });
+        v
+    }
+
+    /// `by_code` rows summed over all groups (group 0), most first.
+    pub fn code_totals(&self) -> Vec<CodeRow> {
+        if self.dims.is_empty() {
+            return self.by_code.clone();
+        }
+        let mut m: FxHashMap<(Category, i64, Option<i64>), CodeRow> =
+            FxHashMap::default();
+        for r in &self.by_code {
+            m.entry((r.category, r.code, r.subcode))
+                .or_insert_with(|| CodeRow { group: 0, count: 0, ..r.clone() })
+                .count += r.count;
+        }
+        let mut v: Vec<CodeRow> = m.into_values().collect();
+        v.sort_by(|a, b| {
+            b.count.cmp(&a.count).then_with(|| {
+                (a.category.as_str(), code_range(a.code), a.code, a.subcode)
+                    .cmp(&(
+                        b.category.as_str(),
+                        code_range(b.code),
+                        b.code,
+                        b.subcode,
+                    ))
+            })
+        });
+        v
     }
 }
 
@@ -210,14 +321,14 @@ pub(crate) mod tests {
         let r = Report::build(&t, Catalog::embedded());
         assert_eq!(
             r.by_category,
-            [(Success, 2), (ExpectedError, 1), (Unknown, 1)]
+            [(0, Success, 2), (0, ExpectedError, 1), (0, Unknown, 1)]
         );
         assert_eq!(
             r.by_code_range,
             [
-                (Success, "0", 2),
-                (ExpectedError, "4xx", 1),
-                (Unknown, "4xx", 1)
+                (0, Success, "0", 2),
+                (0, ExpectedError, "4xx", 1),
+                (0, Unknown, "4xx", 1)
             ]
         );
         assert_eq!(

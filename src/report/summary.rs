@@ -4,7 +4,7 @@ use serde::Serialize;
 
 use crate::input::Input;
 use crate::sys::peak_rss;
-use crate::tally::{Accounting, FormatCount, Tally};
+use crate::tally::{Accounting, Filtered, FormatCount, Plan, Tally};
 
 use super::{input_name, CategorySources, Report, Undocumented};
 
@@ -18,6 +18,9 @@ pub struct Summary<'a> {
     pub tool: &'static str,
     /// The tool's version.
     pub version: &'static str,
+    /// The run's plan (`--by`, the window, `--where`), when it has one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub plan: Option<PlanOut>,
     /// Inputs read.
     pub inputs: InputsSummary<'a>,
     /// Inputs and records per input format.
@@ -29,6 +32,9 @@ pub struct Summary<'a> {
     /// bytes are under `inputs`).
     #[serde(flatten)]
     pub accounting: Accounting,
+    /// Why records were filtered, when the plan filters.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub filtered_by: Option<Filtered>,
     /// Where counted records' categories came from.
     pub categories: CategorySources,
     /// Distinct (code, subcode) pairs the catalog does not document.
@@ -43,6 +49,35 @@ pub struct Summary<'a> {
     pub throughput_mb_per_s: f64,
     /// The process's peak resident memory so far, in MB (10^6 bytes).
     pub peak_rss_mb: f64,
+}
+
+/// The plan in `summary.json`.
+#[derive(Debug, Serialize)]
+pub struct PlanOut {
+    /// The dimension columns.
+    pub by: Vec<String>,
+    /// `--since`, RFC 3339 UTC.
+    pub since: Option<String>,
+    /// `--until`, RFC 3339 UTC.
+    pub until: Option<String>,
+    /// The `--where` filters.
+    #[serde(rename = "where")]
+    pub filters: Vec<String>,
+    /// `--max-groups`.
+    pub max_groups: usize,
+}
+
+impl PlanOut {
+    /// The plan's words, or `None` for a plain run.
+    pub fn of(plan: &Plan) -> Option<PlanOut> {
+        (!plan.is_plain()).then(|| PlanOut {
+            by: plan.by.iter().map(|d| d.to_string()).collect(),
+            since: plan.since.map(|t| t.to_string()),
+            until: plan.until.map(|t| t.to_string()),
+            filters: plan.filters.iter().map(|f| f.to_string()).collect(),
+            max_groups: plan.max_groups,
+        })
+    }
 }
 
 /// Inputs in `summary.json`.
@@ -105,6 +140,7 @@ impl<'a> Summary<'a> {
         Summary {
             tool: "calltally",
             version: env!("CARGO_PKG_VERSION"),
+            plan: PlanOut::of(&report.plan),
             inputs: InputsSummary {
                 files: tally.acc.inputs,
                 bytes: tally.acc.bytes,
@@ -117,6 +153,10 @@ impl<'a> Summary<'a> {
             formats,
             kinds,
             accounting: tally.acc,
+            filtered_by: (report.plan.since.is_some()
+                || report.plan.until.is_some()
+                || !report.plan.filters.is_empty())
+            .then_some(tally.filtered),
             categories: report.category_sources,
             undocumented_pairs: report.undocumented.len(),
             undocumented: &report.undocumented

@@ -5,10 +5,17 @@
 //! (later) machines can be combined in any grouping and order with the same
 //! result. Property tests in `tests/` hold it to that.
 
+pub mod groups;
+pub mod plan;
+
+use std::borrow::Cow;
+
 use rustc_hash::FxHashMap;
 
+pub use self::groups::Groups;
+pub use self::plan::{Filter, Plan};
 pub use crate::input::InputError;
-use crate::record::{Outcome, Record, Sink, Triple, NO_KIND};
+use crate::record::{Outcome, Record, Roles, Sink, Triple, NO_KIND};
 
 /// How many malformed samples a run keeps (spec §4).
 pub const MAX_SAMPLES: usize = 20;
@@ -25,6 +32,10 @@ pub struct Sample {
     pub item: u32,
     /// Why the record is malformed.
     pub reason: String,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 /// Defines [`Accounting`] from one list of counters, with the `+=` that
@@ -63,6 +74,10 @@ accounting! {
     envelopes,
     /// Records and malformed elements that came out of envelopes.
     envelope_items,
+    /// Records the run's window or filters left out (spec §7); in
+    /// `summary.json` only when there are some.
+    #[serde(skip_serializing_if = "is_zero")]
+    filtered,
     /// Input files (or streams) read; in `summary.json` under `inputs`.
     #[serde(skip_serializing)]
     inputs,
@@ -134,6 +149,32 @@ pub struct Tally {
     pub kinds: FxHashMap<String, u64>,
     /// Inputs and records by the format they were read as.
     pub formats: FxHashMap<&'static str, FormatCount>,
+    /// The tuples of dimension values the cells' keys refer to.
+    pub groups: Groups,
+    /// Why records were filtered (their sum is `acc.filtered`).
+    pub filtered: Filtered,
+    /// Counted records that could not be grouped: their tuple of
+    /// dimension values would have passed `--max-groups`.
+    pub ungrouped: u64,
+}
+
+/// Why records were left out (spec §7), for `summary.json`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Filtered {
+    /// Outside the `--since`/`--until` window.
+    pub outside_window: u64,
+    /// Without a parseable time while a window is given.
+    pub no_time: u64,
+    /// Left out by a `--where` filter.
+    pub by_where: u64,
+}
+
+impl std::ops::AddAssign for Filtered {
+    fn add_assign(&mut self, o: Filtered) {
+        self.outside_window += o.outside_window;
+        self.no_time += o.no_time;
+        self.by_where += o.by_where;
+    }
 }
 
 /// Inputs and records read in one format.
@@ -154,15 +195,33 @@ impl Tally {
 
     /// Combine another tally into this one, in place.
     pub fn merge_from(&mut self, other: Tally) {
-        let (mut big, small) = if self.cells.len() >= other.cells.len() {
-            (std::mem::take(&mut self.cells), other.cells)
+        if self.groups.is_empty() && other.groups.is_empty() {
+            let (mut big, small) = if self.cells.len() >= other.cells.len() {
+                (std::mem::take(&mut self.cells), other.cells)
+            } else {
+                (other.cells, std::mem::take(&mut self.cells))
+            };
+            for (k, v) in small {
+                *big.entry(k).or_default() += v;
+            }
+            self.cells = big;
         } else {
-            (other.cells, std::mem::take(&mut self.cells))
-        };
-        for (k, v) in small {
-            *big.entry(k).or_default() += v;
+            // Tuple ids are local: map the other's into ours.
+            let map = self.groups.absorb(&other.groups);
+            for (k, v) in other.cells {
+                match map.get(k.dims as usize).copied().flatten() {
+                    Some(dims) => {
+                        *self
+                            .cells
+                            .entry(GroupKey { dims, ..k })
+                            .or_default() += v
+                    }
+                    None => self.ungrouped += v.count,
+                }
+            }
         }
-        self.cells = big;
+        self.filtered += other.filtered;
+        self.ungrouped += other.ungrouped;
         self.acc += other.acc;
         self.samples.extend(other.samples);
         self.samples.sort();
@@ -247,17 +306,13 @@ impl Tally {
     }
 }
 
-/// What a run decides once and applies to every record it counts. The
-/// slicing of spec §7 (dimensions, a time window, filters, distinct
-/// counting) is decided here, so the readers never see it.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Plan {}
-
 /// Counts the records of one piece of one input under the run's plan: the
 /// [`Sink`] the readers fill.
 #[derive(Debug)]
 pub struct Counter<'p> {
     plan: &'p Plan,
+    /// The plan only counts: no window, filter or dimension.
+    plain: bool,
     input: u32,
     tally: Tally,
     /// The log kind of the last records and how many of them are not in
@@ -269,10 +324,13 @@ pub struct Counter<'p> {
 impl<'p> Counter<'p> {
     /// A counter for a piece of input `input` (its index in the run).
     pub fn new(plan: &'p Plan, input: u32) -> Counter<'p> {
+        let mut tally = Tally::default();
+        tally.groups.bound(plan.max_groups);
         Counter {
             plan,
+            plain: plan.is_plain(),
             input,
-            tally: Tally::default(),
+            tally,
             kind: Default::default(),
         }
     }
@@ -296,6 +354,55 @@ impl<'p> Counter<'p> {
         }
     }
 
+    /// Count a record under a plan that is not plain: window, filters,
+    /// dimensions.
+    fn record_planned(&mut self, rec: Record<'_>, line: u64, item: u32) {
+        if let Outcome::Malformed(_) = rec.outcome {
+            self.tally.add_item(rec.outcome, self.input, line, item);
+            return;
+        }
+        self.count_kind(rec.kind.as_deref().unwrap_or(NO_KIND));
+        let plan = self.plan;
+        let out = if plan.outside_window(&rec) {
+            Some(match rec.text(crate::record::Role::Time) {
+                Some(t) if crate::record::time::parse(t).is_some() => {
+                    &mut self.tally.filtered.outside_window
+                }
+                _ => &mut self.tally.filtered.no_time,
+            })
+        } else if plan.filtered_out(&rec) {
+            Some(&mut self.tally.filtered.by_where)
+        } else {
+            None
+        };
+        if let Some(n) = out {
+            *n += 1;
+            self.tally.acc.records += 1;
+            self.tally.acc.filtered += 1;
+            return;
+        }
+        let acc = &mut self.tally.acc;
+        match rec.outcome {
+            Outcome::Counted(triple) => {
+                acc.records += 1;
+                acc.counted += 1;
+                let values: Vec<Cow<'_, str>> =
+                    plan.by.iter().map(|d| plan::dim_value(d, &rec)).collect();
+                match self.tally.groups.id(&values) {
+                    Some(dims) => {
+                        let key = GroupKey { dims, triple };
+                        self.tally.cells.entry(key).or_default().count += 1;
+                    }
+                    None => self.tally.ungrouped += 1,
+                }
+            }
+            _ => {
+                acc.records += 1;
+                acc.without_code += 1;
+            }
+        }
+    }
+
     /// Count a record of log kind `kind`.
     #[inline]
     fn count_kind(&mut self, kind: &str) {
@@ -310,6 +417,9 @@ impl<'p> Counter<'p> {
 impl Sink for Counter<'_> {
     #[inline(always)]
     fn record(&mut self, rec: Record<'_>, line: u64, item: u32) {
+        if !self.plain {
+            return self.record_planned(rec, line, item);
+        }
         let acc = &mut self.tally.acc;
         match rec.outcome {
             Outcome::Counted(triple) => {
@@ -348,7 +458,12 @@ impl Sink for Counter<'_> {
 
     fn restart(&mut self) {
         self.tally = Tally::default();
+        self.tally.groups.bound(self.plan.max_groups);
         self.kind = Default::default();
+    }
+
+    fn wanted(&self) -> Roles {
+        self.plan.wanted()
     }
 }
 

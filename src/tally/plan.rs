@@ -1,0 +1,291 @@
+//! What a run decides once and applies to every record it counts (spec §7):
+//! the dimensions of `--by`, the time window of `--since`/`--until`, the
+//! filters of `--where`, and the bound on groups. The readers never see
+//! it: they read the values it asks for ([`Plan::wanted`]) and hand records
+//! to the [`super::Counter`], which applies it.
+
+use std::fmt;
+
+use crate::record::dims::Dim;
+use crate::record::time::{self, Timestamp};
+use crate::record::{Record, Role, Roles};
+
+/// The default `--max-groups`.
+pub const DEFAULT_MAX_GROUPS: usize = 1_000_000;
+
+/// A run's plan. The default counts every record, grouped by nothing.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Plan {
+    /// `--by`: the dimensions rows are grouped by, in column order.
+    pub by: Vec<Dim>,
+    /// `--since`: records at or after this time are kept.
+    pub since: Option<Timestamp>,
+    /// `--until`: records before this time are kept.
+    pub until: Option<Timestamp>,
+    /// `--where`: every filter must hold.
+    pub filters: Vec<Filter>,
+    /// `--max-groups`: the most distinct dimension tuples a run may hold.
+    pub max_groups: usize,
+}
+
+impl Default for Plan {
+    fn default() -> Plan {
+        Plan {
+            by: Vec::new(),
+            since: None,
+            until: None,
+            filters: Vec::new(),
+            max_groups: DEFAULT_MAX_GROUPS,
+        }
+    }
+}
+
+/// One `--where DIM=V[,V…]` or `--where DIM!=V[,V…]`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Filter {
+    /// The dimension compared.
+    pub dim: Dim,
+    /// The values (normalised as the dimension shows them).
+    pub values: Vec<String>,
+    /// `!=`: the record's value must be none of them.
+    pub negate: bool,
+}
+
+impl Filter {
+    /// Parse `DIM=V[,V…]` or `DIM!=V[,V…]`.
+    pub fn parse(text: &str) -> Result<Filter, String> {
+        let (dim, values, negate) = match text.split_once("!=") {
+            Some((d, v)) => (d, v, true),
+            None => match text.split_once('=') {
+                Some((d, v)) => (d, v, false),
+                None => {
+                    return Err(format!(
+                        "--where {text:?}: expected DIM=V[,V…] or DIM!=V[,V…]"
+                    ))
+                }
+            },
+        };
+        let dim =
+            Dim::parse(dim).map_err(|e| format!("--where {text:?}: {e}"))?;
+        let values: Vec<String> =
+            values.split(',').map(|v| v.trim().to_owned()).collect();
+        if values.iter().all(String::is_empty) {
+            return Err(format!("--where {text:?}: no value"));
+        }
+        Ok(Filter { dim, values, negate })
+    }
+
+    /// Whether a record whose value for the dimension is `value` passes.
+    pub fn keeps(&self, value: &str) -> bool {
+        self.values.iter().any(|v| v == value) != self.negate
+    }
+}
+
+impl fmt::Display for Filter {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let op = if self.negate { "!=" } else { "=" };
+        write!(f, "{}{op}{}", self.dim, self.values.join(","))
+    }
+}
+
+impl Plan {
+    /// A plan from the command line's words: `--by` lists (comma-separated
+    /// or repeated), `--since`/`--until` bounds (relative to `now`),
+    /// `--where` filters and `--max-groups`.
+    pub fn from_args(
+        by: &[String],
+        since: Option<&str>,
+        until: Option<&str>,
+        filters: &[String],
+        max_groups: usize,
+        now: Timestamp,
+    ) -> Result<Plan, String> {
+        let mut dims: Vec<Dim> = Vec::new();
+        for list in by {
+            for d in Dim::parse_list(list).map_err(|e| format!("--by: {e}"))? {
+                if dims.contains(&d) {
+                    return Err(format!("--by: dimension {d} given twice"));
+                }
+                dims.push(d);
+            }
+        }
+        let filters = filters
+            .iter()
+            .map(|f| Filter::parse(f))
+            .collect::<Result<Vec<_>, _>>()?;
+        for d in dims.iter().chain(filters.iter().map(|f| &f.dim)) {
+            if let Dim::Field(name) = d {
+                return Err(format!(
+                    "field:{name}: dimensions of arbitrary keys are not read yet; \
+                     use one of the named dimensions"
+                ));
+            }
+        }
+        let bound = |flag: &str, v: Option<&str>| {
+            v.map(|v| {
+                time::parse_bound(v, now).map_err(|e| format!("{flag}: {e}"))
+            })
+            .transpose()
+        };
+        let since = bound("--since", since)?;
+        let until = bound("--until", until)?;
+        if let (Some(s), Some(u)) = (since, until) {
+            if s >= u {
+                return Err(format!("--since {s} is not before --until {u}"));
+            }
+        }
+        if max_groups == 0 {
+            return Err("--max-groups must be at least 1".into());
+        }
+        Ok(Plan { by: dims, since, until, filters, max_groups })
+    }
+
+    /// The on-demand values the readers must read for this plan.
+    pub fn wanted(&self) -> Roles {
+        let mut roles = Roles::NONE;
+        if self.since.is_some() || self.until.is_some() {
+            roles = roles.with(Role::Time);
+        }
+        for dim in self.by.iter().chain(self.filters.iter().map(|f| &f.dim)) {
+            roles = match dim {
+                Dim::Kind | Dim::Field(_) => roles,
+                Dim::Operation => roles.with(Role::Operation),
+                Dim::EndpointType => roles.with(Role::EndpointType),
+                Dim::CallType => roles.with(Role::CallType),
+                Dim::SdkVersion => roles.with(Role::SdkVersion),
+                Dim::Os => roles.with(Role::OsVersion),
+                Dim::Resource => roles.with(Role::Resource),
+                Dim::Hour | Dim::Day => roles.with(Role::Time),
+            };
+        }
+        roles
+    }
+
+    /// Whether the plan only counts (no window, filter or dimension): the
+    /// counter's fast path.
+    pub fn is_plain(&self) -> bool {
+        self.by.is_empty()
+            && self.filters.is_empty()
+            && self.since.is_none()
+            && self.until.is_none()
+    }
+
+    /// Whether a record is outside the window (a record without a
+    /// parseable time is, when there is a window).
+    pub fn outside_window(&self, rec: &Record<'_>) -> bool {
+        if self.since.is_none() && self.until.is_none() {
+            return false;
+        }
+        match rec.text(Role::Time).and_then(time::parse) {
+            None => true,
+            Some(t) => {
+                self.since.is_some_and(|s| t < s)
+                    || self.until.is_some_and(|u| t >= u)
+            }
+        }
+    }
+
+    /// Whether a filter drops the record.
+    pub fn filtered_out(&self, rec: &Record<'_>) -> bool {
+        self.filters.iter().any(|f| !f.keeps(&dim_value(&f.dim, rec)))
+    }
+}
+
+/// The value of a dimension for a record, as reports show it.
+pub fn dim_value<'r>(
+    dim: &Dim,
+    rec: &'r Record<'_>,
+) -> std::borrow::Cow<'r, str> {
+    let raw = match dim {
+        Dim::Kind => rec.kind.as_deref(),
+        Dim::Operation => rec.text(Role::Operation),
+        Dim::EndpointType => rec.text(Role::EndpointType),
+        Dim::CallType => rec.text(Role::CallType),
+        Dim::SdkVersion => rec.text(Role::SdkVersion),
+        Dim::Os => rec.text(Role::OsVersion),
+        Dim::Resource => rec.text(Role::Resource),
+        Dim::Hour | Dim::Day => rec.text(Role::Time),
+        Dim::Field(_) => None,
+    };
+    dim.value(raw)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::borrow::Cow;
+
+    fn rec(texts: &[(Role, &'static str)]) -> Record<'static> {
+        let mut r = Record::without_code();
+        r.texts =
+            texts.iter().map(|&(role, v)| (role, Cow::Borrowed(v))).collect();
+        r
+    }
+
+    #[test]
+    fn filters_parse_and_keep() {
+        let f = Filter::parse("endpoint_type=PSTN,VoIP").unwrap();
+        assert_eq!(f.to_string(), "endpoint_type=PSTN,VoIP");
+        assert!(f.keeps("PSTN") && f.keeps("VoIP") && !f.keeps("Bot"));
+        let f = Filter::parse("os!=Others").unwrap();
+        assert!(f.negate && !f.keeps("Others") && f.keeps("Windows"));
+        assert!(Filter::parse("os").is_err());
+        assert!(Filter::parse("planet=Mars")
+            .unwrap_err()
+            .contains("unknown dimension"));
+        assert!(Filter::parse("os=").is_err());
+    }
+
+    #[test]
+    fn plans_from_words() {
+        let now = time::parse("2026-11-20T12:00:00Z").unwrap();
+        let p = Plan::from_args(
+            &["hour,endpoint_type".into(), "os".into()],
+            Some("1h"),
+            None,
+            &["call_type=Group".into()],
+            10,
+            now,
+        )
+        .unwrap();
+        assert_eq!(p.by, [Dim::Hour, Dim::EndpointType, Dim::Os]);
+        assert_eq!(p.since, time::parse("2026-11-20T11:00:00Z"));
+        assert_eq!(p.filters.len(), 1);
+        let err = |by: &[&str], since, until| {
+            let by: Vec<String> = by.iter().map(|s| s.to_string()).collect();
+            Plan::from_args(&by, since, until, &[], 10, now).unwrap_err()
+        };
+        assert!(err(&["hour", "hour"], None, None).contains("twice"));
+        assert!(err(&["field:X"], None, None).contains("not read yet"));
+        assert!(err(&[], Some("2h"), Some("3h")).contains("not before"));
+        assert!(err(&[], Some("soon"), None).starts_with("--since"));
+    }
+
+    #[test]
+    fn window_and_filters_apply_to_records() {
+        let t = |s| time::parse(s);
+        let plan = Plan {
+            since: t("2026-11-20T10:00:00Z"),
+            until: t("2026-11-20T11:00:00Z"),
+            filters: vec![Filter::parse("endpoint_type=PSTN").unwrap()],
+            ..Plan::default()
+        };
+        assert_eq!(
+            plan.wanted(),
+            Roles::NONE.with(Role::Time).with(Role::EndpointType)
+        );
+        let inside = rec(&[
+            (Role::Time, "2026-11-20T10:59:59.999Z"),
+            (Role::EndpointType, "pstn"),
+        ]);
+        assert!(!plan.outside_window(&inside) && !plan.filtered_out(&inside));
+        let at_until = rec(&[(Role::Time, "2026-11-20T11:00:00Z")]);
+        assert!(plan.outside_window(&at_until));
+        let at_since = rec(&[(Role::Time, "2026-11-20T12:00:00+02:00")]);
+        assert!(!plan.outside_window(&at_since));
+        assert!(plan.outside_window(&rec(&[])));
+        assert!(plan.filtered_out(&rec(&[(Role::EndpointType, "VoIP")])));
+        assert!(plan.filtered_out(&rec(&[])), "(none) is not PSTN");
+        assert!(Plan::default().is_plain() && !plan.is_plain());
+    }
+}
