@@ -126,7 +126,10 @@ pub fn tally_bytes(data: &[u8], config: &Config) -> Result<Tally> {
 pub fn run(config: &Config, catalog: &Catalog) -> Result<Run> {
     let start = Instant::now();
     let (inputs, errors) = collect(&config.paths);
+    let (inputs, pruned) =
+        input::prune::prune(inputs, config.plan.since, config.plan.until);
     let mut tally = pipeline::tally_inputs(&inputs, config)?;
+    tally.pruned_files = pruned;
     tally.errors.extend(errors);
     tally.errors.sort();
     if tally.ungrouped > 0 {

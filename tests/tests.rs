@@ -11,4 +11,5 @@ mod golden;
 mod properties;
 mod regression;
 mod rules;
+mod slicing;
 mod util;

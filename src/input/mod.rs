@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 pub mod codec;
 pub mod lines;
 pub(crate) mod mmap;
+pub mod prune;
 
 /// An input that could not be read, or failed part-way.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]

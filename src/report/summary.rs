@@ -87,6 +87,10 @@ pub struct InputsSummary<'a> {
     pub files: u64,
     /// Bytes read.
     pub bytes: u64,
+    /// Inputs not opened because their path proves they hold no record of
+    /// the time window (only with a window).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pruned_files: Option<u64>,
     /// Inputs that could not be read.
     pub errors: Vec<ErrorOut<'a>>,
 }
@@ -144,6 +148,9 @@ impl<'a> Summary<'a> {
             inputs: InputsSummary {
                 files: tally.acc.inputs,
                 bytes: tally.acc.bytes,
+                pruned_files: (report.plan.since.is_some()
+                    || report.plan.until.is_some())
+                .then_some(tally.pruned_files),
                 errors: tally
                     .errors
                     .iter()

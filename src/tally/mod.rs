@@ -156,6 +156,9 @@ pub struct Tally {
     /// Counted records that could not be grouped: their tuple of
     /// dimension values would have passed `--max-groups`.
     pub ungrouped: u64,
+    /// Inputs not opened: their storage-export path proves they hold no
+    /// record of the window.
+    pub pruned_files: u64,
 }
 
 /// Why records were left out (spec §7), for `summary.json`.
@@ -222,6 +225,7 @@ impl Tally {
         }
         self.filtered += other.filtered;
         self.ungrouped += other.ungrouped;
+        self.pruned_files += other.pruned_files;
         self.acc += other.acc;
         self.samples.extend(other.samples);
         self.samples.sort();
