@@ -72,6 +72,7 @@ pub mod testing {
         classify_key, keys, CatVal, Fields, IntVal, KeyId, Record, Role,
         Shape, Sink, Slot, KEYS,
     };
+    pub use crate::tally::distinct;
     pub use crate::tally::Counter;
 
     use crate::tally::{Plan, Tally};

@@ -5,6 +5,8 @@
 //! (later) machines can be combined in any grouping and order with the same
 //! result. Property tests in `tests/` hold it to that.
 
+pub mod distinct;
+
 use rustc_hash::FxHashMap;
 
 pub use crate::input::InputError;
