@@ -76,6 +76,7 @@ pub mod testing {
         classify_key, dims, keys, time, CatVal, Fields, IntVal, KeyId, Record,
         Role, Roles, Shape, Sink, Slot, KEYS,
     };
+    pub use crate::tally::distinct;
     pub use crate::tally::Counter;
 
     use crate::tally::{Plan, Tally};

@@ -5,6 +5,7 @@
 //! (later) machines can be combined in any grouping and order with the same
 //! result. Property tests in `tests/` hold it to that.
 
+pub mod distinct;
 pub mod groups;
 pub mod plan;
 
