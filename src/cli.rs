@@ -81,6 +81,12 @@ pub struct ReportArgs {
     /// Keep records whose DIM is (=) or is not (!=) one of the values; repeatable.
     #[arg(long = "where", value_name = "DIM=V[,V…]")]
     pub filters: Vec<String>,
+    /// Leave the calls and participants columns empty (faster).
+    #[arg(long)]
+    pub no_distinct: bool,
+    /// HyperLogLog precision (lgK) of the calls and participants counts.
+    #[arg(long, value_name = "4..21", default_value_t = 12)]
+    pub distinct_precision: u8,
     /// Stop with an error past this many distinct groups of --by values.
     #[arg(long, value_name = "N", default_value_t = calltally::DEFAULT_MAX_GROUPS)]
     pub max_groups: usize,
@@ -234,6 +240,7 @@ impl ReportArgs {
                 self.until.as_deref(),
                 &self.filters,
                 self.max_groups,
+                (!self.no_distinct).then_some(self.distinct_precision),
                 calltally::Timestamp::now(),
             )?,
         };

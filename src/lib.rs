@@ -23,9 +23,9 @@
 //! let report = Report::build(&tally, Catalog::embedded());
 //! let csv = String::from_utf8(calltally::render::csv::by_category(&report))
 //!     .unwrap();
-//! assert_eq!(csv, "result_category,count,share\n\
-//!                  ExpectedError,1,0.500000\n\
-//!                  Success,1,0.500000\n");
+//! assert_eq!(csv, "result_category,count,share,calls,participants\n\
+//!                  ExpectedError,1,0.500000,,\n\
+//!                  Success,1,0.500000,,\n");
 //! # Ok::<(), calltally::Error>(())
 //! ```
 #![deny(missing_docs)]

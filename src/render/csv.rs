@@ -2,22 +2,21 @@
 //! `by_code_range.csv` and `by_code.csv`, RFC 4180 with `\n` line ends.
 
 use crate::record::code_range;
-use crate::report::Report;
+use crate::report::{Distincts, Report};
 
 /// `by_category.csv`.
 pub fn by_category(report: &Report) -> Vec<u8> {
     table(
         report,
-        &["result_category", "count", "share"],
-        report.by_category.iter().map(|&(g, c, n)| {
-            (
-                g,
-                vec![
-                    c.as_str().to_owned(),
-                    n.to_string(),
-                    share(report, g, n),
-                ],
-            )
+        &["result_category", "count", "share", "calls", "participants"],
+        report.by_category.iter().map(|r| {
+            let mut row = vec![
+                r.category.as_str().to_owned(),
+                r.count.to_string(),
+                share(report, r.group, r.count),
+            ];
+            row.extend(distinct_cells(r.ids));
+            (r.group, row)
         }),
     )
 }
@@ -26,17 +25,23 @@ pub fn by_category(report: &Report) -> Vec<u8> {
 pub fn by_code_range(report: &Report) -> Vec<u8> {
     table(
         report,
-        &["result_category", "code_range", "count", "share"],
-        report.by_code_range.iter().map(|&(g, c, r, n)| {
-            (
-                g,
-                vec![
-                    c.as_str().to_owned(),
-                    r.to_owned(),
-                    n.to_string(),
-                    share(report, g, n),
-                ],
-            )
+        &[
+            "result_category",
+            "code_range",
+            "count",
+            "share",
+            "calls",
+            "participants",
+        ],
+        report.by_code_range.iter().map(|r| {
+            let mut row = vec![
+                r.category.as_str().to_owned(),
+                r.range.to_owned(),
+                r.count.to_string(),
+                share(report, r.group, r.count),
+            ];
+            row.extend(distinct_cells(r.ids));
+            (r.group, row)
         }),
     )
 }
@@ -50,6 +55,8 @@ pub fn by_code(report: &Report) -> Vec<u8> {
         "subcode",
         "count",
         "share",
+        "calls",
+        "participants",
         "known",
         "summary",
         "advice",
@@ -62,22 +69,29 @@ pub fn by_code(report: &Report) -> Vec<u8> {
                 Some(a) => ("true", &*a.summary, &*a.advice),
                 None => ("false", "", ""),
             };
-            (
-                r.group,
-                vec![
-                    r.category.as_str().to_owned(),
-                    code_range(r.code).to_owned(),
-                    r.code.to_string(),
-                    r.subcode.map(|s| s.to_string()).unwrap_or_default(),
-                    r.count.to_string(),
-                    share(report, r.group, r.count),
-                    known.to_owned(),
-                    summary.to_owned(),
-                    advice.to_owned(),
-                ],
-            )
+            let mut row = vec![
+                r.category.as_str().to_owned(),
+                code_range(r.code).to_owned(),
+                r.code.to_string(),
+                r.subcode.map(|s| s.to_string()).unwrap_or_default(),
+                r.count.to_string(),
+                share(report, r.group, r.count),
+            ];
+            row.extend(distinct_cells(r.ids));
+            row.extend([
+                known.to_owned(),
+                summary.to_owned(),
+                advice.to_owned(),
+            ]);
+            (r.group, row)
         }),
     )
+}
+
+/// The `calls` and `participants` cells: empty with `--no-distinct`.
+fn distinct_cells(ids: Distincts) -> [String; 2] {
+    let cell = |n: Option<u64>| n.map(|n| n.to_string()).unwrap_or_default();
+    [cell(ids.calls), cell(ids.participants)]
 }
 
 /// `n` as a share of the counted records of group `g` (of the whole run
@@ -119,6 +133,7 @@ mod tests {
     use crate::catalog::Catalog;
     use crate::record::Category::*;
     use crate::report::tests::tally;
+    use crate::tally::Tally;
 
     #[test]
     fn csv_rows_sorted_and_shared() {
@@ -130,32 +145,70 @@ mod tests {
         let r = Report::build(&t, Catalog::embedded());
         assert_eq!(
             String::from_utf8(by_category(&r)).unwrap(),
-            "result_category,count,share\n\
-             Success,2,0.500000\n\
-             ExpectedError,1,0.250000\n\
-             Unknown,1,0.250000\n"
+            "result_category,count,share,calls,participants\n\
+             Success,2,0.500000,,\n\
+             ExpectedError,1,0.250000,,\n\
+             Unknown,1,0.250000,,\n"
         );
         assert_eq!(
             String::from_utf8(by_code_range(&r)).unwrap(),
-            "result_category,code_range,count,share\n\
-             Success,0,2,0.500000\n\
-             ExpectedError,4xx,1,0.250000\n\
-             Unknown,4xx,1,0.250000\n"
+            "result_category,code_range,count,share,calls,participants\n\
+             Success,0,2,0.500000,,\n\
+             ExpectedError,4xx,1,0.250000,,\n\
+             Unknown,4xx,1,0.250000,,\n"
         );
         let by_code = String::from_utf8(by_code(&r)).unwrap();
         let lines: Vec<&str> = by_code.lines().collect();
         assert_eq!(lines.len(), 4);
-        assert!(lines[1].starts_with("Success,0,0,0,2,0.500000,true,"));
+        assert!(lines[1].starts_with("Success,0,0,0,2,0.500000,,,true,"));
         assert!(lines[2]
-            .starts_with("ExpectedError,4xx,410,3112,1,0.250000,true,"));
-        assert_eq!(lines[3], "Unknown,4xx,499,99999,1,0.250000,false,,");
+            .starts_with("ExpectedError,4xx,410,3112,1,0.250000,,,true,"));
+        assert_eq!(lines[3], "Unknown,4xx,499,99999,1,0.250000,,,false,,");
     }
 
     #[test]
     fn an_empty_report_has_headers_and_zero_shares() {
         let r = Report::build(&tally(&[]), Catalog::embedded());
-        assert_eq!(by_category(&r), b"result_category,count,share\n");
+        assert_eq!(
+            by_category(&r),
+            b"result_category,count,share,calls,participants\n"
+        );
         assert_eq!(share(&r, 0, 0), "0.000000");
+    }
+
+    /// Calls and participants are the union of a row's cells' ids: a call
+    /// seen in two cells of one row counts once; a participant id equal
+    /// to its call does not count.
+    #[test]
+    fn distinct_counts_are_unions_of_the_cells() {
+        use crate::record::Triple;
+        use crate::tally::{Cell, GroupKey, Ids, Plan};
+        let mut t = Tally::default();
+        let triple =
+            |category| Triple { code: 410, subcode: Some(3112), category };
+        let mut a = Ids::new(12);
+        a.insert(Some("call-1"), Some("p-1"));
+        a.insert(Some("call-2"), Some("call-2"));
+        let mut b = Ids::new(12);
+        b.insert(Some("call-1"), Some("p-2"));
+        t.cells.insert(
+            GroupKey::of(triple(Some(ExpectedError))),
+            Cell { count: 2, ids: Some(Box::new(a)) },
+        );
+        // The catalog gives 410/3112 ExpectedError: the same row.
+        t.cells.insert(
+            GroupKey::of(triple(None)),
+            Cell { count: 1, ids: Some(Box::new(b)) },
+        );
+        t.acc.counted = 3;
+        let plan = Plan { distinct: Some(12), ..Plan::default() };
+        let r = Report::build_for(&t, Catalog::embedded(), &plan);
+        assert_eq!(
+            String::from_utf8(by_category(&r)).unwrap(),
+            "result_category,count,share,calls,participants\n\
+             ExpectedError,3,1.000000,2,2\n"
+        );
+        assert_eq!(r.totals.calls, Some(2));
     }
 
     #[test]

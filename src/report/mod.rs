@@ -15,7 +15,7 @@ use serde::Serialize;
 use crate::catalog::{Annotation, Catalog};
 use crate::input::Input;
 use crate::record::{code_range, Category};
-use crate::tally::{Plan, Tally};
+use crate::tally::{Ids, Plan, Tally};
 
 pub use self::summary::{Summary, MAX_UNDOCUMENTED};
 pub use self::write::{
@@ -36,8 +36,62 @@ pub struct CodeRow {
     pub subcode: Option<i64>,
     /// Records.
     pub count: u64,
+    /// Distinct calls and participants among them.
+    pub ids: Distincts,
     /// What the catalog says, if anything.
     pub annotation: Option<Annotation>,
+}
+
+/// One row of `by_category.csv`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CategoryRow {
+    /// The row's group of dimension values.
+    pub group: u32,
+    /// The final category.
+    pub category: Category,
+    /// Records.
+    pub count: u64,
+    /// Distinct calls and participants among them.
+    pub ids: Distincts,
+}
+
+/// One row of `by_code_range.csv`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RangeRow {
+    /// The row's group of dimension values.
+    pub group: u32,
+    /// The final category.
+    pub category: Category,
+    /// The code range.
+    pub range: &'static str,
+    /// Records.
+    pub count: u64,
+    /// Distinct calls and participants among them.
+    pub ids: Distincts,
+}
+
+/// Distinct calls and participants of a row (spec §7): estimates from the
+/// rows' sketches; `None` when the run does not count them.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Distincts {
+    /// Distinct `correlationId`s.
+    pub calls: Option<u64>,
+    /// Distinct participant ids.
+    pub participants: Option<u64>,
+}
+
+impl Distincts {
+    /// The estimates of some ids (none seen: 0), or `None` without
+    /// distinct counting.
+    fn of(ids: Option<&Ids>, plan: &Plan) -> Distincts {
+        if plan.distinct.is_none() {
+            return Distincts::default();
+        }
+        Distincts {
+            calls: Some(ids.map_or(0, |i| i.calls.estimate())),
+            participants: Some(ids.map_or(0, |i| i.participants.estimate())),
+        }
+    }
 }
 
 /// Where counted records' categories came from.
@@ -74,10 +128,12 @@ pub struct Report {
     /// Per group id: its dimension values, and its counted records (the
     /// denominator of `share`). Group 0 is the whole run without `--by`.
     pub groups: Vec<Group>,
-    /// `by_category.csv` rows: group, category, count.
-    pub by_category: Vec<(u32, Category, u64)>,
-    /// `by_code_range.csv` rows: group, category, range, count.
-    pub by_code_range: Vec<(u32, Category, &'static str, u64)>,
+    /// Distinct calls and participants of the whole run.
+    pub totals: Distincts,
+    /// `by_category.csv` rows.
+    pub by_category: Vec<CategoryRow>,
+    /// `by_code_range.csv` rows.
+    pub by_code_range: Vec<RangeRow>,
     /// `by_code.csv` rows.
     pub by_code: Vec<CodeRow>,
     /// Where categories came from.
@@ -107,9 +163,9 @@ impl Report {
     /// values (time buckets sort chronologically as text), then count
     /// (most first), then their keys.
     pub fn build_for(tally: &Tally, catalog: &Catalog, plan: &Plan) -> Report {
+        // Memory grows with distinct keys only: one vector of rows, sorted
+        // and merged in place (no maps per key), annotated once per pair.
         let mut sources = CategorySources::default();
-        let mut keyed: FxHashMap<(u32, Category, i64, Option<i64>), u64> =
-            FxHashMap::default();
         let ngroups = tally.groups.len() + 1;
         let mut groups: Vec<Group> = (0..ngroups as u32)
             .map(|id| Group {
@@ -122,6 +178,8 @@ impl Report {
                 counted: 0,
             })
             .collect();
+        let mut rows: Vec<(CodeRow, Option<&Ids>)> =
+            Vec::with_capacity(tally.cells.len());
         for (key, cell) in &tally.cells {
             let (t, n) = (&key.triple, cell.count);
             groups[key.dims as usize].counted += n;
@@ -141,20 +199,89 @@ impl Report {
                     }
                 },
             };
-            *keyed
-                .entry((key.dims, category, t.code, t.subcode))
-                .or_insert(0) += n;
+            let row = CodeRow {
+                group: key.dims,
+                category,
+                code: t.code,
+                subcode: t.subcode,
+                count: n,
+                ids: Distincts::default(),
+                annotation: None,
+            };
+            rows.push((row, cell.ids.as_deref()));
         }
-        let mut by_category: FxHashMap<(u32, Category), u64> =
+        // One row per (group, pair, category): cells that differ only in
+        // the category the log gave merge here.
+        rows.sort_unstable_by_key(|(r, _)| {
+            (r.code, r.subcode, r.group, r.category)
+        });
+        let mut by_code: Vec<CodeRow> = Vec::with_capacity(rows.len());
+        let mut by_category: FxHashMap<(u32, Category), (u64, Option<Ids>)> =
             FxHashMap::default();
-        let mut by_range: FxHashMap<(u32, Category, &'static str), u64> =
-            FxHashMap::default();
-        let mut pairs: FxHashMap<(i64, Option<i64>), u64> =
-            FxHashMap::default();
-        for (&(g, c, code, sub), &n) in &keyed {
-            *by_category.entry((g, c)).or_insert(0) += n;
-            *by_range.entry((g, c, code_range(code))).or_insert(0) += n;
-            *pairs.entry((code, sub)).or_insert(0) += n;
+        let mut by_range: FxHashMap<
+            (u32, Category, &'static str),
+            (u64, Option<Ids>),
+        > = FxHashMap::default();
+        let mut all_ids: Option<Ids> = None;
+        let mut undocumented: Vec<Undocumented> = Vec::new();
+        let union = |into: &mut Option<Ids>, ids: Option<&Ids>| {
+            if let Some(ids) = ids {
+                match into {
+                    Some(a) => a.merge(ids),
+                    None => *into = Some(ids.clone()),
+                }
+            }
+        };
+        let mut i = 0;
+        while i < rows.len() {
+            let (code, subcode) = (rows[i].0.code, rows[i].0.subcode);
+            let annotation = catalog.annotate(code, subcode);
+            let mut pair_count = 0;
+            while i < rows.len()
+                && (rows[i].0.code, rows[i].0.subcode) == (code, subcode)
+            {
+                // The rows of one (group, category) within the pair.
+                let (group, category) = (rows[i].0.group, rows[i].0.category);
+                let mut count = 0;
+                let mut ids: Option<Ids> = None;
+                while i < rows.len()
+                    && (
+                        rows[i].0.code,
+                        rows[i].0.subcode,
+                        rows[i].0.group,
+                        rows[i].0.category,
+                    ) == (code, subcode, group, category)
+                {
+                    count += rows[i].0.count;
+                    union(&mut ids, rows[i].1);
+                    i += 1;
+                }
+                pair_count += count;
+                let range = code_range(code);
+                let c = by_category.entry((group, category)).or_default();
+                c.0 += count;
+                union(&mut c.1, ids.as_ref());
+                let r = by_range.entry((group, category, range)).or_default();
+                r.0 += count;
+                union(&mut r.1, ids.as_ref());
+                union(&mut all_ids, ids.as_ref());
+                by_code.push(CodeRow {
+                    group,
+                    category,
+                    code,
+                    subcode,
+                    count,
+                    ids: Distincts::of(ids.as_ref(), plan),
+                    annotation: annotation.clone(),
+                });
+            }
+            if annotation.is_none() {
+                undocumented.push(Undocumented {
+                    code,
+                    subcode,
+                    count: pair_count,
+                });
+            }
         }
         // Groups in the order of their values.
         let mut order: Vec<u32> = (0..ngroups as u32).collect();
@@ -165,17 +292,6 @@ impl Report {
         for (i, &g) in order.iter().enumerate() {
             rank[g as usize] = i;
         }
-        let mut by_code: Vec<CodeRow> = keyed
-            .into_iter()
-            .map(|((group, category, code, subcode), count)| CodeRow {
-                group,
-                category,
-                code,
-                subcode,
-                count,
-                annotation: catalog.annotate(code, subcode),
-            })
-            .collect();
         by_code.sort_by(|a, b| {
             rank[a.group as usize]
                 .cmp(&rank[b.group as usize])
@@ -195,31 +311,40 @@ impl Report {
                         ))
                 })
         });
-        let mut by_category: Vec<(u32, Category, u64)> =
-            by_category.into_iter().map(|((g, c), n)| (g, c, n)).collect();
-        by_category.sort_by(|a, b| {
-            rank[a.0 as usize]
-                .cmp(&rank[b.0 as usize])
-                .then(b.2.cmp(&a.2))
-                .then_with(|| a.1.as_str().cmp(b.1.as_str()))
-        });
-        let mut by_code_range: Vec<(u32, Category, &'static str, u64)> =
-            by_range.into_iter().map(|((g, c, r), n)| (g, c, r, n)).collect();
-        by_code_range.sort_by(|a, b| {
-            rank[a.0 as usize]
-                .cmp(&rank[b.0 as usize])
-                .then(b.3.cmp(&a.3))
-                .then_with(|| (a.1.as_str(), a.2).cmp(&(b.1.as_str(), b.2)))
-        });
-        let mut undocumented: Vec<Undocumented> = pairs
+        let mut by_category: Vec<CategoryRow> = by_category
             .into_iter()
-            .filter(|&((code, sub), _)| catalog.annotate(code, sub).is_none())
-            .map(|((code, subcode), count)| Undocumented {
-                code,
-                subcode,
+            .map(|((group, category), (count, ids))| CategoryRow {
+                group,
+                category,
                 count,
+                ids: Distincts::of(ids.as_ref(), plan),
             })
             .collect();
+        by_category.sort_by(|a, b| {
+            rank[a.group as usize]
+                .cmp(&rank[b.group as usize])
+                .then(b.count.cmp(&a.count))
+                .then_with(|| a.category.as_str().cmp(b.category.as_str()))
+        });
+        let mut by_code_range: Vec<RangeRow> = by_range
+            .into_iter()
+            .map(|((group, category, range), (count, ids))| RangeRow {
+                group,
+                category,
+                range,
+                count,
+                ids: Distincts::of(ids.as_ref(), plan),
+            })
+            .collect();
+        by_code_range.sort_by(|a, b| {
+            rank[a.group as usize]
+                .cmp(&rank[b.group as usize])
+                .then(b.count.cmp(&a.count))
+                .then_with(|| {
+                    (a.category.as_str(), a.range)
+                        .cmp(&(b.category.as_str(), b.range))
+                })
+        });
         undocumented.sort_by(|a, b| {
             b.count
                 .cmp(&a.count)
@@ -230,6 +355,7 @@ impl Report {
             plan: plan.clone(),
             dims: plan.by.iter().map(|d| d.to_string()).collect(),
             groups,
+            totals: Distincts::of(all_ids.as_ref(), plan),
             by_category,
             by_code_range,
             by_code,
@@ -243,8 +369,8 @@ impl Report {
     /// Counted records per category over all groups, most first.
     pub fn category_totals(&self) -> Vec<(Category, u64)> {
         let mut m: FxHashMap<Category, u64> = FxHashMap::default();
-        for &(_, c, n) in &self.by_category {
-            *m.entry(c).or_insert(0) += n;
+        for r in &self.by_category {
+            *m.entry(r.category).or_insert(0) += r.count;
         }
         let mut v: Vec<(Category, u64)> = m.into_iter().collect();
         v.sort_by(|a, b| {
@@ -303,7 +429,7 @@ pub(crate) mod tests {
         let mut t = Tally::default();
         for &(code, subcode, category, n) in rows {
             let key = GroupKey::of(Triple { code, subcode, category });
-            t.cells.insert(key, Cell { count: n });
+            t.cells.insert(key, Cell { count: n, ids: None });
             t.acc.counted += n;
             t.acc.records += n;
         }
@@ -319,16 +445,20 @@ pub(crate) mod tests {
             (499, Some(99_999), None, 1),
         ]);
         let r = Report::build(&t, Catalog::embedded());
+        let cats: Vec<(Category, u64)> =
+            r.by_category.iter().map(|r| (r.category, r.count)).collect();
+        assert_eq!(cats, [(Success, 2), (ExpectedError, 1), (Unknown, 1)]);
+        let ranges: Vec<(Category, &str, u64)> = r
+            .by_code_range
+            .iter()
+            .map(|r| (r.category, r.range, r.count))
+            .collect();
         assert_eq!(
-            r.by_category,
-            [(0, Success, 2), (0, ExpectedError, 1), (0, Unknown, 1)]
-        );
-        assert_eq!(
-            r.by_code_range,
+            ranges,
             [
-                (0, Success, "0", 2),
-                (0, ExpectedError, "4xx", 1),
-                (0, Unknown, "4xx", 1)
+                (Success, "0", 2),
+                (ExpectedError, "4xx", 1),
+                (Unknown, "4xx", 1)
             ]
         );
         assert_eq!(

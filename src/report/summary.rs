@@ -18,9 +18,8 @@ pub struct Summary<'a> {
     pub tool: &'static str,
     /// The tool's version.
     pub version: &'static str,
-    /// The run's plan (`--by`, the window, `--where`), when it has one.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub plan: Option<PlanOut>,
+    /// The run's plan (`--by`, the window, `--where`, distinct counting).
+    pub plan: PlanOut,
     /// Inputs read.
     pub inputs: InputsSummary<'a>,
     /// Inputs and records per input format.
@@ -32,6 +31,12 @@ pub struct Summary<'a> {
     /// bytes are under `inputs`).
     #[serde(flatten)]
     pub accounting: Accounting,
+    /// Distinct calls of the whole run (spec §7), unless `--no-distinct`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub calls: Option<u64>,
+    /// Distinct participants of the whole run, unless `--no-distinct`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub participants: Option<u64>,
     /// Why records were filtered, when the plan filters.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub filtered_by: Option<Filtered>,
@@ -65,18 +70,22 @@ pub struct PlanOut {
     pub filters: Vec<String>,
     /// `--max-groups`.
     pub max_groups: usize,
+    /// The lgK of the distinct counts (`--distinct-precision`); `null`
+    /// with `--no-distinct`.
+    pub distinct_precision: Option<u8>,
 }
 
 impl PlanOut {
-    /// The plan's words, or `None` for a plain run.
-    pub fn of(plan: &Plan) -> Option<PlanOut> {
-        (!plan.is_plain()).then(|| PlanOut {
+    /// The plan's words.
+    pub fn of(plan: &Plan) -> PlanOut {
+        PlanOut {
             by: plan.by.iter().map(|d| d.to_string()).collect(),
             since: plan.since.map(|t| t.to_string()),
             until: plan.until.map(|t| t.to_string()),
             filters: plan.filters.iter().map(|f| f.to_string()).collect(),
             max_groups: plan.max_groups,
-        })
+            distinct_precision: plan.distinct,
+        }
     }
 }
 
@@ -160,6 +169,8 @@ impl<'a> Summary<'a> {
             formats,
             kinds,
             accounting: tally.acc,
+            calls: report.totals.calls,
+            participants: report.totals.participants,
             filtered_by: (report.plan.since.is_some()
                 || report.plan.until.is_some()
                 || !report.plan.filters.is_empty())

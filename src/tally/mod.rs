@@ -9,6 +9,7 @@ pub mod distinct;
 pub mod groups;
 pub mod plan;
 
+use self::distinct::Distinct;
 use std::borrow::Cow;
 
 use rustc_hash::FxHashMap;
@@ -121,15 +122,57 @@ impl std::hash::Hash for GroupKey {
 }
 
 /// What is kept for one group.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Cell {
     /// Counted records.
     pub count: u64,
+    /// The distinct calls and participants of its records (spec §7), when
+    /// the run counts them.
+    pub ids: Option<Box<Ids>>,
+}
+
+/// The distinct calls (`correlationId`) and participants of some records.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Ids {
+    /// Distinct `correlationId`s.
+    pub calls: Distinct,
+    /// Distinct participant ids.
+    pub participants: Distinct,
+}
+
+impl Ids {
+    /// Empty sketches of precision `lg_k`.
+    pub fn new(lg_k: u8) -> Ids {
+        Ids { calls: Distinct::new(lg_k), participants: Distinct::new(lg_k) }
+    }
+
+    /// Add another's ids (a union).
+    pub fn merge(&mut self, other: &Ids) {
+        self.calls.merge(&other.calls);
+        self.participants.merge(&other.participants);
+    }
+
+    /// Count the ids of a record: its call, and its participant unless
+    /// that is the call's id (spec §7).
+    #[inline]
+    pub fn insert(&mut self, call: Option<&str>, participant: Option<&str>) {
+        if let Some(c) = call {
+            self.calls.insert(c);
+        }
+        if let Some(p) = participant.filter(|p| Some(*p) != call) {
+            self.participants.insert(p);
+        }
+    }
 }
 
 impl std::ops::AddAssign for Cell {
     fn add_assign(&mut self, other: Cell) {
         self.count += other.count;
+        match (&mut self.ids, other.ids) {
+            (Some(a), Some(b)) => a.merge(&b),
+            (a @ None, b) => *a = b,
+            (Some(_), None) => {}
+        }
     }
 }
 
@@ -391,14 +434,33 @@ impl<'p> Counter<'p> {
             Outcome::Counted(triple) => {
                 acc.records += 1;
                 acc.counted += 1;
-                let values: Vec<Cow<'_, str>> =
-                    plan.by.iter().map(|d| plan::dim_value(d, &rec)).collect();
-                match self.tally.groups.id(&values) {
-                    Some(dims) => {
-                        let key = GroupKey { dims, triple };
-                        self.tally.cells.entry(key).or_default().count += 1;
-                    }
-                    None => self.tally.ungrouped += 1,
+                let dims = if plan.by.is_empty() {
+                    Some(0)
+                } else {
+                    let values: Vec<Cow<'_, str>> = plan
+                        .by
+                        .iter()
+                        .map(|d| plan::dim_value(d, &rec))
+                        .collect();
+                    self.tally.groups.id(&values)
+                };
+                let Some(dims) = dims else {
+                    self.tally.ungrouped += 1;
+                    return;
+                };
+                let cell = self
+                    .tally
+                    .cells
+                    .entry(GroupKey { dims, triple })
+                    .or_default();
+                cell.count += 1;
+                if let Some(lg_k) = plan.distinct {
+                    cell.ids
+                        .get_or_insert_with(|| Box::new(Ids::new(lg_k)))
+                        .insert(
+                            rec.text(crate::record::Role::Correlation),
+                            rec.text(crate::record::Role::Participant),
+                        );
                 }
             }
             _ => {

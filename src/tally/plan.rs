@@ -26,6 +26,9 @@ pub struct Plan {
     pub filters: Vec<Filter>,
     /// `--max-groups`: the most distinct dimension tuples a run may hold.
     pub max_groups: usize,
+    /// The precision (lgK) of the distinct counts of calls and
+    /// participants; `None` (`--no-distinct`) counts neither.
+    pub distinct: Option<u8>,
 }
 
 impl Default for Plan {
@@ -36,6 +39,7 @@ impl Default for Plan {
             until: None,
             filters: Vec::new(),
             max_groups: DEFAULT_MAX_GROUPS,
+            distinct: None,
         }
     }
 }
@@ -92,14 +96,23 @@ impl Plan {
     /// A plan from the command line's words: `--by` lists (comma-separated
     /// or repeated), `--since`/`--until` bounds (relative to `now`),
     /// `--where` filters and `--max-groups`.
+    #[allow(clippy::too_many_arguments)]
     pub fn from_args(
         by: &[String],
         since: Option<&str>,
         until: Option<&str>,
         filters: &[String],
         max_groups: usize,
+        distinct: Option<u8>,
         now: Timestamp,
     ) -> Result<Plan, String> {
+        if let Some(lg) = distinct {
+            if !super::distinct::LG_K_RANGE.contains(&lg) {
+                return Err(format!(
+                    "--distinct-precision {lg}: give 4 to 21"
+                ));
+            }
+        }
         let mut dims: Vec<Dim> = Vec::new();
         for list in by {
             for d in Dim::parse_list(list).map_err(|e| format!("--by: {e}"))? {
@@ -137,12 +150,15 @@ impl Plan {
         if max_groups == 0 {
             return Err("--max-groups must be at least 1".into());
         }
-        Ok(Plan { by: dims, since, until, filters, max_groups })
+        Ok(Plan { by: dims, since, until, filters, max_groups, distinct })
     }
 
     /// The on-demand values the readers must read for this plan.
     pub fn wanted(&self) -> Roles {
         let mut roles = Roles::NONE;
+        if self.distinct.is_some() {
+            roles = roles.with(Role::Correlation).with(Role::Participant);
+        }
         if self.since.is_some() || self.until.is_some() {
             roles = roles.with(Role::Time);
         }
@@ -161,10 +177,11 @@ impl Plan {
         roles
     }
 
-    /// Whether the plan only counts (no window, filter or dimension): the
-    /// counter's fast path.
+    /// Whether the plan only counts (no window, filter, dimension or
+    /// distinct count): the counter's fast path.
     pub fn is_plain(&self) -> bool {
-        self.by.is_empty()
+        self.distinct.is_none()
+            && self.by.is_empty()
             && self.filters.is_empty()
             && self.since.is_none()
             && self.until.is_none()
@@ -245,6 +262,7 @@ mod tests {
             None,
             &["call_type=Group".into()],
             10,
+            None,
             now,
         )
         .unwrap();
@@ -253,7 +271,7 @@ mod tests {
         assert_eq!(p.filters.len(), 1);
         let err = |by: &[&str], since, until| {
             let by: Vec<String> = by.iter().map(|s| s.to_string()).collect();
-            Plan::from_args(&by, since, until, &[], 10, now).unwrap_err()
+            Plan::from_args(&by, since, until, &[], 10, None, now).unwrap_err()
         };
         assert!(err(&["hour", "hour"], None, None).contains("twice"));
         assert!(err(&["field:X"], None, None).contains("not read yet"));
