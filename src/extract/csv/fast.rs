@@ -15,7 +15,7 @@
 use memchr::memchr;
 
 use super::{read_one_core, set_cell, Header, LineOf};
-use crate::extract::fast::index::{csv_index, CsvMasks};
+use crate::extract::fast::index::{ascii_text, csv_index, CsvMasks};
 use crate::input::lines::count_lines;
 use crate::record::{Fields, Outcome, Sink};
 
@@ -248,9 +248,11 @@ impl<'d> Scan<'d, '_> {
                     _ => return Err(Unsure),
                 }
             }
-            let Ok(text) = std::str::from_utf8(cell) else {
-                return Err(Unsure);
+            let text = match row.high {
+                false => ascii_text(cell),
+                true => std::str::from_utf8(cell).ok(),
             };
+            let Some(text) = text else { return Err(Unsure) };
             set_cell(&mut fields, key, text);
         }
         let record = fields.record(None);

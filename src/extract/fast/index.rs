@@ -175,6 +175,15 @@ pub fn ascii_str<'a>(line: &'a [u8], class: &Class) -> Option<&'a str> {
     }
 }
 
+/// `bytes` as text when they are all ASCII (a CSV cell in a row whose
+/// masks showed no byte from 0x80).
+#[inline(always)]
+pub fn ascii_text(bytes: &[u8]) -> Option<&str> {
+    // SAFETY: every byte is below 0x80, checked just before, and ASCII is
+    // valid UTF-8.
+    bytes.is_ascii().then(|| unsafe { std::str::from_utf8_unchecked(bytes) })
+}
+
 /// The byte classes of 64 bytes of CSV: bit `i` of each mask is set where
 /// byte `i` of the block is that byte (`high`: a byte from 0x80). Bytes
 /// past the end of the input count as none of them.
