@@ -36,6 +36,9 @@
 //!   [`calltally::testing::tree::read_line`] through the same line loop;
 //! * `pipeline/threads=N`: [`calltally::testing::tally_slice`] with
 //!   16 MiB chunks, in a rayon pool of N threads;
+//! * `extract/csv_scanner`, `extract/csv_core`, `extract/csv_cuts`: the
+//!   CSV rows read by the SIMD scanner and by csv-core alone (one thread,
+//!   one piece, into a `Counter`), and the quote scan that cuts the pieces;
 //! * `format/csv threads=N`: [`calltally::testing::tally_data`] with
 //!   `Format::Csv` on the CSV buffer, in-memory path (quote-aware chunks);
 //! * `format/jsonl.gz threads=N`, `format/jsonl.zst threads=N`:
@@ -386,6 +389,37 @@ fn benches(c: &mut Criterion) {
     let zst = OnceCell::new();
     let zst =
         || zst.get_or_init(|| compressed("jsonl.zst", &data, zstd_frame));
+
+    // The CSV row readers alone, one thread, the whole buffer as one
+    // piece: the SIMD scanner (csv-core for the rows it cannot read) and
+    // csv-core alone; and the quote scan that finds the cuts.
+    let mut g = c.benchmark_group("extract");
+    g.sampling_mode(SamplingMode::Flat);
+    g.throughput(Throughput::Bytes(csv_len));
+    {
+        use calltally::testing::csv::{
+            read_header, read_rows, read_rows_core, split_rows,
+        };
+        let body = calltally::testing::lines::strip_bom(&csv);
+        let (header, n) = read_header(body).expect("a CSV header");
+        let rows = &body[n..];
+        let read = |core: bool| {
+            let plan = calltally::Plan::default();
+            let mut counter = calltally::testing::Counter::new(&plan, 0);
+            match core {
+                false => read_rows(black_box(rows), &header, &mut counter),
+                true => read_rows_core(black_box(rows), &header, &mut counter),
+            }
+            counter.finish()
+        };
+        assert_eq!(totals(&read(false)), totals(&read(true)));
+        g.bench_function("csv_scanner", |b| b.iter(|| read(false)));
+        g.bench_function("csv_core", |b| b.iter(|| read(true)));
+        g.bench_function("csv_cuts", |b| {
+            b.iter(|| split_rows(black_box(rows), CHUNK).len())
+        });
+    }
+    g.finish();
 
     let mut g = c.benchmark_group("format");
     g.sampling_mode(SamplingMode::Flat);

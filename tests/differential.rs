@@ -492,7 +492,7 @@ fn pipeline_equals_plain_reading_for_every_chunking_and_thread_count() {
 /// Generated CSV built to trip a chunker: quoted fields holding newlines,
 /// CRLF, commas and doubled quotes; stray quotes inside unquoted fields;
 /// text after a closing quote; ragged rows; blank lines; invalid UTF-8.
-fn generated_csv(seed: u64, rows: usize) -> Vec<u8> {
+pub(crate) fn generated_csv(seed: u64, rows: usize) -> Vec<u8> {
     let mut g = Gen::new(seed, false);
     let mut cols = [
         "TimeGenerated [UTC]",

@@ -2,6 +2,7 @@
 
 mod adversarial;
 mod cli;
+mod csv_fast;
 mod differential;
 mod explain;
 mod fast_path;

@@ -10,6 +10,8 @@
 
 use memchr::memchr2;
 
+mod fast;
+
 use std::borrow::Cow;
 
 use crate::extract::json::payload_from_text;
@@ -109,7 +111,58 @@ pub fn read_header(body: &[u8]) -> Option<(Header, usize)> {
 
 /// Read the data rows in `data` (which starts at a row boundary) against
 /// `header` into `sink`. Lines are relative to the start of `data`.
+///
+/// The SIMD row scanner ([`fast`]) reads the rows it can prove it reads as
+/// `csv-core` does and hands every other row to `csv-core`
+/// ([`read_rows_core`], the oracle of the differential tests). Setting
+/// `CALLTALLY_CSV_CORE=1` reads everything with `csv-core` (for A/B runs).
 pub fn read_rows(data: &[u8], header: &Header, sink: &mut impl Sink) {
+    static CORE: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    if *CORE.get_or_init(|| std::env::var_os("CALLTALLY_CSV_CORE").is_some()) {
+        read_rows_core(data, header, sink);
+    } else {
+        fast::read_rows(data, header, sink);
+    }
+}
+
+/// Count one row read by `csv-core` (`rec`'s positions are relative to
+/// `data[base..]`); `last`: no row follows it in `data`.
+#[allow(clippy::too_many_arguments)]
+fn count_core(
+    sink: &mut impl Sink,
+    lines: &mut LineOf,
+    data: &[u8],
+    base: usize,
+    rec: &csv::ByteRecord,
+    header: &Header,
+    all_utf8: bool,
+    last: bool,
+) {
+    let mut record = row(rec, header, all_utf8, sink.wanted());
+    let byte = base + rec.position().map_or(0, |p| p.byte()) as usize;
+    if last && !matches!(record.outcome, Outcome::Malformed(_)) {
+        let mut scan = QuoteScan::default();
+        scan.scan(&data[byte.min(data.len())..], 0, false, |_| {});
+        if scan.in_quotes {
+            record = Record::malformed(
+                "a quoted field never closes (it runs to the end of \
+                 the input)"
+                    .into(),
+            );
+        }
+    }
+    // A bare `\r` also ends a row, so rows can share a line: `item`
+    // keeps their order.
+    let (line, item) = match record.outcome {
+        Outcome::Malformed(_) => lines.at_item(data, byte),
+        _ => (0, 0),
+    };
+    Sink::record(sink, record, line, item);
+}
+
+/// [`read_rows`] with `csv-core` alone: the reading the fast path is held
+/// to.
+pub fn read_rows_core(data: &[u8], header: &Header, sink: &mut impl Sink) {
     let mut rdr = reader(data);
     // Each row is counted when the next one has been read (`prev` holds
     // it), so the last can still be judged: one whose quoted field never
@@ -124,37 +177,14 @@ pub fn read_rows(data: &[u8], header: &Header, sink: &mut impl Sink) {
     // One check of the whole piece spares a check per row (only a piece
     // with invalid UTF-8 somewhere has its rows checked one by one).
     let all_utf8 = std::str::from_utf8(data).is_ok();
-    let wanted = sink.wanted();
-    let count = |sink: &mut _,
-                 lines: &mut LineOf,
-                 rec: &csv::ByteRecord,
-                 last: bool| {
-        let mut record = row(rec, header, all_utf8, wanted);
-        let byte = rec.position().map_or(0, |p| p.byte()) as usize;
-        if last && !matches!(record.outcome, Outcome::Malformed(_)) {
-            let mut scan = QuoteScan::default();
-            scan.scan(&data[byte.min(data.len())..], 0, false, |_| {});
-            if scan.in_quotes {
-                record = Record::malformed(
-                    "a quoted field never closes (it runs to the end of \
-                     the input)"
-                        .into(),
-                );
-            }
-        }
-        // A bare `\r` also ends a row, so rows can share a line: `item`
-        // keeps their order.
-        let (line, item) = match record.outcome {
-            Outcome::Malformed(_) => lines.at_item(data, byte),
-            _ => (0, 0),
-        };
-        Sink::record(sink, record, line, item);
-    };
     loop {
         match rdr.read_byte_record(&mut cur) {
             Ok(true) => {
                 if have_prev {
-                    count(sink, &mut lines, &prev, false);
+                    count_core(
+                        sink, &mut lines, data, 0, &prev, header, all_utf8,
+                        false,
+                    );
                 }
                 std::mem::swap(&mut prev, &mut cur);
                 have_prev = true;
@@ -164,7 +194,10 @@ pub fn read_rows(data: &[u8], header: &Header, sink: &mut impl Sink) {
                 // Reading a slice fails only on malformed data, which the
                 // lenient reader accepts; should it happen, count it.
                 if std::mem::take(&mut have_prev) {
-                    count(sink, &mut lines, &prev, false);
+                    count_core(
+                        sink, &mut lines, data, 0, &prev, header, all_utf8,
+                        false,
+                    );
                 }
                 let byte = e.position().map_or(0, |p| p.byte());
                 let line = lines.at(data, byte as usize);
@@ -174,9 +207,44 @@ pub fn read_rows(data: &[u8], header: &Header, sink: &mut impl Sink) {
         }
     }
     if have_prev {
-        count(sink, &mut lines, &prev, true);
+        count_core(sink, &mut lines, data, 0, &prev, header, all_utf8, true);
     }
     sink.lines(count_lines(data));
+}
+
+/// Read the one row that starts at `data[start..]` with `csv-core`, as
+/// [`read_rows_core`] reads it, into `sink`. Returns where the row ends
+/// (`data.len()` when nothing follows).
+fn read_one_core(
+    data: &[u8],
+    start: usize,
+    header: &Header,
+    lines: &mut LineOf,
+    rec: &mut csv::ByteRecord,
+    sink: &mut impl Sink,
+) -> usize {
+    let mut rdr = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .buffer_capacity(4096)
+        .from_reader(&data[start..]);
+    match rdr.read_byte_record(rec) {
+        Ok(true) => {
+            let end = start + rdr.position().byte() as usize;
+            let end = end.min(data.len());
+            // No row follows when only line ends do.
+            let last = data[end..].iter().all(|&b| b == b'\n' || b == b'\r');
+            count_core(sink, lines, data, start, rec, header, false, last);
+            end
+        }
+        Ok(false) => data.len(),
+        Err(e) => {
+            let byte = start + e.position().map_or(0, |p| p.byte()) as usize;
+            let line = lines.at(data, byte);
+            sink.record(Record::malformed(format!("CSV: {e}")), line, 0);
+            data.len()
+        }
+    }
 }
 
 /// 1-based line numbers of byte offsets, for offsets that only grow.

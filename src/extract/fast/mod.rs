@@ -23,7 +23,7 @@
 use std::borrow::Cow;
 use std::cell::RefCell;
 
-mod index;
+pub(crate) mod index;
 
 use super::json::payload_from_text;
 use super::line::Line;
