@@ -57,11 +57,21 @@ pub fn by_code(report: &Report) -> Vec<u8> {
                 r.count.to_string(),
                 share(report, r.count),
                 known.to_owned(),
-                summary.to_owned(),
-                advice.to_owned(),
+                text_cell(summary),
+                text_cell(advice),
             ]
         }),
     )
+}
+
+/// A text cell (catalog text, values from logs): one that begins with
+/// `=`, `+`, `-`, `@`, a tab or a carriage return gets a leading `'`, so
+/// that a spreadsheet does not run it as a formula (spec §4).
+pub fn text_cell(s: &str) -> String {
+    match s.as_bytes().first() {
+        Some(b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r') => format!("'{s}"),
+        _ => s.to_owned(),
+    }
 }
 
 /// `n` as a share of the counted records, to six places.
@@ -131,6 +141,16 @@ mod tests {
         let r = Report::build(&tally(&[]), Catalog::embedded());
         assert_eq!(by_category(&r), b"result_category,count,share\n");
         assert_eq!(share(&r, 0), "0.000000");
+    }
+
+    #[test]
+    fn formula_cells_get_a_quote() {
+        for s in ["=1+1", "+1", "-1", "@SUM(A1)", "\tx", "\rx"] {
+            assert_eq!(text_cell(s), format!("'{s}"));
+        }
+        for s in ["", "plain", "1-2", " =x"] {
+            assert_eq!(text_cell(s), s);
+        }
     }
 
     #[test]
