@@ -333,6 +333,10 @@ fn control_characters_never_reach_the_terminal() {
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert!(!stdout(&o).contains('\u{1b}'), "{}", stdout(&o));
     assert!(stdout(&o).contains("red \\u{1b}[31m text"), "{}", stdout(&o));
+    let o = run(&["explain", "499/1", "--catalog", s(&cat)]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(!stdout(&o).contains('\u{1b}'), "{}", stdout(&o));
+    assert!(stdout(&o).contains("red \\u{1b}[31m text"), "{}", stdout(&o));
     // A file name with a newline and an escape, holding a malformed line:
     // its warning stays one line.
     let sub = dir.join("logs");
