@@ -180,7 +180,12 @@ pub fn check_run(config: &Config, run: &Run) -> Result<()> {
     // turned out not to be a log (binary, UTF-16, a damaged codec) was:
     // its error goes in the reports.
     let unopenable = |&i: &u32| match &run.inputs[i as usize].source {
-        input::Source::File(p) => std::fs::File::open(p).is_err(),
+        // (Only regular files are opened here: a FIFO would block.)
+        input::Source::File(p) => match std::fs::metadata(p) {
+            Ok(m) if m.is_file() => std::fs::File::open(p).is_err(),
+            Ok(_) => false,
+            Err(_) => true,
+        },
         input::Source::Stdin => false,
     };
     if failed.len() == run.inputs.len()

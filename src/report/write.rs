@@ -155,7 +155,7 @@ fn commit(
     registered: &mut Registered,
 ) -> Result<()> {
     let delay = test_commit_delay();
-    // (final path, its backup) of each file renamed or being renamed.
+    // (final path, its backup) of each file renamed into place.
     let mut done: Vec<(PathBuf, Option<PathBuf>)> = Vec::new();
     let mut result = Ok(());
     for (i, (tmp, path)) in staged.into_iter().enumerate() {
@@ -169,22 +169,34 @@ fn commit(
         let backup = PathBuf::from(backup);
         temp_files().push(backup.clone());
         registered.0.push(backup.clone());
+        // The old file, kept: linked (still in place too) or moved aside.
         let kept = match std::fs::hard_link(&path, &backup) {
-            Ok(()) => Ok(Some(backup)),
+            Ok(()) => Ok(Some((backup, true))),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-            Err(_) => std::fs::rename(&path, &backup).map(|_| Some(backup)),
+            Err(_) => {
+                std::fs::rename(&path, &backup).map(|_| Some((backup, false)))
+            }
         };
-        match kept {
-            Ok(kept) => done.push((path.clone(), kept)),
+        let kept = match kept {
+            Ok(kept) => kept,
             Err(e) => {
                 result = Err(Error::Write { path, source: e });
                 break;
             }
-        }
+        };
         if let Err(e) = tmp.persist(&path) {
+            // This file is not replaced: its old version goes back (a
+            // link is simply dropped: renaming a file onto another link
+            // of itself does nothing).
+            let _ = match &kept {
+                Some((b, true)) => std::fs::remove_file(b),
+                Some((b, false)) => std::fs::rename(b, &path),
+                None => Ok(()),
+            };
             result = Err(Error::Write { path, source: e.error });
             break;
         }
+        done.push((path, kept.map(|(b, _)| b)));
     }
     if result.is_err() {
         for (path, backup) in done.iter().rev() {
@@ -229,5 +241,32 @@ mod tests {
             .collect();
         names.sort();
         assert_eq!(names, ["a.csv"]);
+    }
+
+    #[test]
+    fn a_failed_rename_puts_the_earlier_files_back() {
+        let dir = tempfile::tempdir().unwrap();
+        let (a, b) = (dir.path().join("a.csv"), dir.path().join("b.csv"));
+        std::fs::write(&a, "old a").unwrap();
+        std::fs::write(&b, "old b").unwrap();
+        let stage = |text: &str, path: &Path| {
+            let mut tmp = tempfile::NamedTempFile::new_in(dir.path()).unwrap();
+            tmp.write_all(text.as_bytes()).unwrap();
+            (tmp, path.to_owned())
+        };
+        let staged = vec![stage("new a", &a), stage("new b", &b)];
+        // The second staged file is gone: its rename fails after the
+        // first has been done.
+        std::fs::remove_file(staged[1].0.path()).unwrap();
+        let mut registered = Registered(Vec::new());
+        assert!(commit(staged, &mut registered).is_err());
+        drop(registered);
+        assert_eq!(std::fs::read_to_string(&a).unwrap(), "old a");
+        assert_eq!(std::fs::read_to_string(&b).unwrap(), "old b");
+        let names: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(names.len(), 2, "{names:?}");
     }
 }
