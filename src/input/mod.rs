@@ -44,7 +44,7 @@ pub struct WalkNotes {
     /// Files not read because they sit in this run's output directory or
     /// in a folder of earlier calltally reports.
     pub skipped_files: u64,
-    /// The first of them (at most [`MAX_SKIPPED_NAMES`]).
+    /// The first of them (at most 10).
     pub skipped_names: Vec<String>,
     /// Files reached more than once (named twice, or through a folder and
     /// by name): read once, at their first place.
