@@ -47,8 +47,14 @@ pub struct ReportArgs {
     /// A regex for text logs, with named groups code, subcode, category.
     #[arg(long, value_name = "REGEX")]
     pub pattern: Option<String>,
-    /// Worker threads (0: one per core).
-    #[arg(short = 'j', long, value_name = "N", default_value_t = 0)]
+    /// Worker threads (0: one per core; at most 1024).
+    #[arg(
+        short = 'j',
+        long,
+        value_name = "N",
+        default_value_t = 0,
+        value_parser = parse_threads
+    )]
     pub threads: usize,
     /// Read files with plain reads instead of memory maps.
     #[arg(long)]
@@ -253,6 +259,22 @@ impl ReportArgs {
     }
 }
 
+/// The most worker threads `-j` takes (spec §2).
+pub const MAX_THREADS: usize = 1024;
+
+/// `-j N`: a count of threads, 0 to [`MAX_THREADS`].
+fn parse_threads(s: &str) -> Result<usize, String> {
+    let n: usize =
+        s.parse().map_err(|_| format!("{s:?} is not a number of threads"))?;
+    if n > MAX_THREADS {
+        return Err(format!(
+            "{n} threads is more than the {MAX_THREADS} allowed (0: one \
+             per core)"
+        ));
+    }
+    Ok(n)
+}
+
 /// Parse explain's arguments: `CODE [SUBCODE]` or `CODE/SUBCODE`.
 pub fn parse_pair(
     code: &str,
@@ -337,6 +359,22 @@ mod tests {
         let ok = job(&["report", "--pattern", r"c=(?P<code>\d+)", "x"]);
         let Ok(Job::Report(job)) = ok else { panic!() };
         assert_eq!(job.config.pattern.as_deref(), Some(r"c=(?P<code>\d+)"));
+    }
+
+    #[test]
+    fn threads_above_1024_are_a_usage_error() {
+        assert!(Cli::try_parse_from([
+            "calltally",
+            "report",
+            "-j",
+            "1024",
+            "x"
+        ])
+        .is_ok());
+        let e =
+            Cli::try_parse_from(["calltally", "report", "-j", "1025", "x"])
+                .unwrap_err();
+        assert_eq!(e.kind(), clap::error::ErrorKind::ValueValidation);
     }
 
     #[test]

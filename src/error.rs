@@ -23,6 +23,25 @@ pub enum Error {
         /// The cause.
         source: std::io::Error,
     },
+    /// The output directory cannot take the reports (checked before any
+    /// input is read).
+    #[error(
+        "cannot write the reports into {}: {source}; choose another \
+         directory with -o",
+        path.display()
+    )]
+    OutputDir {
+        /// The output directory.
+        path: PathBuf,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// Not one input could be read: nothing is written.
+    #[error(
+        "no input could be read ({0}); no report was written, earlier \
+         reports are untouched"
+    )]
+    NoInput(String),
     /// `--strict`: a malformed record.
     #[error("{file}:{line}: malformed record: {reason} (--strict)")]
     Strict {

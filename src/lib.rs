@@ -49,7 +49,7 @@ pub use crate::catalog::Catalog;
 pub use crate::config::{Config, Format, MmapMode};
 pub use crate::error::{Error, Result};
 pub use crate::exit::ExitCode;
-pub use crate::input::{collect, Input, InputError, Source};
+pub use crate::input::{collect, Input, InputError, Source, WalkNotes};
 pub use crate::record::dims::Dim;
 pub use crate::record::time::Timestamp;
 pub use crate::record::{code_range, parse_int, Category, Outcome, Triple};
@@ -114,6 +114,8 @@ pub struct Run {
     pub report: report::Report,
     /// Wall time of reading and counting, in seconds.
     pub elapsed: f64,
+    /// Files the walk skipped, and files reached twice.
+    pub walk: WalkNotes,
 }
 
 /// Count one input held in memory (any format; sniffed, decompressed) as
@@ -124,9 +126,11 @@ pub fn tally_bytes(data: &[u8], config: &Config) -> Result<Tally> {
 
 /// Read and count every input of `config`, and build the report. Inputs
 /// that cannot be read are listed in `tally.errors`; the rest still count.
+/// Directory walks skip `config.out_dir` and earlier report folders.
 pub fn run(config: &Config, catalog: &Catalog) -> Result<Run> {
     let start = Instant::now();
-    let (inputs, errors) = collect(&config.paths);
+    let (inputs, errors, walk) =
+        input::walk(&config.paths, Some(&config.out_dir));
     let (inputs, pruned) =
         input::prune::prune(inputs, config.plan.since, config.plan.until);
     let mut tally = pipeline::tally_inputs(&inputs, config)?;
@@ -137,7 +141,8 @@ pub fn run(config: &Config, catalog: &Catalog) -> Result<Run> {
         return Err(too_many_groups(&tally, &config.plan));
     }
     let report = report::Report::build_for(&tally, catalog, &config.plan);
-    Ok(Run { inputs, tally, report, elapsed: start.elapsed().as_secs_f64() })
+    let elapsed = start.elapsed().as_secs_f64();
+    Ok(Run { inputs, tally, report, elapsed, walk })
 }
 
 /// The error of a run whose groups passed `--max-groups`, naming the
@@ -154,11 +159,23 @@ fn too_many_groups(tally: &Tally, plan: &Plan) -> Error {
     Error::TooManyGroups { max: plan.max_groups, dim, values: n }
 }
 
-/// Run `report`: count, then write the reports atomically into
-/// `config.out_dir`. With `config.strict`, a malformed record is an error
-/// and nothing is written.
+/// Run `report`: check that the output directory can be written, count,
+/// then replace the report set in `config.out_dir` as a whole
+/// ([`report::write_atomically`]). With `config.strict`, a malformed
+/// record is an error; a run that read no input at all is an error; in
+/// both cases nothing is written.
 pub fn run_report(config: &Config, catalog: &Catalog) -> Result<Run> {
+    report::check_output_dir(&config.out_dir)?;
     let run = run(config, catalog)?;
+    check_run(config, &run)?;
+    write_reports(config, &run)?;
+    Ok(run)
+}
+
+/// Whether a counted run may write its reports: not when `config.strict`
+/// and a record was malformed ([`Error::Strict`]), nor when no input could
+/// be read at all ([`Error::NoInput`]).
+pub fn check_run(config: &Config, run: &Run) -> Result<()> {
     if config.strict {
         if let Some(s) = run.tally.samples.first() {
             return Err(Error::Strict {
@@ -168,15 +185,54 @@ pub fn run_report(config: &Config, catalog: &Catalog) -> Result<Run> {
             });
         }
     }
+    let failed: std::collections::BTreeSet<u32> = run
+        .tally
+        .errors
+        .iter()
+        .map(|e| e.input)
+        .filter(|&i| i != u32::MAX)
+        .collect();
+    if run.inputs.is_empty() {
+        let why = if run.tally.errors.is_empty() {
+            "no input files found"
+        } else {
+            "every path failed"
+        };
+        return Err(Error::NoInput(why.into()));
+    }
+    // Inputs that failed without a byte read and cannot even be opened
+    // (deleted, unreadable) were not read at all. One that was opened and
+    // turned out not to be a log (binary, UTF-16, a damaged codec) was:
+    // its error goes in the reports.
+    let unopenable = |&i: &u32| match &run.inputs[i as usize].source {
+        // (Only regular files are opened here: a FIFO would block.)
+        input::Source::File(p) => match std::fs::metadata(p) {
+            Ok(m) if m.is_file() => std::fs::File::open(p).is_err(),
+            Ok(_) => false,
+            Err(_) => true,
+        },
+        input::Source::Stdin => false,
+    };
+    if failed.len() == run.inputs.len()
+        && run.tally.acc.bytes == 0
+        && failed.iter().all(unopenable)
+    {
+        return Err(Error::NoInput("no input could be opened".into()));
+    }
+    Ok(())
+}
+
+/// Render and write the report set of `run` into `config.out_dir`.
+pub fn write_reports(config: &Config, run: &Run) -> Result<()> {
     let summary = report::Summary::new(
         &run.inputs,
         &run.tally,
         &run.report,
         run.elapsed,
-    );
+    )
+    .with_walk(&run.walk);
     report::write_atomically(
         &config.out_dir,
         &render::report_set(&run.report, &summary),
-    )?;
-    Ok(run)
+    )
 }

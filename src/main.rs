@@ -41,6 +41,26 @@ fn exit_code(result: anyhow::Result<ExitCode>) -> ExitCode {
     if broken_pipe {
         return ExitCode::Success;
     }
-    eprintln!("calltally: error: {err:#}");
+    sys::write_stderr(
+        format!("calltally: error: {}\n", message(&err)).as_bytes(),
+    );
     ExitCode::Failure
+}
+
+/// The error and its causes, `: `-joined like `{:#}`, each cause left out
+/// when the message before already says it (a library error that shows its
+/// OS error would otherwise print it twice), control characters escaped.
+fn message(err: &anyhow::Error) -> String {
+    let mut text = String::new();
+    for cause in err.chain() {
+        let part = cause.to_string();
+        if text.contains(&part) {
+            continue;
+        }
+        if !text.is_empty() {
+            text.push_str(": ");
+        }
+        text.push_str(&part);
+    }
+    calltally::render::text::escape_control(&text).into_owned()
 }

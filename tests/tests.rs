@@ -9,6 +9,7 @@ mod fast_path;
 mod faults;
 mod formats;
 mod golden;
+mod hostile_io;
 mod properties;
 mod regression;
 mod rules;

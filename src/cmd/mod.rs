@@ -4,7 +4,7 @@ mod catalog;
 mod explain;
 mod report;
 
-use std::io::Write;
+use std::io::{Read as _, Write};
 use std::path::Path;
 
 use anyhow::Context as _;
@@ -28,10 +28,31 @@ fn load_catalog(path: Option<&Path>) -> anyhow::Result<Catalog> {
     let Some(path) = path else {
         return Ok(Catalog::from_rows(Catalog::embedded().rows().to_vec()));
     };
-    let text = std::fs::read_to_string(path)
-        .with_context(|| format!("cannot read catalog {}", path.display()))?;
+    let what = || format!("cannot read catalog {}", path.display());
+    let mut text = String::new();
+    std::fs::File::open(path)
+        .and_then(|f| f.take(MAX_CATALOG_BYTES + 1).read_to_string(&mut text))
+        .with_context(what)?;
+    if text.len() as u64 > MAX_CATALOG_BYTES {
+        anyhow::bail!(
+            "{}: the file is larger than {} MiB; a catalog holds one row per \
+             code and subcode, give a smaller file",
+            what(),
+            MAX_CATALOG_BYTES >> 20
+        );
+    }
     Ok(Catalog::with_overrides(&text, &path.display().to_string())?)
 }
+
+/// Print `calltally: {line}` on stderr, never failing: a closed stderr
+/// does not stop a run (the caller escapes what came from outside).
+pub fn say(line: &str) {
+    calltally::sys::write_stderr(format!("calltally: {line}\n").as_bytes());
+}
+
+/// The largest `--catalog` file read (a team's catalog is a few hundred
+/// KB; `/dev/zero` must not fill the memory).
+pub const MAX_CATALOG_BYTES: u64 = 16 << 20;
 
 /// Where a subcommand writes its output.
 type Out<'a> = &'a mut dyn Write;

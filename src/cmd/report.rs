@@ -1,41 +1,53 @@
 //! `calltally report PATH…`: count, write the reports, print a summary.
 
+use calltally::render::text::escape_control as esc;
 use calltally::report::input_name;
 use calltally::{render, ExitCode};
 
-use super::{load_catalog, Out};
+use super::{load_catalog, say, Out};
 use crate::cli::ReportJob;
 
-/// Count and write the reports; warn about malformed records and failed
-/// inputs on stderr. Failed inputs make the exit code
-/// [`ExitCode::Failure`], though the reports are written.
+/// Check the output directory, count, and write the reports; warn about
+/// files reached twice, malformed records and failed inputs on stderr
+/// (every name and message with its control characters escaped). Failed
+/// inputs make the exit code [`ExitCode::Failure`], though the reports are
+/// written, unless no input could be read at all: then nothing is.
 pub fn run(job: ReportJob, out: Out<'_>) -> anyhow::Result<ExitCode> {
     let catalog = load_catalog(job.catalog.as_deref())?;
     let config = job.config;
-    let run = calltally::run_report(&config, &catalog)?;
+    calltally::report::check_output_dir(&config.out_dir)?;
+    let run = calltally::run(&config, &catalog)?;
     let tally = &run.tally;
+    for d in &run.walk.duplicates {
+        say(&format!(
+            "warning: {}: reached more than once (named twice, or also \
+             through a folder); read once",
+            esc(d)
+        ));
+    }
     for s in &tally.samples {
         let file = input_name(&run.inputs, s.input, "?");
-        eprintln!("calltally: warning: {file}:{}: {}", s.line, s.reason);
+        say(&format!("warning: {}:{}: {}", esc(file), s.line, esc(&s.reason)));
     }
     let shown = tally.samples.len() as u64;
     if tally.acc.malformed > shown {
-        eprintln!(
-            "calltally: warning: {} more malformed records (counted in \
-             summary.json)",
+        say(&format!(
+            "warning: {} more malformed records (counted in summary.json)",
             tally.acc.malformed - shown
-        );
+        ));
     }
     for e in &tally.errors {
-        eprintln!("calltally: error: {}: {}", e.path, e.message);
+        say(&format!("error: {}: {}", esc(&e.path), esc(&e.message)));
     }
+    calltally::check_run(&config, &run)?;
+    calltally::write_reports(&config, &run)?;
     if !job.quiet {
         let text =
             render::text::human(&run.report, &tally.acc, run.elapsed, job.top);
         writeln!(
             out,
             "{text}reports written to {}",
-            config.out_dir.display()
+            esc(&config.out_dir.display().to_string())
         )?;
     }
     Ok(if tally.errors.is_empty() {

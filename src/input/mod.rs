@@ -39,19 +39,64 @@ pub struct Input {
     pub source: Source,
 }
 
+/// What a walk found besides its inputs.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct WalkNotes {
+    /// Files not read because they sit in this run's output directory or
+    /// in a folder of earlier calltally reports.
+    pub skipped_files: u64,
+    /// The first of them (at most 10).
+    pub skipped_names: Vec<String>,
+    /// Files reached more than once (named twice, or through a folder and
+    /// by name): read once, at their first place.
+    pub duplicates: Vec<String>,
+}
+
+/// How many skipped file names [`WalkNotes`] keeps.
+pub const MAX_SKIPPED_NAMES: usize = 10;
+
 /// Expand the paths of a run into inputs: files as given, directories
 /// walked recursively with entries in sorted order (symlinks followed, loops
 /// reported), `-` as standard input. Paths that cannot be listed are
 /// returned as errors; the others still run.
 pub fn collect(paths: &[PathBuf]) -> (Vec<Input>, Vec<InputError>) {
+    let (inputs, errors, _) = walk(paths, None);
+    (inputs, errors)
+}
+
+/// [`collect`], skipping in directory walks this run's output directory
+/// `out_dir` and any folder holding a `summary.json` written by calltally
+/// (earlier reports, spec §5); a file reached twice is read once. A path
+/// named on the command line is always walked.
+pub fn walk(
+    paths: &[PathBuf],
+    out_dir: Option<&Path>,
+) -> (Vec<Input>, Vec<InputError>, WalkNotes) {
+    use std::os::unix::fs::MetadataExt as _;
     let mut inputs = Vec::new();
     let mut errors = Vec::new();
+    let mut notes = WalkNotes::default();
+    let mut seen = std::collections::HashSet::new();
+    let out_id = out_dir
+        .and_then(|d| std::fs::metadata(d).ok())
+        .map(|m| (m.dev(), m.ino()));
     let mut error = |path: &Path, message: String| {
         errors.push(InputError {
             input: u32::MAX,
             path: path.display().to_string(),
             message,
         })
+    };
+    let mut add = |inputs: &mut Vec<Input>,
+                   notes: &mut WalkNotes,
+                   path: PathBuf,
+                   meta: &std::fs::Metadata| {
+        let name = path.display().to_string();
+        if seen.insert((meta.dev(), meta.ino())) {
+            inputs.push(Input { name, source: Source::File(path) });
+        } else {
+            notes.duplicates.push(name);
+        }
     };
     for path in paths {
         if path.as_os_str() == "-" {
@@ -61,14 +106,26 @@ pub fn collect(paths: &[PathBuf]) -> (Vec<Input>, Vec<InputError>) {
         }
         match std::fs::metadata(path) {
             Err(e) => error(path, e.to_string()),
-            Ok(m) if !m.is_dir() => inputs.push(Input {
-                name: path.display().to_string(),
-                source: Source::File(path.clone()),
-            }),
+            Ok(m) if !m.is_dir() => {
+                add(&mut inputs, &mut notes, path.clone(), &m)
+            }
             Ok(_) => {
+                let mut skipped = Vec::new();
                 let walk = walkdir::WalkDir::new(path)
                     .follow_links(true)
-                    .sort_by_file_name();
+                    .sort_by_file_name()
+                    .into_iter()
+                    .filter_entry(|e| {
+                        let skip = e.depth() > 0
+                            && e.file_type().is_dir()
+                            && (e.metadata().is_ok_and(|m| {
+                                Some((m.dev(), m.ino())) == out_id
+                            }) || holds_reports(e.path()));
+                        if skip {
+                            skipped.push(e.path().to_owned());
+                        }
+                        !skip
+                    });
                 for entry in walk {
                     match entry {
                         Ok(e) if e.file_type().is_dir() => {}
@@ -81,10 +138,12 @@ pub fn collect(paths: &[PathBuf]) -> (Vec<Input>, Vec<InputError>) {
                              skipped"
                                 .into(),
                         ),
-                        Ok(e) => inputs.push(Input {
-                            name: e.path().display().to_string(),
-                            source: Source::File(e.into_path()),
-                        }),
+                        Ok(e) => match e.metadata() {
+                            Ok(m) => {
+                                add(&mut inputs, &mut notes, e.into_path(), &m)
+                            }
+                            Err(err) => error(e.path(), err.to_string()),
+                        },
                         Err(e) => {
                             let p = e.path().unwrap_or(path).to_path_buf();
                             let msg = match e.loop_ancestor() {
@@ -101,8 +160,42 @@ pub fn collect(paths: &[PathBuf]) -> (Vec<Input>, Vec<InputError>) {
                         }
                     }
                 }
+                for dir in skipped {
+                    count_skipped(&dir, &mut notes);
+                }
             }
         }
     }
-    (inputs, errors)
+    (inputs, errors, notes)
+}
+
+/// Whether `dir` holds a `summary.json` written by calltally: one whose
+/// first field is `"tool": "calltally"`.
+fn holds_reports(dir: &Path) -> bool {
+    use std::io::Read as _;
+    let Ok(file) = std::fs::File::open(dir.join("summary.json")) else {
+        return false;
+    };
+    let mut head = Vec::with_capacity(256);
+    if file.take(256).read_to_end(&mut head).is_err() {
+        return false;
+    }
+    let compact: Vec<u8> =
+        head.into_iter().filter(|b| !b.is_ascii_whitespace()).collect();
+    compact.starts_with(br#"{"tool":"calltally""#)
+}
+
+/// Count the files under a skipped folder into `notes`.
+fn count_skipped(dir: &Path, notes: &mut WalkNotes) {
+    let files = walkdir::WalkDir::new(dir)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_map(|e| e.ok())
+        .filter(|e| !e.file_type().is_dir());
+    for e in files {
+        notes.skipped_files += 1;
+        if notes.skipped_names.len() < MAX_SKIPPED_NAMES {
+            notes.skipped_names.push(e.path().display().to_string());
+        }
+    }
 }

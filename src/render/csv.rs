@@ -80,8 +80,8 @@ pub fn by_code(report: &Report) -> Vec<u8> {
             row.extend(distinct_cells(r.ids));
             row.extend([
                 known.to_owned(),
-                summary.to_owned(),
-                advice.to_owned(),
+                text_cell(summary),
+                text_cell(advice),
             ]);
             (r.group, row)
         }),
@@ -92,6 +92,16 @@ pub fn by_code(report: &Report) -> Vec<u8> {
 fn distinct_cells(ids: Distincts) -> [String; 2] {
     let cell = |n: Option<u64>| n.map(|n| n.to_string()).unwrap_or_default();
     [cell(ids.calls), cell(ids.participants)]
+}
+
+/// A text cell (catalog text, values from logs): one that begins with
+/// `=`, `+`, `-`, `@`, a tab or a carriage return gets a leading `'`, so
+/// that a spreadsheet does not run it as a formula (spec §4).
+pub fn text_cell(s: &str) -> String {
+    match s.as_bytes().first() {
+        Some(b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r') => format!("'{s}"),
+        _ => s.to_owned(),
+    }
 }
 
 /// `n` as a share of the counted records of group `g` (of the whole run
@@ -209,6 +219,16 @@ mod tests {
              ExpectedError,3,1.000000,2,2\n"
         );
         assert_eq!(r.totals.calls, Some(2));
+    }
+
+    #[test]
+    fn formula_cells_get_a_quote() {
+        for s in ["=1+1", "+1", "-1", "@SUM(A1)", "\tx", "\rx"] {
+            assert_eq!(text_cell(s), format!("'{s}"));
+        }
+        for s in ["", "plain", "1-2", " =x"] {
+            assert_eq!(text_cell(s), s);
+        }
     }
 
     #[test]

@@ -1,5 +1,7 @@
-//! The terminal summary of a `report` run.
+//! The terminal summary of a `report` run, and the escaping of every
+//! string that reaches the terminal.
 
+use std::borrow::Cow;
 use std::fmt::Write as _;
 
 use crate::report::Report;
@@ -54,7 +56,9 @@ pub fn human(
         let meaning = r
             .annotation
             .as_ref()
-            .map_or("(not in the catalog)", |a| a.summary.as_str());
+            .map_or(Cow::Borrowed("(not in the catalog)"), |a| {
+                escape_control(&a.summary)
+            });
         let _ = writeln!(
             s,
             "  {:>9} {:>5.1}%  {:<12} {:<21} {}",
@@ -69,6 +73,25 @@ pub fn human(
         let _ = writeln!(s, "  … {} more in by_code.csv", codes.len() - top);
     }
     s
+}
+
+/// `s` with its control characters (C0, DEL and C1: escape sequences, a
+/// newline that would forge a line, a carriage return) written as Rust
+/// escapes (`\n`, `\u{1b}`), for the terminal (spec §10). Other text,
+/// backslashes included, is left as is.
+pub fn escape_control(s: &str) -> Cow<'_, str> {
+    if !s.chars().any(char::is_control) {
+        return Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        if c.is_control() {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
 }
 
 #[cfg(test)]
@@ -104,6 +127,15 @@ mod tests {
         );
         assert_eq!(lines[4], "  … 1 more in by_code.csv");
         assert_eq!(lines.len(), 5);
+    }
+
+    #[test]
+    fn control_characters_are_escaped() {
+        assert_eq!(escape_control("plain \\ text é"), "plain \\ text é");
+        assert_eq!(
+            escape_control("a\u{1b}[31mred\nb\r\t\u{9b}"),
+            "a\\u{1b}[31mred\\nb\\r\\t\\u{9b}"
+        );
     }
 
     #[test]

@@ -17,10 +17,10 @@ use crate::input::Input;
 use crate::record::{code_range, Category};
 use crate::tally::{Ids, Plan, Tally};
 
-pub use self::summary::{Summary, MAX_UNDOCUMENTED};
+pub use self::summary::{Summary, MAX_KINDS, MAX_UNDOCUMENTED, OTHER_KINDS};
 pub use self::write::{
-    remove_temp_files, write_atomically, BY_CATEGORY, BY_CODE, BY_CODE_RANGE,
-    CSV_FILES, REPORT_FILES, SUMMARY_JSON,
+    check_output_dir, remove_temp_files, write_atomically, BY_CATEGORY,
+    BY_CODE, BY_CODE_RANGE, CSV_FILES, REPORT_FILES, SUMMARY_JSON,
 };
 
 /// One row of `by_code.csv`.

@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 
-use crate::input::Input;
+use crate::input::{Input, WalkNotes};
 use crate::sys::peak_rss;
 use crate::tally::{Accounting, Filtered, FormatCount, Plan, Tally};
 
@@ -10,6 +10,13 @@ use super::{input_name, CategorySources, Report, Undocumented};
 
 /// How many undocumented pairs `summary.json` lists.
 pub const MAX_UNDOCUMENTED: usize = 1000;
+
+/// How many log kinds `summary.json` lists; the rest are summed as
+/// [`OTHER_KINDS`] (spec §4).
+pub const MAX_KINDS: usize = 1000;
+
+/// The kind that sums the kinds past [`MAX_KINDS`].
+pub const OTHER_KINDS: &str = "(other)";
 
 /// `summary.json`: the run's facts and accounting.
 #[derive(Debug, Serialize)]
@@ -102,6 +109,18 @@ pub struct InputsSummary<'a> {
     pub pruned_files: Option<u64>,
     /// Inputs that could not be read.
     pub errors: Vec<ErrorOut<'a>>,
+    /// Files a directory walk skipped (earlier reports, this run's output
+    /// directory); only when there are some, so runs that skip nothing
+    /// keep the summary they always had.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub skipped_files: u64,
+    /// The first skipped files.
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    pub skipped: &'a [String],
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 /// Records of one log kind in `summary.json`.
@@ -150,6 +169,11 @@ impl<'a> Summary<'a> {
         kinds.sort_by(|a, b| {
             b.records.cmp(&a.records).then(a.kind.cmp(b.kind))
         });
+        if kinds.len() > MAX_KINDS {
+            let rest: u64 =
+                kinds.drain(MAX_KINDS - 1..).map(|k| k.records).sum();
+            kinds.push(KindOut { kind: OTHER_KINDS, records: rest });
+        }
         Summary {
             tool: "calltally",
             version: env!("CARGO_PKG_VERSION"),
@@ -165,6 +189,8 @@ impl<'a> Summary<'a> {
                     .iter()
                     .map(|e| ErrorOut { path: &e.path, message: &e.message })
                     .collect(),
+                skipped_files: 0,
+                skipped: &[],
             },
             formats,
             kinds,
@@ -196,6 +222,13 @@ impl<'a> Summary<'a> {
             },
             peak_rss_mb: peak_rss() as f64 / 1e6,
         }
+    }
+
+    /// Add what the walk skipped.
+    pub fn with_walk(mut self, walk: &'a WalkNotes) -> Summary<'a> {
+        self.inputs.skipped_files = walk.skipped_files;
+        self.inputs.skipped = &walk.skipped_names;
+        self
     }
 
     /// Pretty JSON with a final newline.

@@ -3,6 +3,7 @@
 //! half-replaced), even on Ctrl-C.
 
 use std::io::Write as _;
+use std::os::unix::fs::PermissionsExt as _;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
@@ -35,6 +36,8 @@ fn temp_files() -> std::sync::MutexGuard<'static, Vec<PathBuf>> {
 
 /// Remove the temporary files of reports being written. For a Ctrl-C
 /// handler: the process is about to exit without running destructors.
+/// (The writer holds signals off while it writes, so this finds nothing
+/// unless a signal is delivered some other way.)
 pub fn remove_temp_files() {
     for path in temp_files().iter() {
         let _ = std::fs::remove_file(path);
@@ -50,33 +53,176 @@ impl Drop for Registered {
     }
 }
 
-/// Write report files into `dir` atomically: each goes to a temporary file
-/// in `dir` first; only when all are written are they renamed into place.
-/// A failure leaves earlier reports untouched and no temporary files (nor
-/// does Ctrl-C, through [`remove_temp_files`]).
+/// Check, before any input is read, that reports can be written into
+/// `dir`: the directory, or the nearest existing folder above it (where it
+/// would be created), takes a new file. Nothing is created or left behind.
+pub fn check_output_dir(dir: &Path) -> Result<()> {
+    let err = |source| Error::OutputDir { path: dir.to_owned(), source };
+    let mut probe = dir;
+    loop {
+        match std::fs::metadata(probe) {
+            Ok(m) if m.is_dir() => break,
+            Ok(_) => {
+                return Err(err(std::io::Error::new(
+                    std::io::ErrorKind::NotADirectory,
+                    format!("{} is not a directory", probe.display()),
+                )))
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                match probe.parent() {
+                    Some(p) if !p.as_os_str().is_empty() => probe = p,
+                    _ => {
+                        probe = Path::new(".");
+                        break;
+                    }
+                }
+            }
+            Err(e) => return Err(err(e)),
+        }
+    }
+    // An unnamed file (O_TMPFILE) where possible: nothing to clean up.
+    tempfile::tempfile_in(probe).map(drop).map_err(err)
+}
+
+/// Write the report set into `dir`, replacing the earlier set as a whole
+/// (spec §10):
+///
+/// - runs into one directory take turns through an advisory lock
+///   (`flock(2)`) on the directory, so the set on disk is always one run's;
+/// - each file goes to a temporary file in `dir` first (mode `0666` less
+///   the umask), and only when all are written are they renamed into
+///   place; the old files are kept as backups until all renames are done,
+///   and a failure puts them back;
+/// - Ctrl-C and SIGTERM are held off from the first temporary file to the
+///   last rename ([`crate::sys::hold_signals`]): an interrupted run leaves
+///   the earlier set or the new one, complete, and no temporary file.
 pub fn write_atomically(dir: &Path, files: &[(&str, Vec<u8>)]) -> Result<()> {
     let err =
         |path: &Path, source| Error::Write { path: path.to_owned(), source };
     std::fs::create_dir_all(dir).map_err(|e| err(dir, e))?;
+    // The lock is on the directory itself: nothing to create or clean up.
+    let lock = std::fs::File::open(dir).map_err(|e| err(dir, e))?;
+    crate::sys::lock_exclusive(&lock).map_err(|e| err(dir, e))?;
+    let _held = crate::sys::hold_signals();
+    for (name, _) in files {
+        let path = dir.join(name);
+        if std::fs::symlink_metadata(&path).is_ok_and(|m| m.is_dir()) {
+            return Err(err(
+                &path,
+                std::io::Error::new(
+                    std::io::ErrorKind::IsADirectory,
+                    "a directory is in the way of the report",
+                ),
+            ));
+        }
+    }
     let mut registered = Registered(Vec::new());
     let mut staged = Vec::with_capacity(files.len());
     for (name, bytes) in files {
-        let mut tmp = tempfile::Builder::new()
-            .prefix(&format!(".{name}."))
-            .suffix(".tmp")
-            .tempfile_in(dir)
-            .map_err(|e| err(dir, e))?;
-        temp_files().push(tmp.path().to_owned());
+        let mut tmp = {
+            // Created and registered under the registry's lock, so a
+            // cleanup never misses a file that exists.
+            let mut temps = temp_files();
+            let tmp = tempfile::Builder::new()
+                .prefix(&format!(".{name}."))
+                .suffix(".tmp")
+                .permissions(std::fs::Permissions::from_mode(0o666))
+                .tempfile_in(dir)
+                .map_err(|e| err(dir, e))?;
+            temps.push(tmp.path().to_owned());
+            tmp
+        };
         registered.0.push(tmp.path().to_owned());
         tmp.write_all(bytes)
             .and_then(|_| tmp.as_file().sync_all())
             .map_err(|e| err(&dir.join(name), e))?;
         staged.push((tmp, dir.join(name)));
     }
-    for (tmp, path) in staged {
-        tmp.persist(&path).map_err(|e| err(&path, e.error))?;
+    commit(staged, &mut registered)?;
+    // The renames are durable once the directory is synced.
+    if let Ok(d) = std::fs::File::open(dir) {
+        let _ = d.sync_all();
     }
     Ok(())
+}
+
+/// Rename staged files into place, all or none: each old file is first
+/// kept as a backup (a hard link, or moved aside where links are not
+/// possible); a failed rename puts every backup back and removes the new
+/// files that had no earlier version.
+fn commit(
+    staged: Vec<(tempfile::NamedTempFile, PathBuf)>,
+    registered: &mut Registered,
+) -> Result<()> {
+    let delay = test_commit_delay();
+    // (final path, its backup) of each file renamed into place.
+    let mut done: Vec<(PathBuf, Option<PathBuf>)> = Vec::new();
+    let mut result = Ok(());
+    for (i, (tmp, path)) in staged.into_iter().enumerate() {
+        if i > 0 {
+            if let Some(d) = delay {
+                std::thread::sleep(d);
+            }
+        }
+        let mut backup = tmp.path().as_os_str().to_owned();
+        backup.push(".bak");
+        let backup = PathBuf::from(backup);
+        temp_files().push(backup.clone());
+        registered.0.push(backup.clone());
+        // The old file, kept: linked (still in place too) or moved aside.
+        let kept = match std::fs::hard_link(&path, &backup) {
+            Ok(()) => Ok(Some((backup, true))),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(_) => {
+                std::fs::rename(&path, &backup).map(|_| Some((backup, false)))
+            }
+        };
+        let kept = match kept {
+            Ok(kept) => kept,
+            Err(e) => {
+                result = Err(Error::Write { path, source: e });
+                break;
+            }
+        };
+        if let Err(e) = tmp.persist(&path) {
+            // This file is not replaced: its old version goes back (a
+            // link is simply dropped: renaming a file onto another link
+            // of itself does nothing).
+            let _ = match &kept {
+                Some((b, true)) => std::fs::remove_file(b),
+                Some((b, false)) => std::fs::rename(b, &path),
+                None => Ok(()),
+            };
+            result = Err(Error::Write { path, source: e.error });
+            break;
+        }
+        done.push((path, kept.map(|(b, _)| b)));
+    }
+    if result.is_err() {
+        for (path, backup) in done.iter().rev() {
+            let _ = match backup {
+                Some(b) => std::fs::rename(b, path),
+                None => std::fs::remove_file(path),
+            };
+        }
+    } else {
+        for (_, backup) in &done {
+            if let Some(b) = backup {
+                let _ = std::fs::remove_file(b);
+            }
+        }
+    }
+    result
+}
+
+/// Debug builds only: `CALLTALLY_TEST_COMMIT_DELAY_MS` pauses between the
+/// renames of a commit, so tests can signal or race a run mid-commit.
+fn test_commit_delay() -> Option<std::time::Duration> {
+    if !cfg!(debug_assertions) {
+        return None;
+    }
+    let ms = std::env::var("CALLTALLY_TEST_COMMIT_DELAY_MS").ok()?;
+    Some(std::time::Duration::from_millis(ms.parse().ok()?))
 }
 
 #[cfg(test)]
@@ -89,7 +235,38 @@ mod tests {
         write_atomically(dir.path(), &[("a.csv", b"one".to_vec())]).unwrap();
         write_atomically(dir.path(), &[("a.csv", b"two".to_vec())]).unwrap();
         assert_eq!(std::fs::read(dir.path().join("a.csv")).unwrap(), b"two");
-        let names: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
-        assert_eq!(names.len(), 1);
+        let mut names: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        names.sort();
+        assert_eq!(names, ["a.csv"]);
+    }
+
+    #[test]
+    fn a_failed_rename_puts_the_earlier_files_back() {
+        let dir = tempfile::tempdir().unwrap();
+        let (a, b) = (dir.path().join("a.csv"), dir.path().join("b.csv"));
+        std::fs::write(&a, "old a").unwrap();
+        std::fs::write(&b, "old b").unwrap();
+        let stage = |text: &str, path: &Path| {
+            let mut tmp = tempfile::NamedTempFile::new_in(dir.path()).unwrap();
+            tmp.write_all(text.as_bytes()).unwrap();
+            (tmp, path.to_owned())
+        };
+        let staged = vec![stage("new a", &a), stage("new b", &b)];
+        // The second staged file is gone: its rename fails after the
+        // first has been done.
+        std::fs::remove_file(staged[1].0.path()).unwrap();
+        let mut registered = Registered(Vec::new());
+        assert!(commit(staged, &mut registered).is_err());
+        drop(registered);
+        assert_eq!(std::fs::read_to_string(&a).unwrap(), "old a");
+        assert_eq!(std::fs::read_to_string(&b).unwrap(), "old b");
+        let names: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(names.len(), 2, "{names:?}");
     }
 }

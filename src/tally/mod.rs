@@ -470,9 +470,22 @@ impl<'p> Counter<'p> {
         }
     }
 
-    /// Count a record of log kind `kind`.
+    /// Count a record of log kind `kind`, clipped to 256 bytes (at a
+    /// character boundary): a kind is a short name, and a hostile log must
+    /// not make the tally hold megabytes per kind.
     #[inline]
     fn count_kind(&mut self, kind: &str) {
+        /// The longest log kind kept, in bytes.
+        const MAX_KIND_BYTES: usize = 256;
+        let kind = if kind.len() > MAX_KIND_BYTES {
+            let mut end = MAX_KIND_BYTES;
+            while !kind.is_char_boundary(end) {
+                end -= 1;
+            }
+            &kind[..end]
+        } else {
+            kind
+        };
         if self.kind.0 != kind || self.kind.1 == 0 {
             self.flush_kind();
             self.kind.0.push_str(kind);
