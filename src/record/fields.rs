@@ -17,6 +17,20 @@ pub const CATEGORY_KEYS: usize = count(Role::Category);
 /// Number of log-kind keys.
 pub const KIND_KEYS: usize = count(Role::Kind);
 
+/// The most keys any on-demand role has.
+const fn max_on_demand_keys() -> usize {
+    let mut max = 0;
+    let mut i = 0;
+    while i < Role::ON_DEMAND.len() {
+        let n = count(Role::ON_DEMAND[i]);
+        if n > max {
+            max = n;
+        }
+        i += 1;
+    }
+    max
+}
+
 /// A value a key's slot holds: an integer ([`IntVal`]: codes, subcodes,
 /// `OperationPayload`'s `SubCode`), a category ([`CatVal`]), or a text
 /// (`Option<Cow<str>>`: the log kind, trimmed, `None` if absent). Which
@@ -134,33 +148,32 @@ impl<'a> Fields<'a> {
     /// The value of each on-demand role read: per key in order of
     /// preference, the top level's last occurrence, else the
     /// `properties`'; the first non-absent wins.
-    #[cold]
     fn resolve_extra(
         &self,
         props: Option<&Fields<'a>>,
         texts: &mut Texts<'a>,
     ) {
-        fn last<'f, 'a>(
-            f: &'f Fields<'a>,
-            key: KeyId,
-        ) -> Option<&'f Option<Cow<'a, str>>> {
-            f.extra.iter().rev().find(|(k, _)| *k == key).map(|(_, v)| v)
+        // The last occurrence of each (role, rank) at each level, in one
+        // pass over what was read.
+        const RANKS: usize = max_on_demand_keys();
+        type Last<'f, 'a> = Option<&'f Option<Cow<'a, str>>>;
+        let mut last: [[[Last<'_, 'a>; 2]; RANKS]; Role::ON_DEMAND.len()] =
+            [[[None; 2]; RANKS]; Role::ON_DEMAND.len()];
+        let levels = [Some(self), props];
+        for (level, f) in levels.iter().enumerate() {
+            for (k, v) in f.iter().flat_map(|f| &f.extra) {
+                if let Some(r) =
+                    Role::ON_DEMAND.iter().position(|&r| r == k.role)
+                {
+                    last[r][k.rank as usize][level] = Some(v);
+                }
+            }
         }
-        // In the order of the roles, whatever the order read.
-        let read = |role: Role| {
-            self.extra
-                .iter()
-                .chain(props.iter().flat_map(|p| &p.extra))
-                .any(|(k, _)| k.role == role)
-        };
-        let roles = Role::ON_DEMAND.into_iter().filter(|&r| read(r));
-        for role in roles {
-            let found = (0..count(role) as u8).find_map(|rank| {
-                let key = KeyId { role, rank };
-                let top = last(self, key).and_then(|v| v.as_ref());
-                top.or_else(|| {
-                    props.and_then(|p| last(p, key)).and_then(|v| v.as_ref())
-                })
+        // In the order of the roles, whatever the order read: per key,
+        // the top level before `properties`; the first present wins.
+        for (r, role) in Role::ON_DEMAND.into_iter().enumerate() {
+            let found = last[r].iter().find_map(|levels| {
+                levels.iter().find_map(|v| v.and_then(|v| v.as_ref()))
             });
             if let Some(v) = found {
                 texts.push((role, v.clone()));

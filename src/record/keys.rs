@@ -374,6 +374,41 @@ const fn key_letters(last: bool) -> [u32; LEN_LIMIT] {
 
 const KEY_STARTS: [u32; LEN_LIMIT] = key_letters(false);
 const KEY_ENDS: [u32; LEN_LIMIT] = key_letters(true);
+/// The first and last letters of the keys a reader reads, per name length:
+/// the keys of the on-demand roles it does not read are left out, so their
+/// names (`time`, `correlationId`, …) mostly fail the cheap first test.
+#[derive(Debug)]
+pub struct KeyLetters {
+    starts: [u32; LEN_LIMIT],
+    ends: [u32; LEN_LIMIT],
+}
+
+impl KeyLetters {
+    /// The letters of the keys read for `wanted`, built once per set.
+    pub fn of(wanted: Roles) -> &'static KeyLetters {
+        static TABLES: [std::sync::OnceLock<KeyLetters>;
+            1 << Role::ON_DEMAND.len()] =
+            [const { std::sync::OnceLock::new() }; 1 << Role::ON_DEMAND.len()];
+        let mut index = 0;
+        for (i, role) in Role::ON_DEMAND.iter().enumerate() {
+            if wanted.0 & role.bit() != 0 {
+                index |= 1 << i;
+            }
+        }
+        TABLES[index].get_or_init(|| {
+            let mut t =
+                KeyLetters { starts: [0; LEN_LIMIT], ends: [0; LEN_LIMIT] };
+            for (name, role) in KEYS {
+                if wanted.reads(*role) {
+                    let n = name.as_bytes();
+                    t.starts[n.len()] |= letter_bit(n[0]);
+                    t.ends[n.len()] |= letter_bit(n[n.len() - 1]);
+                }
+            }
+            t
+        })
+    }
+}
 
 /// Classify a field name: trimmed of ASCII whitespace, ASCII
 /// case-insensitive. Escapes must already be decoded.
@@ -383,6 +418,17 @@ const KEY_ENDS: [u32; LEN_LIMIT] = key_letters(true);
 /// that length are compared in place.
 #[inline]
 pub fn classify_key(raw: &str) -> Option<KeyId> {
+    static ALL: KeyLetters = KeyLetters { starts: KEY_STARTS, ends: KEY_ENDS };
+    classify_key_for(raw, &ALL)
+}
+
+/// [`classify_key`] for a reader that reads the keys of `letters`
+/// ([`KeyLetters::of`] its wanted roles): a key of an on-demand role it
+/// does not read may be reported as unknown (the reader skips it either
+/// way).
+#[inline]
+pub fn classify_key_for(raw: &str, letters: &KeyLetters) -> Option<KeyId> {
+    let (starts_t, ends_t) = (&letters.starts, &letters.ends);
     let k = raw.as_bytes();
     let k = match (k.first(), k.last()) {
         (Some(a), Some(b))
@@ -394,7 +440,7 @@ pub fn classify_key(raw: &str) -> Option<KeyId> {
     };
     let (&first, &last) = (k.first()?, k.last()?);
     let (Some(starts), Some(ends)) =
-        (KEY_STARTS.get(k.len()), KEY_ENDS.get(k.len()))
+        (starts_t.get(k.len()), ends_t.get(k.len()))
     else {
         return None;
     };

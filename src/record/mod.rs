@@ -20,7 +20,8 @@ use std::fmt;
 
 pub use fields::{Fields, Slot};
 pub use keys::{
-    classify_key, KeyId, Role, Roles, Shape, KEYS, PAYLOAD_SUBCODE,
+    classify_key, classify_key_for, KeyId, KeyLetters, Role, Roles, Shape,
+    KEYS, PAYLOAD_SUBCODE,
 };
 pub use values::{kind_text, parse_int, CatVal, IntVal};
 

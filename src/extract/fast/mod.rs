@@ -28,8 +28,8 @@ pub(crate) mod index;
 use super::json::payload_from_text;
 use super::line::Line;
 use crate::record::{
-    classify_key, kind_text, CatVal, Fields, IntVal, Record, Role, Roles,
-    Shape, PAYLOAD_SUBCODE,
+    classify_key, classify_key_for, kind_text, CatVal, Fields, IntVal,
+    KeyLetters, Record, Role, Roles, Shape, PAYLOAD_SUBCODE,
 };
 use index::{ascii_str, index};
 
@@ -61,7 +61,8 @@ pub fn read_line_with<'a>(
     masks.clear();
     let class = index(line, masks);
     let text = ascii_str(line, &class)?;
-    let mut s = Scanner { text, bytes: line, pos: 0, masks, wanted };
+    let letters = KeyLetters::of(wanted);
+    let mut s = Scanner { text, bytes: line, pos: 0, masks, wanted, letters };
     s.ws();
     s.eat(b'{')?;
     let mut rec = Rec::default();
@@ -104,6 +105,8 @@ struct Scanner<'a, 'q> {
     masks: &'q [u64],
     /// The on-demand values to read (the others are skipped).
     wanted: Roles,
+    /// The letters of the keys read for `wanted`.
+    letters: &'static KeyLetters,
 }
 
 impl<'a> Scanner<'a, '_> {
@@ -442,7 +445,7 @@ impl<'a> Scanner<'a, '_> {
         key: &str,
         rec: &mut Rec<'a>,
     ) -> Option<()> {
-        let Some(id) = classify_key(key) else {
+        let Some(id) = classify_key_for(key, self.letters) else {
             return self.skip_value(depth);
         };
         match id.role {
@@ -495,7 +498,7 @@ impl<'a> Scanner<'a, '_> {
         }
         loop {
             let key = self.key()?;
-            match classify_key(key) {
+            match classify_key_for(key, self.letters) {
                 Some(id) if id.nests() => self.field(id, depth, props)?,
                 _ => self.skip_value(depth)?,
             }
