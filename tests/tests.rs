@@ -8,6 +8,7 @@ mod fast_path;
 mod faults;
 mod formats;
 mod golden;
+mod hostile_read;
 mod properties;
 mod regression;
 mod rules;

@@ -65,7 +65,12 @@ fn tally_slice_with(
     if let Some(t) = not_a_log(data, format, ctx) {
         return t;
     }
-    let mut t = match Reader::new(format, &ctx.readers.text, body) {
+    let mut t = match Reader::new(
+        format,
+        &ctx.readers.text,
+        body,
+        ctx.config.max_record_bytes,
+    ) {
         None => Tally::default(),
         Some((reader, header)) => {
             let rest = &body[header..];

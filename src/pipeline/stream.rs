@@ -16,7 +16,7 @@ use crate::config::{Config, Format, STREAM_BLOCK_MAX};
 use crate::extract::csv::QuoteScan;
 use crate::extract::{json, sniff, Cut, Detected, Reader};
 use crate::input::codec::Codec;
-use crate::input::lines::{count_lines, strip_bom, LineCount, BOM};
+use crate::input::lines::{count_lines, strip_bom, BOM};
 use crate::record::Sink;
 use crate::tally::{Counter, Tally};
 
@@ -86,13 +86,8 @@ pub(super) fn tally_stream(
     let skipped = t.formats.is_empty() && !t.errors.is_empty();
     t.acc.bytes = if skipped { 0 } else { counted.bytes };
     if let Some(c) = codec {
-        let name = c.name();
         for e in &mut t.errors {
-            e.message = format!(
-                "{name} data is corrupt or cut short ({}); records before \
-                 the damage are counted",
-                e.message
-            );
+            e.message = c.describe(&e.message);
         }
     }
     t
@@ -116,15 +111,21 @@ fn tally_decoded(reader: impl Read + Send, ctx: &Ctx<'_>) -> Tally {
     let mut reader = Counting { inner: reader, bytes: 0 };
     let mut head = Vec::new();
     let mut complete = false;
+    let mut head_error = None;
     // Read a head: at least SNIFF_MIN bytes, more until the first line
     // ends (or SNIFF_MAX).
     loop {
         let want = if head.is_empty() { SNIFF_MIN } else { head.len() * 2 };
-        match fill(&mut reader, &mut head, want.min(SNIFF_MAX)) {
-            Ok(_) => {}
-            Err(e) => {
+        if let Err(e) = fill(&mut reader, &mut head, want.min(SNIFF_MAX)) {
+            // Nothing decoded: the input is skipped (a corrupt header).
+            if head.is_empty() {
                 return failed(ctx, format!("read failed: {e}"));
             }
+            // The bytes before the failure are read as the whole input
+            // (a small damaged gzip file still counts its records).
+            head_error = Some(e);
+            complete = true;
+            break;
         }
         if head.len() < want.min(SNIFF_MAX) {
             complete = true;
@@ -139,6 +140,8 @@ fn tally_decoded(reader: impl Read + Send, ctx: &Ctx<'_>) -> Tally {
             break;
         }
     }
+    // After a failure nothing more is read.
+    let limit = if head_error.is_some() { 0 } else { u64::MAX };
     let format =
         ctx.readers.forced().unwrap_or_else(|| sniff(&head, complete));
     if let Some(t) = not_a_log(&head, format, ctx) {
@@ -150,27 +153,34 @@ fn tally_decoded(reader: impl Read + Send, ctx: &Ctx<'_>) -> Tally {
             if head.starts_with(BOM) {
                 head.drain(..BOM.len());
             }
-            let stream = Cursor::new(head).chain(&mut reader);
-            let mut lines = LineCount::new(stream);
+            let stream = Cursor::new(head).chain((&mut reader).take(limit));
             let mut counter = Counter::new(&ctx.config.plan, ctx.index);
-            let mut de = serde_json::Deserializer::from_reader(
-                BufReader::with_capacity(1 << 16, &mut lines),
+            let (lines, error) = json::document::read(
+                BufReader::with_capacity(1 << 16, stream),
+                &mut counter,
+                ctx.config.max_record_bytes,
             );
-            json::document::read(&mut de, &mut counter);
-            drop(de);
-            // Lines: all of the input, read to the end.
-            let _ = io::copy(&mut lines, &mut io::sink());
-            counter.lines(lines.lines());
-            counter.finish()
+            counter.lines(lines);
+            let mut t = counter.finish();
+            if let Some(e) = error {
+                // What was read before the failure is still counted.
+                t.merge_from(failed(ctx, format!("read failed: {e}")));
+            }
+            t
         }
         _ => {
             let body_start = if head.starts_with(BOM) { BOM.len() } else { 0 };
-            match Reader::new(format, &ctx.readers.text, &head[body_start..]) {
+            match Reader::new(
+                format,
+                &ctx.readers.text,
+                &head[body_start..],
+                ctx.config.max_record_bytes,
+            ) {
                 None => Tally::default(),
                 // No header: the blocks start with the input (a BOM is
                 // removed from the first one).
                 Some((reader_, 0)) => tally_blocks(
-                    Cursor::new(head).chain(&mut reader),
+                    Cursor::new(head).chain((&mut reader).take(limit)),
                     ctx,
                     StreamCut::new(reader_.cut()),
                     |b| count(&reader_, b, ctx),
@@ -180,7 +190,7 @@ fn tally_decoded(reader: impl Read + Send, ctx: &Ctx<'_>) -> Tally {
                     let header_lines = count_lines(&head[..header_end]);
                     let rest = Cursor::new(head.split_off(header_end));
                     let mut t = tally_blocks(
-                        rest.chain(&mut reader),
+                        rest.chain((&mut reader).take(limit)),
                         ctx,
                         StreamCut::new(reader_.cut()),
                         |b| count(&reader_, b, ctx),
@@ -194,6 +204,9 @@ fn tally_decoded(reader: impl Read + Send, ctx: &Ctx<'_>) -> Tally {
     };
     t.acc.bytes = reader.bytes;
     read_as(&mut t, format);
+    if let Some(e) = head_error {
+        t.merge_from(failed(ctx, format!("read failed: {e}")));
+    }
     t
 }
 

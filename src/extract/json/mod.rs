@@ -368,7 +368,7 @@ impl<'de> ObjectVisitor<'de> for RecordVisitor {
     }
 }
 
-struct RecordSeed;
+pub(crate) struct RecordSeed;
 
 impl<'de> DeserializeSeed<'de> for RecordSeed {
     type Value = Record<'de>;

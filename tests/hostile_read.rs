@@ -1,0 +1,158 @@
+//! Hostile input, the reading side (issue 12): nothing is lost silently and
+//! memory stays bounded. Each case failed before the fix (silently counting
+//! less, or holding unbounded memory).
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use calltally::report::SUMMARY_JSON;
+
+use crate::util::{read, report, scratch, stderr};
+
+/// `n` JSON Lines records with codes 0, 1, 2, ….
+fn records(n: usize) -> Vec<u8> {
+    (0..n)
+        .map(|i| format!("{{\"code\":{}}}\n", i % 3))
+        .collect::<String>()
+        .into_bytes()
+}
+
+fn write(dir: &Path, name: &str, data: &[u8]) -> PathBuf {
+    let p = dir.join(name);
+    std::fs::write(&p, data).unwrap();
+    p
+}
+
+/// Run a report over `path` each way (map, plain reads); check the exit
+/// code and return each summary.
+fn summaries(
+    path: &Path,
+    code: i32,
+    extra: &[&str],
+) -> Vec<serde_json::Value> {
+    let mut out = Vec::new();
+    for way in [&["-j1"][..], &["-j2", "--no-mmap", "--chunk-size", "1000"]] {
+        let dir = scratch("hostile-out");
+        let mut args = vec![path.to_str().unwrap()];
+        args.extend_from_slice(way);
+        args.extend_from_slice(extra);
+        let o = report(&dir, &args);
+        assert_eq!(
+            o.status.code(),
+            Some(code),
+            "{path:?} {way:?}: {}",
+            stderr(&o)
+        );
+        out.push(serde_json::from_str(&read(&dir, SUMMARY_JSON)).unwrap());
+    }
+    out
+}
+
+#[test]
+fn jsonl_whose_first_line_is_an_array_is_jsonl() {
+    let dir = scratch("hostile");
+    for first in ["[]", "[\"x\"]", "[{\"code\":1}]"] {
+        let mut data = format!("{first}\n").into_bytes();
+        data.extend(records(1000));
+        let p = write(&dir, "a.jsonl", &data);
+        for s in summaries(&p, 0, &[]) {
+            assert_eq!(s["counted"], 1000, "{first}: {s}");
+            assert_eq!(s["lines"], 1001, "{first}");
+        }
+    }
+}
+
+#[test]
+fn a_bad_document_element_does_not_hide_the_ones_after_it() {
+    let dir = scratch("hostile");
+    let good: Vec<Vec<u8>> =
+        (0..5).map(|i| format!("{{\"code\":{i}}}").into_bytes()).collect();
+    let deep = format!("{{\"x\":{}{}}}", "[".repeat(200), "]".repeat(200));
+    let bads: [&[u8]; 4] =
+        [b"tru", b"{\"code\":\"\xff\"}", deep.as_bytes(), b"{\"code\":1,}"];
+    for bad in bads {
+        for (open, close) in
+            [("[\n", "\n]\n"), ("{\"records\": [\n", "\n]}\n")]
+        {
+            let mut els = good.clone();
+            els.insert(2, bad.to_vec());
+            let mut data = open.as_bytes().to_vec();
+            data.extend(els.join(&b",\n"[..]));
+            data.extend(close.as_bytes());
+            let p = write(&dir, "doc.json", &data);
+            for s in summaries(&p, 0, &[]) {
+                let what = String::from_utf8_lossy(bad);
+                assert_eq!(s["counted"], 5, "{what} {open}: {s}");
+                assert_eq!(s["malformed"], 1, "{what} {open}");
+                assert_eq!(s["malformed_samples"][0]["line"], 4, "{what}");
+            }
+        }
+    }
+}
+
+#[test]
+fn a_document_cut_short_counts_what_it_holds() {
+    let dir = scratch("hostile");
+    let data = b"{\"records\":[\n{\"code\":1},\n{\"code\":2},\n{\"co";
+    let p = write(&dir, "cut.json", data);
+    for s in summaries(&p, 0, &[]) {
+        assert_eq!(s["counted"], 2, "{s}");
+        assert_eq!(s["malformed"], 1);
+    }
+    // Bytes after the end are reported with their size.
+    let p = write(&dir, "tail.json", b"[\n{\"code\":1}\n]\nxyz\n");
+    for s in summaries(&p, 0, &[]) {
+        assert_eq!(s["counted"], 1, "{s}");
+        let reason = s["malformed_samples"][0]["reason"].as_str().unwrap();
+        assert!(reason.contains("4 bytes skipped"), "{reason}");
+    }
+}
+
+fn gzip(data: &[u8]) -> Vec<u8> {
+    let mut e =
+        flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    e.write_all(data).unwrap();
+    e.finish().unwrap()
+}
+
+#[test]
+fn a_small_damaged_gzip_counts_the_records_before_the_damage() {
+    let dir = scratch("hostile");
+    let g = gzip(&records(1000));
+    let p = write(&dir, "cut.jsonl.gz", &g[..g.len() - 8]);
+    for s in summaries(&p, 1, &[]) {
+        assert_eq!(s["counted"], 1000, "{s}");
+    }
+    let mut junk = g.clone();
+    junk.extend_from_slice(b"not gzip at all");
+    let p = write(&dir, "junk.jsonl.gz", &junk);
+    for s in summaries(&p, 1, &[]) {
+        assert_eq!(s["counted"], 1000, "{s}");
+        let m = s["inputs"]["errors"][0]["message"].as_str().unwrap();
+        assert!(m.contains("15 bytes after the last gzip member"), "{m}");
+    }
+    let p = write(&dir, "two.jsonl.gz", &[g.clone(), g].concat());
+    for s in summaries(&p, 0, &[]) {
+        assert_eq!(s["counted"], 2000, "{s}");
+    }
+}
+
+#[test]
+fn zstd_with_a_skippable_frame_and_trailing_bytes() {
+    let dir = scratch("hostile");
+    let z = zstd::encode_all(&records(1000)[..], 3).unwrap();
+    // As pzstd writes it: a skippable frame first.
+    let mut data = vec![0x50, 0x2A, 0x4D, 0x18, 4, 0, 0, 0, 1, 2, 3, 4];
+    data.extend_from_slice(&z);
+    let p = write(&dir, "p.jsonl.zst", &data);
+    for s in summaries(&p, 0, &[]) {
+        assert_eq!(s["counted"], 1000, "{s}");
+    }
+    data.extend_from_slice(b"junk");
+    let p = write(&dir, "junk.jsonl.zst", &data);
+    for s in summaries(&p, 1, &[]) {
+        assert_eq!(s["counted"], 1000, "{s}");
+        let m = s["inputs"]["errors"][0]["message"].as_str().unwrap();
+        assert!(m.contains("4 bytes after the last zstd frame"), "{m}");
+    }
+}
