@@ -156,3 +156,70 @@ fn zstd_with_a_skippable_frame_and_trailing_bytes() {
         assert!(m.contains("4 bytes after the last zstd frame"), "{m}");
     }
 }
+
+/// A file old enough to be mapped (see `input::mmap::settled`).
+fn settled(p: &Path) {
+    let old =
+        std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
+    std::fs::File::options()
+        .write(true)
+        .open(p)
+        .unwrap()
+        .set_modified(old)
+        .unwrap();
+}
+
+#[test]
+fn a_line_longer_than_the_bound_is_malformed_and_not_held() {
+    let dir = scratch("hostile");
+    let mut data = records(100);
+    data.extend(
+        format!("{{\"code\":\"{}\"}}\n", "x".repeat(3_000_000)).bytes(),
+    );
+    data.extend(records(100));
+    data.extend(std::iter::repeat_n(b'y', 3_000_000));
+    let p = write(&dir, "long.jsonl", &data);
+    settled(&p);
+    for format in ["auto", "text"] {
+        let extra = ["--max-record-bytes", "1000000", "--format", format];
+        for s in summaries(&p, 0, &extra) {
+            assert_eq!(s["counted"], 200, "{format}: {s}");
+            assert_eq!(s["malformed"], 2, "{format}");
+            assert_eq!(s["lines"], 202, "{format}");
+            let r = s["malformed_samples"][0]["reason"].as_str().unwrap();
+            assert!(r.contains("line of 3000011 bytes"), "{r}");
+        }
+    }
+    // The stream of zeros, from standard input: one line, one record.
+    for format in ["jsonl", "text", "csv"] {
+        let out = scratch("hostile-out");
+        let mut child = crate::util::cmd()
+            .args([
+                "report",
+                "-",
+                "-q",
+                "--format",
+                format,
+                "--max-record-bytes",
+                "100000",
+                "-o",
+            ])
+            .arg(&out)
+            .stdin(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut stdin = child.stdin.take().unwrap();
+        stdin.write_all(&vec![0u8; 20_000_000]).unwrap();
+        drop(stdin);
+        assert!(child.wait().unwrap().success(), "{format}");
+        let s: serde_json::Value =
+            serde_json::from_str(&read(&out, SUMMARY_JSON)).unwrap();
+        // CSV: the head is taken for a header row first (the CSV
+        // reader's to judge); the rest is one long line.
+        let malformed = s["malformed"].as_u64().unwrap();
+        assert!(
+            malformed == 1 || format == "csv" && malformed == 2,
+            "{format}: {s}"
+        );
+    }
+}

@@ -9,7 +9,8 @@ use memchr::memrchr;
 use rayon::prelude::*;
 
 use super::ctx::{
-    count, failed, not_a_log, read_as, Ctx, Readers, SNIFF_MAX, SNIFF_MIN,
+    count, failed, long_line, not_a_log, read_as, Ctx, Readers, SNIFF_MAX,
+    SNIFF_MIN,
 };
 use super::pieces::{fold_in_order, take_batch};
 use crate::config::{Config, Format, STREAM_BLOCK_MAX};
@@ -210,6 +211,40 @@ fn tally_decoded(reader: impl Read + Send, ctx: &Ctx<'_>) -> Tally {
     t
 }
 
+/// A block of a stream, and the tally of a line longer than the bound
+/// that followed it (skipped, not held).
+struct Block {
+    bytes: Vec<u8>,
+    long: Option<Tally>,
+}
+
+/// Skip the rest of a long line without holding it: read until a newline
+/// (`eof`: the stream has ended already). Returns the bytes after the
+/// newline, the bytes skipped (the newline not included), and a read error.
+fn skip_line(
+    reader: &mut impl Read,
+    chunk: usize,
+    eof: bool,
+) -> (Vec<u8>, usize, Option<io::Error>) {
+    let mut skipped = 0;
+    let mut scratch = Vec::with_capacity(chunk);
+    if eof {
+        return (Vec::new(), 0, None);
+    }
+    loop {
+        scratch.clear();
+        match fill(reader, &mut scratch, chunk) {
+            Ok(0) => return (Vec::new(), skipped, None),
+            Ok(_) => {}
+            Err(e) => return (Vec::new(), skipped + scratch.len(), Some(e)),
+        }
+        if let Some(i) = memchr::memchr(b'\n', &scratch) {
+            return (scratch.split_off(i + 1), skipped + i, None);
+        }
+        skipped += scratch.len();
+    }
+}
+
 /// Where a block of a stream may be cut.
 enum StreamCut {
     /// After any newline.
@@ -224,6 +259,30 @@ impl StreamCut {
             Cut::CsvRows => StreamCut::Csv(QuoteScan::default()),
             // Documents are read whole, never in blocks.
             Cut::Lines | Cut::Whole => StreamCut::Lines,
+        }
+    }
+
+    /// Where the line that is longer than `max` starts in `buf`, if the
+    /// last line of `buf` is (for CSV: only when `buf` holds no newline at
+    /// all; a quoted field across lines is the CSV reader's to bound).
+    fn long_line(&self, buf: &[u8], max: usize) -> Option<usize> {
+        if buf.len() <= max {
+            return None;
+        }
+        let start = match self {
+            StreamCut::Lines => memrchr(b'\n', buf).map_or(0, |p| p + 1),
+            StreamCut::Csv(_) => match memchr::memchr(b'\n', buf) {
+                Some(_) => return None,
+                None => 0,
+            },
+        };
+        (buf.len() - start > max).then_some(start)
+    }
+
+    /// Start again after a skipped line.
+    fn reset(&mut self) {
+        if let StreamCut::Csv(scan) = self {
+            *scan = QuoteScan::default();
         }
     }
 
@@ -256,7 +315,7 @@ fn tally_blocks(
     process: impl Fn(&[u8]) -> Tally + Sync + Send,
 ) -> Tally {
     let threads = rayon::current_num_threads().max(1);
-    let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<u8>>(threads);
+    let (tx, rx) = std::sync::mpsc::sync_channel::<Block>(threads);
     // Counted blocks go back to the reader to be filled again: fresh
     // buffers of many MB would each be faulted in page by page.
     let (free_tx, free_rx) = std::sync::mpsc::channel::<Vec<u8>>();
@@ -267,14 +326,21 @@ fn tally_blocks(
         // Take what has been read, at least one block and at most two per
         // thread, and count it in parallel.
         while let Ok(block) = rx.recv() {
-            let batch = take_batch(&rx, block, 2 * threads, false);
-            let mut part =
-                fold_in_order(batch.par_iter().map(|b| process(b)).collect());
+            let mut batch = take_batch(&rx, block, 2 * threads, false);
+            let mut parts: Vec<Tally> =
+                batch.par_iter().map(|b| process(&b.bytes)).collect();
+            // A long line after a block follows it.
+            for (i, b) in batch.iter_mut().enumerate().rev() {
+                if let Some(t) = b.long.take() {
+                    parts.insert(i + 1, t);
+                }
+            }
+            let mut part = fold_in_order(parts);
             part.shift_lines(total.acc.lines);
             total.merge_from(part);
             for b in batch {
                 // The reader may have finished: then the buffer is dropped.
-                let _ = free_tx.send(b);
+                let _ = free_tx.send(b.bytes);
             }
         }
         let (bytes, failure) = match producer.join() {
@@ -297,7 +363,7 @@ fn cut_blocks(
     mut reader: impl Read,
     ctx: &Ctx<'_>,
     mut cut: StreamCut,
-    tx: std::sync::mpsc::SyncSender<Vec<u8>>,
+    tx: std::sync::mpsc::SyncSender<Block>,
     free: std::sync::mpsc::Receiver<Vec<u8>>,
 ) -> (u64, Option<Tally>) {
     let chunk = ctx.config.chunk_size.clamp(1, STREAM_BLOCK_MAX);
@@ -306,7 +372,8 @@ fn cut_blocks(
     let mut searched = 0;
     let mut bytes = 0u64;
     let mut first = true;
-    loop {
+    let max = ctx.config.max_record_bytes.max(1);
+    'blocks: loop {
         let mut buf = free.try_recv().unwrap_or_default();
         buf.clear();
         buf.extend_from_slice(&carry);
@@ -331,10 +398,35 @@ fn cut_blocks(
                     buf.drain(..BOM.len());
                 }
             }
+            let (found, reached) = cut.find(&buf, searched);
+            if found.is_none() {
+                // A line longer than the bound: count it, do not hold it.
+                if let Some(start) = cut.long_line(&buf, max) {
+                    let held = (buf.len() - start) as u64;
+                    buf.truncate(start);
+                    let (rest, skipped, ended) =
+                        skip_line(&mut reader, chunk, eof);
+                    bytes += (skipped + rest.len()) as u64;
+                    carry = rest;
+                    searched = 0;
+                    cut.reset();
+                    let mut t = long_line(ctx, held + skipped as u64);
+                    if let Some(e) = ended {
+                        let message =
+                            format!("read failed after {bytes} bytes: {e}");
+                        t.merge_from(failed(ctx, message));
+                        let _ = tx.send(Block { bytes: buf, long: Some(t) });
+                        return (bytes, None);
+                    }
+                    if tx.send(Block { bytes: buf, long: Some(t) }).is_err() {
+                        return (bytes, None);
+                    }
+                    continue 'blocks;
+                }
+            }
             if eof {
                 break (None, None);
             }
-            let (found, reached) = cut.find(&buf, searched);
             searched = reached;
             if let Some(at) = found {
                 break (Some(at), None);
@@ -349,7 +441,9 @@ fn cut_blocks(
         }
         // A closed channel means the counting side has stopped (it only
         // does when it panics); stop reading too.
-        if !buf.is_empty() && tx.send(buf).is_err() {
+        if !buf.is_empty()
+            && tx.send(Block { bytes: buf, long: None }).is_err()
+        {
             return (bytes, failure);
         }
         if !more {
