@@ -223,3 +223,55 @@ fn a_line_longer_than_the_bound_is_malformed_and_not_held() {
         );
     }
 }
+
+#[test]
+fn a_mapped_document_is_not_held_resident() {
+    let dir = scratch("hostile");
+    let rec = format!(
+        "{{\"category\":\"CallSummary\",\"properties\":{{\"participantEndReason\":\"0\",\"pad\":\"{}\"}}}}",
+        "x".repeat(300)
+    );
+    let n = 200_000;
+    let mut data = b"{\"records\": [\n".to_vec();
+    for i in 0..n {
+        data.extend_from_slice(rec.as_bytes());
+        data.extend_from_slice(if i + 1 < n { b",\n" } else { b"\n" });
+    }
+    data.extend_from_slice(b"]}\n");
+    let p = write(&dir, "big.json", &data);
+    let size_mb = data.len() as f64 / 1e6;
+    drop(data);
+    settled(&p);
+    let out = scratch("hostile-out");
+    // The child's own high-water mark (VmHWM), polled while it runs: its
+    // getrusage peak starts at this test process's, which holds more.
+    let mut child = crate::util::cmd()
+        .args(["report", p.to_str().unwrap(), "-j2", "-q", "-o"])
+        .arg(&out)
+        .spawn()
+        .unwrap();
+    let status = format!("/proc/{}/status", child.id());
+    let mut hwm_kb = 0u64;
+    let code = loop {
+        if let Ok(text) = std::fs::read_to_string(&status) {
+            let kb =
+                text.lines().find_map(|l| l.strip_prefix("VmHWM:")).and_then(
+                    |v| v.trim().trim_end_matches("kB").trim().parse().ok(),
+                );
+            hwm_kb = hwm_kb.max(kb.unwrap_or(0));
+        }
+        if let Some(st) = child.try_wait().unwrap() {
+            break st.code();
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    };
+    assert_eq!(code, Some(0));
+    let s: serde_json::Value =
+        serde_json::from_str(&read(&out, SUMMARY_JSON)).unwrap();
+    assert_eq!(s["counted"], n);
+    let rss = hwm_kb as f64 / 1e3;
+    assert!(
+        rss > 0.0 && rss < size_mb / 2.0,
+        "peak RSS {rss} MB for a {size_mb} MB document"
+    );
+}
