@@ -80,9 +80,10 @@ pub struct Report {
 impl Report {
     /// Resolve categories through the catalog and aggregate.
     pub fn build(tally: &Tally, catalog: &Catalog) -> Report {
+        // Memory grows with distinct keys only: one vector of rows, sorted
+        // and merged in place (no maps per key), annotated once per pair.
         let mut sources = CategorySources::default();
-        let mut keyed: FxHashMap<(Category, i64, Option<i64>), u64> =
-            FxHashMap::default();
+        let mut by_code: Vec<CodeRow> = Vec::with_capacity(tally.cells.len());
         for (key, cell) in &tally.cells {
             let (t, n) = (&key.triple, cell.count);
             let category = match t.category {
@@ -101,28 +102,53 @@ impl Report {
                     }
                 },
             };
-            *keyed.entry((category, t.code, t.subcode)).or_insert(0) += n;
+            by_code.push(CodeRow {
+                category,
+                code: t.code,
+                subcode: t.subcode,
+                count: n,
+                annotation: None,
+            });
         }
+        // Groups of other dimensions fold into one row per key.
+        by_code.sort_unstable_by_key(|r| (r.code, r.subcode, r.category));
+        by_code.dedup_by(|b, a| {
+            let same = (a.code, a.subcode, a.category)
+                == (b.code, b.subcode, b.category);
+            if same {
+                a.count += b.count;
+            }
+            same
+        });
         let mut by_category: FxHashMap<Category, u64> = FxHashMap::default();
         let mut by_range: FxHashMap<(Category, &'static str), u64> =
             FxHashMap::default();
-        let mut pairs: FxHashMap<(i64, Option<i64>), u64> =
-            FxHashMap::default();
-        for (&(c, code, sub), &n) in &keyed {
-            *by_category.entry(c).or_insert(0) += n;
-            *by_range.entry((c, code_range(code))).or_insert(0) += n;
-            *pairs.entry((code, sub)).or_insert(0) += n;
+        let mut undocumented: Vec<Undocumented> = Vec::new();
+        // Rows of one (code, subcode) pair are adjacent.
+        let mut i = 0;
+        while i < by_code.len() {
+            let (code, subcode) = (by_code[i].code, by_code[i].subcode);
+            let mut j = i;
+            let mut count = 0;
+            while j < by_code.len()
+                && (by_code[j].code, by_code[j].subcode) == (code, subcode)
+            {
+                count += by_code[j].count;
+                j += 1;
+            }
+            let annotation = catalog.annotate(code, subcode);
+            if annotation.is_none() {
+                undocumented.push(Undocumented { code, subcode, count });
+            }
+            for row in &mut by_code[i..j] {
+                *by_category.entry(row.category).or_insert(0) += row.count;
+                *by_range
+                    .entry((row.category, code_range(code)))
+                    .or_insert(0) += row.count;
+                row.annotation.clone_from(&annotation);
+            }
+            i = j;
         }
-        let mut by_code: Vec<CodeRow> = keyed
-            .into_iter()
-            .map(|((category, code, subcode), count)| CodeRow {
-                category,
-                code,
-                subcode,
-                count,
-                annotation: catalog.annotate(code, subcode),
-            })
-            .collect();
         by_code.sort_by(|a, b| {
             b.count.cmp(&a.count).then_with(|| {
                 (a.category.as_str(), code_range(a.code), a.code, a.subcode)
@@ -145,15 +171,6 @@ impl Report {
             b.2.cmp(&a.2)
                 .then_with(|| (a.0.as_str(), a.1).cmp(&(b.0.as_str(), b.1)))
         });
-        let mut undocumented: Vec<Undocumented> = pairs
-            .into_iter()
-            .filter(|&((code, sub), _)| catalog.annotate(code, sub).is_none())
-            .map(|((code, subcode), count)| Undocumented {
-                code,
-                subcode,
-                count,
-            })
-            .collect();
         undocumented.sort_by(|a, b| {
             b.count
                 .cmp(&a.count)
