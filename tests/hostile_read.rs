@@ -275,3 +275,27 @@ fn a_mapped_document_is_not_held_resident() {
         "peak RSS {rss} MB for a {size_mb} MB document"
     );
 }
+
+/// The fuzz property with small bounds (`max_record_bytes` 3, 16, 100),
+/// over inputs with long lines, quotes, documents and envelopes: both read
+/// paths agree and the accounting holds.
+#[test]
+fn small_bounds_keep_the_fuzz_property() {
+    let inputs: [&[u8]; 8] = [
+        b"{\"code\":1}\n{\"code\":22222222222222}\nxx\n\n{\"code\":3}",
+        b"a,code\n1,2\n\"x\ny\",3\n123456789012345678901234567890,4\n",
+        b"code=1\r\nsome long text line code=2 with words\r\ncode=3",
+        b"[\n{\"code\":1},\n{\"code\":2,\"pad\":\"xxxxxxxxxxxxxxxxxxxxxxxx\"},\n3\n]",
+        b"{\"records\":[\n{\"code\":1},\ntru,\n{\"code\":2}\n]}\n trailing",
+        b"[]\n{\"code\":1}\n[{\"code\":2}]\n",
+        b"\xEF\xBB\xBF{\"code\":1}\n\"\"\"\"\"\"\"\"\"\"\"\"\"\"\"\"\"\"\"\"\n",
+        b"{\"a\":[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[",
+    ];
+    for data in inputs {
+        for selector in 0..80u8 {
+            let mut input = vec![selector];
+            input.extend_from_slice(data);
+            crate::regression::whole_input(&input);
+        }
+    }
+}

@@ -17,12 +17,24 @@ fuzz_target!(|input: &[u8]| {
         _ => Format::Text,
     };
     let chunk_size = [1, 7, 64, 4096][(selector as usize / 5) % 4];
-    let config = Config { format, chunk_size, threads: 1, ..Config::default() };
+    // The bound on a line, record or field: the default, or small.
+    let max_record_bytes = [Config::default().max_record_bytes, 3, 16, 100]
+        [(selector as usize / 20) % 4];
+    let config = Config {
+        format,
+        chunk_size,
+        max_record_bytes,
+        threads: 1,
+        ..Config::default()
+    };
     let mut results = Vec::new();
     for stream in [false, true] {
         let mut t = tally_data(data, &config, stream).expect("no pattern");
         assert_eq!(t.acc.records, t.acc.counted + t.acc.without_code);
-        assert_eq!(t.cells.values().map(|c| c.count).sum::<u64>(), t.acc.counted);
+        assert_eq!(
+            t.cells.values().map(|c| c.count).sum::<u64>(),
+            t.acc.counted
+        );
         if format == Format::Jsonl {
             assert!(t.is_consistent(), "{t:?}");
         }

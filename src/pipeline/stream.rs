@@ -263,15 +263,17 @@ impl StreamCut {
     }
 
     /// Where the line that is longer than `max` starts in `buf`, if the
-    /// last line of `buf` is (for CSV: only when `buf` holds no newline at
-    /// all; a quoted field across lines is the CSV reader's to bound).
+    /// last line of `buf` is (for CSV: only when `buf` holds no newline and
+    /// no quote at all; a quoted field is the CSV reader's to bound).
     fn long_line(&self, buf: &[u8], max: usize) -> Option<usize> {
         if buf.len() <= max {
             return None;
         }
         let start = match self {
             StreamCut::Lines => memrchr(b'\n', buf).map_or(0, |p| p + 1),
-            StreamCut::Csv(_) => match memchr::memchr(b'\n', buf) {
+            // A block starts at a row boundary; a line with no quote in
+            // it cannot be inside a quoted field.
+            StreamCut::Csv(_) => match memchr::memchr2(b'\n', b'"', buf) {
                 Some(_) => return None,
                 None => 0,
             },
