@@ -254,8 +254,10 @@ impl<S: Sink> Elements<'_, S> {
     /// stream ended inside the array (reported here).
     fn array<R: BufRead>(&mut self, src: &mut Src<R>, level: u32) -> bool {
         let mut buf = Vec::new();
+        let mut first = true;
         loop {
             src.skip_ws(None);
+            let after_comma = !std::mem::replace(&mut first, false);
             match src.peek() {
                 None => {
                     let line = src.line();
@@ -269,6 +271,15 @@ impl<S: Sink> Elements<'_, S> {
                     return false;
                 }
                 Some(b']') => {
+                    if after_comma {
+                        let line = src.line();
+                        self.push(
+                            Record::malformed(
+                                "invalid JSON: trailing comma".into(),
+                            ),
+                            line,
+                        );
+                    }
                     src.consume(1);
                     return true;
                 }
