@@ -72,37 +72,24 @@ pub(super) type Release<'a> = Option<&'a (dyn Fn(&[u8]) + Sync)>;
 
 /// Count one piece of an input with `reader`, under the run's plan. A
 /// line longer than `--max-record-bytes` is one malformed record, not read
-/// (spec §10); for CSV, a line outside quotes and holding none.
+/// (spec §10). CSV rows are the CSV reader's to bound (a quoted field may
+/// span lines); the stream path skips only a CSV line that holds no
+/// newline and no quote.
 pub(super) fn count(
     reader: &Reader<'_>,
     piece: &[u8],
     ctx: &Ctx<'_>,
 ) -> Tally {
     let max = ctx.config.max_record_bytes;
-    let csv = match reader.cut() {
-        Cut::Lines => false,
-        Cut::CsvRows => true,
-        Cut::Whole => return count_all(reader, piece, ctx),
-    };
-    if piece.len() <= max {
+    if reader.cut() != Cut::Lines || piece.len() <= max {
         return count_all(reader, piece, ctx);
     }
     let mut parts = Vec::new();
     let (mut start, mut line_start) = (0, 0);
-    // CSV: quotes seen before the line (a piece starts at a row boundary);
-    // only a line outside quotes and holding none is bounded here, a
-    // quoted field is the CSV reader's to bound.
-    let mut quotes = 0usize;
     let ends =
         memchr::memchr_iter(b'\n', piece).chain(std::iter::once(piece.len()));
     for end in ends {
-        let line = &piece[line_start.min(end)..end];
-        let long = line.len() > max
-            && (!csv
-                || quotes % 2 == 0 && memchr::memchr(b'"', line).is_none());
-        if csv {
-            quotes += memchr::memchr_iter(b'"', line).count();
-        }
+        let long = end - line_start.min(end) > max;
         if long {
             if line_start > start {
                 parts.push(count_all(reader, &piece[start..line_start], ctx));

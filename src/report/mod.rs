@@ -123,29 +123,37 @@ impl Report {
         let mut by_category: FxHashMap<Category, u64> = FxHashMap::default();
         let mut by_range: FxHashMap<(Category, &'static str), u64> =
             FxHashMap::default();
-        let mut undocumented: Vec<Undocumented> = Vec::new();
         // Rows of one (code, subcode) pair are adjacent.
+        let mut undocumented_pairs = 0;
         let mut i = 0;
         while i < by_code.len() {
+            let j = pair_end(&by_code, i);
             let (code, subcode) = (by_code[i].code, by_code[i].subcode);
-            let mut j = i;
-            let mut count = 0;
-            while j < by_code.len()
-                && (by_code[j].code, by_code[j].subcode) == (code, subcode)
-            {
-                count += by_code[j].count;
-                j += 1;
-            }
             let annotation = catalog.annotate(code, subcode);
-            if annotation.is_none() {
-                undocumented.push(Undocumented { code, subcode, count });
-            }
+            undocumented_pairs += usize::from(annotation.is_none());
             for row in &mut by_code[i..j] {
                 *by_category.entry(row.category).or_insert(0) += row.count;
                 *by_range
                     .entry((row.category, code_range(code)))
                     .or_insert(0) += row.count;
                 row.annotation.clone_from(&annotation);
+            }
+            i = j;
+        }
+        // Sized once: a list of a million pairs grown by doubling would
+        // hold up to twice its size.
+        let mut undocumented: Vec<Undocumented> =
+            Vec::with_capacity(undocumented_pairs);
+        let mut i = 0;
+        while i < by_code.len() {
+            let j = pair_end(&by_code, i);
+            let rows = &by_code[i..j];
+            if rows[0].annotation.is_none() {
+                undocumented.push(Undocumented {
+                    code: rows[0].code,
+                    subcode: rows[0].subcode,
+                    count: rows.iter().map(|r| r.count).sum(),
+                });
             }
             i = j;
         }
@@ -185,6 +193,13 @@ impl Report {
             undocumented,
         }
     }
+}
+
+/// The end of the rows of the (code, subcode) pair of `rows[i]` (rows
+/// sorted by pair).
+fn pair_end(rows: &[CodeRow], i: usize) -> usize {
+    let key = (rows[i].code, rows[i].subcode);
+    i + rows[i..].iter().take_while(|r| (r.code, r.subcode) == key).count()
 }
 
 /// The name of input `i` (inputs that never became one carry their path).
