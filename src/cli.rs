@@ -62,6 +62,10 @@ pub struct ReportArgs {
     /// Fail on the first malformed record instead of counting it.
     #[arg(long)]
     pub strict: bool,
+    /// The longest line, record or CSV field held; a longer one is
+    /// malformed and skipped (default 64 MiB).
+    #[arg(long, value_name = "BYTES", value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_record_bytes: Option<u64>,
     /// Extra catalog rows (same columns as `calltally catalog`).
     #[arg(long, value_name = "FILE")]
     pub catalog: Option<PathBuf>,
@@ -249,6 +253,11 @@ impl ReportArgs {
                 (!self.no_distinct).then_some(self.distinct_precision),
                 calltally::Timestamp::now(),
             )?,
+            max_record_bytes: self
+                .max_record_bytes
+                .map_or(defaults.max_record_bytes, |n| {
+                    n.try_into().unwrap_or(usize::MAX)
+                }),
         };
         Ok(ReportJob {
             config,

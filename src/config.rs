@@ -14,6 +14,9 @@ pub const DEFAULT_CHUNK_SIZE: usize = 16 << 20;
 /// keep fewer bytes waiting.
 pub const STREAM_BLOCK_MAX: usize = 4 << 20;
 
+/// The default `--max-record-bytes`.
+pub const DEFAULT_MAX_RECORD_BYTES: usize = 64 << 20;
+
 /// Files smaller than this are read rather than mapped: for small files a
 /// read is cheaper than setting up and tearing down a mapping.
 pub const MMAP_MIN_SIZE: u64 = 1 << 20;
@@ -67,6 +70,9 @@ pub struct Config {
     pub pattern: Option<String>,
     /// What the run counts, and how (applied to every record).
     pub plan: Plan,
+    /// The longest line, record or CSV field held: a longer one is
+    /// malformed and skipped without being held (spec §10).
+    pub max_record_bytes: usize,
 }
 
 impl Default for Config {
@@ -81,6 +87,7 @@ impl Default for Config {
             strict: false,
             pattern: None,
             plan: Plan::default(),
+            max_record_bytes: DEFAULT_MAX_RECORD_BYTES,
         }
     }
 }

@@ -6,7 +6,7 @@ use calltally::testing::tally_data;
 use calltally::{Config, Format};
 
 /// The `whole_input` fuzz target's property: the first byte picks the
-/// format and chunk size, the rest is the input.
+/// format, the chunk size and `max_record_bytes`, the rest is the input.
 pub fn whole_input(input: &[u8]) {
     let Some((&selector, data)) = input.split_first() else { return };
     let format = match selector % 5 {
@@ -17,8 +17,22 @@ pub fn whole_input(input: &[u8]) {
         _ => Format::Text,
     };
     let chunk_size = [1, 7, 64, 4096][(selector as usize / 5) % 4];
-    let config =
-        Config { format, chunk_size, threads: 1, ..Config::default() };
+    // The bound on a line or record: the default, or small (JSON Lines,
+    // JSON and text only: a CSV row is the CSV reader's to bound, and the
+    // stream path skips a CSV line with no newline and no quote that the
+    // in-memory path reads).
+    let small = matches!(format, Format::Jsonl | Format::Json | Format::Text);
+    let max_record_bytes = match (selector as usize / 20) % 4 {
+        i if small && i > 0 => [3, 16, 100][i - 1],
+        _ => Config::default().max_record_bytes,
+    };
+    let config = Config {
+        format,
+        chunk_size,
+        max_record_bytes,
+        threads: 1,
+        ..Config::default()
+    };
     let mut results = Vec::new();
     for stream in [false, true] {
         let mut t = tally_data(data, &config, stream).unwrap();

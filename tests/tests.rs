@@ -10,6 +10,7 @@ mod faults;
 mod formats;
 mod golden;
 mod hostile_io;
+mod hostile_read;
 mod properties;
 mod regression;
 mod rules;

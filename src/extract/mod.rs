@@ -85,24 +85,26 @@ pub enum Reader<'r> {
     Text(&'r text::TextReader),
     /// CSV rows under a header.
     Csv(csv::Header),
-    /// One JSON document.
-    Json,
+    /// One JSON document, holding no element longer than this many bytes.
+    Json(usize),
 }
 
 impl<'r> Reader<'r> {
     /// The reader for an input of `format` whose body (BOM removed) starts
     /// with `head`, and the bytes of `head` it takes before the first
     /// piece (the CSV header row). `None`: a CSV input without a header
-    /// (an empty input), which holds nothing.
+    /// (an empty input), which holds nothing. `max`: the longest record
+    /// held (`--max-record-bytes`).
     pub fn new(
         format: Detected,
         text: &'r text::TextReader,
         head: &[u8],
+        max: usize,
     ) -> Option<(Reader<'r>, usize)> {
         Some(match format {
             Detected::Jsonl => (Reader::Jsonl, 0),
             Detected::Text => (Reader::Text(text), 0),
-            Detected::Json => (Reader::Json, 0),
+            Detected::Json => (Reader::Json(max), 0),
             Detected::Csv => {
                 let (header, n) = csv::read_header(head)?;
                 (Reader::Csv(header), n)
@@ -115,7 +117,7 @@ impl<'r> Reader<'r> {
         match self {
             Reader::Jsonl | Reader::Text(_) => Cut::Lines,
             Reader::Csv(_) => Cut::CsvRows,
-            Reader::Json => Cut::Whole,
+            Reader::Json(_) => Cut::Whole,
         }
     }
 
@@ -131,10 +133,10 @@ impl<'r> Reader<'r> {
                 read_lines(piece, sink, |l| text.read_line(l))
             }
             Reader::Csv(header) => csv::read_rows(piece, header, sink),
-            Reader::Json => {
-                let mut de = serde_json::Deserializer::from_slice(piece);
-                json::document::read(&mut de, sink);
-                sink.lines(crate::input::lines::count_lines(piece));
+            Reader::Json(max) => {
+                // A slice never fails to read.
+                let (lines, _) = json::document::read(piece, sink, *max);
+                sink.lines(lines);
             }
         }
     }
@@ -157,6 +159,18 @@ pub fn sniff(head: &[u8], complete: bool) -> Detected {
             .find(|b| !b.is_ascii_whitespace())
             .is_none_or(|b| b"{[]\"-0123456789tfn".contains(b));
     if json_array {
+        // A document only when the first value does not end on its first
+        // line (spec §10): a JSON Lines file may start with an array line.
+        // A first line longer than the head, or the only line, is a
+        // document (a minified array).
+        let Some(end) = first_line(rest) else { return Detected::Json };
+        let more = rest[end + 1..].iter().any(|b| !b.is_ascii_whitespace());
+        if (more || !complete)
+            && serde_json::from_slice::<serde::de::IgnoredAny>(&rest[..end])
+                .is_ok()
+        {
+            return Detected::Jsonl;
+        }
         return Detected::Json;
     }
     match rest[0] {
@@ -206,7 +220,12 @@ mod tests {
     #[test]
     fn sniffing() {
         use Detected::*;
-        let cases: [(&[u8], Detected); 14] = [
+        let cases: [(&[u8], Detected); 19] = [
+            (b"[]\n{\"code\":1}\n", Jsonl),
+            (b"[\"x\"]\n{\"code\":1}\n", Jsonl),
+            (b"[{\"code\":1}]\n{\"code\":1}\n", Jsonl),
+            (b"[{\"code\":1},\n{\"code\":2}]", Json),
+            (b"[{\"code\":1}]\n\n", Json),
             (b"[\n  {\"code\":1}\n]", Json),
             (b"{\"records\":[{\"code\":1},\n{\"code\":2}]}", Jsonl),
             (b"{\"code\":1}\n{\"code\":2}\n", Jsonl),

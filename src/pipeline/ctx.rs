@@ -4,7 +4,8 @@
 use crate::config::{Config, Format};
 use crate::error::{Error, Result};
 use crate::extract::text::TextReader;
-use crate::extract::{Detected, Reader};
+use crate::extract::{Cut, Detected, Reader};
+use crate::record::{Record, Sink};
 use crate::tally::{Counter, FormatCount, InputError, Tally};
 
 /// How many leading bytes of a stream are looked at to decide its format
@@ -69,14 +70,58 @@ pub(super) fn failed(ctx: &Ctx<'_>, message: String) -> Tally {
 /// Called with each piece of a memory map once it has been counted.
 pub(super) type Release<'a> = Option<&'a (dyn Fn(&[u8]) + Sync)>;
 
-/// Count one piece of an input with `reader`, under the run's plan.
+/// Count one piece of an input with `reader`, under the run's plan. A
+/// line longer than `--max-record-bytes` is one malformed record, not read
+/// (spec §10). CSV rows are the CSV reader's to bound (a quoted field may
+/// span lines); the stream path skips only a CSV line that holds no
+/// newline and no quote.
 pub(super) fn count(
     reader: &Reader<'_>,
     piece: &[u8],
     ctx: &Ctx<'_>,
 ) -> Tally {
+    let max = ctx.config.max_record_bytes;
+    if reader.cut() != Cut::Lines || piece.len() <= max {
+        return count_all(reader, piece, ctx);
+    }
+    let mut parts = Vec::new();
+    let (mut start, mut line_start) = (0, 0);
+    let ends =
+        memchr::memchr_iter(b'\n', piece).chain(std::iter::once(piece.len()));
+    for end in ends {
+        let long = end - line_start.min(end) > max;
+        if long {
+            if line_start > start {
+                parts.push(count_all(reader, &piece[start..line_start], ctx));
+            }
+            parts.push(long_line(ctx, (end - line_start) as u64));
+            start = (end + 1).min(piece.len());
+        }
+        line_start = end + 1;
+    }
+    if start < piece.len() {
+        parts.push(count_all(reader, &piece[start..], ctx));
+    }
+    super::pieces::fold_in_order(parts)
+}
+
+fn count_all(reader: &Reader<'_>, piece: &[u8], ctx: &Ctx<'_>) -> Tally {
     let mut counter = Counter::new(&ctx.config.plan, ctx.index);
     reader.read(piece, &mut counter);
+    counter.finish()
+}
+
+/// The tally of one line of `bytes` bytes, longer than
+/// `--max-record-bytes`: one malformed record, skipped unread.
+pub(super) fn long_line(ctx: &Ctx<'_>, bytes: u64) -> Tally {
+    let mut counter = Counter::new(&ctx.config.plan, ctx.index);
+    let reason = format!(
+        "line of {bytes} bytes is longer than --max-record-bytes ({}); \
+         skipped",
+        ctx.config.max_record_bytes
+    );
+    counter.record(Record::malformed(reason), 1, 0);
+    counter.lines(1);
     counter.finish()
 }
 

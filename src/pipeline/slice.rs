@@ -9,9 +9,11 @@ use super::stream;
 use crate::config::Config;
 use crate::error::Result;
 use crate::extract::csv::split_rows_with;
-use crate::extract::{sniff, Cut, Reader};
+use crate::extract::{json, sniff, Cut, Reader};
 use crate::input::codec::Codec;
 use crate::input::lines::{count_lines, split_lines, strip_bom};
+use crate::record::Sink;
+use crate::tally::Counter;
 use crate::tally::Tally;
 
 /// Tally an input held in memory (decompressing it as a stream if it is
@@ -53,6 +55,49 @@ pub fn tally_data(
     })
 }
 
+/// A slice of a map read as a stream, in steps of [`STEP`] bytes, whose
+/// pages are released once read past.
+struct Releasing<'a> {
+    data: &'a [u8],
+    pos: usize,
+    /// Bytes released so far.
+    done: usize,
+    release: &'a (dyn Fn(&[u8]) + Sync),
+}
+
+/// How much of a mapped document is handed to the reader at a time, and
+/// read past before its pages are released.
+const STEP: usize = 8 << 20;
+
+impl std::io::Read for Releasing<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        use std::io::BufRead;
+        let n = {
+            let have = self.fill_buf()?;
+            let n = have.len().min(buf.len());
+            buf[..n].copy_from_slice(&have[..n]);
+            n
+        };
+        self.consume(n);
+        Ok(n)
+    }
+}
+
+impl std::io::BufRead for Releasing<'_> {
+    fn fill_buf(&mut self) -> std::io::Result<&[u8]> {
+        let end = (self.pos + STEP).min(self.data.len());
+        Ok(&self.data[self.pos..end])
+    }
+
+    fn consume(&mut self, n: usize) {
+        self.pos = (self.pos + n).min(self.data.len());
+        if self.pos - self.done >= STEP || self.pos == self.data.len() {
+            (self.release)(&self.data[self.done..self.pos]);
+            self.done = self.pos;
+        }
+    }
+}
+
 fn tally_slice_with(
     data: &[u8],
     ctx: &Ctx<'_>,
@@ -65,7 +110,12 @@ fn tally_slice_with(
     if let Some(t) = not_a_log(data, format, ctx) {
         return t;
     }
-    let mut t = match Reader::new(format, &ctx.readers.text, body) {
+    let mut t = match Reader::new(
+        format,
+        &ctx.readers.text,
+        body,
+        ctx.config.max_record_bytes,
+    ) {
         None => Tally::default(),
         Some((reader, header)) => {
             let rest = &body[header..];
@@ -93,7 +143,28 @@ fn tally_slice_with(
                     release,
                     one,
                 ),
-                Cut::Whole => one(rest),
+                // A mapped document is read as a stream from the map,
+                // its pages released behind the reading.
+                Cut::Whole => match release {
+                    Some(r) => {
+                        let mut counter =
+                            Counter::new(&ctx.config.plan, ctx.index);
+                        let src = Releasing {
+                            data: rest,
+                            pos: 0,
+                            done: 0,
+                            release: r,
+                        };
+                        let (lines, _) = json::document::read(
+                            src,
+                            &mut counter,
+                            ctx.config.max_record_bytes,
+                        );
+                        counter.lines(lines);
+                        counter.finish()
+                    }
+                    None => one(rest),
+                },
             };
             if header > 0 {
                 let header_lines = count_lines(&body[..header]);

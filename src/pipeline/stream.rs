@@ -9,14 +9,15 @@ use memchr::memrchr;
 use rayon::prelude::*;
 
 use super::ctx::{
-    count, failed, not_a_log, read_as, Ctx, Readers, SNIFF_MAX, SNIFF_MIN,
+    count, failed, long_line, not_a_log, read_as, Ctx, Readers, SNIFF_MAX,
+    SNIFF_MIN,
 };
 use super::pieces::{fold_in_order, take_batch};
 use crate::config::{Config, Format, STREAM_BLOCK_MAX};
 use crate::extract::csv::QuoteScan;
 use crate::extract::{json, sniff, Cut, Detected, Reader};
 use crate::input::codec::Codec;
-use crate::input::lines::{count_lines, strip_bom, LineCount, BOM};
+use crate::input::lines::{count_lines, strip_bom, BOM};
 use crate::record::Sink;
 use crate::tally::{Counter, Tally};
 
@@ -86,13 +87,8 @@ pub(super) fn tally_stream(
     let skipped = t.formats.is_empty() && !t.errors.is_empty();
     t.acc.bytes = if skipped { 0 } else { counted.bytes };
     if let Some(c) = codec {
-        let name = c.name();
         for e in &mut t.errors {
-            e.message = format!(
-                "{name} data is corrupt or cut short ({}); records before \
-                 the damage are counted",
-                e.message
-            );
+            e.message = c.describe(&e.message);
         }
     }
     t
@@ -116,15 +112,21 @@ fn tally_decoded(reader: impl Read + Send, ctx: &Ctx<'_>) -> Tally {
     let mut reader = Counting { inner: reader, bytes: 0 };
     let mut head = Vec::new();
     let mut complete = false;
+    let mut head_error = None;
     // Read a head: at least SNIFF_MIN bytes, more until the first line
     // ends (or SNIFF_MAX).
     loop {
         let want = if head.is_empty() { SNIFF_MIN } else { head.len() * 2 };
-        match fill(&mut reader, &mut head, want.min(SNIFF_MAX)) {
-            Ok(_) => {}
-            Err(e) => {
+        if let Err(e) = fill(&mut reader, &mut head, want.min(SNIFF_MAX)) {
+            // Nothing decoded: the input is skipped (a corrupt header).
+            if head.is_empty() {
                 return failed(ctx, format!("read failed: {e}"));
             }
+            // The bytes before the failure are read as the whole input
+            // (a small damaged gzip file still counts its records).
+            head_error = Some(e);
+            complete = true;
+            break;
         }
         if head.len() < want.min(SNIFF_MAX) {
             complete = true;
@@ -139,6 +141,8 @@ fn tally_decoded(reader: impl Read + Send, ctx: &Ctx<'_>) -> Tally {
             break;
         }
     }
+    // After a failure nothing more is read.
+    let limit = if head_error.is_some() { 0 } else { u64::MAX };
     let format =
         ctx.readers.forced().unwrap_or_else(|| sniff(&head, complete));
     if let Some(t) = not_a_log(&head, format, ctx) {
@@ -150,27 +154,34 @@ fn tally_decoded(reader: impl Read + Send, ctx: &Ctx<'_>) -> Tally {
             if head.starts_with(BOM) {
                 head.drain(..BOM.len());
             }
-            let stream = Cursor::new(head).chain(&mut reader);
-            let mut lines = LineCount::new(stream);
+            let stream = Cursor::new(head).chain((&mut reader).take(limit));
             let mut counter = Counter::new(&ctx.config.plan, ctx.index);
-            let mut de = serde_json::Deserializer::from_reader(
-                BufReader::with_capacity(1 << 16, &mut lines),
+            let (lines, error) = json::document::read(
+                BufReader::with_capacity(1 << 16, stream),
+                &mut counter,
+                ctx.config.max_record_bytes,
             );
-            json::document::read(&mut de, &mut counter);
-            drop(de);
-            // Lines: all of the input, read to the end.
-            let _ = io::copy(&mut lines, &mut io::sink());
-            counter.lines(lines.lines());
-            counter.finish()
+            counter.lines(lines);
+            let mut t = counter.finish();
+            if let Some(e) = error {
+                // What was read before the failure is still counted.
+                t.merge_from(failed(ctx, format!("read failed: {e}")));
+            }
+            t
         }
         _ => {
             let body_start = if head.starts_with(BOM) { BOM.len() } else { 0 };
-            match Reader::new(format, &ctx.readers.text, &head[body_start..]) {
+            match Reader::new(
+                format,
+                &ctx.readers.text,
+                &head[body_start..],
+                ctx.config.max_record_bytes,
+            ) {
                 None => Tally::default(),
                 // No header: the blocks start with the input (a BOM is
                 // removed from the first one).
                 Some((reader_, 0)) => tally_blocks(
-                    Cursor::new(head).chain(&mut reader),
+                    Cursor::new(head).chain((&mut reader).take(limit)),
                     ctx,
                     StreamCut::new(reader_.cut()),
                     |b| count(&reader_, b, ctx),
@@ -180,7 +191,7 @@ fn tally_decoded(reader: impl Read + Send, ctx: &Ctx<'_>) -> Tally {
                     let header_lines = count_lines(&head[..header_end]);
                     let rest = Cursor::new(head.split_off(header_end));
                     let mut t = tally_blocks(
-                        rest.chain(&mut reader),
+                        rest.chain((&mut reader).take(limit)),
                         ctx,
                         StreamCut::new(reader_.cut()),
                         |b| count(&reader_, b, ctx),
@@ -194,7 +205,44 @@ fn tally_decoded(reader: impl Read + Send, ctx: &Ctx<'_>) -> Tally {
     };
     t.acc.bytes = reader.bytes;
     read_as(&mut t, format);
+    if let Some(e) = head_error {
+        t.merge_from(failed(ctx, format!("read failed: {e}")));
+    }
     t
+}
+
+/// A block of a stream, and the tally of a line longer than the bound
+/// that followed it (skipped, not held).
+struct Block {
+    bytes: Vec<u8>,
+    long: Option<Tally>,
+}
+
+/// Skip the rest of a long line without holding it: read until a newline
+/// (`eof`: the stream has ended already). Returns the bytes after the
+/// newline, the bytes skipped (the newline not included), and a read error.
+fn skip_line(
+    reader: &mut impl Read,
+    chunk: usize,
+    eof: bool,
+) -> (Vec<u8>, usize, Option<io::Error>) {
+    let mut skipped = 0;
+    let mut scratch = Vec::with_capacity(chunk);
+    if eof {
+        return (Vec::new(), 0, None);
+    }
+    loop {
+        scratch.clear();
+        match fill(reader, &mut scratch, chunk) {
+            Ok(0) => return (Vec::new(), skipped, None),
+            Ok(_) => {}
+            Err(e) => return (Vec::new(), skipped + scratch.len(), Some(e)),
+        }
+        if let Some(i) = memchr::memchr(b'\n', &scratch) {
+            return (scratch.split_off(i + 1), skipped + i, None);
+        }
+        skipped += scratch.len();
+    }
 }
 
 /// Where a block of a stream may be cut.
@@ -211,6 +259,32 @@ impl StreamCut {
             Cut::CsvRows => StreamCut::Csv(QuoteScan::default()),
             // Documents are read whole, never in blocks.
             Cut::Lines | Cut::Whole => StreamCut::Lines,
+        }
+    }
+
+    /// Where the line that is longer than `max` starts in `buf`, if the
+    /// last line of `buf` is (for CSV: only when `buf` holds no newline and
+    /// no quote at all; a quoted field is the CSV reader's to bound).
+    fn long_line(&self, buf: &[u8], max: usize) -> Option<usize> {
+        if buf.len() <= max {
+            return None;
+        }
+        let start = match self {
+            StreamCut::Lines => memrchr(b'\n', buf).map_or(0, |p| p + 1),
+            // A block starts at a row boundary; a line with no quote in
+            // it cannot be inside a quoted field.
+            StreamCut::Csv(_) => match memchr::memchr2(b'\n', b'"', buf) {
+                Some(_) => return None,
+                None => 0,
+            },
+        };
+        (buf.len() - start > max).then_some(start)
+    }
+
+    /// Start again after a skipped line.
+    fn reset(&mut self) {
+        if let StreamCut::Csv(scan) = self {
+            *scan = QuoteScan::default();
         }
     }
 
@@ -243,7 +317,7 @@ fn tally_blocks(
     process: impl Fn(&[u8]) -> Tally + Sync + Send,
 ) -> Tally {
     let threads = rayon::current_num_threads().max(1);
-    let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<u8>>(threads);
+    let (tx, rx) = std::sync::mpsc::sync_channel::<Block>(threads);
     // Counted blocks go back to the reader to be filled again: fresh
     // buffers of many MB would each be faulted in page by page.
     let (free_tx, free_rx) = std::sync::mpsc::channel::<Vec<u8>>();
@@ -254,14 +328,21 @@ fn tally_blocks(
         // Take what has been read, at least one block and at most two per
         // thread, and count it in parallel.
         while let Ok(block) = rx.recv() {
-            let batch = take_batch(&rx, block, 2 * threads, false);
-            let mut part =
-                fold_in_order(batch.par_iter().map(|b| process(b)).collect());
+            let mut batch = take_batch(&rx, block, 2 * threads, false);
+            let mut parts: Vec<Tally> =
+                batch.par_iter().map(|b| process(&b.bytes)).collect();
+            // A long line after a block follows it.
+            for (i, b) in batch.iter_mut().enumerate().rev() {
+                if let Some(t) = b.long.take() {
+                    parts.insert(i + 1, t);
+                }
+            }
+            let mut part = fold_in_order(parts);
             part.shift_lines(total.acc.lines);
             total.merge_from(part);
             for b in batch {
                 // The reader may have finished: then the buffer is dropped.
-                let _ = free_tx.send(b);
+                let _ = free_tx.send(b.bytes);
             }
         }
         let (bytes, failure) = match producer.join() {
@@ -284,7 +365,7 @@ fn cut_blocks(
     mut reader: impl Read,
     ctx: &Ctx<'_>,
     mut cut: StreamCut,
-    tx: std::sync::mpsc::SyncSender<Vec<u8>>,
+    tx: std::sync::mpsc::SyncSender<Block>,
     free: std::sync::mpsc::Receiver<Vec<u8>>,
 ) -> (u64, Option<Tally>) {
     let chunk = ctx.config.chunk_size.clamp(1, STREAM_BLOCK_MAX);
@@ -293,7 +374,8 @@ fn cut_blocks(
     let mut searched = 0;
     let mut bytes = 0u64;
     let mut first = true;
-    loop {
+    let max = ctx.config.max_record_bytes.max(1);
+    'blocks: loop {
         let mut buf = free.try_recv().unwrap_or_default();
         buf.clear();
         buf.extend_from_slice(&carry);
@@ -318,10 +400,35 @@ fn cut_blocks(
                     buf.drain(..BOM.len());
                 }
             }
+            let (found, reached) = cut.find(&buf, searched);
+            if found.is_none() {
+                // A line longer than the bound: count it, do not hold it.
+                if let Some(start) = cut.long_line(&buf, max) {
+                    let held = (buf.len() - start) as u64;
+                    buf.truncate(start);
+                    let (rest, skipped, ended) =
+                        skip_line(&mut reader, chunk, eof);
+                    bytes += (skipped + rest.len()) as u64;
+                    carry = rest;
+                    searched = 0;
+                    cut.reset();
+                    let mut t = long_line(ctx, held + skipped as u64);
+                    if let Some(e) = ended {
+                        let message =
+                            format!("read failed after {bytes} bytes: {e}");
+                        t.merge_from(failed(ctx, message));
+                        let _ = tx.send(Block { bytes: buf, long: Some(t) });
+                        return (bytes, None);
+                    }
+                    if tx.send(Block { bytes: buf, long: Some(t) }).is_err() {
+                        return (bytes, None);
+                    }
+                    continue 'blocks;
+                }
+            }
             if eof {
                 break (None, None);
             }
-            let (found, reached) = cut.find(&buf, searched);
             searched = reached;
             if let Some(at) = found {
                 break (Some(at), None);
@@ -336,7 +443,9 @@ fn cut_blocks(
         }
         // A closed channel means the counting side has stopped (it only
         // does when it panics); stop reading too.
-        if !buf.is_empty() && tx.send(buf).is_err() {
+        if !buf.is_empty()
+            && tx.send(Block { bytes: buf, long: None }).is_err()
+        {
             return (bytes, failure);
         }
         if !more {

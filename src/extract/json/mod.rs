@@ -402,8 +402,8 @@ impl<'de> ObjectVisitor<'de> for RecordVisitor {
     }
 }
 
-struct RecordSeed {
-    wanted: Roles,
+pub(crate) struct RecordSeed {
+    pub(crate) wanted: Roles,
 }
 
 impl<'de> DeserializeSeed<'de> for RecordSeed {
