@@ -112,7 +112,7 @@ pub fn read_header(body: &[u8]) -> Option<(Header, usize)> {
 /// Read the data rows in `data` (which starts at a row boundary) against
 /// `header` into `sink`. Lines are relative to the start of `data`.
 ///
-/// The SIMD row scanner ([`fast`]) reads the rows it can prove it reads as
+/// The SIMD row scanner (`csv::fast`) reads the rows it can prove it reads as
 /// `csv-core` does and hands every other row to `csv-core`
 /// ([`read_rows_core`], the oracle of the differential tests). Setting
 /// `CALLTALLY_CSV_CORE=1` reads everything with `csv-core` (for A/B runs).
