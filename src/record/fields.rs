@@ -95,7 +95,7 @@ pub struct Fields<'a> {
     operation: Option<Cow<'a, str>>,
     /// Values of the on-demand roles the run asked for, in the order read
     /// (empty, and no allocation, when it asked for none).
-    extra: Vec<(KeyId, Option<Cow<'a, str>>)>,
+    extra: smallvec::SmallVec<[(KeyId, Option<Cow<'a, str>>); 4]>,
 }
 
 impl<'a> Fields<'a> {

@@ -144,13 +144,17 @@ impl<'a> Record<'a> {
         Record {
             outcome: Outcome::Malformed(reason),
             kind: None,
-            texts: Vec::new(),
+            texts: Texts::new(),
         }
     }
 
     /// A record without a code or kind.
     pub fn without_code() -> Record<'static> {
-        Record { outcome: Outcome::WithoutCode, kind: None, texts: Vec::new() }
+        Record {
+            outcome: Outcome::WithoutCode,
+            kind: None,
+            texts: Texts::new(),
+        }
     }
 
     /// The value of an on-demand role, if the record has one.

@@ -17,6 +17,7 @@ use rustc_hash::FxHashMap;
 pub use self::groups::Groups;
 pub use self::plan::{Filter, Plan};
 pub use crate::input::InputError;
+use crate::record::dims::Dim;
 use crate::record::{Outcome, Record, Roles, Sink, Triple, NO_KIND};
 
 /// How many malformed samples a run keeps (spec §4).
@@ -367,6 +368,9 @@ pub struct Counter<'p> {
     /// `tally.kinds` yet: records of one piece mostly share a kind, so
     /// most records cost a short comparison instead of a map lookup.
     kind: (String, u64),
+    /// The last hour bucket (its start, its text), and day bucket.
+    hour: (Option<i64>, String),
+    day: (Option<i64>, String),
 }
 
 impl<'p> Counter<'p> {
@@ -380,6 +384,8 @@ impl<'p> Counter<'p> {
             input,
             tally,
             kind: Default::default(),
+            hour: Default::default(),
+            day: Default::default(),
         }
     }
 
@@ -437,11 +443,37 @@ impl<'p> Counter<'p> {
                 let dims = if plan.by.is_empty() {
                     Some(0)
                 } else {
-                    let values: Vec<Cow<'_, str>> = plan
-                        .by
-                        .iter()
-                        .map(|d| plan::dim_value(d, &rec))
-                        .collect();
+                    let mut values: smallvec::SmallVec<[Cow<'_, str>; 4]> =
+                        smallvec::SmallVec::new();
+                    // Time buckets: formatted once per hour (day) seen in
+                    // a row, not once per record.
+                    let time = rec
+                        .text(crate::record::Role::Time)
+                        .and_then(crate::record::time::parse);
+                    if let Some(t) = time {
+                        if plan.by.contains(&Dim::Hour)
+                            && self.hour.0 != Some(t.hour().secs)
+                        {
+                            self.hour = (Some(t.hour().secs), t.hour_bucket());
+                        }
+                        if plan.by.contains(&Dim::Day)
+                            && self.day.0 != Some(t.day().secs)
+                        {
+                            self.day = (Some(t.day().secs), t.day_bucket());
+                        }
+                    }
+                    for d in &plan.by {
+                        let v = match (d, time) {
+                            (Dim::Hour, Some(_)) => {
+                                Cow::Borrowed(self.hour.1.as_str())
+                            }
+                            (Dim::Day, Some(_)) => {
+                                Cow::Borrowed(self.day.1.as_str())
+                            }
+                            _ => plan::dim_value(d, &rec),
+                        };
+                        values.push(v);
+                    }
                     self.tally.groups.id(&values)
                 };
                 let Some(dims) = dims else {
