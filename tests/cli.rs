@@ -155,7 +155,7 @@ fn catalog_prints_the_embedded_csv() {
     let o = run(&["catalog"]);
     assert_eq!(o.status.code(), Some(0));
     let text = stdout(&o);
-    assert_eq!(text.lines().count(), 376);
+    assert_eq!(text.lines().count(), 377);
     assert!(text
         .starts_with("code,subcode,result_category,source,summary,advice\n"));
     let o = run(&["catalog", "--source", "pstn"]);
