@@ -31,8 +31,15 @@ pub enum Command {
 #[derive(Debug, clap::Args)]
 pub struct ReportArgs {
     /// Files, directories (walked recursively, sorted) or - for stdin.
-    #[arg(required = true, value_name = "PATH")]
+    #[arg(required_unless_present = "inputs_from", value_name = "PATH")]
     pub paths: Vec<PathBuf>,
+    /// Read input paths from FILE, one per line (- for stdin), after PATHs.
+    #[arg(long, value_name = "FILE")]
+    pub inputs_from: Option<PathBuf>,
+    /// Read only the inputs whose position in the sorted input list is I
+    /// modulo N (N workers split one listing).
+    #[arg(long, value_name = "I/N")]
+    pub shard: Option<String>,
     /// Write the reports into DIR (created if missing).
     #[arg(
         short,
@@ -229,8 +236,12 @@ impl ReportArgs {
             check_pattern(p).map_err(|msg| format!("--pattern: {msg}"))?;
         }
         let defaults = Config::default();
+        let shard =
+            self.shard.as_deref().map(calltally::Shard::parse).transpose()?;
         let config = Config {
             paths: self.paths,
+            shard,
+            inputs_from: self.inputs_from,
             out_dir: self.out,
             format: match self.format {
                 FormatArg::Auto => Format::Auto,

@@ -73,6 +73,65 @@ pub struct Config {
     /// The longest line, record or CSV field held: a longer one is
     /// malformed and skipped without being held (spec §10).
     pub max_record_bytes: usize,
+    /// `--shard I/N`: read only the inputs whose position in the sorted
+    /// input list is I modulo N (spec §8).
+    pub shard: Option<Shard>,
+    /// `--inputs-from FILE`: more input paths, one per line (`-`: stdin).
+    pub inputs_from: Option<PathBuf>,
+}
+
+/// One of N workers splitting one listing without talking to each other.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Shard {
+    /// This worker, `0..count`.
+    pub index: u32,
+    /// The number of workers.
+    pub count: u32,
+}
+
+impl Shard {
+    /// Parse `I/N` with `0 <= I < N`.
+    pub fn parse(text: &str) -> std::result::Result<Shard, String> {
+        let bad = || {
+            format!(
+                "--shard {text:?}: expected I/N with 0 <= I < N (e.g. 0/4)"
+            )
+        };
+        let (i, n) = text.split_once('/').ok_or_else(bad)?;
+        let (index, count) = (
+            i.trim().parse::<u32>().map_err(|_| bad())?,
+            n.trim().parse::<u32>().map_err(|_| bad())?,
+        );
+        if index >= count {
+            return Err(bad());
+        }
+        Ok(Shard { index, count })
+    }
+
+    /// Whether the input at `position` of the sorted list is this shard's.
+    pub fn takes(self, position: usize) -> bool {
+        position as u64 % u64::from(self.count) == u64::from(self.index)
+    }
+}
+
+/// The input paths listed in a file (`--inputs-from`; `-` is standard
+/// input): one per line, blank lines ignored.
+pub fn read_input_list(
+    from: &std::path::Path,
+) -> std::io::Result<Vec<PathBuf>> {
+    use std::io::Read;
+    let mut text = String::new();
+    if from.as_os_str() == "-" {
+        std::io::stdin().read_to_string(&mut text)?;
+    } else {
+        std::fs::File::open(from)?.read_to_string(&mut text)?;
+    }
+    Ok(text
+        .lines()
+        .map(|l| l.strip_suffix('\r').unwrap_or(l))
+        .filter(|l| !l.trim().is_empty())
+        .map(PathBuf::from)
+        .collect())
 }
 
 impl Default for Config {
@@ -87,6 +146,8 @@ impl Default for Config {
             strict: false,
             pattern: None,
             plan: Plan::default(),
+            shard: None,
+            inputs_from: None,
             max_record_bytes: DEFAULT_MAX_RECORD_BYTES,
         }
     }

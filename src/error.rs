@@ -66,6 +66,14 @@ pub enum Error {
         /// How many it has.
         values: usize,
     },
+    /// The `--inputs-from` list could not be read.
+    #[error("cannot read the input list {}: {source}", path.display())]
+    InputList {
+        /// The list's path.
+        path: PathBuf,
+        /// The cause.
+        source: std::io::Error,
+    },
     /// `--pattern` is not a usable regular expression.
     #[error("--pattern: {0}")]
     Pattern(String),

@@ -46,7 +46,7 @@ mod tally;
 use std::time::Instant;
 
 pub use crate::catalog::Catalog;
-pub use crate::config::{Config, Format, MmapMode};
+pub use crate::config::{Config, Format, MmapMode, Shard};
 pub use crate::error::{Error, Result};
 pub use crate::exit::ExitCode;
 pub use crate::input::{collect, Input, InputError, Source, WalkNotes};
@@ -129,8 +129,23 @@ pub fn tally_bytes(data: &[u8], config: &Config) -> Result<Tally> {
 /// Directory walks skip `config.out_dir` and earlier report folders.
 pub fn run(config: &Config, catalog: &Catalog) -> Result<Run> {
     let start = Instant::now();
-    let (inputs, errors, walk) =
-        input::walk(&config.paths, Some(&config.out_dir));
+    let mut paths = config.paths.clone();
+    if let Some(list) = &config.inputs_from {
+        let more = config::read_input_list(list).map_err(|source| {
+            Error::InputList { path: list.clone(), source }
+        })?;
+        paths.extend(more);
+    }
+    let (inputs, errors, walk) = input::walk(&paths, Some(&config.out_dir));
+    let inputs: Vec<Input> = match config.shard {
+        None => inputs,
+        Some(shard) => inputs
+            .into_iter()
+            .enumerate()
+            .filter(|(i, _)| shard.takes(*i))
+            .map(|(_, input)| input)
+            .collect(),
+    };
     let (inputs, pruned) =
         input::prune::prune(inputs, config.plan.since, config.plan.until);
     let mut tally = pipeline::tally_inputs(&inputs, config)?;

@@ -14,5 +14,6 @@ mod hostile_read;
 mod properties;
 mod regression;
 mod rules;
+mod shard;
 mod slicing;
 mod util;
