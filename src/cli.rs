@@ -18,6 +18,8 @@ pub struct Cli {
     pub command: Command,
 }
 
+// Built once per process: the size of the report variant does not matter.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Aggregate logs into CSV reports.
@@ -153,6 +155,7 @@ pub struct CatalogArgs {
 
 /// What a valid command line asks for. Nothing past [`Cli::into_config`]
 /// sees a clap type.
+#[allow(clippy::large_enum_variant)] // built once per process
 #[derive(Debug)]
 pub enum Job {
     /// `calltally report`.
