@@ -28,6 +28,17 @@ pub enum Command {
     Explain(ExplainArgs),
     /// Print the embedded catalog as CSV.
     Catalog(CatalogArgs),
+    /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
+    Completions(CompletionsArgs),
+    /// Print the manual page (roff) to standard output.
+    Man,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct CompletionsArgs {
+    /// The shell.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
 }
 
 #[derive(Debug, clap::Args)]
@@ -164,6 +175,10 @@ pub enum Job {
     Explain(ExplainJob),
     /// `calltally catalog`.
     Catalog(CatalogJob),
+    /// `calltally completions SHELL`.
+    Completions(clap_complete::Shell),
+    /// `calltally man`.
+    Man,
 }
 
 /// A validated `report`.
@@ -228,6 +243,8 @@ impl Cli {
                 source: args.source,
                 catalog: args.catalog,
             }),
+            Command::Completions(args) => Job::Completions(args.shell),
+            Command::Man => Job::Man,
         })
     }
 }

@@ -226,3 +226,23 @@ fn directories_are_walked_in_sorted_order() {
     assert!(pos("a/1.json") < pos("b/2.json"));
     assert!(pos("b/2.json") < pos("c.json"));
 }
+
+#[test]
+fn completions_and_the_man_page() {
+    for shell in ["bash", "zsh", "fish", "powershell", "elvish"] {
+        let o = run(&["completions", shell]);
+        assert_eq!(o.status.code(), Some(0), "{shell}: {}", stderr(&o));
+        let text = stdout(&o);
+        assert!(text.contains("calltally"), "{shell}");
+        assert!(
+            text.contains("--since") && text.contains("--by"),
+            "{shell}: report options"
+        );
+    }
+    assert_eq!(run(&["completions", "tcsh"]).status.code(), Some(2));
+    let o = run(&["man"]);
+    assert_eq!(o.status.code(), Some(0));
+    let page = stdout(&o);
+    assert!(page.contains(".TH calltally 1"), "{page}");
+    assert!(page.contains("report"), "subcommands listed");
+}

@@ -20,6 +20,18 @@ pub fn run(job: Job) -> anyhow::Result<ExitCode> {
         Job::Report(job) => report::run(job, &mut out),
         Job::Explain(job) => explain::run(job, &mut out),
         Job::Catalog(job) => catalog::run(job, &mut out),
+        Job::Completions(shell) => {
+            use clap::CommandFactory;
+            let mut cmd = crate::cli::Cli::command();
+            clap_complete::generate(shell, &mut cmd, "calltally", &mut out);
+            Ok(ExitCode::Success)
+        }
+        Job::Man => {
+            use clap::CommandFactory;
+            clap_mangen::Man::new(crate::cli::Cli::command())
+                .render(&mut out)?;
+            Ok(ExitCode::Success)
+        }
     }
 }
 
