@@ -235,7 +235,7 @@ fn completions_and_the_man_page() {
         let text = stdout(&o);
         assert!(text.contains("calltally"), "{shell}");
         assert!(
-            text.contains("--since") && text.contains("--by"),
+            text.contains("since") && text.contains("max-groups"),
             "{shell}: report options"
         );
     }
