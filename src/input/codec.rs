@@ -101,16 +101,25 @@ struct Ahead<R> {
     inner: R,
 }
 
+/// `Read::read` for a reader whose `BufRead` side does the work: copy
+/// from its buffer.
+pub fn read_buffered(
+    r: &mut impl BufRead,
+    buf: &mut [u8],
+) -> io::Result<usize> {
+    let n = {
+        let have = r.fill_buf()?;
+        let n = have.len().min(buf.len());
+        buf[..n].copy_from_slice(&have[..n]);
+        n
+    };
+    r.consume(n);
+    Ok(n)
+}
+
 impl<R: BufRead> Read for Ahead<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let n = {
-            let have = self.fill_buf()?;
-            let n = have.len().min(buf.len());
-            buf[..n].copy_from_slice(&have[..n]);
-            n
-        };
-        self.consume(n);
-        Ok(n)
+        read_buffered(self, buf)
     }
 }
 

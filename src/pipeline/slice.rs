@@ -71,15 +71,7 @@ const STEP: usize = 8 << 20;
 
 impl std::io::Read for Releasing<'_> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        use std::io::BufRead;
-        let n = {
-            let have = self.fill_buf()?;
-            let n = have.len().min(buf.len());
-            buf[..n].copy_from_slice(&have[..n]);
-            n
-        };
-        self.consume(n);
-        Ok(n)
+        crate::input::codec::read_buffered(self, buf)
     }
 }
 

@@ -295,21 +295,7 @@ impl Report {
         by_code.sort_by(|a, b| {
             rank[a.group as usize]
                 .cmp(&rank[b.group as usize])
-                .then(b.count.cmp(&a.count))
-                .then_with(|| {
-                    (
-                        a.category.as_str(),
-                        code_range(a.code),
-                        a.code,
-                        a.subcode,
-                    )
-                        .cmp(&(
-                            b.category.as_str(),
-                            code_range(b.code),
-                            b.code,
-                            b.subcode,
-                        ))
-                })
+                .then_with(|| code_order(a, b))
         });
         let mut by_category: Vec<CategoryRow> = by_category
             .into_iter()
@@ -392,19 +378,22 @@ impl Report {
                 .count += r.count;
         }
         let mut v: Vec<CodeRow> = m.into_values().collect();
-        v.sort_by(|a, b| {
-            b.count.cmp(&a.count).then_with(|| {
-                (a.category.as_str(), code_range(a.code), a.code, a.subcode)
-                    .cmp(&(
-                        b.category.as_str(),
-                        code_range(b.code),
-                        b.code,
-                        b.subcode,
-                    ))
-            })
-        });
+        v.sort_by(code_order);
         v
     }
+}
+
+/// The order of `by_code` rows within a group: count, highest first, then
+/// category, range, code and subcode (numbers as numbers).
+fn code_order(a: &CodeRow, b: &CodeRow) -> std::cmp::Ordering {
+    b.count.cmp(&a.count).then_with(|| {
+        (a.category.as_str(), code_range(a.code), a.code, a.subcode).cmp(&(
+            b.category.as_str(),
+            code_range(b.code),
+            b.code,
+            b.subcode,
+        ))
+    })
 }
 
 /// The name of input `i` (inputs that never became one carry their path).
