@@ -101,7 +101,7 @@ fn reports_are_replaced_atomically() {
     // The second run replaced every report; no temporary file is left.
     assert_eq!(
         read(&out, BY_CODE),
-        "result_category,code_range,code,subcode,count,share,calls,participants,known,summary,advice\n"
+        "result_category,code_range,code,subcode,count,share,calls,participants,known,match,summary,advice\n"
     );
     let mut names: Vec<String> = std::fs::read_dir(&out)
         .unwrap()
@@ -186,7 +186,7 @@ fn a_team_catalog_overrides_rows_in_reports() {
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let by_code = read(&out, BY_CODE);
     assert!(
-        by_code.contains("ExpectedError,4xx,499,99999,1,0.012048,1,1,true,Our gateway's retry code,Ignore\n"),
+        by_code.contains("ExpectedError,4xx,499,99999,1,0.012048,1,1,true,exact,Our gateway's retry code,Ignore\n"),
         "{by_code}"
     );
     // A bad catalog is an error naming the line.

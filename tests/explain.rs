@@ -69,7 +69,7 @@ fn explain_names_the_step_and_the_sip_response() {
         "explain", "499", "560502", "--json",
     ])))
     .unwrap();
-    assert_eq!(v["matched_step"], "pstn-rule");
+    assert_eq!(v["matched_step"], "pstn");
     assert_eq!(v["pstn"]["sip"], 502);
     assert_eq!(v["pstn"]["phrase"], "Bad Gateway");
     assert_eq!(v["pstn"]["direction"], "outbound");
@@ -77,7 +77,7 @@ fn explain_names_the_step_and_the_sip_response() {
         "explain", "404", "123456", "--json",
     ])))
     .unwrap();
-    assert_eq!(v["matched_step"], "code-only");
+    assert_eq!(v["matched_step"], "code");
     let v: serde_json::Value = serde_json::from_str(&stdout(&run(&[
         "explain", "410/3112", "--json",
     ])))

@@ -315,8 +315,8 @@ fn formula_text_from_a_catalog_gets_a_quote() {
         assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
         let by_code = read(&out, CSV_FILES[2]);
         assert!(
-            by_code.contains(&format!(",true,{want},"))
-                || by_code.contains(&format!(",true,\"{want}\",")),
+            by_code.contains(&format!(",true,exact,{want},"))
+                || by_code.contains(&format!(",true,exact,\"{want}\",")),
             "{text:?} in {by_code:?}"
         );
     }

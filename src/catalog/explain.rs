@@ -12,7 +12,8 @@ use crate::record::code_range;
 /// One catalog row in an explanation.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct MatchOut {
-    /// The lookup step (`exact`, `subcode-only`, `code-only`, `pstn-rule`).
+    /// The lookup step (`exact`, `subcode`, `subcode-elsewhere`, `code`,
+    /// `pstn`).
     pub step: &'static str,
     /// The row's source.
     pub source: String,

@@ -69,12 +69,17 @@ pub struct Row {
 /// Which lookup step found a row (spec §3, in order).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Step {
-    /// The exact (code, subcode) pair; with no subcode, the code-only row.
+    /// The exact (code, subcode) row.
     Exact,
     /// A row with that subcode and no code.
-    SubcodeOnly,
-    /// A row with that code and no subcode.
-    CodeOnly,
+    Subcode,
+    /// For a subcode of 1000 or more: a row with that subcode under another
+    /// code (the lowest such code): the subcode names the precise reason,
+    /// so it beats a generic code row.
+    SubcodeElsewhere,
+    /// A row with that code and no subcode (a record without a subcode
+    /// goes straight here).
+    Code,
     /// PSTN rule: a 540xxx/560xxx subcode's last three digits are the SIP
     /// response sent by the SBC.
     Pstn,
@@ -85,9 +90,10 @@ impl Step {
     pub fn as_str(self) -> &'static str {
         match self {
             Step::Exact => "exact",
-            Step::SubcodeOnly => "subcode-only",
-            Step::CodeOnly => "code-only",
-            Step::Pstn => "pstn-rule",
+            Step::Subcode => "subcode",
+            Step::SubcodeElsewhere => "subcode-elsewhere",
+            Step::Code => "code",
+            Step::Pstn => "pstn",
         }
     }
 
@@ -95,8 +101,11 @@ impl Step {
     pub fn describe(self) -> &'static str {
         match self {
             Step::Exact => "exact code/subcode row",
-            Step::SubcodeOnly => "row for this subcode under any code",
-            Step::CodeOnly => "row for this code with any subcode",
+            Step::Subcode => "row for this subcode under any code",
+            Step::SubcodeElsewhere => {
+                "row for this subcode documented under another code"
+            }
+            Step::Code => "row for this code with any subcode",
             Step::Pstn => {
                 "PSTN rule: 540xxx/560xxx subcodes carry the SBC's SIP response"
             }
@@ -216,22 +225,24 @@ impl Catalog {
         let mut out: Vec<(Step, Vec<&Row>)> = Vec::new();
         let mut steps: Vec<(Step, Vec<&Row>)> = Vec::with_capacity(4);
         match subcode {
-            None => steps.push((Step::Exact, rows(self.code_only.get(&code)))),
+            None => steps.push((Step::Code, rows(self.code_only.get(&code)))),
             Some(sub) => {
                 steps.push((Step::Exact, rows(self.exact.get(&(code, sub)))));
-                steps.push((
-                    Step::SubcodeOnly,
-                    rows(self.subcode_only.get(&sub)),
-                ));
-                steps.push((Step::CodeOnly, rows(self.code_only.get(&code))));
-                if PstnSubcode::of(sub).is_some() {
-                    // Rows for the same PSTN subcode under another code.
+                steps.push((Step::Subcode, rows(self.subcode_only.get(&sub))));
+                if sub >= 1000 {
+                    // The rows of the lowest other code with this subcode.
                     let other: Vec<&Row> = rows(self.by_subcode.get(&sub))
                         .into_iter()
                         .filter(|r| r.code.is_some() && r.code != Some(code))
                         .collect();
-                    steps.push((Step::Pstn, other));
+                    let lowest = other.iter().filter_map(|r| r.code).min();
+                    let other = other
+                        .into_iter()
+                        .filter(|r| r.code == lowest)
+                        .collect();
+                    steps.push((Step::SubcodeElsewhere, other));
                 }
+                steps.push((Step::Code, rows(self.code_only.get(&code))));
             }
         }
         out.extend(steps.into_iter().filter(|(_, found)| !found.is_empty()));
@@ -322,24 +333,34 @@ mod tests {
         // 7504 is a Call Automation generic subcode (no code column); a
         // code it is not listed under still finds it.
         let a = cat().annotate(499, Some(7504)).unwrap();
-        assert_eq!(a.step, Step::SubcodeOnly);
+        assert_eq!(a.step, Step::Subcode);
     }
 
     #[test]
-    fn step3_code_only() {
+    fn step4_code_only() {
         let a = cat().annotate(404, Some(123_456)).unwrap();
-        assert_eq!(a.step, Step::CodeOnly);
-        // No subcode: the code-only row is the exact match.
+        assert_eq!(a.step, Step::Code);
+        // No subcode: straight to the code row.
         let a = cat().annotate(404, None).unwrap();
-        assert_eq!(a.step, Step::Exact);
+        assert_eq!(a.step, Step::Code);
+    }
+
+    #[test]
+    fn step3_subcode_elsewhere() {
+        // 487/560487 is catalogued only as 497/560487: the subcode names
+        // the precise reason, so it beats the generic 487 row.
+        let m = cat().matches(487, Some(560_487));
+        assert_eq!(m[0].0, Step::SubcodeElsewhere);
+        assert_eq!(m[0].1[0].code, Some(497));
+        let a = cat().annotate(487, Some(560_487)).unwrap();
+        assert_eq!(a.step, Step::SubcodeElsewhere);
+        // Small subcodes (below 1000) are not looked up elsewhere.
+        let m = cat().matches(487, Some(3));
+        assert!(m.iter().all(|(s, _)| *s != Step::SubcodeElsewhere));
     }
 
     #[test]
     fn step4_pstn_rule() {
-        // 487/560487 is catalogued only as 497/560487.
-        let m = cat().matches(487, Some(560_487));
-        assert_eq!(m.last().unwrap().0, Step::Pstn);
-        assert_eq!(m.last().unwrap().1[0].code, Some(497));
         // A PSTN subcode with no row anywhere: the SIP response is named.
         let a = cat().annotate(499, Some(560_502)).unwrap();
         assert_eq!(a.step, Step::Pstn);

@@ -58,6 +58,7 @@ pub fn by_code(report: &Report) -> Vec<u8> {
         "calls",
         "participants",
         "known",
+        "match",
         "summary",
         "advice",
     ];
@@ -65,9 +66,9 @@ pub fn by_code(report: &Report) -> Vec<u8> {
         report,
         &header,
         report.by_code.iter().map(|r| {
-            let (known, summary, advice) = match &r.annotation {
-                Some(a) => ("true", &*a.summary, &*a.advice),
-                None => ("false", "", ""),
+            let (known, step, summary, advice) = match &r.annotation {
+                Some(a) => ("true", a.step.as_str(), &*a.summary, &*a.advice),
+                None => ("false", "none", "", ""),
             };
             let mut row = vec![
                 r.category.as_str().to_owned(),
@@ -80,6 +81,7 @@ pub fn by_code(report: &Report) -> Vec<u8> {
             row.extend(distinct_cells(r.ids));
             row.extend([
                 known.to_owned(),
+                step.to_owned(),
                 text_cell(summary),
                 text_cell(advice),
             ]);
@@ -170,10 +172,14 @@ mod tests {
         let by_code = String::from_utf8(by_code(&r)).unwrap();
         let lines: Vec<&str> = by_code.lines().collect();
         assert_eq!(lines.len(), 4);
-        assert!(lines[1].starts_with("Success,0,0,0,2,0.500000,,,true,"));
-        assert!(lines[2]
-            .starts_with("ExpectedError,4xx,410,3112,1,0.250000,,,true,"));
-        assert_eq!(lines[3], "Unknown,4xx,499,99999,1,0.250000,,,false,,");
+        assert!(lines[1].starts_with("Success,0,0,0,2,0.500000,,,true,exact,"));
+        assert!(lines[2].starts_with(
+            "ExpectedError,4xx,410,3112,1,0.250000,,,true,exact,"
+        ));
+        assert_eq!(
+            lines[3],
+            "Unknown,4xx,499,99999,1,0.250000,,,false,none,,"
+        );
     }
 
     #[test]
