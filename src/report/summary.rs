@@ -49,6 +49,13 @@ pub struct Summary<'a> {
     pub filtered_by: Option<Filtered>,
     /// Where counted records' categories came from.
     pub categories: CategorySources,
+    /// Counted records per result category over the whole run, with their
+    /// share of all counted records, most first (`jq` answers "share of
+    /// server errors" without the CSVs).
+    pub category_totals: Vec<CategoryTotal>,
+    /// The most frequent (category, code, subcode) rows over the whole run
+    /// (at most [`TOP_CODES`]), most first.
+    pub top_codes: Vec<TopCode>,
     /// Distinct (code, subcode) pairs the catalog does not document.
     pub undocumented_pairs: usize,
     /// The most frequent of them (at most [`MAX_UNDOCUMENTED`]).
@@ -61,6 +68,37 @@ pub struct Summary<'a> {
     pub throughput_mb_per_s: f64,
     /// The process's peak resident memory so far, in MB (10^6 bytes).
     pub peak_rss_mb: f64,
+}
+
+/// How many rows `top_codes` lists.
+pub const TOP_CODES: usize = 20;
+
+/// One category's total in `summary.json`.
+#[derive(Debug, Serialize)]
+pub struct CategoryTotal {
+    /// The category.
+    pub category: &'static str,
+    /// Counted records.
+    pub count: u64,
+    /// Share of all counted records.
+    pub share: f64,
+}
+
+/// One of the top codes in `summary.json`.
+#[derive(Debug, Serialize)]
+pub struct TopCode {
+    /// The category.
+    pub category: &'static str,
+    /// The code.
+    pub code: i64,
+    /// The subcode, if any.
+    pub subcode: Option<i64>,
+    /// Counted records.
+    pub count: u64,
+    /// Share of all counted records.
+    pub share: f64,
+    /// What the catalog says, if anything.
+    pub summary: Option<String>,
 }
 
 /// The plan in `summary.json`.
@@ -202,6 +240,16 @@ impl<'a> Summary<'a> {
                 || !report.plan.filters.is_empty())
             .then_some(tally.filtered),
             categories: report.category_sources,
+            category_totals: report
+                .category_totals()
+                .into_iter()
+                .map(|(c, n)| CategoryTotal {
+                    category: c.as_str(),
+                    count: n,
+                    share: share(n, report.counted),
+                })
+                .collect(),
+            top_codes: top_codes(report),
             undocumented_pairs: report.undocumented.len(),
             undocumented: &report.undocumented
                 [..report.undocumented.len().min(MAX_UNDOCUMENTED)],
@@ -237,4 +285,28 @@ impl<'a> Summary<'a> {
         v.push(b'\n');
         v
     }
+}
+
+/// `n` of `total`, rounded to six places (as the CSVs print it).
+fn share(n: u64, total: u64) -> f64 {
+    if total == 0 {
+        return 0.0;
+    }
+    (n as f64 / total as f64 * 1e6).round() / 1e6
+}
+
+fn top_codes(report: &Report) -> Vec<TopCode> {
+    report
+        .code_totals()
+        .into_iter()
+        .take(TOP_CODES)
+        .map(|r| TopCode {
+            category: r.category.as_str(),
+            code: r.code,
+            subcode: r.subcode,
+            count: r.count,
+            share: share(r.count, report.counted),
+            summary: r.annotation.map(|a| a.summary),
+        })
+        .collect()
 }
