@@ -1,0 +1,152 @@
+//! The DataSketches HLL serialization of a [`Distinct`]: the canonical
+//! image [`Distinct::to_bytes`] writes, and [`Distinct::from_bytes`], which
+//! reads any DataSketches HLL image (see the parent module's documentation).
+
+use super::*;
+
+impl Distinct {
+    /// The canonical DataSketches HLL image (see the module documentation):
+    /// the same bytes for the same set of ids however they were counted.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        match &self.repr {
+            Repr::Coupons(v) if v.len() <= LG_LIST_CAPACITY_LAST => {
+                let mut out = Vec::with_capacity(LIST_HEADER + 4 * v.len());
+                let flags =
+                    COMPACT_FLAG | if v.is_empty() { EMPTY_FLAG } else { 0 };
+                out.extend_from_slice(&[
+                    LIST_PREINTS,
+                    SERIAL_VERSION,
+                    FAMILY_HLL,
+                    self.lg_k,
+                    LG_LIST,
+                    flags,
+                    v.len() as u8,
+                    mode_byte(MODE_LIST),
+                ]);
+                v.iter().for_each(|c| out.extend_from_slice(&c.to_le_bytes()));
+                out
+            }
+            Repr::Coupons(v) => {
+                let mut out = Vec::with_capacity(SET_HEADER + 4 * v.len());
+                out.extend_from_slice(&[
+                    SET_PREINTS,
+                    SERIAL_VERSION,
+                    FAMILY_HLL,
+                    self.lg_k,
+                    set_lg_arr(v.len()),
+                    COMPACT_FLAG,
+                    0,
+                    mode_byte(MODE_SET),
+                ]);
+                out.extend_from_slice(&(v.len() as u32).to_le_bytes());
+                v.iter().for_each(|c| out.extend_from_slice(&c.to_le_bytes()));
+                out
+            }
+            Repr::Registers(r) => {
+                let (mut kxq0, mut kxq1, mut zeros) = (0.0f64, 0.0f64, 0u32);
+                for &v in r.iter() {
+                    if v == 0 {
+                        zeros += 1;
+                        kxq0 += 1.0;
+                    } else if v < 32 {
+                        kxq0 += 1.0 / (1u64 << v) as f64;
+                    } else {
+                        kxq1 += 1.0 / (1u64 << v) as f64;
+                    }
+                }
+                let mut out = Vec::with_capacity(HLL_HEADER + r.len());
+                out.extend_from_slice(&[
+                    HLL_PREINTS,
+                    SERIAL_VERSION,
+                    FAMILY_HLL,
+                    self.lg_k,
+                    0,
+                    OUT_OF_ORDER_FLAG,
+                    0, // curMin: always 0 in HLL_8
+                    mode_byte(MODE_HLL),
+                ]);
+                out.extend_from_slice(&0f64.to_le_bytes()); // HIP: unused (out of order)
+                out.extend_from_slice(&kxq0.to_le_bytes());
+                out.extend_from_slice(&kxq1.to_le_bytes());
+                out.extend_from_slice(&zeros.to_le_bytes()); // numAtCurMin
+                out.extend_from_slice(&0u32.to_le_bytes()); // auxCount
+                out.extend_from_slice(r);
+                out
+            }
+        }
+    }
+
+    /// Reads any DataSketches HLL image: this module's, or one written by
+    /// DataSketches Java/C++/Rust or Spark (compact or updatable, `HLL_4`,
+    /// `HLL_6` or `HLL_8`). The result keeps the image's lgK.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self, BadSketch> {
+        let sketch = HllSketch::deserialize(bytes)
+            .map_err(|e| BadSketch(e.to_string()))?;
+        let lg_k = sketch.lg_config_k();
+        // The crate's own serialization of an HLL_8 sketch is the compact
+        // LIST/SET image or the HLL_8 image; convert other types first.
+        let sketch = if sketch.target_type() == HllType::Hll8 {
+            sketch
+        } else {
+            let mut union =
+                HllUnion::new(lg_k).map_err(|e| BadSketch(e.to_string()))?;
+            union.update(&sketch);
+            union.to_sketch(HllType::Hll8)
+        };
+        let image = sketch.serialize();
+        let bad = |what: &str| {
+            BadSketch(format!("unexpected {what} in the re-serialized image"))
+        };
+        let mode = image.get(7).ok_or_else(|| bad("length"))? & 3;
+        let coupons = |at: usize, n: usize| -> Result<Vec<u32>, BadSketch> {
+            let body =
+                image.get(at..at + 4 * n).ok_or_else(|| bad("length"))?;
+            Ok(body
+                .chunks_exact(4)
+                .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+                .collect())
+        };
+        let mut out = Distinct::new(lg_k);
+        match mode {
+            MODE_LIST => {
+                for c in coupons(LIST_HEADER, image[6] as usize)? {
+                    out.insert_coupon(c);
+                }
+            }
+            MODE_SET => {
+                let n = u32::from_le_bytes(
+                    image[8..12].try_into().expect("4 bytes"),
+                );
+                for c in coupons(SET_HEADER, n as usize)? {
+                    out.insert_coupon(c);
+                }
+            }
+            MODE_HLL => {
+                let k = 1usize << lg_k;
+                let r = image
+                    .get(HLL_HEADER..HLL_HEADER + k)
+                    .ok_or_else(|| bad("length"))?;
+                if r.iter().any(|&v| v > 63) {
+                    return Err(BadSketch("register value above 63".into()));
+                }
+                out.repr = Repr::Registers(r.into());
+            }
+            _ => return Err(bad("mode")),
+        }
+        Ok(out)
+    }
+}
+
+fn mode_byte(mode: u8) -> u8 {
+    mode | (TGT_HLL8 << 2)
+}
+
+/// The `lgArr` of DataSketches' coupon hash set holding `n` coupons: it
+/// starts at 32 slots and doubles whenever it passes 3/4 full.
+fn set_lg_arr(n: usize) -> u8 {
+    let mut lg = LG_SET_MIN;
+    while 4 * n > 3 << lg {
+        lg += 1;
+    }
+    lg
+}
