@@ -287,28 +287,6 @@ impl Tally {
         }
     }
 
-    /// Count one record and its log kind.
-    #[inline]
-    pub fn add_record(
-        &mut self,
-        rec: Record<'_>,
-        input: u32,
-        line: u64,
-        item: u32,
-    ) {
-        let Record { outcome: out, kind, .. } = rec;
-        if !matches!(out, Outcome::Malformed(_)) {
-            let kind = kind.as_deref().unwrap_or(NO_KIND);
-            match self.kinds.get_mut(kind) {
-                Some(n) => *n += 1,
-                None => {
-                    self.kinds.insert(kind.to_owned(), 1);
-                }
-            }
-        }
-        self.add_item(out, input, line, item);
-    }
-
     /// Count one record outcome found on `line` (1-based, relative to the
     /// piece being tallied) of input `input`.
     pub fn add(&mut self, out: Outcome, input: u32, line: u64) {
@@ -362,6 +340,8 @@ pub struct Counter<'p> {
     plan: &'p Plan,
     /// The plan only counts: no window, filter or dimension.
     plain: bool,
+    /// The plan reads record times (a window, an hour or day bucket).
+    times: bool,
     input: u32,
     tally: Tally,
     /// The log kind of the last records and how many of them are not in
@@ -381,6 +361,7 @@ impl<'p> Counter<'p> {
         Counter {
             plan,
             plain: plan.is_plain(),
+            times: plan.wanted().0 & crate::record::Role::Time.bit() != 0,
             input,
             tally,
             kind: Default::default(),
@@ -417,12 +398,12 @@ impl<'p> Counter<'p> {
         }
         self.count_kind(rec.kind.as_deref().unwrap_or(NO_KIND));
         let plan = self.plan;
-        let out = if plan.outside_window(&rec) {
-            Some(match rec.text(crate::record::Role::Time) {
-                Some(t) if crate::record::time::parse(t).is_some() => {
-                    &mut self.tally.filtered.outside_window
-                }
-                _ => &mut self.tally.filtered.no_time,
+        // The record's time, parsed once for the window and the buckets.
+        let time = if self.times { plan::record_time(&rec) } else { None };
+        let out = if plan.outside_window(time) {
+            Some(match time {
+                Some(_) => &mut self.tally.filtered.outside_window,
+                None => &mut self.tally.filtered.no_time,
             })
         } else if plan.filtered_out(&rec) {
             Some(&mut self.tally.filtered.by_where)
@@ -447,9 +428,6 @@ impl<'p> Counter<'p> {
                         smallvec::SmallVec::new();
                     // Time buckets: formatted once per hour (day) seen in
                     // a row, not once per record.
-                    let time = rec
-                        .text(crate::record::Role::Time)
-                        .and_then(crate::record::time::parse);
                     if let Some(t) = time {
                         if plan.by.contains(&Dim::Hour)
                             && self.hour.0 != Some(t.hour().secs)
