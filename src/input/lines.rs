@@ -1,8 +1,6 @@
 //! Lines: the one home for cutting bytes into lines, counting them, and
 //! the byte order mark.
 
-use std::io::{self, Read};
-
 use memchr::{memchr, memchr_iter};
 
 /// The UTF-8 byte order mark.
@@ -65,34 +63,38 @@ pub fn split_lines(data: &[u8], size: usize) -> Vec<&[u8]> {
     pieces
 }
 
-/// Counts the physical lines of the bytes passing through a reader, as
-/// [`count_lines`] counts them.
-pub struct LineCount<R> {
-    inner: R,
+/// Counts the physical lines of bytes seen piece by piece, as
+/// [`count_lines`] counts them whole.
+#[derive(Clone, Copy, Debug)]
+pub struct LineCount {
     newlines: u64,
     last: u8,
 }
 
-impl<R> LineCount<R> {
-    /// Count the lines read through `inner`.
-    pub fn new(inner: R) -> LineCount<R> {
-        LineCount { inner, newlines: 0, last: b'\n' }
+impl Default for LineCount {
+    fn default() -> LineCount {
+        LineCount { newlines: 0, last: b'\n' }
+    }
+}
+
+impl LineCount {
+    /// Count the next bytes.
+    #[inline]
+    pub fn feed(&mut self, bytes: &[u8]) {
+        if let Some(&last) = bytes.last() {
+            self.newlines += memchr_iter(b'\n', bytes).count() as u64;
+            self.last = last;
+        }
+    }
+
+    /// Newlines so far (the 1-based line of the next byte is this + 1).
+    pub fn newlines(&self) -> u64 {
+        self.newlines
     }
 
     /// The lines so far: newlines, plus a final unterminated line.
     pub fn lines(&self) -> u64 {
         self.newlines + u64::from(self.last != b'\n')
-    }
-}
-
-impl<R: Read> Read for LineCount<R> {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        if n > 0 {
-            self.newlines += memchr_iter(b'\n', &buf[..n]).count() as u64;
-            self.last = buf[n - 1];
-        }
-        Ok(n)
     }
 }
 
@@ -146,9 +148,15 @@ mod tests {
     #[test]
     fn counted_lines_agree() {
         for data in [&b""[..], b"a", b"a\n", b"a\nb", b"\n\n", b"a\r\nb\r\n"] {
-            let mut r = LineCount::new(data);
-            std::io::copy(&mut r, &mut std::io::sink()).unwrap();
-            assert_eq!(r.lines(), count_lines(data), "{data:?}");
+            // Fed whole, and a byte at a time.
+            let mut whole = LineCount::default();
+            whole.feed(data);
+            assert_eq!(whole.lines(), count_lines(data), "{data:?}");
+            let mut bytes = LineCount::default();
+            for b in data.chunks(1) {
+                bytes.feed(b);
+            }
+            assert_eq!(bytes.lines(), count_lines(data), "{data:?}");
         }
     }
 }

@@ -23,6 +23,7 @@ use serde::de::DeserializeSeed;
 
 use super::{RecordSeed, Top, TopSeed};
 use crate::extract::{reason, tree};
+use crate::input::lines::LineCount;
 use crate::record::{classify_key, Outcome, Record, Role, Sink};
 
 /// serde_json's nesting limit: a value may open at most this many arrays
@@ -32,8 +33,7 @@ const MAX_DEPTH: u32 = 127;
 /// A byte stream being cut, with its physical lines.
 struct Src<R> {
     r: R,
-    newlines: u64,
-    last: u8,
+    lines: LineCount,
     /// A read error, which ends the stream.
     error: Option<io::Error>,
 }
@@ -64,10 +64,7 @@ impl<R: BufRead> Src<R> {
         }
         let c = self.r.fill_buf().unwrap_or(&[]);
         let n = n.min(c.len());
-        self.newlines += memchr::memchr_iter(b'\n', &c[..n]).count() as u64;
-        if n > 0 {
-            self.last = c[n - 1];
-        }
+        self.lines.feed(&c[..n]);
         self.r.consume(n);
     }
 
@@ -77,7 +74,7 @@ impl<R: BufRead> Src<R> {
 
     /// The 1-based line the next byte is on.
     fn line(&self) -> u64 {
-        self.newlines + 1
+        self.lines.newlines() + 1
     }
 
     /// Skip whitespace, copying it to `out` if given.
@@ -358,7 +355,7 @@ pub fn read<R: BufRead, S: Sink>(
     sink: &mut S,
     max: usize,
 ) -> (u64, Option<io::Error>) {
-    let mut src = Src { r, newlines: 0, last: b'\n', error: None };
+    let mut src = Src { r, lines: LineCount::default(), error: None };
     let mut el = Elements { sink, items: 0, handed: 0, max };
     src.skip_ws(None);
     match src.peek() {
@@ -393,7 +390,7 @@ pub fn read<R: BufRead, S: Sink>(
             }
         }
     }
-    let lines = src.newlines + u64::from(src.last != b'\n');
+    let lines = src.lines.lines();
     (lines, src.error)
 }
 
@@ -461,7 +458,7 @@ fn object<R: BufRead, S: Sink>(src: &mut Src<R>, el: &mut Elements<'_, S>) {
         src.skip_ws(Some(&mut kept));
         if is_records && src.peek() == Some(b'[') {
             src.consume(1);
-            let first = src.newlines;
+            let first = src.lines.newlines();
             el.start();
             let closed = el.array(src, 2);
             if !closed {
@@ -474,7 +471,7 @@ fn object<R: BufRead, S: Sink>(src: &mut Src<R>, el: &mut Elements<'_, S>) {
             kept.push(b'[');
             kept.extend(std::iter::repeat_n(
                 b'\n',
-                (src.newlines - first) as usize,
+                (src.lines.newlines() - first) as usize,
             ));
             kept.push(b']');
         } else {
