@@ -35,6 +35,7 @@ pub mod config;
 pub mod error;
 pub mod exit;
 mod extract;
+pub mod gate;
 mod input;
 mod pipeline;
 mod record;
