@@ -122,7 +122,9 @@ pub struct Run {
 /// Count one input held in memory (any format; sniffed, decompressed) as
 /// `config` says.
 pub fn tally_bytes(data: &[u8], config: &Config) -> Result<Tally> {
-    pipeline::tally_data(data, config, false)
+    let mut tally = pipeline::tally_data(data, config, false)?;
+    tally.settle_versions(config.plan.distinct);
+    Ok(tally)
 }
 
 /// Read and count every input of `config`, and build the report. Inputs
@@ -153,6 +155,7 @@ pub fn run(config: &Config, catalog: &Catalog) -> Result<Run> {
     tally.pruned_files = pruned;
     tally.errors.extend(errors);
     tally.errors.sort();
+    tally.settle_versions(config.plan.distinct);
     if tally.ungrouped > 0 {
         return Err(too_many_groups(&tally, &config.plan));
     }

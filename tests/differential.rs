@@ -19,7 +19,8 @@ const SUB_KEYS: [&str; 4] =
     ["participantEndSubCode", "resultSubcode", "subCode", "_subCode"];
 const CAT_KEYS: [&str; 4] =
     ["resultCategory", "resultCategories", "_resultCategories", "resultType"];
-const NOISE_KEYS: [&str; 16] = [
+const NOISE_KEYS: [&str; 17] = [
+    "callUpdatesVersion",
     "time",
     "resourceId",
     "operationName",
@@ -243,6 +244,12 @@ impl Gen {
                         "12",
                         "\" b25c\"",
                         "[1,{\"a\":[]}]",
+                        "-0",
+                        "-3",
+                        "2.5",
+                        "1e2",
+                        "18446744073709551615",
+                        "18446744073709551616",
                     ]);
                     (self.key(name), v.to_owned())
                 }

@@ -122,6 +122,49 @@ proptest! {
     }
 }
 
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(100))]
+
+    /// CallSummaryUpdates versions (spec §3) settle to the same counts
+    /// whatever the chunking, the thread count and the order pieces merge
+    /// in, with and without distinct counting (without it, a piece holding
+    /// a versioned record is read again for its ids).
+    #[test]
+    fn versions_settle_the_same_whatever_the_chunking(
+        lines in proptest::collection::vec(prop_oneof![
+            Just(r#"{"category":"CallSummaryUpdates","correlationId":"c1","properties":{"participantId":"p1","callUpdatesVersion":"2","participantEndReason":"410","resultCategory":"ExpectedError"}}"#),
+            Just(r#"{"category":"CallSummaryUpdates","correlationId":"c1","properties":{"participantId":"p1","callupdatesversion":1,"participantEndReason":"0"}}"#),
+            Just(r#"{"category":"CallSummaryUpdates","correlationId":"c1","properties":{"participantId":"p2","CallUpdatesVersion":"3","participantEndReason":"0","resultCategory":"Success"}}"#),
+            Just(r#"{"category":"CallSummaryUpdates","correlationId":"c2","properties":{"participantId":"p1","callUpdatesVersion":"3"}}"#),
+            Just(r#"{"category":"CallSummaryUpdates","correlationId":"c2","properties":{"participantId":"p1","callUpdatesVersion":"3","participantEndReason":"487"}}"#),
+            Just(r#"{"category":"CallSummary","correlationId":"c1","properties":{"participantId":"p1","participantEndReason":"0"}}"#),
+            Just(r#"{"code":1}"#),
+            Just("not json"),
+        ], 0..60),
+        chunk in 1usize..300,
+        threads in 1usize..4,
+        distinct in proptest::bool::ANY,
+    ) {
+        let data = lines.join("\n");
+        let mut config = Config::default();
+        config.plan.distinct = distinct.then_some(12);
+        let whole = Config { chunk_size: 1 << 30, ..config.clone() };
+        let mut want = tally_slice(data.as_bytes(), 0, &whole);
+        want.settle_versions(config.plan.distinct);
+        let config = Config { chunk_size: chunk, ..config };
+        let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
+        let mut got = pool.install(|| tally_slice(data.as_bytes(), 0, &config));
+        got.settle_versions(config.plan.distinct);
+        prop_assert_eq!(&got, &want);
+        let a = got.acc;
+        prop_assert_eq!(
+            a.records,
+            a.counted + a.without_code + a.superseded + a.filtered
+        );
+        prop_assert!(got.is_consistent());
+    }
+}
+
 /// Valid records of every shape, to be mutated.
 const SEEDS: &[&str] = &[
     r#"{"category":"CallSummary","properties":{"participantEndReason":"410","ParticipantEndSubCode":"3112","ResultCategory":"ExpectedError"}}"#,

@@ -148,9 +148,10 @@ fn values_numbers_and_strings_with_spaces() {
         (r#"{"code":"+7"}"#, "7/- ?"),
         (r#"{"code":"0410"}"#, "410/- ?"),
         (r#"{"code":9223372036854775807}"#, "9223372036854775807/- ?"),
-        // serde_json reads `-0` as a float (it keeps the sign), so it is
-        // not an integer, like `0.0`.
-        (r#"{"code":-0}"#, "bad"),
+        // serde_json reads `-0` as a float (it keeps the sign); it is the
+        // integer 0, as the string "-0" is (issue: `-0` was malformed).
+        (r#"{"code":-0}"#, "0/- ?"),
+        (r#"{"code":"-0"}"#, "0/- ?"),
     ]);
 }
 
@@ -410,4 +411,30 @@ fn nesting_deeper_than_the_limit_is_malformed() {
         "}".repeat(200)
     );
     check(&[(&deep_props, "bad")]);
+}
+
+#[test]
+fn integers_beyond_64_bits_say_so_on_every_path() {
+    for input in [
+        r#"{"code":-9223372036854775809}"#,
+        r#"{"code":18446744073709551616}"#,
+    ] {
+        for line in [
+            read_line(input.as_bytes()),
+            reference::read_line(input.as_bytes()),
+        ] {
+            let Line::One(rec) = line else { panic!("{input}") };
+            let Outcome::Malformed(reason) = rec.outcome else {
+                panic!("{input}: {:?}", rec.outcome)
+            };
+            assert!(
+                reason.contains("beyond the 64-bit range"),
+                "{input}: {reason}"
+            );
+            assert!(
+                !reason.contains("e18") && !reason.contains("e19"),
+                "{reason}"
+            );
+        }
+    }
 }

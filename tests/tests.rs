@@ -16,4 +16,5 @@ mod regression;
 mod rules;
 mod shard;
 mod slicing;
+mod updates;
 mod util;

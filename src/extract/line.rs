@@ -14,7 +14,7 @@ pub enum Line<'a> {
 
 impl Line<'_> {
     /// A malformed line.
-    pub fn malformed(reason: String) -> Line<'static> {
+    pub fn malformed<'a>(reason: String) -> Line<'a> {
         Line::One(Record::malformed(reason))
     }
 

@@ -16,11 +16,11 @@ pub fn json(e: &serde_json::Error) -> String {
 }
 
 /// The record for a line holding a JSON value that is not an object.
-pub fn not_object(what: &str) -> Record<'static> {
+pub fn not_object<'a>(what: &str) -> Record<'a> {
     Record::malformed(format!("line holds {what}, not a JSON object"))
 }
 
 /// The record for an envelope element that is not an object.
-pub fn element_not_object(what: &str) -> Record<'static> {
+pub fn element_not_object<'a>(what: &str) -> Record<'a> {
     Record::malformed(format!("envelope element is {what}, not an object"))
 }

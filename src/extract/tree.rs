@@ -146,7 +146,7 @@ pub fn read_line_for(line: &[u8], wanted: Roles) -> Line<'_> {
 /// each table zipped with the column names into an object, read as a
 /// record. (Production code too: the streaming readers read a `tables`
 /// value into a tree and hand it here.)
-pub fn tables(tables: &Value, wanted: Roles) -> Vec<Record<'static>> {
+pub fn tables<'a>(tables: &Value, wanted: Roles) -> Vec<Record<'a>> {
     match tables {
         Value::Array(ts) => {
             ts.iter().flat_map(|t| table_rows(t, wanted)).collect()
@@ -155,7 +155,7 @@ pub fn tables(tables: &Value, wanted: Roles) -> Vec<Record<'static>> {
     }
 }
 
-fn table_rows(table: &Value, wanted: Roles) -> Vec<Record<'static>> {
+fn table_rows<'a>(table: &Value, wanted: Roles) -> Vec<Record<'a>> {
     let Value::Object(t) = table else {
         return vec![reason::element_not_object(table.kind())];
     };
@@ -223,7 +223,7 @@ fn last(members: &[(String, Value)], role: Role) -> Option<&Value> {
 }
 
 /// One record (an object): spec §3 applied to its members, and its kind.
-fn record(members: &[(String, Value)], wanted: Roles) -> Record<'static> {
+fn record<'a>(members: &[(String, Value)], wanted: Roles) -> Record<'a> {
     let mut top = fields(members, false, wanted);
     let props = match last(members, Role::Properties) {
         Some(Value::Object(p)) => Some(fields(p, true, wanted)),
@@ -235,11 +235,11 @@ fn record(members: &[(String, Value)], wanted: Roles) -> Record<'static> {
 /// The value of every key of one level (last occurrence of each), looked
 /// up key by key in the order of the table. `nested`: a `properties`
 /// object, where only the keys that nest count.
-fn fields(
+fn fields<'a>(
     members: &[(String, Value)],
     nested: bool,
     wanted: Roles,
-) -> Fields<'static> {
+) -> Fields<'a> {
     let mut f = Fields::default();
     for (name, _) in KEYS {
         let id = classify_key(name).expect("a key of the table");
@@ -255,6 +255,9 @@ fn fields(
                 match v {
                     Value::String(s) => {
                         kind_text(s).map(|t| Cow::Owned(t.to_owned()))
+                    }
+                    Value::Number(n) if id.role.on_demand() => {
+                        n.as_u64().map(|u| u.to_string().into())
                     }
                     _ => None,
                 },

@@ -19,6 +19,10 @@ pub(super) const SNIFF_MAX: usize = 1 << 20;
 pub struct Readers {
     format: Format,
     pub(super) text: TextReader,
+    /// A versioned record (spec §3) was seen: from now on every piece
+    /// reads calls and participants, which key versions, even when the
+    /// plan does not count them.
+    versions_seen: std::sync::atomic::AtomicBool,
 }
 
 impl Readers {
@@ -28,12 +32,20 @@ impl Readers {
             Some(p) => TextReader::with_pattern(p).map_err(Error::Pattern)?,
             None => TextReader::default(),
         };
-        Ok(Readers { format: config.format, text })
+        Ok(Readers {
+            format: config.format,
+            text,
+            versions_seen: false.into(),
+        })
     }
 
     /// The readers for JSON Lines alone (tests and benchmarks).
     pub(super) fn jsonl() -> Readers {
-        Readers { format: Format::Jsonl, text: TextReader::default() }
+        Readers {
+            format: Format::Jsonl,
+            text: TextReader::default(),
+            versions_seen: false.into(),
+        }
     }
 
     pub(super) fn forced(&self) -> Option<Detected> {
@@ -105,10 +117,29 @@ pub(super) fn count(
     super::pieces::fold_in_order(parts)
 }
 
+/// Count a piece. A plan that does not count calls reads no ids, until a
+/// piece holds a versioned record, which needs its ids for its key: that
+/// piece is read again with them, and so are all pieces after it.
 fn count_all(reader: &Reader<'_>, piece: &[u8], ctx: &Ctx<'_>) -> Tally {
+    use std::sync::atomic::Ordering::Relaxed;
+    let seen = &ctx.readers.versions_seen;
     let mut counter = Counter::new(&ctx.config.plan, ctx.index);
+    if seen.load(Relaxed) {
+        counter = counter.reading_ids();
+    }
     reader.read(piece, &mut counter);
+    if counter.missed_ids() {
+        seen.store(true, Relaxed);
+        counter = Counter::new(&ctx.config.plan, ctx.index).reading_ids();
+        reader.read(piece, &mut counter);
+    }
     counter.finish()
+}
+
+/// A counter for a JSON document, read as a stream that cannot be read
+/// again: it reads the ids that key versioned records whatever the plan.
+pub(super) fn document_counter<'c>(ctx: &Ctx<'c>) -> Counter<'c> {
+    Counter::new(&ctx.config.plan, ctx.index).reading_ids()
 }
 
 /// The tally of one line of `bytes` bytes, longer than

@@ -13,7 +13,6 @@ use crate::extract::{json, sniff, Cut, Reader};
 use crate::input::codec::Codec;
 use crate::input::lines::{count_lines, split_lines, strip_bom};
 use crate::record::Sink;
-use crate::tally::Counter;
 use crate::tally::Tally;
 
 /// Tally an input held in memory (decompressing it as a stream if it is
@@ -139,8 +138,7 @@ fn tally_slice_with(
                 // its pages released behind the reading.
                 Cut::Whole => match release {
                     Some(r) => {
-                        let mut counter =
-                            Counter::new(&ctx.config.plan, ctx.index);
+                        let mut counter = super::ctx::document_counter(ctx);
                         let src = Releasing {
                             data: rest,
                             pos: 0,

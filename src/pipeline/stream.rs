@@ -19,7 +19,7 @@ use crate::extract::{json, sniff, Cut, Detected, Reader};
 use crate::input::codec::Codec;
 use crate::input::lines::{count_lines, strip_bom, BOM};
 use crate::record::Sink;
-use crate::tally::{Counter, Tally};
+use crate::tally::Tally;
 
 /// Counts the bytes that pass through a reader.
 struct Counting<R> {
@@ -155,7 +155,7 @@ fn tally_decoded(reader: impl Read + Send, ctx: &Ctx<'_>) -> Tally {
                 head.drain(..BOM.len());
             }
             let stream = Cursor::new(head).chain((&mut reader).take(limit));
-            let mut counter = Counter::new(&ctx.config.plan, ctx.index);
+            let mut counter = super::ctx::document_counter(ctx);
             let (lines, error) = json::document::read(
                 BufReader::with_capacity(1 << 16, stream),
                 &mut counter,

@@ -338,7 +338,10 @@ mod tests {
         assert_eq!(rec.kind.as_deref(), Some("CallSummary"));
         assert!(rec.texts.is_empty());
         let rec = top.record(None, Roles::NONE.with(Role::Operation));
-        assert_eq!(rec.texts, [(Role::Operation, Cow::from("CallSummary"))]);
+        assert_eq!(
+            rec.texts[..],
+            [(Role::Operation, Cow::from("CallSummary"))]
+        );
     }
 
     #[test]

@@ -37,6 +37,9 @@ pub enum Role {
     OsVersion,
     /// `resourceId`.
     Resource,
+    /// `callUpdatesVersion`: one version of a participant's summary
+    /// (spec §3, "CallSummaryUpdates versions").
+    Version,
     /// `OperationPayload`: holds `SubCode`, the last resort for the
     /// subcode.
     OperationPayload,
@@ -50,7 +53,7 @@ pub enum Role {
 
 impl Role {
     /// The on-demand roles ([`Role::on_demand`]), in order.
-    pub const ON_DEMAND: [Role; 8] = [
+    pub const ON_DEMAND: [Role; 9] = [
         Role::Time,
         Role::Correlation,
         Role::Participant,
@@ -59,6 +62,7 @@ impl Role {
         Role::SdkVersion,
         Role::OsVersion,
         Role::Resource,
+        Role::Version,
     ];
 
     /// This role in a [`Roles`] set.
@@ -80,6 +84,7 @@ impl Role {
                 | Role::SdkVersion
                 | Role::OsVersion
                 | Role::Resource
+                | Role::Version
         )
     }
 
@@ -97,7 +102,8 @@ impl Role {
             | Role::CallType
             | Role::SdkVersion
             | Role::OsVersion
-            | Role::Resource => Shape::Text,
+            | Role::Resource
+            | Role::Version => Shape::Text,
             Role::OperationPayload => Shape::Payload,
             Role::Properties | Role::Records | Role::Tables => {
                 Shape::Container
@@ -181,6 +187,7 @@ pub const KEYS: &[(&str, Role)] = &[
     ("osversion", Role::OsVersion),
     ("resourceid", Role::Resource),
     ("_resourceid", Role::Resource),
+    ("callupdatesversion", Role::Version),
     ("operationpayload", Role::OperationPayload),
     ("properties", Role::Properties),
     ("records", Role::Records),
@@ -525,6 +532,7 @@ mod tests {
             Role::SdkVersion,
             Role::OsVersion,
             Role::Resource,
+            Role::Version,
             Role::OperationPayload,
             Role::Properties,
             Role::Records,

@@ -23,7 +23,7 @@ pub use keys::{
     classify_key, classify_key_for, KeyId, KeyLetters, Role, Roles, Shape,
     KEYS, PAYLOAD_SUBCODE,
 };
-pub use values::{kind_text, parse_int, CatVal, IntVal};
+pub use values::{kind_text, number_text, parse_int, CatVal, IntVal};
 
 /// A normalised result category (spec §3, "Category normalisation").
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -123,8 +123,9 @@ pub enum Outcome {
 }
 
 /// The values of the on-demand roles of a record (spec §7), each role at
-/// most once: empty unless the run asked for them.
-pub type Texts<'a> = Vec<(Role, Cow<'a, str>)>;
+/// most once: empty unless the run asked for them. Inline up to three (a
+/// call, a participant and a time), so a record costs no allocation.
+pub type Texts<'a> = smallvec::SmallVec<[(Role, Cow<'a, str>); 3]>;
 
 /// One record as a reader hands it on.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -140,7 +141,7 @@ pub struct Record<'a> {
 
 impl<'a> Record<'a> {
     /// A malformed record.
-    pub fn malformed(reason: String) -> Record<'static> {
+    pub fn malformed(reason: String) -> Record<'a> {
         Record {
             outcome: Outcome::Malformed(reason),
             kind: None,
@@ -149,7 +150,7 @@ impl<'a> Record<'a> {
     }
 
     /// A record without a code or kind.
-    pub fn without_code() -> Record<'static> {
+    pub fn without_code() -> Record<'a> {
         Record {
             outcome: Outcome::WithoutCode,
             kind: None,

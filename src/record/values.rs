@@ -87,6 +87,17 @@ pub fn parse_int(t: &str) -> Option<i64> {
     t.parse::<i64>().ok()
 }
 
+/// The text of a JSON number read where text is expected for the values of
+/// spec §7 (an id, a version, a dimension; not the log kind, which is
+/// only ever a string): a non-negative integer that fits 64 bits reads
+/// as its digits; a negative, fractional or exponent number gives none
+/// (as the serde and tree readers see it: `u64` or not).
+pub fn number_text(literal: &str) -> Option<&str> {
+    (literal.bytes().all(|b| b.is_ascii_digit())
+        && literal.parse::<u64>().is_ok())
+    .then_some(literal)
+}
+
 /// Shorten a value for an error message.
 pub fn clip(s: &str) -> &str {
     match s.char_indices().nth(40) {
@@ -104,15 +115,36 @@ impl IntVal {
         }
     }
 
-    /// A JSON number with a fraction or exponent as a code value.
+    /// A JSON number with a fraction or exponent as a code value, or one
+    /// serde_json reads as a float: `-0` (the integer 0; so is any other
+    /// spelling of negative zero, which readers cannot tell apart) and
+    /// integers beyond the 64-bit range.
     pub fn from_f64(v: f64) -> IntVal {
-        IntVal::Bad(format!("{v:?}").into())
+        if v == 0.0 && v.is_sign_negative() {
+            IntVal::Int(0)
+        } else if v.fract() == 0.0 && v.abs() >= 9.2e18 {
+            IntVal::Bad("an integer beyond the 64-bit range".into())
+        } else {
+            IntVal::Bad(format!("{v:?}").into())
+        }
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn negative_zero_is_zero_and_huge_integers_say_so() {
+        assert_eq!(IntVal::from_f64(-0.0), IntVal::Int(0));
+        assert_eq!(IntVal::from_f64(0.5), IntVal::Bad("0.5".into()));
+        assert_eq!(IntVal::from_f64(410.0), IntVal::Bad("410.0".into()));
+        let huge = IntVal::from_f64(-9223372036854775809.0);
+        assert_eq!(
+            huge,
+            IntVal::Bad("an integer beyond the 64-bit range".into())
+        );
+    }
 
     #[test]
     fn int_values() {

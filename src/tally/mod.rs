@@ -8,8 +8,10 @@
 pub mod distinct;
 pub mod groups;
 pub mod plan;
+pub mod versions;
 
 use self::distinct::Distinct;
+use self::versions::{Version, Versions};
 use std::borrow::Cow;
 
 use rustc_hash::FxHashMap;
@@ -18,7 +20,9 @@ pub use self::groups::Groups;
 pub use self::plan::{Filter, Plan};
 pub use crate::input::InputError;
 use crate::record::dims::Dim;
-use crate::record::{Outcome, Record, Roles, Sink, Triple, NO_KIND};
+use crate::record::{
+    parse_int, Outcome, Record, Role, Roles, Sink, Triple, NO_KIND,
+};
 
 /// How many malformed samples a run keeps (spec §4).
 pub const MAX_SAMPLES: usize = 20;
@@ -81,6 +85,11 @@ accounting! {
     /// `summary.json` only when there are some.
     #[serde(skip_serializing_if = "is_zero")]
     filtered,
+    /// Versioned records (CallSummaryUpdates) a higher version of the
+    /// same participant's summary replaces (spec §3); in `summary.json`
+    /// only when there are some.
+    #[serde(skip_serializing_if = "is_zero")]
+    superseded,
     /// Input files (or streams) read; in `summary.json` under `inputs`.
     #[serde(skip_serializing)]
     inputs,
@@ -204,6 +213,9 @@ pub struct Tally {
     /// Inputs not opened: their storage-export path proves they hold no
     /// record of the window.
     pub pruned_files: u64,
+    /// The best version of each participant's summary, counted by
+    /// [`Tally::settle_versions`] once the run's tally is complete.
+    pub versions: Versions,
 }
 
 /// Why records were left out (spec §7), for `summary.json`.
@@ -253,6 +265,8 @@ impl Tally {
                 *big.entry(k).or_default() += v;
             }
             self.cells = big;
+            self.acc.superseded +=
+                self.versions.absorb(other.versions, None, &self.groups);
         } else {
             // Tuple ids are local: map the other's into ours.
             let map = self.groups.absorb(&other.groups);
@@ -267,6 +281,8 @@ impl Tally {
                     None => self.ungrouped += v.count,
                 }
             }
+            self.acc.superseded +=
+                self.versions.absorb(other.versions, Some(&map), &self.groups);
         }
         self.filtered += other.filtered;
         self.ungrouped += other.ungrouped;
@@ -284,6 +300,33 @@ impl Tally {
             let f = self.formats.entry(k).or_default();
             f.files += v.files;
             f.records += v.records;
+        }
+    }
+
+    /// Count the best version of each participant's summary (spec §3), as
+    /// if it had just been read, once the run's tally is complete: no
+    /// later record can supersede it. `lg_k` is the run's distinct
+    /// precision, if it counts calls.
+    pub fn settle_versions(&mut self, lg_k: Option<u8>) {
+        for v in std::mem::take(&mut self.versions).into_winners() {
+            let Some(triple) = v.triple() else {
+                self.acc.without_code += 1;
+                continue;
+            };
+            self.acc.counted += 1;
+            let Some(dims) = v.dims() else {
+                self.ungrouped += 1;
+                continue;
+            };
+            let cell =
+                self.cells.entry(GroupKey { dims, triple }).or_default();
+            cell.count += 1;
+            if let Some(lg_k) = lg_k {
+                let ids =
+                    cell.ids.get_or_insert_with(|| Box::new(Ids::new(lg_k)));
+                ids.calls.insert_coupon(v.call);
+                ids.participants.insert_coupon(v.participant);
+            }
         }
     }
 
@@ -327,10 +370,26 @@ impl Tally {
     pub fn is_consistent(&self) -> bool {
         let a = &self.acc;
         let plain_items = a.records + a.malformed - a.envelope_items;
-        a.records == a.counted + a.without_code
+        a.records
+            == a.counted
+                + a.without_code
+                + a.filtered
+                + a.superseded
+                + self.versions.len() as u64
             && self.cells.values().map(|c| c.count).sum::<u64>() == a.counted
             && a.lines == a.blank + plain_items + a.envelopes
     }
+}
+
+/// The version, call and participant of a versioned record (spec §3):
+/// `None` for a record without an integer `callUpdatesVersion`, a
+/// `correlationId` or a participant id (other than the call's id), which
+/// counts as it is.
+fn version_of<'r>(rec: &'r Record<'_>) -> Option<(i64, &'r str, &'r str)> {
+    let version = parse_int(rec.text(Role::Version)?)?;
+    let call = rec.text(Role::Correlation)?;
+    let participant = rec.text(Role::Participant).filter(|p| *p != call)?;
+    Some((version, call, participant))
 }
 
 /// Counts the records of one piece of one input under the run's plan: the
@@ -351,6 +410,12 @@ pub struct Counter<'p> {
     /// The last hour bucket (its start, its text), and day bucket.
     hour: (Option<i64>, String),
     day: (Option<i64>, String),
+    /// What the readers read for this counter: the plan's values, and
+    /// the ids of versioned records once [`Counter::reading_ids`].
+    wanted: Roles,
+    /// A versioned record came without the ids that key it: the piece
+    /// must be read again [`Counter::reading_ids`].
+    missed_ids: bool,
 }
 
 impl<'p> Counter<'p> {
@@ -367,7 +432,24 @@ impl<'p> Counter<'p> {
             kind: Default::default(),
             hour: Default::default(),
             day: Default::default(),
+            wanted: plan.wanted(),
+            missed_ids: false,
         }
+    }
+
+    /// This counter, with its readers reading calls and participants
+    /// whatever the plan: the key of a versioned record (spec §3).
+    pub fn reading_ids(mut self) -> Counter<'p> {
+        self.wanted =
+            self.wanted.with(Role::Correlation).with(Role::Participant);
+        self
+    }
+
+    /// Whether a versioned record came without its ids because the
+    /// readers did not read them: the counts are wrong, and the piece must
+    /// be read again by a counter [`Counter::reading_ids`].
+    pub fn missed_ids(&self) -> bool {
+        self.missed_ids
     }
 
     /// The run's plan.
@@ -416,11 +498,14 @@ impl<'p> Counter<'p> {
             self.tally.acc.filtered += 1;
             return;
         }
+        let versioned = version_of(&rec);
         let acc = &mut self.tally.acc;
         match rec.outcome {
             Outcome::Counted(triple) => {
                 acc.records += 1;
-                acc.counted += 1;
+                if versioned.is_none() {
+                    acc.counted += 1;
+                }
                 let dims = if plan.by.is_empty() {
                     Some(0)
                 } else {
@@ -454,6 +539,18 @@ impl<'p> Counter<'p> {
                     }
                     self.tally.groups.id(&values)
                 };
+                if let Some((version, call, participant)) = versioned {
+                    let kind = rec.kind.as_deref().unwrap_or(NO_KIND);
+                    let v = Version::new(
+                        version,
+                        Some(triple),
+                        dims,
+                        call,
+                        participant,
+                    );
+                    self.offer(versions::key(kind, call, participant), v);
+                    return;
+                }
                 let Some(dims) = dims else {
                     self.tally.ungrouped += 1;
                     return;
@@ -475,8 +572,29 @@ impl<'p> Counter<'p> {
             }
             _ => {
                 acc.records += 1;
-                acc.without_code += 1;
+                match versioned {
+                    None => acc.without_code += 1,
+                    Some((version, call, participant)) => {
+                        let kind = rec.kind.as_deref().unwrap_or(NO_KIND);
+                        let v = Version::new(
+                            version,
+                            None,
+                            None,
+                            call,
+                            participant,
+                        );
+                        self.offer(versions::key(kind, call, participant), v);
+                    }
+                }
             }
+        }
+    }
+
+    /// Keep a version of a participant's summary if it is the best so far.
+    fn offer(&mut self, key: versions::VersionKey, v: Version) {
+        let t = &mut self.tally;
+        if t.versions.offer(key, v, &t.groups) {
+            t.acc.superseded += 1;
         }
     }
 
@@ -507,7 +625,12 @@ impl<'p> Counter<'p> {
 impl Sink for Counter<'_> {
     #[inline(always)]
     fn record(&mut self, rec: Record<'_>, line: u64, item: u32) {
-        if !self.plain {
+        if !self.plain || rec.text(Role::Version).is_some() {
+            if !self.wanted.reads(Role::Correlation)
+                && rec.text(Role::Version).is_some()
+            {
+                self.missed_ids = true;
+            }
             return self.record_planned(rec, line, item);
         }
         let acc = &mut self.tally.acc;
@@ -553,7 +676,7 @@ impl Sink for Counter<'_> {
     }
 
     fn wanted(&self) -> Roles {
-        self.plan.wanted()
+        self.wanted
     }
 }
 

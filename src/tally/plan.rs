@@ -155,7 +155,9 @@ impl Plan {
 
     /// The on-demand values the readers must read for this plan.
     pub fn wanted(&self) -> Roles {
-        let mut roles = Roles::NONE;
+        // Versioned records (spec §3) are always looked for; the ids that
+        // key them are read when one is found (`Counter::reading_ids`).
+        let mut roles = Roles::NONE.with(Role::Version);
         if self.distinct.is_some() {
             roles = roles.with(Role::Correlation).with(Role::Participant);
         }
@@ -297,7 +299,10 @@ mod tests {
         };
         assert_eq!(
             plan.wanted(),
-            Roles::NONE.with(Role::Time).with(Role::EndpointType)
+            Roles::NONE
+                .with(Role::Version)
+                .with(Role::Time)
+                .with(Role::EndpointType)
         );
         let inside = rec(&[
             (Role::Time, "2026-11-20T10:59:59.999Z"),

@@ -321,9 +321,20 @@ impl<'a> Scanner<'a, '_> {
     /// A text value (the log kind): a string's trimmed text; other values
     /// give none.
     #[inline]
-    fn text_value(&mut self, depth: usize) -> Option<Option<Cow<'a, str>>> {
+    fn text_value(
+        &mut self,
+        depth: usize,
+        numbers: bool,
+    ) -> Option<Option<Cow<'a, str>>> {
         match self.peek()? {
             b'"' => self.string().map(|s| kind_text(s).map(Cow::Borrowed)),
+            b'-' | b'0'..=b'9' if numbers => {
+                let (t, plain) = self.number()?;
+                if !plain {
+                    serde_json::from_str::<serde_json::Number>(t).ok()?;
+                }
+                Some(crate::record::number_text(t).map(Cow::Borrowed))
+            }
             _ => self.skip_value(depth).map(|_| None),
         }
     }
@@ -479,7 +490,7 @@ impl<'a> Scanner<'a, '_> {
             Shape::Int => fields.set(id, self.int_value(depth)?),
             Shape::Category => fields.set(id, self.cat_value(depth)?),
             Shape::Text if self.wanted.reads(id.role) => {
-                fields.set(id, self.text_value(depth)?)
+                fields.set(id, self.text_value(depth, id.role.on_demand())?)
             }
             Shape::Text => return self.skip_value(depth),
             Shape::Payload => fields.set(id, self.payload_value(depth)?),

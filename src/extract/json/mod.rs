@@ -252,9 +252,12 @@ where
             Shape::Int => fields.set(key, map.next_value_seed(IntSeed)?),
             Shape::Category => fields
                 .set(key, map.next_value_seed(CatSeed { nested: false })?),
-            Shape::Text if wanted.reads(key.role) => {
-                fields.set(key, map.next_value_seed(TextSeed)?)
-            }
+            Shape::Text if wanted.reads(key.role) => fields.set(
+                key,
+                map.next_value_seed(TextSeed {
+                    numbers: key.role.on_demand(),
+                })?,
+            ),
             Shape::Text => map.next_value_seed(Skip)?,
             Shape::Payload => {
                 fields.set(key, map.next_value_seed(PayloadSeed)?)

@@ -13,7 +13,11 @@ use crate::record::{
 };
 
 /// A text value (the log kind): a non-absent string, trimmed.
-pub(super) struct TextSeed;
+pub(super) struct TextSeed {
+    /// Whether a number gives its digits (the values of spec §7, which
+    /// [`crate::record::Role::on_demand`] names); the log kind is text only.
+    pub(super) numbers: bool,
+}
 
 impl<'de> DeserializeSeed<'de> for TextSeed {
     type Value = Option<Cow<'de, str>>;
@@ -21,11 +25,13 @@ impl<'de> DeserializeSeed<'de> for TextSeed {
         self,
         d: D,
     ) -> Result<Self::Value, D::Error> {
-        d.deserialize_any(TextVisitor)
+        d.deserialize_any(TextVisitor { numbers: self.numbers })
     }
 }
 
-struct TextVisitor;
+struct TextVisitor {
+    numbers: bool,
+}
 
 impl<'de> Visitor<'de> for TextVisitor {
     type Value = Option<Cow<'de, str>>;
@@ -56,7 +62,23 @@ impl<'de> Visitor<'de> for TextVisitor {
         skip_map(map).map(|_| None)
     }
 
-    scalars_are!(None, no_str);
+    /// A non-negative integer reads as its digits where numbers are read
+    /// ([`crate::record::number_text`]); other numbers give none.
+    fn visit_u64<E>(self, v: u64) -> Result<Self::Value, E> {
+        Ok(self.numbers.then(|| Cow::Owned(v.to_string())))
+    }
+    fn visit_i64<E>(self, _: i64) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_f64<E>(self, _: f64) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_unit<E>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
 }
 
 /// A map key, classified without allocating.

@@ -199,7 +199,7 @@ impl Distinct {
     }
 
     #[inline]
-    fn insert_coupon(&mut self, c: u32) {
+    pub(crate) fn insert_coupon(&mut self, c: u32) {
         match &mut self.repr {
             Repr::Coupons(v) => {
                 if let Err(at) = v.binary_search(&c) {
@@ -377,7 +377,7 @@ fn merge_sorted(a: &[u32], b: &[u32]) -> Vec<u32> {
 /// `coupons_are_the_crates` checks this against the crate's serialized
 /// coupons, so a change in the crate fails the tests rather than counts.
 #[inline]
-fn coupon(id: &str) -> u32 {
+pub(crate) fn coupon(id: &str) -> u32 {
     let mut capture = Capture(0);
     Coupon::from_value(raw_bytes::from_str(id)).hash(&mut capture);
     capture.0
