@@ -5,7 +5,7 @@ use regex::bytes::{Captures, Regex};
 
 use super::line::Line;
 use crate::record::keys::key;
-use crate::record::{CatVal, Fields, IntVal, KeyId, Record, Roles};
+use crate::record::{CatVal, Fields, IntVal, KeyId, Nested, Record, Roles};
 
 /// The keys a text line's values are taken as: the first of each role.
 const CODE: KeyId = key("participantendreason");
@@ -87,7 +87,7 @@ impl TextReader {
                 );
             }
         }
-        Line::One(s.record(None, Roles::NONE))
+        Line::One(s.record(&Nested::default(), Roles::NONE))
     }
 }
 

@@ -18,10 +18,10 @@ use std::borrow::Cow;
 
 use std::fmt;
 
-pub use fields::{Fields, Slot};
+pub use fields::{Fields, Nested, Slot};
 pub use keys::{
     classify_key, classify_key_for, KeyId, KeyLetters, Role, Roles, Shape,
-    KEYS, PAYLOAD_SUBCODE,
+    KEYS, PAYLOAD_SUBCODE, RESULT_INFO_KEYS,
 };
 pub use values::{kind_text, parse_int, CatVal, IntVal};
 
