@@ -21,6 +21,7 @@ fn show(line: &Line) -> String {
     };
     match line {
         Line::One(r) => one(&r.outcome),
+        Line::Unmatched => "unmatched".into(),
         Line::Envelope(v) => format!(
             "[{}]",
             v.iter().map(|r| one(&r.outcome)).collect::<Vec<_>>().join(", ")

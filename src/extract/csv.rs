@@ -472,6 +472,7 @@ mod tests {
                 }
             }
             fn blank(&mut self) {}
+            fn unmatched(&mut self) {}
             fn envelope(&mut self, _: u64) {}
             fn lines(&mut self, n: u64) {
                 self.2 += n;

@@ -171,6 +171,8 @@ pub trait Sink {
     fn record(&mut self, rec: Record<'_>, line: u64, item: u32);
     /// A blank line.
     fn blank(&mut self);
+    /// A text line that matches no pattern: not a record (spec §3).
+    fn unmatched(&mut self);
     /// A line (or a document) that held an envelope of `items` elements,
     /// each also handed to [`Sink::record`].
     fn envelope(&mut self, items: u64);

@@ -302,6 +302,7 @@ mod tests {
                 self.0 += 1;
             }
             fn blank(&mut self) {}
+            fn unmatched(&mut self) {}
             fn envelope(&mut self, _: u64) {}
             fn lines(&mut self, _: u64) {}
             fn restart(&mut self) {}
