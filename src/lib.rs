@@ -50,7 +50,9 @@ pub use crate::catalog::Catalog;
 pub use crate::config::{Config, Format, MmapMode, Shard};
 pub use crate::error::{Error, Result};
 pub use crate::exit::ExitCode;
-pub use crate::input::{collect, Input, InputError, Source, WalkNotes};
+pub use crate::input::{
+    collect, is_log_name, Input, InputError, Source, WalkNotes,
+};
 pub use crate::record::dims::Dim;
 pub use crate::record::time::Timestamp;
 pub use crate::record::{code_range, parse_int, Category, Outcome, Triple};
@@ -140,7 +142,8 @@ pub fn run(config: &Config, catalog: &Catalog) -> Result<Run> {
         })?;
         paths.extend(more);
     }
-    let (inputs, errors, walk) = input::walk(&paths, Some(&config.out_dir));
+    let (inputs, errors, walk) =
+        input::walk(&paths, Some(&config.out_dir), config.all_files);
     let inputs: Vec<Input> = match config.shard {
         None => inputs,
         Some(shard) => inputs

@@ -237,7 +237,17 @@ fn totals(out: &std::path::Path) -> (BTreeMap<String, u64>, [u64; 6]) {
 #[test]
 fn a_mixed_tree_is_the_sum_of_its_parts() {
     let whole = scratch("mixed-whole");
+    // A walk reads log names only: the misnamed gzip copy `PT1H.bin` is
+    // skipped and counted as such, unless --all-files.
     let o = report(&whole, &["fixtures/formats"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let s = stable_summary(&whole);
+    assert_eq!(s["inputs"]["skipped_files"], 1, "{s}");
+    assert_eq!(
+        s["inputs"]["skipped"][0],
+        "fixtures/formats/compressed/PT1H.bin"
+    );
+    let o = report(&whole, &["fixtures/formats", "--all-files"]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let mut keys: BTreeMap<String, u64> = BTreeMap::new();
     let mut sums = [0u64; 6];

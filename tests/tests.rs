@@ -17,3 +17,4 @@ mod rules;
 mod shard;
 mod slicing;
 mod util;
+mod walk;
