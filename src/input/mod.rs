@@ -72,8 +72,9 @@ pub const LOG_EXTENSIONS: [&str; 6] =
     [".json", ".jsonl", ".ndjson", ".csv", ".log", ".txt"];
 
 /// Whether a directory walk reads a file of this name (spec §5): it ends
-/// in one of [`LOG_EXTENSIONS`], optionally followed by `.gz` or `.zst`
-/// (ASCII case-insensitive: `PT1H.JSON`, `app.LOG.gz`).
+/// in `.json`, `.jsonl`, `.ndjson`, `.csv`, `.log` or `.txt`, optionally
+/// followed by `.gz` or `.zst` (ASCII case-insensitive: `PT1H.JSON`,
+/// `app.LOG.gz`).
 pub fn is_log_name(name: &std::ffi::OsStr) -> bool {
     let name = name.as_encoded_bytes().to_ascii_lowercase();
     let base = [&b".gz"[..], b".zst"]

@@ -111,7 +111,7 @@ impl<'a> Nested<'a> {
 }
 
 /// The values found at one level of a record (its top level, or one of
-/// its [`Nested`] levels), one slot per key; the last occurrence of a key
+/// its nested levels), one slot per key; the last occurrence of a key
 /// wins.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Fields<'a> {
