@@ -536,7 +536,7 @@ impl<'a> Scanner<'a, '_> {
         depth: usize,
         rec: &mut Rec<'a>,
     ) -> Option<()> {
-        let props = rec.nested.fresh(role)?;
+        let level = rec.nested.fresh(role)?;
         self.ws();
         if self.eat(b'}').is_some() {
             return Some(());
@@ -544,7 +544,7 @@ impl<'a> Scanner<'a, '_> {
         loop {
             let key = self.key()?;
             match classify_key_for(key, self.letters) {
-                Some(id) if id.nests() => self.field(id, depth, props)?,
+                Some(id) if id.nests() => self.field(id, depth, level)?,
                 _ => self.skip_value(depth)?,
             }
             if self.next_member(b'}')? {
