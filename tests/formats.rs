@@ -380,3 +380,27 @@ fn a_bad_pattern_is_a_usage_error() {
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("code"), "{}", stderr(&o));
 }
+
+/// The whole formats tree (every container, record shape and level) gives
+/// byte-identical reports whatever the threads, chunks and read path.
+#[test]
+fn the_formats_tree_reports_the_same_every_way() {
+    let mut first: Option<Vec<String>> = None;
+    for way in WAYS {
+        let out = scratch("formats-tree-ways");
+        let mut args = vec!["fixtures/formats"];
+        args.extend_from_slice(way);
+        let o = report(&out, &args);
+        assert_eq!(o.status.code(), Some(0), "{way:?}: {}", stderr(&o));
+        let got: Vec<String> =
+            ["by_category.csv", "by_code_range.csv", "by_code.csv"]
+                .iter()
+                .map(|f| read(&out, f))
+                .chain([stable_summary(&out).to_string()])
+                .collect();
+        match &first {
+            None => first = Some(got),
+            Some(want) => assert!(got == *want, "{way:?} differs"),
+        }
+    }
+}
