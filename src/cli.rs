@@ -79,6 +79,11 @@ pub struct ReportArgs {
     /// Read files with plain reads instead of memory maps.
     #[arg(long)]
     pub no_mmap: bool,
+    /// Directory walks read every file, not only `.json`, `.jsonl`,
+    /// `.ndjson`, `.csv`, `.log`, `.txt` (each optionally `.gz`/`.zst`)
+    /// and not only names that do not start with `.`.
+    #[arg(long)]
+    pub all_files: bool,
     /// Fail on the first malformed record instead of counting it.
     #[arg(long)]
     pub strict: bool,
@@ -272,6 +277,7 @@ impl ReportArgs {
             },
             threads: self.threads,
             mmap: if self.no_mmap { MmapMode::Never } else { MmapMode::Auto },
+            all_files: self.all_files,
             chunk_size: self.chunk_size.unwrap_or(defaults.chunk_size).max(1),
             strict: self.strict,
             pattern: self.pattern,

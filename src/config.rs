@@ -78,6 +78,9 @@ pub struct Config {
     pub shard: Option<Shard>,
     /// `--inputs-from FILE`: more input paths, one per line (`-`: stdin).
     pub inputs_from: Option<PathBuf>,
+    /// `--all-files`: directory walks read every file, not only the log
+    /// names and non-hidden ones (spec §5).
+    pub all_files: bool,
 }
 
 /// One of N workers splitting one listing without talking to each other.
@@ -149,6 +152,7 @@ impl Default for Config {
             shard: None,
             inputs_from: None,
             max_record_bytes: DEFAULT_MAX_RECORD_BYTES,
+            all_files: false,
         }
     }
 }

@@ -50,7 +50,9 @@ pub use crate::catalog::Catalog;
 pub use crate::config::{Config, Format, MmapMode, Shard};
 pub use crate::error::{Error, Result};
 pub use crate::exit::ExitCode;
-pub use crate::input::{collect, Input, InputError, Source, WalkNotes};
+pub use crate::input::{
+    collect, is_log_name, Input, InputError, Source, WalkNotes,
+};
 pub use crate::record::dims::Dim;
 pub use crate::record::time::Timestamp;
 pub use crate::record::{code_range, parse_int, Category, Outcome, Triple};
@@ -117,6 +119,9 @@ pub struct Run {
     pub elapsed: f64,
     /// Files the walk skipped, and files reached twice.
     pub walk: WalkNotes,
+    /// Inputs `--pattern` was given for but sniffing read as another
+    /// format (spec §5): the input's name and that format, in input order.
+    pub pattern_unused: Vec<(String, &'static str)>,
 }
 
 /// Count one input held in memory (any format; sniffed, decompressed) as
@@ -139,7 +144,8 @@ pub fn run(config: &Config, catalog: &Catalog) -> Result<Run> {
         })?;
         paths.extend(more);
     }
-    let (inputs, errors, walk) = input::walk(&paths, Some(&config.out_dir));
+    let (inputs, errors, walk) =
+        input::walk(&paths, Some(&config.out_dir), config.all_files);
     let inputs: Vec<Input> = match config.shard {
         None => inputs,
         Some(shard) => inputs
@@ -151,7 +157,11 @@ pub fn run(config: &Config, catalog: &Catalog) -> Result<Run> {
     };
     let (inputs, pruned) =
         input::prune::prune(inputs, config.plan.since, config.plan.until);
-    let mut tally = pipeline::tally_inputs(&inputs, config)?;
+    let (mut tally, unused) = pipeline::tally_inputs_noting(&inputs, config)?;
+    let pattern_unused = unused
+        .into_iter()
+        .filter_map(|(i, f)| Some((inputs.get(i as usize)?.name.clone(), f)))
+        .collect();
     tally.pruned_files = pruned;
     tally.errors.extend(errors);
     tally.errors.sort();
@@ -161,7 +171,7 @@ pub fn run(config: &Config, catalog: &Catalog) -> Result<Run> {
     }
     let report = report::Report::build_for(&tally, catalog, &config.plan);
     let elapsed = start.elapsed().as_secs_f64();
-    Ok(Run { inputs, tally, report, elapsed, walk })
+    Ok(Run { inputs, tally, report, elapsed, walk, pattern_unused })
 }
 
 /// The error of a run whose groups passed `--max-groups`, naming the

@@ -20,7 +20,7 @@ fn exit_0_and_a_human_summary_on_success() {
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let text = stdout(&o);
     assert!(
-        text.contains("98 records, 83 counted, 15 without code, 12 malformed"),
+        text.contains("99 records, 84 counted, 15 without code, 11 malformed"),
         "{text}"
     );
     assert!(text.contains("410/3112"), "{text}");
@@ -186,7 +186,7 @@ fn a_team_catalog_overrides_rows_in_reports() {
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let by_code = read(&out, BY_CODE);
     assert!(
-        by_code.contains("ExpectedError,4xx,499,99999,1,0.012048,1,1,true,exact,Our gateway's retry code,Ignore\n"),
+        by_code.contains("ExpectedError,4xx,499,99999,1,0.011905,1,1,true,exact,Our gateway's retry code,Ignore\n"),
         "{by_code}"
     );
     // A bad catalog is an error naming the line.

@@ -23,6 +23,9 @@ impl Sink for Calls {
     fn blank(&mut self) {
         self.0.push("blank".into());
     }
+    fn unmatched(&mut self) {
+        self.0.push("unmatched".into());
+    }
     fn envelope(&mut self, n: u64) {
         self.0.push(format!("envelope {n}"));
     }

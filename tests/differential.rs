@@ -19,7 +19,12 @@ const SUB_KEYS: [&str; 4] =
     ["participantEndSubCode", "resultSubcode", "subCode", "_subCode"];
 const CAT_KEYS: [&str; 4] =
     ["resultCategory", "resultCategories", "_resultCategories", "resultType"];
-const NOISE_KEYS: [&str; 17] = [
+/// The nested levels of spec §3, tried in this order after the top level.
+const LEVEL_KEYS: [&str; 3] = ["properties", "data", "error"];
+/// Objects whose `code`/`subCode` must never count (spec §3 traps).
+const TRAP_KEYS: [&str; 5] =
+    ["SipDetails", "Q850Details", "callDebuggingInfo", "extra", "x"];
+const NOISE_KEYS: [&str; 18] = [
     "callUpdatesVersion",
     "time",
     "resourceId",
@@ -37,6 +42,7 @@ const NOISE_KEYS: [&str; 17] = [
     "_ResourceId",
     "CallClientTimeStamp",
     "eventTime",
+    "eventType",
 ];
 
 pub(crate) struct Gen {
@@ -196,12 +202,44 @@ impl Gen {
         }
     }
 
+    /// A `resultInformation` value: mostly an object with `code`,
+    /// `subCode`, `message` and traps (`SipDetails`, `Q850Details` with a
+    /// `code` of their own), sometimes something else.
+    fn result_information(&mut self, depth: u32) -> String {
+        let mut m = Vec::new();
+        for _ in 0..self.rng.gen_range(0..5) {
+            let (k, v) = match self.rng.gen_range(0..6) {
+                0 | 1 => (self.key("code"), self.int_value()),
+                2 | 3 => (self.key("subCode"), self.int_value()),
+                4 if depth < 3 => {
+                    let trap = self.pick(&["SipDetails", "Q850Details"]);
+                    let inner = format!(
+                        "{}:{},{}:{}",
+                        self.key("code"),
+                        self.int_value(),
+                        self.key("message"),
+                        self.string("Busy Here")
+                    );
+                    (self.key(trap), format!("{{{inner}}}"))
+                }
+                _ => (self.key("message"), self.string("Action completed")),
+            };
+            m.push(format!("{k}:{}{v}", self.ws()));
+        }
+        match self.rng.gen_range(0..10) {
+            0 => self.string(&format!("{{{}}}", m.join(","))),
+            1 => "null".into(),
+            2 => "[{\"code\":500}]".into(),
+            _ => format!("{{{}}}", m.join(",")),
+        }
+    }
+
     /// Members for one level of a record (`top`: the record's top level).
     fn members(&mut self, top: bool, depth: u32) -> Vec<String> {
         let mut m = Vec::new();
         let n = self.rng.gen_range(0..7);
         for _ in 0..n {
-            let (k, v) = match self.rng.gen_range(0..12) {
+            let (k, v) = match self.rng.gen_range(0..15) {
                 0 | 1 => {
                     let name = self.pick(&CODE_KEYS);
                     (self.key(name), self.int_value())
@@ -218,7 +256,17 @@ impl Gen {
                 7 if depth < 2 => {
                     // Nested elsewhere: must not count.
                     let inner = self.members(false, depth + 1).join(",");
-                    let name = self.pick(&["callDebuggingInfo", "extra", "x"]);
+                    let name = self.pick(&TRAP_KEYS);
+                    (self.key(name), format!("{{{inner}}}"))
+                }
+                12 | 13 if depth < 3 => (
+                    self.key("resultInformation"),
+                    self.result_information(depth),
+                ),
+                14 if !top && depth < 2 => {
+                    // A level key nested deeper: must not count.
+                    let inner = self.members(false, depth + 1).join(",");
+                    let name = self.pick(&LEVEL_KEYS);
                     (self.key(name), format!("{{{inner}}}"))
                 }
                 8 => {
@@ -227,14 +275,16 @@ impl Gen {
                     let text = format!("\"{name}\":\"503\"");
                     (self.key("resultDescription"), self.string(&text))
                 }
-                9 if top && depth < 2 => {
+                9 | 10 if top && depth < 2 => {
                     let inner = self.members(false, depth + 1).join(",");
-                    let v = if self.chance(0.85) {
-                        format!("{{{inner}}}")
-                    } else {
-                        self.string(&format!("{{{inner}}}"))
+                    let v = match self.rng.gen_range(0..20) {
+                        0..=16 => format!("{{{inner}}}"),
+                        17 => "null".into(),
+                        18 => format!("[{{{inner}}}]"),
+                        _ => self.string(&format!("{{{inner}}}")),
                     };
-                    (self.key("properties"), v)
+                    let name = self.pick(&LEVEL_KEYS);
+                    (self.key(name), v)
                 }
                 _ => {
                     let name = self.pick(&NOISE_KEYS);
@@ -332,6 +382,20 @@ impl Gen {
             81..=84 => self
                 .pick(&["[1,2]", "5", "\"x\"", "null", "true", "{\"a\":1} 2"])
                 .to_owned(),
+            85..=88 => {
+                // A batch of events (a webhook body on one line).
+                let n = self.rng.gen_range(0..4);
+                let items: Vec<String> = (0..n)
+                    .map(|_| {
+                        if self.chance(0.92) {
+                            self.record()
+                        } else {
+                            self.pick(&["7", "[]", "null"]).to_owned()
+                        }
+                    })
+                    .collect();
+                format!("[{}{}]", self.ws(), items.join(","))
+            }
             _ => {
                 // A record, corrupted.
                 let mut b = self.record().into_bytes();

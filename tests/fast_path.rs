@@ -42,16 +42,19 @@ fn check(line: &[u8]) -> bool {
 }
 
 /// Whether the scanner is expected to read a line itself: well-formed
-/// JSON, an object, no backslash or control byte, no `tables` envelope,
-/// and every `records` element an object.
+/// JSON, an object (or a batch: an array of objects), no backslash or
+/// control byte, no `tables` envelope, and every `records` element an
+/// object.
 fn scanner_should_read(line: &[u8]) -> bool {
     use calltally::testing::{classify_key, Role};
     use serde_json::Value;
     if line.iter().any(|&b| b == b'\\' || b < 0x20) {
         return false;
     }
-    let Ok(Value::Object(top)) = serde_json::from_slice::<Value>(line) else {
-        return false;
+    let top = match serde_json::from_slice::<Value>(line) {
+        Ok(Value::Object(top)) => top,
+        Ok(Value::Array(items)) => return items.iter().all(Value::is_object),
+        _ => return false,
     };
     let mut records_ok = true;
     for (k, v) in &top {
@@ -142,6 +145,33 @@ fn scanner_traps() {
         (br#"{"a":{"code":410},"b":[{"code":1}]}"#, true),
         (br#"{"properties":{"properties":{"code":1}}}"#, true),
         (br#"{"properties":{"records":[{"code":1}]}}"#, true),
+        // The levels of spec §3: `properties`, `data`, `error`, one deep,
+        // tried in that order per key; `resultInformation` as the last
+        // resort; the same words anywhere else never count.
+        (br#"{"data":{"code":200},"error":{"_code":0,"_subCode":5317}}"#, true),
+        (br#"{"error":{"code":1},"DATA":{"code":2},"Properties":{"code":3}}"#, true),
+        (br#"{"error":{"_code":0,"_subCode":5317,"_resultCategories":["ExpectedError"]}}"#, true),
+        (br#"{"data":{"data":{"code":1}},"error":{"properties":{"code":2}}}"#, true),
+        (br#"{"properties":{"data":{"code":1},"error":{"code":2}}}"#, true),
+        (br#"{"data":{"code":1},"data":{"subcode":2}}"#, true),
+        (br#"{"data":{"code":1},"data":"x"}"#, true),
+        (br#"{"data":[{"code":1}],"error":null}"#, true),
+        (br#"{"data":"{\"code\":1}"}"#, false),
+        (br#"{"data":"{'code':1}"}"#, true),
+        (br#"{"type":"Microsoft.Communication.CallDisconnected","data":{"resultInformation":{"code":200,"subCode":5002,"message":"x"}}}"#, true),
+        (br#"{"resultInformation":{"code":500,"subCode":560503,"SipDetails":{"code":486},"Q850Details":{"code":17}}}"#, true),
+        (br#"{"resultInformation":{"SipDetails":{"code":486,"subCode":1},"Q850Details":{"Code":17}}}"#, true),
+        (br#"{"callDebuggingInfo":{"code":410,"resultInformation":{"code":1}}}"#, true),
+        (br#"{"x":{"resultInformation":{"code":1}},"SipDetails":{"code":486}}"#, true),
+        (br#"{"resultInformation":{"code":1},"resultInformation":{"subCode":2}}"#, true),
+        (br#"{"resultInformation":{"code":"abc"},"data":{"code":2}}"#, true),
+        (br#"{"resultInformation":{"code":"abc"}}"#, true),
+        (br#"{"resultInformation":"{code:1}","code":null}"#, true),
+        (br#"{"resultInformation":[{"code":1}]}"#, true),
+        (br#"{"resultSignature":202,"data":{"resultInformation":{"code":400,"subCode":8523}}}"#, true),
+        (br#"{"operationPayload":{"SubCode":7},"resultInformation":{"code":500,"subCode":8}}"#, true),
+        (br#"{"error":{"resultInformation":{"code":1}},"data":{"resultInformation":{"code":2}}}"#, true),
+        (br#"{"resultInformation":{"resultInformation":{"code":1},"_code":2}}"#, true),
         (br#"{"records":[{"records":[{"code":1}]}]}"#, true),
         // Duplicates: the last one wins, at every level.
         (br#"{"code":1,"code":2,"CODE":"3"}"#, true),
@@ -208,8 +238,15 @@ fn scanner_traps() {
         ("{\"x\":\"\u{e9}\u{1F600}\",\"code\":1}".as_bytes(), true),
         ("{\"c\u{f4}de\":1,\"code\":2}".as_bytes(), true),
         ("{\"\u{212A}ode\":1}".as_bytes(), true),
-        // Not an object, or an envelope element that is not one.
-        (br#"[{"code":1}]"#, false),
+        // Not an object, or an envelope element that is not one; a batch
+        // of events (an array of objects) is read.
+        (br#"[{"code":1}]"#, true),
+        (br#" [ ] "#, true),
+        (br#"[{"code":1},{"data":{"code":2}}]"#, true),
+        (br#"[{"code":1},7]"#, false),
+        (br#"[[{"code":1}]]"#, false),
+        (br#"[{"code":1}"#, false),
+        (br#"[{"code":1}],"#, false),
         (br#""code""#, false),
         (br#"{"records":[{"code":1},7]}"#, false),
         (br#"{"records":[{"code":1},"x"]}"#, false),

@@ -19,6 +19,7 @@ struct Row {
     counted: u64,
     without_code: u64,
     malformed: u64,
+    unmatched: u64,
     keys: String,
 }
 
@@ -38,7 +39,8 @@ fn expected() -> Vec<Row> {
                 counted: f[3].parse().unwrap(),
                 without_code: f[4].parse().unwrap(),
                 malformed: f[5].parse().unwrap(),
-                keys: f[6].into(),
+                unmatched: f[6].parse().unwrap(),
+                keys: f[7].into(),
             }
         })
         .collect()
@@ -75,6 +77,20 @@ fn check(row: &Row, out: &std::path::Path, how: &str) {
     assert_eq!(s["counted"], row.counted, "{what}");
     assert_eq!(s["without_code"], row.without_code, "{what}");
     assert_eq!(s["malformed"], row.malformed, "{what}");
+    assert_eq!(s["unmatched"], row.unmatched, "{what}");
+    // The line identity of spec §4: every line is blank, unmatched,
+    // malformed, or yields records (JSON documents and quoted CSV fields
+    // span lines, so it holds per line for the line formats).
+    let n = |k: &str| s[k].as_u64().unwrap();
+    let line_format = matches!(&*row.format, "jsonl" | "text");
+    assert!(
+        !line_format
+            || n("lines")
+                == n("blank") + n("unmatched") + n("records") + n("malformed")
+                    - n("envelope_items")
+                    + n("envelopes"),
+        "{what}: {s}"
+    );
     assert_eq!(
         s["formats"][&row.format]["files"], 1,
         "{what}: {}",
@@ -101,7 +117,7 @@ const WAYS: &[&[&str]] = &[
 #[test]
 fn every_fixture_matches_the_hand_derived_table_every_way() {
     let rows = expected();
-    assert_eq!(rows.len(), 15);
+    assert_eq!(rows.len(), 18);
     for row in &rows {
         let path = format!("fixtures/formats/{}", row.fixture);
         for way in WAYS {
@@ -194,7 +210,7 @@ fn fixture_reports_are_golden_and_codecs_share_one() {
 }
 
 /// by_code counts and accounting of a report directory.
-fn totals(out: &std::path::Path) -> (BTreeMap<String, u64>, [u64; 5]) {
+fn totals(out: &std::path::Path) -> (BTreeMap<String, u64>, [u64; 6]) {
     let mut keys = BTreeMap::new();
     let by_code = read(out, "by_code.csv");
     let mut rdr = csv::Reader::from_reader(by_code.as_bytes());
@@ -213,6 +229,7 @@ fn totals(out: &std::path::Path) -> (BTreeMap<String, u64>, [u64; 5]) {
             n("counted"),
             n("without_code"),
             n("malformed"),
+            n("unmatched"),
         ],
     )
 }
@@ -220,10 +237,20 @@ fn totals(out: &std::path::Path) -> (BTreeMap<String, u64>, [u64; 5]) {
 #[test]
 fn a_mixed_tree_is_the_sum_of_its_parts() {
     let whole = scratch("mixed-whole");
+    // A walk reads log names only: the misnamed gzip copy `PT1H.bin` is
+    // skipped and counted as such, unless --all-files.
     let o = report(&whole, &["fixtures/formats"]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let s = stable_summary(&whole);
+    assert_eq!(s["inputs"]["skipped_files"], 1, "{s}");
+    assert_eq!(
+        s["inputs"]["skipped"][0],
+        "fixtures/formats/compressed/PT1H.bin"
+    );
+    let o = report(&whole, &["fixtures/formats", "--all-files"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let mut keys: BTreeMap<String, u64> = BTreeMap::new();
-    let mut sums = [0u64; 5];
+    let mut sums = [0u64; 6];
     let rows = expected();
     for row in &rows {
         let out = scratch("mixed-part");
@@ -284,6 +311,53 @@ fn format_can_be_forced() {
 }
 
 #[test]
+fn a_pattern_not_used_because_sniffing_read_json_is_a_warning() {
+    let out = scratch("pattern-unused");
+    let o = report(
+        &out,
+        &[
+            "fixtures/formats/sdk/errors.jsonl",
+            "fixtures/formats/text/gateway.log",
+            "fixtures/formats/csv/ACSCallSummary.csv",
+            "--pattern",
+            &pattern(),
+        ],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let err = stderr(&o);
+    let warnings: Vec<&str> =
+        err.lines().filter(|l| l.contains("--pattern")).collect();
+    assert_eq!(warnings.len(), 2, "{err}");
+    assert!(
+        warnings[0].contains(
+            "warning: fixtures/formats/sdk/errors.jsonl: read as jsonl"
+        ),
+        "{err}"
+    );
+    assert!(
+        warnings[1].contains(
+            "warning: fixtures/formats/csv/ACSCallSummary.csv: read as csv"
+        ),
+        "{err}"
+    );
+    // Forcing a format says which one to use: no warning.
+    let o = report(
+        &out,
+        &[
+            "fixtures/formats/sdk/errors.jsonl",
+            "--format",
+            "text",
+            "--pattern",
+            &pattern(),
+        ],
+    );
+    assert!(!stderr(&o).contains("--pattern"), "{}", stderr(&o));
+    // Without --pattern, no warning either.
+    let o = report(&out, &["fixtures/formats/sdk/errors.jsonl"]);
+    assert!(!stderr(&o).contains("--pattern"), "{}", stderr(&o));
+}
+
+#[test]
 fn a_bad_pattern_is_a_usage_error() {
     let o = run(&[
         "report",
@@ -305,4 +379,28 @@ fn a_bad_pattern_is_a_usage_error() {
     ]);
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("code"), "{}", stderr(&o));
+}
+
+/// The whole formats tree (every container, record shape and level) gives
+/// byte-identical reports whatever the threads, chunks and read path.
+#[test]
+fn the_formats_tree_reports_the_same_every_way() {
+    let mut first: Option<Vec<String>> = None;
+    for way in WAYS {
+        let out = scratch("formats-tree-ways");
+        let mut args = vec!["fixtures/formats"];
+        args.extend_from_slice(way);
+        let o = report(&out, &args);
+        assert_eq!(o.status.code(), Some(0), "{way:?}: {}", stderr(&o));
+        let got: Vec<String> =
+            ["by_category.csv", "by_code_range.csv", "by_code.csv"]
+                .iter()
+                .map(|f| read(&out, f))
+                .chain([stable_summary(&out).to_string()])
+                .collect();
+        match &first {
+            None => first = Some(got),
+            Some(want) => assert!(got == *want, "{way:?} differs"),
+        }
+    }
 }

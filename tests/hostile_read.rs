@@ -51,12 +51,17 @@ fn summaries(
 #[test]
 fn jsonl_whose_first_line_is_an_array_is_jsonl() {
     let dir = scratch("hostile");
-    for first in ["[]", "[\"x\"]", "[{\"code\":1}]"] {
+    // The first line is a batch of events: its elements are records.
+    for (first, counted, malformed) in
+        [("[]", 1000, 0), ("[\"x\"]", 1000, 1), ("[{\"code\":1}]", 1001, 0)]
+    {
         let mut data = format!("{first}\n").into_bytes();
         data.extend(records(1000));
         let p = write(&dir, "a.jsonl", &data);
         for s in summaries(&p, 0, &[]) {
-            assert_eq!(s["counted"], 1000, "{first}: {s}");
+            assert_eq!(s["counted"], counted, "{first}: {s}");
+            assert_eq!(s["malformed"], malformed, "{first}: {s}");
+            assert_eq!(s["envelopes"], 1, "{first}: {s}");
             assert_eq!(s["lines"], 1001, "{first}");
         }
     }

@@ -172,6 +172,8 @@ const SEEDS: &[&str] = &[
     r#"{"tables":[{"columns":[{"name":"ParticipantEndReason"}],"rows":[["487"]]}]}"#,
     "ParticipantEndReason,ParticipantEndSubCode,ResultCategory\r\n410,3112,ExpectedError\r\n\"0\",\"\",Success",
     "[CallClient] Call end reason=x, code=480, subCode=10037",
+    "azure:ACS-calling:info CallAgent created\nadd participant failed code: 500, subcode: 511404\n\nunmute failed subCode=41016",
+    r#"{"type":"Microsoft.Communication.PlayFailed","data":{"resultInformation":{"code":400,"subCode":8535,"sipDetails":{"code":486}}},"error":{"_code":1}}"#,
     r#"[{"_code":0,"_subCode":5317,"_resultCategories":["ExpectedError"]}]"#,
 ];
 

@@ -21,6 +21,7 @@ fn show(line: &Line) -> String {
     };
     match line {
         Line::One(r) => one(&r.outcome),
+        Line::Unmatched => "unmatched".into(),
         Line::Envelope(v) => format!(
             "[{}]",
             v.iter().map(|r| one(&r.outcome)).collect::<Vec<_>>().join(", ")
@@ -300,7 +301,6 @@ fn records_without_code_are_read_not_counted() {
 #[test]
 fn non_objects_and_invalid_json_are_malformed() {
     check(&[
-        (r#"[{"code":1}]"#, "bad"),
         ("5", "bad"),
         (r#""code""#, "bad"),
         ("null", "bad"),
@@ -352,6 +352,113 @@ fn envelopes_expand_into_records() {
 }
 
 #[test]
+fn event_batches_expand_into_records() {
+    check(&[
+        // A webhook body logged on one line: a batch of events.
+        (r#"[{"code":1}]"#, "[1/- ?]"),
+        (r#"[]"#, "[]"),
+        (
+            r#"[{"type":"Microsoft.Communication.CallConnected","data":{"resultInformation":{"code":200,"subCode":0}}},{"eventType":"Microsoft.Communication.CallEnded","data":{"code":"x"}},7,[{"code":1}],{"x":1}]"#,
+            "[200/0 ?, bad, bad, bad, none]",
+        ),
+        // Batches do not nest, and a `records` member inside a batch
+        // element is not an envelope.
+        (r#"[{"records":[{"code":1}]}]"#, "[none]"),
+    ]);
+}
+
+#[test]
+fn nested_levels_properties_data_error() {
+    check(&[
+        // Each level, any casing.
+        (r#"{"DATA":{"resultCode":"487"}}"#, "487/- ?"),
+        (
+            r#"{"error":{"_code":0,"_subCode":5317,"_resultCategories":["ExpectedError"],"name":"CallingCommunicationError","message":"ActionNotAllowed"}}"#,
+            "0/5317 ExpectedError",
+        ),
+        // Per key, the levels in order: top, properties, data, error.
+        (
+            r#"{"error":{"code":3},"data":{"code":2},"properties":{"code":1}}"#,
+            "1/- ?",
+        ),
+        (r#"{"error":{"code":3},"data":{"code":2}}"#, "2/- ?"),
+        (r#"{"error":{"code":3},"data":{"code":null}}"#, "3/- ?"),
+        // A preferred key in `error` beats a later key at the top.
+        (r#"{"code":1,"error":{"resultCode":2}}"#, "2/- ?"),
+        // Parts from different levels.
+        (
+            r#"{"data":{"code":480},"error":{"subCode":10037},"properties":{"resultType":"Failed"}}"#,
+            "480/10037 ?",
+        ),
+        // One level deep only, and only as objects.
+        (r#"{"data":{"data":{"code":1}}}"#, "none"),
+        (r#"{"error":{"properties":{"code":1}}}"#, "none"),
+        (r#"{"properties":{"error":{"_code":1}}}"#, "none"),
+        (r#"{"x":{"data":{"code":1}}}"#, "none"),
+        (r#"{"data":"{\"code\":1}"}"#, "none"),
+        (r#"{"data":[{"code":1}]}"#, "none"),
+        // The last object of a level key wins.
+        (r#"{"data":{"code":1},"Data":{"subCode":2}}"#, "none"),
+        (r#"{"error":{"code":1},"error":null}"#, "none"),
+        // Envelope records have levels too.
+        (r#"{"records":[{"data":{"code":7}}]}"#, "[7/- ?]"),
+    ]);
+}
+
+#[test]
+fn result_information_is_the_last_resort() {
+    check(&[
+        // A Call Automation callback, and the bare `data` object.
+        (
+            r#"{"type":"Microsoft.Communication.CallDisconnected","data":{"resultInformation":{"code":200,"subCode":5002,"message":"The call has ended."}}}"#,
+            "200/5002 ?",
+        ),
+        (
+            r#"{"callConnectionId":"c","resultInformation":{"Code":400,"SubCode":8523}}"#,
+            "400/8523 ?",
+        ),
+        // SipDetails and Q850Details never count.
+        (
+            r#"{"resultInformation":{"code":500,"subCode":560503,"sipDetails":{"code":486,"message":"Busy Here"},"q850Details":{"code":17}}}"#,
+            "500/560503 ?",
+        ),
+        (r#"{"resultInformation":{"SipDetails":{"code":486}}}"#, "none"),
+        (r#"{"SipDetails":{"code":486},"Q850Details":{"code":17}}"#, "none"),
+        // Any code key at any level beats it; its subcode still fills in.
+        (
+            r#"{"resultSignature":202,"data":{"resultInformation":{"code":400,"subCode":8523}}}"#,
+            "202/8523 ?",
+        ),
+        (
+            r#"{"resultInformation":{"code":400,"subCode":8523},"error":{"_code":0,"_subCode":5317}}"#,
+            "0/5317 ?",
+        ),
+        // Levels in order: the top level's first, then data's.
+        (
+            r#"{"data":{"resultInformation":{"code":2,"subCode":9}},"resultInformation":{"code":1}}"#,
+            "1/9 ?",
+        ),
+        // OperationPayload's SubCode comes before it.
+        (
+            r#"{"operationPayload":{"SubCode":7},"resultInformation":{"code":500,"subCode":8}}"#,
+            "500/7 ?",
+        ),
+        // Only its own code and subCode; not nested deeper; not a string.
+        (r#"{"resultInformation":{"resultCode":1,"_code":2}}"#, "none"),
+        (r#"{"x":{"resultInformation":{"code":1}}}"#, "none"),
+        (r#"{"resultInformation":{"resultInformation":{"code":1}}}"#, "none"),
+        (r#"{"resultInformation":"{\"code\":1}"}"#, "none"),
+        // Its values follow the value rules.
+        (r#"{"resultInformation":{"code":"abc"}}"#, "bad"),
+        (r#"{"resultInformation":{"code":"abc"},"code":1}"#, "1/- ?"),
+        (
+            r#"{"resultInformation":{"code":" 487 ","subCode":"null"}}"#,
+            "487/- ?",
+        ),
+    ]);
+}
+
+#[test]
 fn tables_rows_are_records() {
     check(&[
         (
@@ -384,6 +491,17 @@ fn log_kinds_come_from_category_type_or_operation_name() {
         ),
         (r#"{"category":5,"operationName":"Hangup"}"#, Some("Hangup")),
         (r#"{"properties":{"category":"CallSummary"}}"#, None),
+        // A CloudEvent's kind is its `type`; an Event Grid event's its
+        // `eventType`; never a `data` member's.
+        (
+            r#"{"type":"Microsoft.Communication.CallDisconnected","data":{"type":"x","resultInformation":{"code":200}}}"#,
+            Some("Microsoft.Communication.CallDisconnected"),
+        ),
+        (
+            r#"{"eventType":"Microsoft.Communication.CallEnded","operationName":"x","data":{"category":"y"}}"#,
+            Some("Microsoft.Communication.CallEnded"),
+        ),
+        (r#"{"eventType":"E","type":"T"}"#, Some("T")),
         (r#"{"categ\u006Fry":"Esc"}"#, Some("Esc")),
     ];
     for (input, want) in cases {

@@ -18,3 +18,4 @@ mod shard;
 mod slicing;
 mod updates;
 mod util;
+mod walk;

@@ -25,6 +25,13 @@ pub fn run(job: ReportJob, out: Out<'_>) -> anyhow::Result<ExitCode> {
             esc(d)
         ));
     }
+    for (name, format) in &run.pattern_unused {
+        say(&format!(
+            "warning: {}: read as {format} (sniffed), so --pattern was not \
+             used for it; give --format text to read it as text lines",
+            esc(name)
+        ));
+    }
     for s in &tally.samples {
         let file = input_name(&run.inputs, s.input, "?");
         say(&format!("warning: {}:{}: {}", esc(file), s.line, esc(&s.reason)));

@@ -17,8 +17,8 @@ use std::borrow::Cow;
 use crate::extract::json::payload_from_text;
 use crate::input::lines::count_lines;
 use crate::record::{
-    classify_key, kind_text, CatVal, Fields, IntVal, KeyId, Outcome, Record,
-    Role, Roles, Shape, Sink,
+    classify_key, kind_text, CatVal, Fields, IntVal, KeyId, Nested, Outcome,
+    Record, Role, Roles, Shape, Sink,
 };
 
 /// The header of a CSV input: what each column is.
@@ -317,7 +317,7 @@ fn row<'r>(
             set_cell(&mut fields, key, cell);
         }
     }
-    fields.record(None, wanted)
+    fields.record(&Nested::default(), wanted)
 }
 
 /// Set the value of a text cell for `key`, as a JSON string of the same
@@ -472,6 +472,7 @@ mod tests {
                 }
             }
             fn blank(&mut self) {}
+            fn unmatched(&mut self) {}
             fn envelope(&mut self, _: u64) {}
             fn lines(&mut self, n: u64) {
                 self.2 += n;

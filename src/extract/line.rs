@@ -8,8 +8,11 @@ use crate::record::{Record, Sink};
 pub enum Line<'a> {
     /// One record (or one malformed line).
     One(Record<'a>),
-    /// A `records` or `tables` envelope: one record per element.
+    /// A `records` or `tables` envelope, or a batch of events: one
+    /// record per element.
     Envelope(Vec<Record<'a>>),
+    /// A text line that matches no pattern: not a record.
+    Unmatched,
 }
 
 impl Line<'_> {
@@ -23,6 +26,7 @@ impl Line<'_> {
     pub fn count(self, sink: &mut impl Sink, line: u64) {
         match self {
             Line::One(rec) => sink.record(rec, line, 0),
+            Line::Unmatched => sink.unmatched(),
             Line::Envelope(recs) => {
                 sink.envelope(recs.len() as u64);
                 for (item, rec) in recs.into_iter().enumerate() {

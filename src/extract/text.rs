@@ -5,7 +5,7 @@ use regex::bytes::{Captures, Regex};
 
 use super::line::Line;
 use crate::record::keys::key;
-use crate::record::{CatVal, Fields, IntVal, KeyId, Record, Roles};
+use crate::record::{CatVal, Fields, IntVal, KeyId, Nested, Roles};
 
 /// The keys a text line's values are taken as: the first of each role.
 const CODE: KeyId = key("participantendreason");
@@ -58,7 +58,9 @@ impl TextReader {
         Ok(TextReader::Pattern(re))
     }
 
-    /// Read one non-blank line.
+    /// Read one non-blank line: a record when a pattern matches it (one
+    /// of the built-in keys, or the user's pattern), else
+    /// [`Line::Unmatched`].
     pub fn read_line<'a>(&self, line: &'a [u8]) -> Line<'a> {
         let mut s = Fields::default();
         match self {
@@ -68,13 +70,18 @@ impl TextReader {
                         .and_then(|c| c.get(1))
                         .map(|m| m.as_bytes())
                 };
-                s.set(CODE, first(code).map_or(IntVal::Absent, int));
-                s.set(SUBCODE, first(subcode).map_or(IntVal::Absent, int));
-                s.set(CATEGORY, first(category).map_or(CatVal::Absent, cat));
+                let (c, sub, cat_) =
+                    (first(code), first(subcode), first(category));
+                if c.is_none() && sub.is_none() && cat_.is_none() {
+                    return Line::Unmatched;
+                }
+                s.set(CODE, c.map_or(IntVal::Absent, int));
+                s.set(SUBCODE, sub.map_or(IntVal::Absent, int));
+                s.set(CATEGORY, cat_.map_or(CatVal::Absent, cat));
             }
             TextReader::Pattern(re) => {
                 let Some(c) = re.captures(line) else {
-                    return Line::One(Record::without_code());
+                    return Line::Unmatched;
                 };
                 s.set(CODE, group(&c, "code").map_or(IntVal::Absent, int));
                 s.set(
@@ -87,7 +94,7 @@ impl TextReader {
                 );
             }
         }
-        Line::One(s.record(None, Roles::NONE))
+        Line::One(s.record(&Nested::default(), Roles::NONE))
     }
 }
 
@@ -114,8 +121,10 @@ mod tests {
     use crate::record::Outcome;
 
     fn show(r: &TextReader, line: &str) -> String {
-        let Line::One(rec) = r.read_line(line.as_bytes()) else {
-            unreachable!()
+        let rec = match r.read_line(line.as_bytes()) {
+            Line::One(rec) => rec,
+            Line::Unmatched => return "unmatched".into(),
+            Line::Envelope(_) => unreachable!(),
         };
         match rec.outcome {
             Outcome::Counted(t) => format!(
@@ -137,10 +146,16 @@ mod tests {
             (r#"error {"code":410,"subCode":3112} at x"#, "410/3112 ?"),
             (r#"{"_code":0,"_subCode":5317,"_resultCategories":["ExpectedError"],"name":"CallingCommunicationError"}"#, "0/5317 ExpectedError"),
             ("errorCode=5 subCode=1", "none"),
-            ("code=abc", "none"),
-            ("azure:ACS-calling:info 2024-01-16T06:26:57.101Z CallClient70 Initialized", "none"),
+            ("resultCategory=Success", "none"),
+            ("code=abc", "unmatched"),
+            ("errorCode=5", "unmatched"),
+            ("azure:ACS-calling:info 2024-01-16T06:26:57.101Z CallClient70 Initialized", "unmatched"),
             ("CODE = \"487\" resultCategory=Success", "487/- Success"),
             ("code=99999999999999999999", "bad"),
+            // The colon form (spec §5), in any casing.
+            ("request failed: code: 500, subcode: 511404", "500/511404 ?"),
+            ("Code : 404 SubCode : 560404", "404/560404 ?"),
+            ("code: 500, subcode: null", "500/- ?"),
         ];
         for (line, want) in cases {
             assert_eq!(show(&r, line), want, "{line}");
@@ -161,7 +176,7 @@ mod tests {
             show(&r, "CALL-END status 487 reason x cat=Success"),
             "bad"
         );
-        assert_eq!(show(&r, "nothing here"), "none");
+        assert_eq!(show(&r, "nothing here"), "unmatched");
         assert!(TextReader::with_pattern("(?P<sub>1)").is_err());
         assert!(TextReader::with_pattern("(").is_err());
     }

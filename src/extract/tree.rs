@@ -15,8 +15,8 @@ use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
 use super::line::Line;
 use super::reason;
 use crate::record::{
-    classify_key, kind_text, CatVal, Fields, IntVal, KeyId, Record, Role,
-    Roles, Shape, KEYS, PAYLOAD_SUBCODE,
+    classify_key, kind_text, CatVal, Fields, IntVal, KeyId, Nested, Record,
+    Role, Roles, Shape, KEYS, PAYLOAD_SUBCODE, RESULT_INFO_KEYS,
 };
 use std::borrow::Cow;
 
@@ -121,25 +121,32 @@ pub fn read_line_for(line: &[u8], wanted: Roles) -> Line<'_> {
         Ok(v) => v,
         Err(e) => return Line::malformed(reason::json(&e)),
     };
+    // A batch of events (spec §3): a container like `records`.
+    if let Value::Array(items) = &value {
+        return Line::Envelope(elements(items, wanted));
+    }
     let Value::Object(members) = &value else {
         return Line::One(reason::not_object(value.kind()));
     };
     // An envelope: the last `records` member decides, then `tables`.
     if let Some(Value::Array(items)) = last(members, Role::Records) {
-        return Line::Envelope(
-            items
-                .iter()
-                .map(|item| match item {
-                    Value::Object(m) => record(m, wanted),
-                    other => reason::element_not_object(other.kind()),
-                })
-                .collect(),
-        );
+        return Line::Envelope(elements(items, wanted));
     }
     if let Some(t @ Value::Array(_)) = last(members, Role::Tables) {
         return Line::Envelope(tables(t, wanted));
     }
     Line::One(record(members, wanted))
+}
+
+/// The records of an envelope's elements: each an object, else malformed.
+fn elements<'a>(items: &[Value], wanted: Roles) -> Vec<Record<'a>> {
+    items
+        .iter()
+        .map(|item| match item {
+            Value::Object(m) => record(m, wanted),
+            other => reason::element_not_object(other.kind()),
+        })
+        .collect()
 }
 
 /// The records of a Log Analytics query API `tables` array: each row of
@@ -223,17 +230,23 @@ fn last(members: &[(String, Value)], role: Role) -> Option<&Value> {
 }
 
 /// One record (an object): spec §3 applied to its members, and its kind.
+/// Its nested levels are the last `properties`, `data` and `error`
+/// members, when they are objects.
 fn record<'a>(members: &[(String, Value)], wanted: Roles) -> Record<'a> {
     let mut top = fields(members, false, wanted);
-    let props = match last(members, Role::Properties) {
-        Some(Value::Object(p)) => Some(fields(p, true, wanted)),
-        _ => None,
-    };
-    top.record(props.as_ref(), wanted)
+    let mut nested = Nested::default();
+    for role in [Role::Properties, Role::Data, Role::Error] {
+        if let Some(Value::Object(m)) = last(members, role) {
+            if let Some(level) = nested.fresh(role) {
+                *level = fields(m, true, wanted);
+            }
+        }
+    }
+    top.record(&nested, wanted)
 }
 
 /// The value of every key of one level (last occurrence of each), looked
-/// up key by key in the order of the table. `nested`: a `properties`
+/// up key by key in the order of the table. `nested`: a nested level
 /// object, where only the keys that nest count.
 fn fields<'a>(
     members: &[(String, Value)],
@@ -276,6 +289,13 @@ fn fields<'a>(
             Shape::Container => {}
         }
     }
+    // `resultInformation`: the last one; its `code` and `subCode`.
+    let [code, subcode] = match last(members, Role::ResultInformation) {
+        Some(Value::Object(ri)) => RESULT_INFO_KEYS
+            .map(|k| last_key(ri, k).map_or_else(IntVal::default, int_value)),
+        _ => [IntVal::Absent, IntVal::Absent],
+    };
+    f.set_result_information(code, subcode);
     f
 }
 

@@ -42,8 +42,10 @@ pub struct Input {
 /// What a walk found besides its inputs.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct WalkNotes {
-    /// Files not read because they sit in this run's output directory or
-    /// in a folder of earlier calltally reports.
+    /// Files a directory walk did not read (spec §5): names that are not
+    /// log names ([`is_log_name`]), hidden files and folders, and files in
+    /// this run's output directory or in a folder of earlier calltally
+    /// reports.
     pub skipped_files: u64,
     /// The first of them (at most 10).
     pub skipped_names: Vec<String>,
@@ -60,17 +62,45 @@ pub const MAX_SKIPPED_NAMES: usize = 10;
 /// reported), `-` as standard input. Paths that cannot be listed are
 /// returned as errors; the others still run.
 pub fn collect(paths: &[PathBuf]) -> (Vec<Input>, Vec<InputError>) {
-    let (inputs, errors, _) = walk(paths, None);
+    let (inputs, errors, _) = walk(paths, None, false);
     (inputs, errors)
 }
 
-/// [`collect`], skipping in directory walks this run's output directory
-/// `out_dir` and any folder holding a `summary.json` written by calltally
-/// (earlier reports, spec §5); a file reached twice is read once. A path
-/// named on the command line is always walked.
+/// The endings of the file names a directory walk reads (spec §5), each
+/// optionally followed by `.gz` or `.zst`.
+pub const LOG_EXTENSIONS: [&str; 6] =
+    [".json", ".jsonl", ".ndjson", ".csv", ".log", ".txt"];
+
+/// Whether a directory walk reads a file of this name (spec §5): it ends
+/// in `.json`, `.jsonl`, `.ndjson`, `.csv`, `.log` or `.txt`, optionally
+/// followed by `.gz` or `.zst` (ASCII case-insensitive: `PT1H.JSON`,
+/// `app.LOG.gz`).
+pub fn is_log_name(name: &std::ffi::OsStr) -> bool {
+    let name = name.as_encoded_bytes().to_ascii_lowercase();
+    let base = [&b".gz"[..], b".zst"]
+        .iter()
+        .find_map(|c| name.strip_suffix(*c))
+        .unwrap_or(&name);
+    LOG_EXTENSIONS
+        .iter()
+        .any(|e| base.len() > e.len() && base.ends_with(e.as_bytes()))
+}
+
+/// Whether a file or folder name is hidden (starts with `.`).
+fn is_hidden(name: &std::ffi::OsStr) -> bool {
+    name.as_encoded_bytes().first() == Some(&b'.')
+}
+
+/// [`collect`], where directory walks (spec §5) read only log names
+/// ([`is_log_name`]) and skip hidden files and folders, unless
+/// `all_files`; and always skip this run's output directory `out_dir` and
+/// any folder holding a `summary.json` written by calltally (earlier
+/// reports). What they skip is counted in the notes. A file reached twice
+/// is read once. A path named on the command line is always read.
 pub fn walk(
     paths: &[PathBuf],
     out_dir: Option<&Path>,
+    all_files: bool,
 ) -> (Vec<Input>, Vec<InputError>, WalkNotes) {
     use std::os::unix::fs::MetadataExt as _;
     let mut inputs = Vec::new();
@@ -116,11 +146,17 @@ pub fn walk(
                     .sort_by_file_name()
                     .into_iter()
                     .filter_entry(|e| {
+                        let dir = e.file_type().is_dir();
+                        let name = e.file_name();
+                        let not_a_log = !all_files
+                            && (is_hidden(name)
+                                || (!dir && !is_log_name(name)));
                         let skip = e.depth() > 0
-                            && e.file_type().is_dir()
-                            && (e.metadata().is_ok_and(|m| {
-                                Some((m.dev(), m.ino())) == out_id
-                            }) || holds_reports(e.path()));
+                            && (not_a_log
+                                || (dir
+                                    && (e.metadata().is_ok_and(|m| {
+                                        Some((m.dev(), m.ino())) == out_id
+                                    }) || holds_reports(e.path()))));
                         if skip {
                             skipped.push(e.path().to_owned());
                         }
@@ -185,7 +221,8 @@ fn holds_reports(dir: &Path) -> bool {
     compact.starts_with(br#"{"tool":"calltally""#)
 }
 
-/// Count the files under a skipped folder into `notes`.
+/// Count a skipped file, or the files under a skipped folder, into
+/// `notes`.
 fn count_skipped(dir: &Path, notes: &mut WalkNotes) {
     let files = walkdir::WalkDir::new(dir)
         .sort_by_file_name()

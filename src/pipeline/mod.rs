@@ -22,6 +22,7 @@ use rayon::prelude::*;
 
 use crate::config::{Config, MmapMode, MMAP_MIN_SIZE};
 use crate::error::{Error, Result};
+use crate::extract::Detected;
 use crate::input::codec::Codec;
 use crate::input::{Input, Source};
 use crate::tally::Tally;
@@ -33,18 +34,49 @@ pub use stream::tally_reader;
 
 /// Tally every input on a pool of `config.threads` workers.
 pub fn tally_inputs(inputs: &[Input], config: &Config) -> Result<Tally> {
+    tally_inputs_noting(inputs, config).map(|(t, _)| t)
+}
+
+/// An input that a `--pattern` was given for but that sniffing read as
+/// another format (spec §5): its index in the run, and that format.
+pub type PatternUnused = (u32, &'static str);
+
+/// [`tally_inputs`], and the inputs the run's `--pattern` was not used
+/// for (sniffed as JSON or CSV), in input order.
+pub fn tally_inputs_noting(
+    inputs: &[Input],
+    config: &Config,
+) -> Result<(Tally, Vec<PatternUnused>)> {
     let readers = Readers::new(config)?;
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(config.threads)
         .build()
         .map_err(|e| Error::Threads(e.to_string()))?;
-    Ok(pool.install(|| {
+    let note = config.pattern.is_some() && readers.forced().is_none();
+    let (tally, mut unused) = pool.install(|| {
         inputs
             .par_iter()
             .enumerate()
-            .map(|(i, input)| tally_input(i as u32, input, config, &readers))
-            .reduce(Tally::default, Tally::merge)
-    }))
+            .map(|(i, input)| {
+                let t = tally_input(i as u32, input, config, &readers);
+                let other = t
+                    .formats
+                    .keys()
+                    .find(|&&f| f != Detected::Text.name())
+                    .filter(|_| note);
+                let unused = other.map(|&f| (i as u32, f));
+                (t, unused.into_iter().collect::<Vec<_>>())
+            })
+            .reduce(
+                || (Tally::default(), Vec::new()),
+                |(a, mut na), (b, nb)| {
+                    na.extend(nb);
+                    (a.merge(b), na)
+                },
+            )
+    });
+    unused.sort_unstable();
+    Ok((tally, unused))
 }
 
 /// Tally one input.

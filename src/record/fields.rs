@@ -5,7 +5,7 @@
 
 use std::borrow::Cow;
 
-use super::keys::{count, KeyId, Role, Roles};
+use super::keys::{count, KeyId, Role, Roles, NESTED_LEVELS};
 use super::{CatVal, IntVal, Outcome, Record, Texts, Triple};
 
 /// Number of code keys.
@@ -83,14 +83,44 @@ impl<'a> Slot<'a> for Option<Cow<'a, str>> {
     }
 }
 
-/// The values found at one level of a record (its top level, or its
-/// `properties`), one slot per key; the last occurrence of a key wins.
+/// The nested levels of a record (spec §3: its `properties`, `data` and
+/// `error` objects, in the order they are tried after the top level;
+/// [`Role::level`] gives the place), each the last object of its key.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Nested<'a> {
+    /// The levels found, by place.
+    pub levels: [Option<Fields<'a>>; NESTED_LEVELS],
+}
+
+impl<'a> Nested<'a> {
+    /// The level of `role` (`properties`, `data`, `error`), emptied: the
+    /// last object of a level's key replaces an earlier one.
+    #[inline]
+    pub fn fresh(&mut self, role: Role) -> Option<&mut Fields<'a>> {
+        let slot = self.levels.get_mut(role.level()?)?;
+        Some(slot.insert(Fields::default()))
+    }
+
+    /// Forget the level of `role`: its last value is not an object.
+    #[inline]
+    pub fn clear(&mut self, role: Role) {
+        if let Some(slot) = role.level().and_then(|l| self.levels.get_mut(l)) {
+            *slot = None;
+        }
+    }
+}
+
+/// The values found at one level of a record (its top level, or one of
+/// its nested levels), one slot per key; the last occurrence of a key
+/// wins.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Fields<'a> {
     code: [IntVal; CODE_KEYS],
     subcode: [IntVal; SUBCODE_KEYS],
     category: [CatVal; CATEGORY_KEYS],
     payload_subcode: IntVal,
+    /// The `code` and `subCode` of this level's `resultInformation`.
+    result_info: [IntVal; 2],
     kind: [Option<Cow<'a, str>>; KIND_KEYS],
     operation: Option<Cow<'a, str>>,
     /// Values of the on-demand roles the run asked for, in the order read
@@ -112,19 +142,28 @@ impl<'a> Fields<'a> {
         }
     }
 
-    /// Apply spec §3 to a record's top level and its `properties`: per
-    /// key, top level before `properties`; the first non-absent value
-    /// wins. The log kind (a `Kind` key, else `operationName`) comes from
-    /// the top level alone. `wanted`: whether `operationName` is also a
-    /// text of the record (the on-demand roles are in `texts` when the
-    /// reader read them). (Values are taken out of `self`.)
+    /// Record the `code` and `subCode` of this level's
+    /// `resultInformation` (the last one wins; a value that is not an
+    /// object gives two absent values).
+    #[inline]
+    pub fn set_result_information(&mut self, code: IntVal, subcode: IntVal) {
+        self.result_info = [code, subcode];
+    }
+
+    /// Apply spec §3 to a record's top level and its nested levels: per
+    /// key, the top level, then `properties`, `data`, `error`; the first
+    /// non-absent value wins. The log kind (a `Kind` key, else
+    /// `operationName`) comes from the top level alone. `wanted`: whether
+    /// `operationName` is also a text of the record (the on-demand roles
+    /// are in `texts` when the reader read them). (Values are taken out
+    /// of `self`.)
     #[inline]
     pub fn record(
         &mut self,
-        props: Option<&Fields<'a>>,
+        nested: &Nested<'a>,
         wanted: Roles,
     ) -> Record<'a> {
-        let outcome = self.outcome(props);
+        let outcome = self.outcome(nested);
         if let Outcome::Malformed(_) = outcome {
             return Record { outcome, kind: None, texts: Texts::new() };
         }
@@ -134,9 +173,10 @@ impl<'a> Fields<'a> {
                 texts.push((Role::Operation, op.clone()));
             }
         }
-        if !self.extra.is_empty() || props.is_some_and(|p| !p.extra.is_empty())
+        if !self.extra.is_empty()
+            || nested.levels.iter().flatten().any(|l| !l.extra.is_empty())
         {
-            self.resolve_extra(props, &mut texts);
+            self.resolve_extra(nested, &mut texts);
         }
         let kind = match self.kind.iter_mut().find_map(Option::take) {
             Some(k) => Some(k),
@@ -146,21 +186,20 @@ impl<'a> Fields<'a> {
     }
 
     /// The value of each on-demand role read: per key in order of
-    /// preference, the top level's last occurrence, else the
-    /// `properties`'; the first non-absent wins.
-    fn resolve_extra(
-        &self,
-        props: Option<&Fields<'a>>,
-        texts: &mut Texts<'a>,
-    ) {
+    /// preference, the levels in order (each level's last occurrence);
+    /// the first non-absent wins.
+    fn resolve_extra(&self, nested: &Nested<'a>, texts: &mut Texts<'a>) {
         // The last occurrence of each (role, rank) at each level, in one
         // pass over what was read.
         const RANKS: usize = max_on_demand_keys();
+        const LEVELS: usize = NESTED_LEVELS + 1;
         type Last<'f, 'a> = Option<&'f Option<Cow<'a, str>>>;
-        let mut last: [[[Last<'_, 'a>; 2]; RANKS]; Role::ON_DEMAND.len()] =
-            [[[None; 2]; RANKS]; Role::ON_DEMAND.len()];
-        let levels = [Some(self), props];
-        for (level, f) in levels.iter().enumerate() {
+        let mut last: [[[Last<'_, 'a>; LEVELS]; RANKS];
+            Role::ON_DEMAND.len()] =
+            [[[None; LEVELS]; RANKS]; Role::ON_DEMAND.len()];
+        let levels = std::iter::once(Some(self))
+            .chain(nested.levels.iter().map(Option::as_ref));
+        for (level, f) in levels.enumerate() {
             for (k, v) in f.iter().flat_map(|f| &f.extra) {
                 if let Some(r) =
                     Role::ON_DEMAND.iter().position(|&r| r == k.role)
@@ -170,7 +209,7 @@ impl<'a> Fields<'a> {
             }
         }
         // In the order of the roles, whatever the order read: per key,
-        // the top level before `properties`; the first present wins.
+        // the levels in order; the first present wins.
         for (r, role) in Role::ON_DEMAND.into_iter().enumerate() {
             let found = last[r].iter().find_map(|levels| {
                 levels.iter().find_map(|v| v.and_then(|v| v.as_ref()))
@@ -182,25 +221,18 @@ impl<'a> Fields<'a> {
     }
 
     /// The outcome alone (see [`Fields::record`]).
-    pub fn outcome(&self, props: Option<&Fields<'_>>) -> Outcome {
-        let code = pick(&self.code, props.map(|p| &p.code[..]));
-        let mut subcode = pick(&self.subcode, props.map(|p| &p.subcode[..]));
-        if subcode.is_absent() {
-            subcode = first_present(
-                &self.payload_subcode,
-                props.map(|p| &p.payload_subcode),
-            );
-        }
-        let category = self
-            .category
-            .iter()
-            .enumerate()
-            .flat_map(|(i, t)| {
-                [Some(t), props.map(|p| &p.category[i])].into_iter().flatten()
-            })
-            .find(|v| !v.is_absent())
-            .copied()
-            .unwrap_or_default();
+    pub fn outcome(&self, nested: &Nested<'a>) -> Outcome {
+        let [p, d, e] = &nested.levels;
+        let levels = [Some(self), p.as_ref(), d.as_ref(), e.as_ref()];
+        let code = pick(&levels, |f| &f.code)
+            .or_else(|| present(&levels, |f| &f.result_info[0]))
+            .unwrap_or(&IntVal::Absent);
+        let subcode = pick(&levels, |f| &f.subcode)
+            .or_else(|| present(&levels, |f| &f.payload_subcode))
+            .or_else(|| present(&levels, |f| &f.result_info[1]))
+            .unwrap_or(&IntVal::Absent);
+        let category =
+            pick(&levels, |f| &f.category).copied().unwrap_or_default();
         let code = match code {
             IntVal::Bad(t) => {
                 return Outcome::Malformed(format!(
@@ -233,24 +265,46 @@ impl<'a> Fields<'a> {
     }
 }
 
-fn pick<'s>(top: &'s [IntVal], props: Option<&'s [IntVal]>) -> &'s IntVal {
-    for (i, t) in top.iter().enumerate() {
-        let found = first_present(t, props.map(|p| &p[i]));
-        if !found.is_absent() {
-            return found;
-        }
-    }
-    &IntVal::Absent
+/// A value that may be absent (so the next key or level is tried).
+trait MaybeAbsent {
+    fn is_absent(&self) -> bool;
 }
 
-fn first_present<'s>(
-    top: &'s IntVal,
-    props: Option<&'s IntVal>,
-) -> &'s IntVal {
-    if !top.is_absent() {
-        return top;
+impl MaybeAbsent for IntVal {
+    #[inline(always)]
+    fn is_absent(&self) -> bool {
+        IntVal::is_absent(self)
     }
-    props.unwrap_or(&IntVal::Absent)
+}
+
+impl MaybeAbsent for CatVal {
+    #[inline(always)]
+    fn is_absent(&self) -> bool {
+        CatVal::is_absent(self)
+    }
+}
+
+/// Levels of a record: the top level, then the nested levels by place.
+type Levels<'f, 'a> = [Option<&'f Fields<'a>>; NESTED_LEVELS + 1];
+
+/// Spec §3 for one part: per key in order of preference (`slots` gives a
+/// level's values, by rank), the levels in order; the first non-absent
+/// value.
+#[inline(always)]
+fn pick<'f, 'a, V: MaybeAbsent, const N: usize>(
+    levels: &Levels<'f, 'a>,
+    slots: impl Fn(&'f Fields<'a>) -> &'f [V; N],
+) -> Option<&'f V> {
+    (0..N).find_map(|i| present(levels, |f| &slots(f)[i]))
+}
+
+/// The first level whose `slot` is not absent.
+#[inline(always)]
+fn present<'f, 'a, V: MaybeAbsent>(
+    levels: &Levels<'f, 'a>,
+    slot: impl Fn(&'f Fields<'a>) -> &'f V,
+) -> Option<&'f V> {
+    levels.iter().flatten().map(|f| slot(f)).find(|v| !v.is_absent())
 }
 
 #[cfg(test)]
@@ -264,8 +318,16 @@ mod tests {
         IntVal::Int(n)
     }
 
-    fn counted(f: &Fields<'_>, props: Option<&Fields<'_>>) -> Option<Triple> {
-        match f.outcome(props) {
+    /// Nested levels with `props` as the `properties` level.
+    fn with_props<'a>(props: Option<&Fields<'a>>) -> Nested<'a> {
+        Nested { levels: [props.cloned(), None, None] }
+    }
+
+    fn counted<'a>(
+        f: &Fields<'a>,
+        props: Option<&Fields<'a>>,
+    ) -> Option<Triple> {
+        match f.outcome(&with_props(props)) {
             Outcome::Counted(t) => Some(t),
             _ => None,
         }
@@ -290,10 +352,16 @@ mod tests {
         let mut top = Fields::default();
         top.set(key("participantendreason"), IntVal::Bad("\"abc\"".into()));
         top.set(key("resultcode"), int(200));
-        assert!(matches!(top.outcome(None), Outcome::Malformed(_)));
+        assert!(matches!(
+            top.outcome(&Nested::default()),
+            Outcome::Malformed(_)
+        ));
         let mut top = Fields::default();
         top.set(key("_subcode"), IntVal::Bad("4.5".into()));
-        assert!(matches!(top.outcome(None), Outcome::Malformed(_)));
+        assert!(matches!(
+            top.outcome(&Nested::default()),
+            Outcome::Malformed(_)
+        ));
     }
 
     #[test]
@@ -322,11 +390,14 @@ mod tests {
         top.set(key("type"), Some(Cow::from("T")));
         top.set(key("code"), int(1));
         assert_eq!(
-            top.clone().record(None, Roles::NONE).kind.as_deref(),
+            top.clone()
+                .record(&Nested::default(), Roles::NONE)
+                .kind
+                .as_deref(),
             Some("T")
         );
         top.set(key("code"), IntVal::Bad("x".into()));
-        assert_eq!(top.record(None, Roles::NONE).kind, None);
+        assert_eq!(top.record(&Nested::default(), Roles::NONE).kind, None);
     }
 
     #[test]
@@ -334,10 +405,11 @@ mod tests {
         let mut top = Fields::default();
         top.set(key("operationname"), Some(Cow::from("CallSummary")));
         top.set(key("code"), int(1));
-        let rec = top.clone().record(None, Roles::NONE);
+        let rec = top.clone().record(&Nested::default(), Roles::NONE);
         assert_eq!(rec.kind.as_deref(), Some("CallSummary"));
         assert!(rec.texts.is_empty());
-        let rec = top.record(None, Roles::NONE.with(Role::Operation));
+        let rec =
+            top.record(&Nested::default(), Roles::NONE.with(Role::Operation));
         assert_eq!(
             rec.texts[..],
             [(Role::Operation, Cow::from("CallSummary"))]
@@ -356,9 +428,79 @@ mod tests {
         top.set(key("endpointid"), None::<Cow<'_, str>>);
         props.set(key("time"), Some(Cow::from("2026-11-20T10:00:00Z")));
         top.set(key("time"), None::<Cow<'_, str>>);
-        let rec = top.record(Some(&props), Roles::ALL);
+        let rec = top.record(&with_props(Some(&props)), Roles::ALL);
         assert_eq!(rec.text(Role::Participant), Some("p1"), "{:?}", rec.texts);
         assert_eq!(rec.text(Role::Time), Some("2026-11-20T10:00:00Z"));
         assert_eq!(rec.text(Role::EndpointType), None);
+    }
+
+    #[test]
+    fn levels_in_order_per_key() {
+        let level = |code: Option<i64>, sub: Option<i64>| {
+            let mut f = Fields::default();
+            if let Some(c) = code {
+                f.set(key("code"), int(c));
+            }
+            if let Some(s) = sub {
+                f.set(key("_subcode"), int(s));
+            }
+            Some(f)
+        };
+        let top = Fields::default();
+        // data before error; a preferred key deeper still wins.
+        let mut nested = Nested {
+            levels: [None, level(Some(200), None), level(Some(0), Some(5317))],
+        };
+        let t = match top.outcome(&nested) {
+            Outcome::Counted(t) => t,
+            o => panic!("{o:?}"),
+        };
+        assert_eq!((t.code, t.subcode), (200, Some(5317)));
+        nested.levels[0] = level(Some(487), None);
+        assert!(
+            matches!(top.outcome(&nested), Outcome::Counted(t) if t.code == 487)
+        );
+        let mut err = Fields::default();
+        err.set(key("participantendreason"), int(603));
+        nested.levels[2] = Some(err);
+        assert!(
+            matches!(top.outcome(&nested), Outcome::Counted(t) if t.code == 603)
+        );
+    }
+
+    #[test]
+    fn result_information_is_the_last_resort() {
+        let mut top = Fields::default();
+        let mut data = Fields::default();
+        data.set_result_information(int(200), int(5002));
+        let nested = Nested { levels: [None, Some(data.clone()), None] };
+        let t = counted_in(&top, &nested);
+        assert_eq!((t.code, t.subcode), (200, Some(5002)));
+        // A code key anywhere beats resultInformation; its subcode is
+        // still used when nothing else gives one.
+        top.set(key("resultsignature"), int(202));
+        let t = counted_in(&top, &nested);
+        assert_eq!((t.code, t.subcode), (202, Some(5002)));
+        // The payload's SubCode beats resultInformation's.
+        top.set(key("operationpayload"), int(7));
+        assert_eq!(counted_in(&top, &nested).subcode, Some(7));
+        // Levels in order: the top level's resultInformation first.
+        let mut top = Fields::default();
+        top.set_result_information(int(500), IntVal::Absent);
+        let t = counted_in(&top, &nested);
+        assert_eq!((t.code, t.subcode), (500, Some(5002)));
+        // A bad resultInformation code is malformed only when reached.
+        let mut top = Fields::default();
+        top.set_result_information(IntVal::Bad("\"x\"".into()), int(1));
+        assert!(matches!(top.outcome(&nested), Outcome::Malformed(_)));
+        top.set(key("code"), int(3));
+        assert_eq!(counted_in(&top, &nested).code, 3);
+    }
+
+    fn counted_in<'a>(f: &Fields<'a>, nested: &Nested<'a>) -> Triple {
+        match f.outcome(nested) {
+            Outcome::Counted(t) => t,
+            o => panic!("{o:?}"),
+        }
     }
 }

@@ -43,12 +43,20 @@ pub enum Role {
     /// `OperationPayload`: holds `SubCode`, the last resort for the
     /// subcode.
     OperationPayload,
-    /// `properties`: the nested level that counts.
+    /// `properties`: the first nested level (spec §3).
     Properties,
     /// `records`: an envelope of records (top level of a line only).
     Records,
     /// `tables`: a Log Analytics query result (top level of a line only).
     Tables,
+    /// `data`: the second nested level (CloudEvents and Event Grid
+    /// events, Call Automation callbacks).
+    Data,
+    /// `error`: the third nested level (serialized SDK errors).
+    Error,
+    /// `resultInformation`: an object whose `code` and `subCode` are the
+    /// last resort for the code and the subcode (Call Automation).
+    ResultInformation,
 }
 
 impl Role {
@@ -105,12 +113,30 @@ impl Role {
             | Role::Resource
             | Role::Version => Shape::Text,
             Role::OperationPayload => Shape::Payload,
-            Role::Properties | Role::Records | Role::Tables => {
-                Shape::Container
-            }
+            Role::Properties
+            | Role::Records
+            | Role::Tables
+            | Role::Data
+            | Role::Error
+            | Role::ResultInformation => Shape::Container,
+        }
+    }
+
+    /// The place of a nested level among a record's nested levels, in
+    /// the order they are tried after its top level (spec §3):
+    /// `properties`, `data`, `error`.
+    pub const fn level(self) -> Option<usize> {
+        match self {
+            Role::Properties => Some(0),
+            Role::Data => Some(1),
+            Role::Error => Some(2),
+            _ => None,
         }
     }
 }
+
+/// How many nested levels a record has (see [`Role::level`]).
+pub const NESTED_LEVELS: usize = 3;
 
 /// A set of roles: which on-demand values ([`Role::on_demand`]) a run
 /// wants its readers to read.
@@ -148,7 +174,8 @@ pub enum Shape {
     Text,
     /// An object, or a string holding one, whose `SubCode` is read.
     Payload,
-    /// A level or an envelope: the reader walks into it.
+    /// A level, an envelope or `resultInformation`: the reader walks
+    /// into it.
     Container,
 }
 
@@ -171,6 +198,7 @@ pub const KEYS: &[(&str, Role)] = &[
     ("resulttype", Role::Category),
     ("category", Role::Kind),
     ("type", Role::Kind),
+    ("eventtype", Role::Kind),
     ("operationname", Role::Operation),
     ("time", Role::Time),
     ("timegenerated", Role::Time),
@@ -192,6 +220,9 @@ pub const KEYS: &[(&str, Role)] = &[
     ("properties", Role::Properties),
     ("records", Role::Records),
     ("tables", Role::Tables),
+    ("data", Role::Data),
+    ("error", Role::Error),
+    ("resultinformation", Role::ResultInformation),
 ];
 
 /// A key of [`KEYS`]: its row, role and rank within the role.
@@ -210,9 +241,10 @@ impl KeyId {
         self.role.shape()
     }
 
-    /// Whether the key counts inside a record's `properties` (the triple
-    /// and the values of spec §7 do; the log kind, `operationName`, levels
-    /// and envelopes do not).
+    /// Whether the key counts inside a record's nested levels
+    /// (`properties`, `data`, `error`): the triple, `resultInformation`
+    /// and the values of spec §7 do; the log kind, `operationName`,
+    /// levels (one deep only) and envelopes do not.
     #[inline]
     pub fn nests(self) -> bool {
         !matches!(
@@ -222,6 +254,8 @@ impl KeyId {
                 | Role::Properties
                 | Role::Records
                 | Role::Tables
+                | Role::Data
+                | Role::Error
         )
     }
 
@@ -258,6 +292,10 @@ pub const fn key(name: &str) -> KeyId {
 
 /// The `SubCode` key read inside `OperationPayload`.
 pub const PAYLOAD_SUBCODE: KeyId = key("subcode");
+
+/// The keys read inside `resultInformation`: its `code`, then its
+/// `subCode` (any casing).
+pub const RESULT_INFO_KEYS: [KeyId; 2] = [key("code"), key("subcode")];
 
 const fn same_role(a: Role, b: Role) -> bool {
     a as u8 == b as u8
@@ -512,7 +550,11 @@ mod tests {
         assert_eq!(count(Role::Code), 5);
         assert_eq!(count(Role::Subcode), 4);
         assert_eq!(count(Role::Category), 4);
-        assert_eq!(count(Role::Kind), 2);
+        assert_eq!(count(Role::Kind), 3);
+        assert_eq!(key("eventtype"), KeyId { role: Role::Kind, rank: 2 });
+        assert_eq!(Role::Data.level(), Some(1));
+        assert!(!key("data").nests() && !key("error").nests());
+        assert!(key("resultinformation").nests());
         assert_eq!(count(Role::Time), 5);
     }
 
@@ -537,6 +579,9 @@ mod tests {
             Role::Properties,
             Role::Records,
             Role::Tables,
+            Role::Data,
+            Role::Error,
+            Role::ResultInformation,
         ];
         let listed: Vec<Role> =
             all.into_iter().filter(|r| r.on_demand()).collect();

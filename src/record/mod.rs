@@ -18,10 +18,10 @@ use std::borrow::Cow;
 
 use std::fmt;
 
-pub use fields::{Fields, Slot};
+pub use fields::{Fields, Nested, Slot};
 pub use keys::{
     classify_key, classify_key_for, KeyId, KeyLetters, Role, Roles, Shape,
-    KEYS, PAYLOAD_SUBCODE,
+    KEYS, PAYLOAD_SUBCODE, RESULT_INFO_KEYS,
 };
 pub use values::{kind_text, number_text, parse_int, CatVal, IntVal};
 
@@ -172,6 +172,8 @@ pub trait Sink {
     fn record(&mut self, rec: Record<'_>, line: u64, item: u32);
     /// A blank line.
     fn blank(&mut self);
+    /// A text line that matches no pattern: not a record (spec §3).
+    fn unmatched(&mut self);
     /// A line (or a document) that held an envelope of `items` elements,
     /// each also handed to [`Sink::record`].
     fn envelope(&mut self, items: u64);

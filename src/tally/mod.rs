@@ -69,6 +69,8 @@ accounting! {
     lines,
     /// Blank lines.
     blank,
+    /// Text lines that match no pattern (not records, spec §3).
+    unmatched,
     /// Records read (`counted + without_code`).
     records,
     /// Records with a code.
@@ -377,7 +379,7 @@ impl Tally {
                 + a.superseded
                 + self.versions.len() as u64
             && self.cells.values().map(|c| c.count).sum::<u64>() == a.counted
-            && a.lines == a.blank + plain_items + a.envelopes
+            && a.lines == a.blank + a.unmatched + plain_items + a.envelopes
     }
 }
 
@@ -658,6 +660,10 @@ impl Sink for Counter<'_> {
 
     fn blank(&mut self) {
         self.tally.acc.blank += 1;
+    }
+
+    fn unmatched(&mut self) {
+        self.tally.acc.unmatched += 1;
     }
 
     fn envelope(&mut self, items: u64) {

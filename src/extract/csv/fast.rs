@@ -17,7 +17,7 @@ use memchr::memchr;
 use super::{read_one_core, set_cell, Header, LineOf};
 use crate::extract::fast::index::{ascii_text, csv_index, CsvMasks};
 use crate::input::lines::count_lines;
-use crate::record::{Fields, Outcome, Sink};
+use crate::record::{Fields, Nested, Outcome, Sink};
 
 #[cfg(test)]
 thread_local! {
@@ -258,7 +258,7 @@ impl<'d> Scan<'d, '_> {
             let Some(text) = text else { return Err(Unsure) };
             set_cell(&mut fields, key, text);
         }
-        let record = fields.record(None, wanted);
+        let record = fields.record(&Nested::default(), wanted);
         let (line, item) = match record.outcome {
             Outcome::Malformed(_) => self.lines.at_item(data, row.start),
             _ => (0, 0),
@@ -302,6 +302,7 @@ mod tests {
                 self.0 += 1;
             }
             fn blank(&mut self) {}
+            fn unmatched(&mut self) {}
             fn envelope(&mut self, _: u64) {}
             fn lines(&mut self, _: u64) {}
             fn restart(&mut self) {}

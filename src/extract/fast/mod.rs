@@ -5,8 +5,8 @@
 //! [`read_line`] returns `None` ("not sure") for any line holding a
 //! backslash (so no string or key has an escape), a control byte (so the
 //! only whitespace is the space, and no string holds a raw control
-//! character), invalid UTF-8, a `tables` envelope, an envelope element
-//! that is not an object, a number it cannot judge by itself, nesting
+//! character), invalid UTF-8, a `tables` envelope, an envelope or batch
+//! element that is not an object, a number it cannot judge by itself, nesting
 //! deeper than [`MAX_DEPTH`], or anything that is not well-formed JSON.
 //! The caller then reads the line with the serde reader
 //! ([`super::json::read_line`]), which also writes the error message
@@ -29,7 +29,8 @@ use super::json::payload_from_text;
 use super::line::Line;
 use crate::record::{
     classify_key, classify_key_for, kind_text, CatVal, Fields, IntVal,
-    KeyLetters, Record, Role, Roles, Shape, PAYLOAD_SUBCODE,
+    KeyLetters, Nested, Record, Role, Roles, Shape, PAYLOAD_SUBCODE,
+    RESULT_INFO_KEYS,
 };
 use index::{ascii_str, index};
 
@@ -64,21 +65,27 @@ pub fn read_line_with<'a>(
     let letters = KeyLetters::of(wanted);
     let mut s = Scanner { text, bytes: line, pos: 0, masks, wanted, letters };
     s.ws();
-    s.eat(b'{')?;
-    let mut rec = Rec::default();
-    s.record(Level::Line, 1, &mut rec)?;
+    let read = if s.peek()? == b'[' {
+        // A batch of events (spec §3): a container like `records`.
+        Line::Envelope(s.records_array(0)?)
+    } else {
+        s.eat(b'{')?;
+        let mut rec = Rec::default();
+        s.record(Level::Line, 1, &mut rec)?;
+        match rec.records {
+            Some(recs) => Line::Envelope(recs),
+            None => Line::One(rec.fields.record(&rec.nested, wanted)),
+        }
+    };
     s.ws();
     if s.pos != line.len() {
         return None;
     }
-    Some(match rec.records {
-        Some(recs) => Line::Envelope(recs),
-        None => Line::One(rec.fields.record(rec.props.as_ref(), wanted)),
-    })
+    Some(read)
 }
 
 /// Which level of a line a record's object is (as in the serde reader;
-/// `properties` objects are read by [`Scanner::properties`]).
+/// nested levels are read by [`Scanner::nested`]).
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Level {
     /// The top of a line: envelopes count here.
@@ -92,7 +99,7 @@ enum Level {
 #[derive(Default)]
 struct Rec<'a> {
     fields: Fields<'a>,
-    props: Option<Fields<'a>>,
+    nested: Nested<'a>,
     /// A `records` envelope (top level of a line only).
     records: Option<Vec<Record<'a>>>,
 }
@@ -318,6 +325,34 @@ impl<'a> Scanner<'a, '_> {
         }
     }
 
+    /// `resultInformation`: the `code` and `subCode` of an object (the
+    /// last of each); anything else gives two absent values.
+    fn result_info(&mut self, depth: usize) -> Option<[IntVal; 2]> {
+        let mut got = [IntVal::Absent, IntVal::Absent];
+        if self.peek()? != b'{' {
+            return self.skip_value(depth).map(|_| got);
+        }
+        self.pos += 1;
+        let depth = depth + 1;
+        if depth > MAX_DEPTH {
+            return None;
+        }
+        self.ws();
+        if self.eat(b'}').is_some() {
+            return Some(got);
+        }
+        loop {
+            let key = classify_key(self.key()?);
+            match RESULT_INFO_KEYS.iter().position(|&k| key == Some(k)) {
+                Some(i) => got[i] = self.int_value(depth)?,
+                None => self.skip_value(depth)?,
+            }
+            if self.next_member(b'}')? {
+                return Some(got);
+            }
+        }
+    }
+
     /// A text value (the log kind): a string's trimmed text; other values
     /// give none.
     #[inline]
@@ -460,13 +495,13 @@ impl<'a> Scanner<'a, '_> {
             return self.skip_value(depth);
         };
         match id.role {
-            Role::Properties => {
+            Role::Properties | Role::Data | Role::Error => {
                 if self.peek()? == b'{' {
                     self.pos += 1;
-                    self.properties(depth + 1, rec)?;
+                    self.nested(id.role, depth + 1, rec)?;
                 } else {
                     self.skip_value(depth)?;
-                    rec.props = None;
+                    rec.nested.clear(id.role);
                 }
             }
             Role::Records if level == Level::Line => {
@@ -494,15 +529,25 @@ impl<'a> Scanner<'a, '_> {
             }
             Shape::Text => return self.skip_value(depth),
             Shape::Payload => fields.set(id, self.payload_value(depth)?),
+            Shape::Container if id.role == Role::ResultInformation => {
+                let [code, sub] = self.result_info(depth)?;
+                fields.set_result_information(code, sub);
+            }
             Shape::Container => return self.skip_value(depth),
         }
         Some(())
     }
 
-    /// The rest of a `properties` object after `{`: its keys fill
-    /// `rec.props` (a fresh one: the last `properties` wins).
-    fn properties(&mut self, depth: usize, rec: &mut Rec<'a>) -> Option<()> {
-        let props = rec.props.insert(Fields::default());
+    /// The rest of a nested level's object (`properties`, `data`,
+    /// `error`: `role`) after `{`: its keys fill a fresh level of
+    /// `rec.nested` (the last object of the key wins).
+    fn nested(
+        &mut self,
+        role: Role,
+        depth: usize,
+        rec: &mut Rec<'a>,
+    ) -> Option<()> {
+        let level = rec.nested.fresh(role)?;
         self.ws();
         if self.eat(b'}').is_some() {
             return Some(());
@@ -510,7 +555,7 @@ impl<'a> Scanner<'a, '_> {
         loop {
             let key = self.key()?;
             match classify_key_for(key, self.letters) {
-                Some(id) if id.nests() => self.field(id, depth, props)?,
+                Some(id) if id.nests() => self.field(id, depth, level)?,
                 _ => self.skip_value(depth)?,
             }
             if self.next_member(b'}')? {
@@ -520,8 +565,7 @@ impl<'a> Scanner<'a, '_> {
     }
 
     /// `records`: an array of objects gives their outcomes; any other
-    /// value none. An element that is not an object is left to serde
-    /// (whose message names what it is).
+    /// value none.
     fn records_value(
         &mut self,
         depth: usize,
@@ -529,21 +573,28 @@ impl<'a> Scanner<'a, '_> {
         if self.peek()? != b'[' {
             return self.skip_value(depth).map(|_| None);
         }
-        self.pos += 1;
+        self.records_array(depth).map(Some)
+    }
+
+    /// An array of records at `pos` (a `records` value, or a batch of
+    /// events making up a line): their outcomes. An element that is not
+    /// an object is left to serde (whose message names what it is).
+    fn records_array(&mut self, depth: usize) -> Option<Vec<Record<'a>>> {
+        self.eat(b'[')?;
         let depth = depth + 1;
         let mut outs = Vec::new();
         self.ws();
         if self.eat(b']').is_some() {
-            return Some(Some(outs));
+            return Some(outs);
         }
         loop {
             self.ws();
             self.eat(b'{')?;
             let mut rec = Rec::default();
             self.record(Level::Record, depth + 1, &mut rec)?;
-            outs.push(rec.fields.record(rec.props.as_ref(), self.wanted));
+            outs.push(rec.fields.record(&rec.nested, self.wanted));
             if self.next_member(b']')? {
-                return Some(Some(outs));
+                return Some(outs);
             }
         }
     }

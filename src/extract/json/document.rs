@@ -531,7 +531,7 @@ fn whole<S: Sink>(bytes: &[u8], el: &mut Elements<'_, S>, handed: u64) {
     let mut none: Vec<Record<'_>> = Vec::new();
     let mut de = serde_json::Deserializer::from_slice(bytes);
     let wanted = el.sink.wanted();
-    let seed = TopSeed { doc: true, sink: &mut none, wanted };
+    let seed = TopSeed { sink: &mut none, wanted };
     let result =
         seed.deserialize(&mut de).and_then(|top| de.end().map(|_| top));
     let sink = &mut *el.sink;

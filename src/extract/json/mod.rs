@@ -17,7 +17,7 @@ use serde::de::{
 use super::line::Line;
 use super::reason;
 use super::tree;
-use crate::record::{Fields, Record, Roles, Shape};
+use crate::record::{Fields, Nested, Record, Role, Roles, Shape};
 
 pub mod document;
 
@@ -70,7 +70,8 @@ macro_rules! scalars_are {
 mod values;
 pub use values::payload_from_text;
 use values::{
-    skip_map, skip_seq, CatSeed, IntSeed, KeySeed, PayloadSeed, Skip, TextSeed,
+    skip_map, skip_seq, CatSeed, IntSeed, KeySeed, PayloadSeed,
+    ResultInfoSeed, Skip, TextSeed,
 };
 
 /// Read one non-blank JSON Lines line with serde_json alone.
@@ -86,7 +87,7 @@ pub fn read_line_for(line: &[u8], wanted: Roles) -> Line<'_> {
         Err(e) => return Line::malformed(reason::utf8(&e)),
     };
     let mut recs: Vec<Record<'_>> = Vec::new();
-    let seed = TopSeed { doc: false, sink: &mut recs, wanted };
+    let seed = TopSeed { sink: &mut recs, wanted };
     let mut de = serde_json::Deserializer::from_str(text);
     match seed.deserialize(&mut de).and_then(|top| de.end().map(|_| top)) {
         Ok(Top::Record(rec)) => Line::One(rec),
@@ -117,19 +118,18 @@ fn kind_of_unexpected(u: &de::Unexpected<'_>) -> &'static str {
 pub(crate) enum Top<'de> {
     /// One record.
     Record(Record<'de>),
-    /// A `records` envelope, or (documents only) a top-level array: its
-    /// records went to the sink.
+    /// A `records` envelope, or a top-level array (a batch of events, or
+    /// a document's list of records): its records went to the sink.
     Records,
     /// A `tables` result, read as a tree.
     Tables(tree::Value),
-    /// Something other than an object (lines only).
+    /// Something other than an object or an array.
     NotObject(&'static str),
 }
 
-/// Reads a top-level value; `doc`: a whole JSON document, where an array is
-/// a list of records. Envelope records go to `sink`.
+/// Reads a top-level value (of a line or a whole JSON document), where an
+/// array is a list of records (spec §3). Envelope records go to `sink`.
 pub(crate) struct TopSeed<'s, S> {
-    pub(crate) doc: bool,
     pub(crate) sink: &'s mut S,
     pub(crate) wanted: Roles,
 }
@@ -140,21 +140,11 @@ impl<'de, S: Records<'de>> DeserializeSeed<'de> for TopSeed<'_, S> {
         self,
         d: D,
     ) -> Result<Self::Value, D::Error> {
-        if self.doc {
-            d.deserialize_any(DocVisitor {
-                sink: self.sink,
-                wanted: self.wanted,
-            })
-        } else {
-            d.deserialize_any(NonObject(TopVisitor {
-                sink: self.sink,
-                wanted: self.wanted,
-            }))
-        }
+        d.deserialize_any(DocVisitor { sink: self.sink, wanted: self.wanted })
     }
 }
 
-/// A whole document: an object as on a line, or an array of records.
+/// A line or a whole document: an object, or an array of records.
 struct DocVisitor<'s, S> {
     sink: &'s mut S,
     wanted: Roles,
@@ -210,15 +200,15 @@ enum Level {
     Line,
     /// A record inside an envelope.
     Record,
-    /// The record's `properties` object.
-    Properties,
+    /// One of the record's nested levels (`properties`, `data`, `error`).
+    Nested,
 }
 
 /// What a map read gave.
 enum MapRead<'de> {
-    /// A record's fields, and its `properties`' (boxed: the other
+    /// A record's fields, and its nested levels' (boxed: the other
     /// variants are small).
-    Fields(Box<Fields<'de>>, Option<Box<Fields<'de>>>),
+    Fields(Box<(Fields<'de>, Nested<'de>)>),
     Records,
     Tables(tree::Value),
 }
@@ -235,15 +225,14 @@ where
     A: MapAccess<'de>,
     S: Records<'de>,
 {
-    let mut fields = Fields::default();
-    let mut props: Option<Box<Fields<'de>>> = None;
+    let mut read = Box::<(Fields<'de>, Nested<'de>)>::default();
+    let (fields, nested) = &mut *read;
     // Last occurrence wins for `records` and `tables` too, so both are
     // remembered and decided at the end.
     let mut records = false;
     let mut tables: Option<tree::Value> = None;
     while let Some(key) = map.next_key_seed(KeySeed)? {
-        let Some(key) =
-            key.filter(|k| level != Level::Properties || k.nests())
+        let Some(key) = key.filter(|k| level != Level::Nested || k.nests())
         else {
             map.next_value_seed(Skip)?;
             continue;
@@ -263,10 +252,21 @@ where
                 fields.set(key, map.next_value_seed(PayloadSeed)?)
             }
             Shape::Container => match key.role {
-                crate::record::Role::Properties => {
-                    props = map.next_value_seed(PropsSeed { wanted })?;
+                Role::Properties | Role::Data | Role::Error => {
+                    match map.next_value_seed(LevelSeed { wanted })? {
+                        Some(read) => {
+                            if let Some(l) = nested.fresh(key.role) {
+                                *l = read.0;
+                            }
+                        }
+                        None => nested.clear(key.role),
+                    }
                 }
-                crate::record::Role::Records if level == Level::Line => {
+                Role::ResultInformation => {
+                    let [code, sub] = map.next_value_seed(ResultInfoSeed)?;
+                    fields.set_result_information(code, sub);
+                }
+                Role::Records if level == Level::Line => {
                     match sink.as_deref_mut() {
                         Some(sink) => {
                             records = map.next_value_seed(RecordsSeed {
@@ -277,7 +277,7 @@ where
                         None => map.next_value_seed(Skip)?,
                     }
                 }
-                crate::record::Role::Tables if level == Level::Line => {
+                Role::Tables if level == Level::Line => {
                     let v: tree::Value = map.next_value()?;
                     tables = matches!(v, tree::Value::Array(_)).then_some(v);
                 }
@@ -290,7 +290,7 @@ where
     } else if let Some(t) = tables {
         MapRead::Tables(t)
     } else {
-        MapRead::Fields(Box::new(fields), props)
+        MapRead::Fields(read)
     })
 }
 
@@ -360,8 +360,9 @@ impl<'de, S: Records<'de>> ObjectVisitor<'de> for TopVisitor<'_, S> {
     fn object<A: MapAccess<'de>>(self, map: A) -> Result<Top<'de>, A::Error> {
         let wanted = self.wanted;
         Ok(match read_map(Level::Line, map, Some(self.sink), wanted)? {
-            MapRead::Fields(mut top, props) => {
-                Top::Record(top.record(props.as_deref(), wanted))
+            MapRead::Fields(read) => {
+                let (mut top, nested) = *read;
+                Top::Record(top.record(&nested, wanted))
             }
             MapRead::Records => Top::Records,
             MapRead::Tables(t) => Top::Tables(t),
@@ -393,8 +394,9 @@ impl<'de> ObjectVisitor<'de> for RecordVisitor {
             None,
             wanted,
         )? {
-            MapRead::Fields(mut top, props) => {
-                Ok(top.record(props.as_deref(), wanted))
+            MapRead::Fields(read) => {
+                let (mut top, nested) = *read;
+                Ok(top.record(&nested, wanted))
             }
             MapRead::Records | MapRead::Tables(_) => unreachable!(),
         }
@@ -473,27 +475,28 @@ impl<'de, S: Records<'de>> Visitor<'de> for RecordsVisitor<'_, S> {
     scalars_are!(false);
 }
 
-/// `properties`: an object gives its fields; anything else is ignored.
-struct PropsSeed {
+/// A nested level (`properties`, `data`, `error`): an object gives its
+/// fields; anything else is ignored.
+struct LevelSeed {
     wanted: Roles,
 }
 
-impl<'de> DeserializeSeed<'de> for PropsSeed {
-    type Value = Option<Box<Fields<'de>>>;
+impl<'de> DeserializeSeed<'de> for LevelSeed {
+    type Value = Option<Box<(Fields<'de>, Nested<'de>)>>;
     fn deserialize<D: Deserializer<'de>>(
         self,
         d: D,
     ) -> Result<Self::Value, D::Error> {
-        d.deserialize_any(PropsVisitor { wanted: self.wanted })
+        d.deserialize_any(LevelVisitor { wanted: self.wanted })
     }
 }
 
-struct PropsVisitor {
+struct LevelVisitor {
     wanted: Roles,
 }
 
-impl<'de> Visitor<'de> for PropsVisitor {
-    type Value = Option<Box<Fields<'de>>>;
+impl<'de> Visitor<'de> for LevelVisitor {
+    type Value = Option<Box<(Fields<'de>, Nested<'de>)>>;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("any JSON value")
@@ -504,12 +507,12 @@ impl<'de> Visitor<'de> for PropsVisitor {
         map: A,
     ) -> Result<Self::Value, A::Error> {
         match read_map::<A, Vec<Record<'de>>>(
-            Level::Properties,
+            Level::Nested,
             map,
             None,
             self.wanted,
         )? {
-            MapRead::Fields(f, _) => Ok(Some(f)),
+            MapRead::Fields(read) => Ok(Some(read)),
             MapRead::Records | MapRead::Tables(_) => unreachable!(),
         }
     }

@@ -10,6 +10,7 @@ use serde::de::{
 
 use crate::record::{
     classify_key, kind_text, CatVal, IntVal, KeyId, PAYLOAD_SUBCODE,
+    RESULT_INFO_KEYS,
 };
 
 /// A text value (the log kind): a non-absent string, trimmed.
@@ -281,6 +282,53 @@ impl<'de> Visitor<'de> for PayloadVisitor {
     }
 
     scalars_are!(IntVal::Absent, no_str);
+}
+
+/// `resultInformation`: the `code` and `subCode` of an object (the last
+/// of each); anything else gives two absent values.
+pub(super) struct ResultInfoSeed;
+
+impl<'de> DeserializeSeed<'de> for ResultInfoSeed {
+    type Value = [IntVal; 2];
+    fn deserialize<D: Deserializer<'de>>(
+        self,
+        d: D,
+    ) -> Result<[IntVal; 2], D::Error> {
+        d.deserialize_any(ResultInfoVisitor)
+    }
+}
+
+struct ResultInfoVisitor;
+
+impl<'de> Visitor<'de> for ResultInfoVisitor {
+    type Value = [IntVal; 2];
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(
+        self,
+        mut map: A,
+    ) -> Result<[IntVal; 2], A::Error> {
+        let mut got = [IntVal::Absent, IntVal::Absent];
+        while let Some(key) = map.next_key_seed(KeySeed)? {
+            match RESULT_INFO_KEYS.iter().position(|&k| key == Some(k)) {
+                Some(i) => got[i] = map.next_value_seed(IntSeed)?,
+                None => map.next_value_seed(Skip)?,
+            }
+        }
+        Ok(got)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(
+        self,
+        seq: A,
+    ) -> Result<[IntVal; 2], A::Error> {
+        skip_seq(seq).map(|_| [IntVal::Absent, IntVal::Absent])
+    }
+
+    scalars_are!([IntVal::Absent, IntVal::Absent]);
 }
 
 /// `SubCode` from a payload given as a string: the string must parse as a
