@@ -137,3 +137,26 @@ fn versions_settle_within_dimension_groups_and_windows() {
         n("counted") + n("without_code") + n("superseded") + n("filtered")
     );
 }
+
+#[test]
+fn summaries_and_their_updates_read_together_are_warned_about() {
+    // The fixture holds 5 plain CallSummary records of versioned
+    // participants beside the versions.
+    let out = scratch("updates");
+    let o = report(&out, &[FIXTURE]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(
+        err.contains("5 CallSummary records without a callUpdatesVersion")
+            && err.contains("each participant counts twice"),
+        "{err}"
+    );
+    let s: serde_json::Value =
+        serde_json::from_str(&read(&out, "summary.json")).unwrap();
+    assert_eq!(s["versioned"], 203, "{s}");
+    // The updates alone: no warning.
+    let only = scratch("updates");
+    let o = report(&only, &["fixtures/updates/updates-la-export.csv"]);
+    assert_eq!(o.status.code(), Some(0));
+    assert!(!stderr(&o).contains("counts twice"), "{}", stderr(&o));
+}

@@ -32,6 +32,9 @@ pub fn run(job: ReportJob, out: Out<'_>) -> anyhow::Result<ExitCode> {
             esc(name)
         ));
     }
+    if let Some(w) = tally.overlap_warning() {
+        say(&format!("warning: {w}"));
+    }
     for s in &tally.samples {
         let file = input_name(&run.inputs, s.input, "?");
         say(&format!("warning: {}:{}: {}", esc(file), s.line, esc(&s.reason)));

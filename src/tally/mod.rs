@@ -92,6 +92,16 @@ accounting! {
     /// only when there are some.
     #[serde(skip_serializing_if = "is_zero")]
     superseded,
+    /// Records that carried a `callUpdatesVersion` (counted, superseded or
+    /// without code; keyed or not); in `summary.json` only when there are
+    /// some.
+    #[serde(skip_serializing_if = "is_zero")]
+    versioned,
+    /// Records of a CallSummary kind without a version: with
+    /// [`Accounting::versioned`], a sign that a run read both the summaries
+    /// and their updates ([`Tally::overlap_warning`]).
+    #[serde(skip_serializing)]
+    unversioned_summaries,
     /// Input files (or streams) read; in `summary.json` under `inputs`.
     #[serde(skip_serializing)]
     inputs,
@@ -305,6 +315,23 @@ impl Tally {
         }
     }
 
+    /// The warning for a run that read both CallSummary records without a
+    /// version and versioned CallSummaryUpdates records: where both
+    /// describe the same calls, each participant counts twice.
+    pub fn overlap_warning(&self) -> Option<String> {
+        let a = &self.acc;
+        (a.versioned > 0 && a.unversioned_summaries > 0).then(|| {
+            format!(
+                "{} CallSummary records without a callUpdatesVersion and {} \
+                 versioned CallSummaryUpdates records were both read: where \
+                 they describe the same calls, each participant counts twice; \
+                 read one of the two exports (in a storage export, the folder \
+                 insights-logs-callsummary or insights-logs-callsummaryupdates)",
+                a.unversioned_summaries, a.versioned
+            )
+        })
+    }
+
     /// Count the best version of each participant's summary (spec §3), as
     /// if it had just been read, once the run's tally is complete: no
     /// later record can supersede it. `lg_k` is the run's distinct
@@ -412,6 +439,9 @@ pub struct Counter<'p> {
     /// The last hour bucket (its start, its text), and day bucket.
     hour: (Option<i64>, String),
     day: (Option<i64>, String),
+    /// Whether the log kind of the last records is a CallSummary kind
+    /// (`CallSummary`, `ACSCallSummary`, `…Updates`).
+    summary_kind: bool,
     /// What the readers read for this counter: the plan's values, and
     /// the ids of versioned records once [`Counter::reading_ids`].
     wanted: Roles,
@@ -436,6 +466,7 @@ impl<'p> Counter<'p> {
             day: Default::default(),
             wanted: plan.wanted(),
             missed_ids: false,
+            summary_kind: false,
         }
     }
 
@@ -502,6 +533,11 @@ impl<'p> Counter<'p> {
         }
         let versioned = version_of(&rec);
         let acc = &mut self.tally.acc;
+        if rec.text(Role::Version).is_some() {
+            acc.versioned += 1;
+        } else if self.summary_kind {
+            acc.unversioned_summaries += 1;
+        }
         match rec.outcome {
             Outcome::Counted(triple) => {
                 acc.records += 1;
@@ -619,6 +655,10 @@ impl<'p> Counter<'p> {
         if self.kind.0 != kind || self.kind.1 == 0 {
             self.flush_kind();
             self.kind.0.push_str(kind);
+            self.summary_kind = kind
+                .as_bytes()
+                .windows(11)
+                .any(|w| w.eq_ignore_ascii_case(b"callsummary"));
         }
         self.kind.1 += 1;
     }
@@ -641,6 +681,8 @@ impl Sink for Counter<'_> {
                 acc.records += 1;
                 acc.counted += 1;
                 self.count_kind(rec.kind.as_deref().unwrap_or(NO_KIND));
+                self.tally.acc.unversioned_summaries +=
+                    u64::from(self.summary_kind);
                 self.tally
                     .cells
                     .entry(GroupKey::of(triple))
@@ -651,6 +693,8 @@ impl Sink for Counter<'_> {
                 acc.records += 1;
                 acc.without_code += 1;
                 self.count_kind(rec.kind.as_deref().unwrap_or(NO_KIND));
+                self.tally.acc.unversioned_summaries +=
+                    u64::from(self.summary_kind);
             }
             malformed => {
                 self.tally.add_item(malformed, self.input, line, item)
