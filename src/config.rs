@@ -78,6 +78,10 @@ pub struct Config {
     pub shard: Option<Shard>,
     /// `--inputs-from FILE`: more input paths, one per line (`-`: stdin).
     pub inputs_from: Option<PathBuf>,
+    /// Counters the run bumps as it reads (per piece and per input, never
+    /// per record), and a hook called as each input finishes: for a
+    /// progress bar and warnings printed while the run goes on.
+    pub progress: Option<std::sync::Arc<crate::progress::Progress>>,
 }
 
 /// One of N workers splitting one listing without talking to each other.
@@ -149,6 +153,7 @@ impl Default for Config {
             shard: None,
             inputs_from: None,
             max_record_bytes: DEFAULT_MAX_RECORD_BYTES,
+            progress: None,
         }
     }
 }

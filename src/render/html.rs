@@ -187,7 +187,10 @@ fn failing(s: &mut String, v: &View<'_>) {
             colour: view::colour(f.category),
         })
         .collect();
-    s.push_str(&svg::bars("Records of the most frequent failing codes", &bars));
+    s.push_str(&svg::bars(
+        "Records of the most frequent failing codes",
+        &bars,
+    ));
     s.push_str(
         "<table>\n<tr><th>Code</th><th>Category</th><th>Records</th>\
          <th>Share</th><th>Calls</th><th>Meaning</th></tr>\n",
@@ -224,7 +227,8 @@ fn failing(s: &mut String, v: &View<'_>) {
 /// A report file as a table: its own header and cells, so the page shows
 /// exactly the numbers of the CSV (at most [`MAX_TABLE_ROWS`] rows).
 fn csv_table(s: &mut String, bytes: &[u8], name: &str) {
-    let mut rd = ::csv::ReaderBuilder::new().has_headers(false).from_reader(bytes);
+    let mut rd =
+        ::csv::ReaderBuilder::new().has_headers(false).from_reader(bytes);
     s.push_str("<table>\n");
     let mut rows = 0usize;
     let mut more = 0usize;
@@ -309,8 +313,13 @@ mod tests {
         assert!(p.starts_with("<!DOCTYPE html>"));
         // Three categories, two failing codes.
         assert_eq!(p.matches("<rect class=\"bar\"").count(), 5);
-        assert!(p.contains("<td>ExpectedError</td><td class=\"n\">3</td>\
-                            <td class=\"n\">0.300000</td>"), "{p}");
+        assert!(
+            p.contains(
+                "<td>ExpectedError</td><td class=\"n\">3</td>\
+                            <td class=\"n\">0.300000</td>"
+            ),
+            "{p}"
+        );
         for bad in ["<script", "src=", "href=", "url(", "@import"] {
             assert!(!p.contains(bad), "{bad}");
         }

@@ -91,11 +91,7 @@ fn gates(s: &mut String, v: &View<'_>) {
     let _ = writeln!(
         s,
         "### Gates: {}\n\n| Outcome | Rule | Measured |\n|---|---|---|",
-        if n == 0 {
-            "passed".to_owned()
-        } else {
-            format!("{n} failed")
-        }
+        if n == 0 { "passed".to_owned() } else { format!("{n} failed") }
     );
     let mut order: Vec<&crate::gate::GateOutcome> = v.gates.iter().collect();
     order.sort_by_key(|g| match view::outcome(g) {
@@ -109,7 +105,12 @@ fn gates(s: &mut String, v: &View<'_>) {
             "warning" => "⚠️ warning",
             _ => "✅ passed",
         };
-        let _ = writeln!(s, "| {mark} | `{}` | {} |", code(&g.rule), cell(&g.shown));
+        let _ = writeln!(
+            s,
+            "| {mark} | `{}` | {} |",
+            code(&g.rule),
+            cell(&g.shown)
+        );
     }
     s.push('\n');
 }
@@ -137,7 +138,11 @@ fn groups(s: &mut String, v: &View<'_>) {
     if order.is_empty() {
         return;
     }
-    let _ = write!(s, "\n### Failing records by {}\n\n|", cell(&r.dims.join(", ")));
+    let _ = write!(
+        s,
+        "\n### Failing records by {}\n\n|",
+        cell(&r.dims.join(", "))
+    );
     for d in &r.dims {
         let _ = write!(s, " {} |", cell(d));
     }
@@ -176,16 +181,27 @@ pub fn cell(text: &str) -> String {
     let text = escape_control(text);
     let text = view::clip(&text, MAX_CELL);
     let mut out = String::with_capacity(text.len() + 8);
-    for c in text.chars() {
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
         match c {
             '&' => out.push_str("&amp;"),
             '<' => out.push_str("&lt;"),
             '>' => out.push_str("&gt;"),
             '"' => out.push_str("&quot;"),
-            '\\' | '`' | '*' | '_' | '[' | ']' | '(' | ')' | '{' | '}'
-            | '#' | '+' | '!' | '|' | '~' | '$' | ':' | '@' | '=' => {
+            // Emphasis, code, links, strikethrough, math, mentions, and
+            // the column separator.
+            '\\' | '`' | '*' | '_' | '[' | ']' | '!' | '|' | '~' | '$'
+            | '@' => {
                 out.push('\\');
                 out.push(c);
+            }
+            // Autolinks: `http://` and `www.`.
+            ':' if chars.peek() == Some(&'/') => out.push_str("\\:"),
+            '.' if out.len() >= 3
+                && out.as_bytes()[out.len() - 3..]
+                    .eq_ignore_ascii_case(b"www") =>
+            {
+                out.push_str("\\.")
             }
             _ => out.push(c),
         }
@@ -230,7 +246,11 @@ mod tests {
     use crate::report::tests::tally;
     use crate::report::{Report, Summary};
 
-    fn render(rows: &[(i64, Option<i64>, Option<crate::Category>, u64)], gates: &[GateOutcome], top: usize) -> String {
+    fn render(
+        rows: &[(i64, Option<i64>, Option<crate::Category>, u64)],
+        gates: &[GateOutcome],
+        top: usize,
+    ) -> String {
         let t = tally(rows);
         let r = Report::build(&t, Catalog::embedded());
         let s = Summary::new(&[], &t, &r, 1.0);
@@ -254,7 +274,10 @@ mod tests {
             "```mermaid\npie showData\n    \"Success\" : 6\n    \
              \"ExpectedError\" : 3\n    \"UnexpectedServerError\" : 1\n```"
         ));
-        assert!(md.contains("| 410/3112 | ExpectedError | 3 | 30.0% | – |"), "{md}");
+        assert!(
+            md.contains("| 410/3112 | ExpectedError | 3 | 30.0% | – |"),
+            "{md}"
+        );
         assert!(md.contains("| 500 | UnexpectedServerError | 1 | 10.0% |"));
         // No gates, no gates section; successes are not failures.
         assert!(!md.contains("Gates"));
@@ -278,9 +301,14 @@ mod tests {
             g("a|b`c", Severity::Fail, false),
         ];
         let md = render(&[(0, Some(0), Some(Success), 1)], &gates, 10);
-        let at = |needle: &str| md.find(needle).unwrap_or_else(|| panic!("{needle} in {md}"));
+        let at = |needle: &str| {
+            md.find(needle).unwrap_or_else(|| panic!("{needle} in {md}"))
+        };
         assert!(md.contains("### Gates: 1 failed\n"));
-        assert!(at("❌ failed | `410/3112:count > 0`") < at("⚠️ warning | `5xx:share > 1%`"));
+        assert!(
+            at("❌ failed | `410/3112:count > 0`")
+                < at("⚠️ warning | `5xx:share > 1%`")
+        );
         assert!(at("⚠️ warning") < at("✅ passed | `all:count > 100`"));
         // A rule cannot break its code span or its row.
         assert!(md.contains("| ✅ passed | `a¦b'c` |"), "{md}");
@@ -292,9 +320,12 @@ mod tests {
     fn cells_cannot_forge_markup() {
         let hostile = "a|b\n| x | <script>alert(1)</script> [l](http://e) *e* `c` \u{1b}[31m";
         let c = cell(hostile);
-        assert!(!c.contains('\n') && !c.contains('<') && !c.contains('\u{1b}'));
+        assert!(
+            !c.contains('\n') && !c.contains('<') && !c.contains('\u{1b}')
+        );
         assert!(!c.replace("\\|", "").contains('|'), "{c}");
-        assert!(c.contains("\\[l\\]\\(http\\:"), "{c}");
+        assert!(c.contains("\\[l\\](http\\://e)"), "{c}");
+        assert_eq!(cell("see www.x.org, 10:00"), "see www\\.x.org, 10:00");
         assert_eq!(cell(&"x".repeat(1000)).chars().count(), MAX_CELL + 1);
     }
 
@@ -302,7 +333,14 @@ mod tests {
     fn never_more_than_1_mib() {
         // 40,000 failing codes listed in full would pass 1 MiB.
         let rows: Vec<_> = (0..40_000)
-            .map(|i| (500, Some(100_000 + i), Some(UnexpectedServerError), 1 + i as u64 % 7))
+            .map(|i| {
+                (
+                    500,
+                    Some(100_000 + i),
+                    Some(UnexpectedServerError),
+                    1 + i as u64 % 7,
+                )
+            })
             .collect();
         let md = render(&rows, &[], usize::MAX);
         assert!(md.len() <= MAX_BYTES, "{}", md.len());

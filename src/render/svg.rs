@@ -119,7 +119,7 @@ pub fn stacked(
             x + 16.0,
             escape(se.name)
         );
-        x += 24.0 + 7.5 * se.name.len() as f64;
+        x += 28.0 + 6.6 * se.name.len() as f64;
     }
     // Axis: zero and the largest column.
     let base = top + plot_h;

@@ -130,7 +130,10 @@ pub fn failing(report: &Report) -> Vec<Failing<'_>> {
 
 /// The run facts as (label, value) rows; `with_time` adds the elapsed
 /// time and throughput (left out of outputs that must be deterministic).
-pub fn facts(summary: &Summary<'_>, with_time: bool) -> Vec<(&'static str, String)> {
+pub fn facts(
+    summary: &Summary<'_>,
+    with_time: bool,
+) -> Vec<(&'static str, String)> {
     let a = &summary.accounting;
     let i = &summary.inputs;
     let mut v = vec![
@@ -221,7 +224,55 @@ pub fn timeline(report: &Report) -> Option<Vec<(String, [u64; 5])>> {
         buckets.entry((value == "unknown", value)).or_default()[slot] +=
             r.count;
     }
-    Some(buckets.into_iter().map(|((_, v), n)| (v.to_owned(), n)).collect())
+    let mut out: Vec<(String, [u64; 5])> =
+        buckets.into_iter().map(|((_, v), n)| (v.to_owned(), n)).collect();
+    fill_gaps(&mut out, report.dims[col] == "hour");
+    Some(out)
+}
+
+/// The most columns a timeline gets by filling in empty buckets.
+const MAX_BUCKETS: i64 = 5000;
+
+/// Put the empty hours (days) between the first and last bucket in, so
+/// that the columns of a timeline are evenly spaced in time (not when
+/// that would pass [`MAX_BUCKETS`] columns).
+fn fill_gaps(buckets: &mut Vec<(String, [u64; 5])>, hourly: bool) {
+    use crate::record::time::{parse, Timestamp};
+    let at = |label: &str| {
+        if hourly {
+            parse(label)
+        } else {
+            parse(&format!("{label}T00:00:00Z"))
+        }
+    };
+    let known: Vec<(Timestamp, [u64; 5])> =
+        buckets.iter().filter_map(|(l, n)| at(l).map(|t| (t, *n))).collect();
+    let (Some(&(first, _)), Some(&(last, _))) = (known.first(), known.last())
+    else {
+        return;
+    };
+    let step = if hourly { 3600 } else { 86_400 };
+    let span = (last.secs - first.secs) / step + 1;
+    if span > MAX_BUCKETS || span == known.len() as i64 {
+        return;
+    }
+    let rest: Vec<(String, [u64; 5])> =
+        buckets.drain(..).filter(|(l, _)| at(l).is_none()).collect();
+    let mut known = known.into_iter().peekable();
+    for i in 0..span {
+        let t = first.plus(i * step);
+        let n = match known.peek() {
+            Some((k, n)) if *k == t => {
+                let n = *n;
+                known.next();
+                n
+            }
+            _ => [0; 5],
+        };
+        let label = if hourly { t.hour_bucket() } else { t.day_bucket() };
+        buckets.push((label, n));
+    }
+    buckets.extend(rest);
 }
 
 /// The order categories are stacked in (successes at the bottom).
@@ -273,11 +324,44 @@ mod tests {
             f.iter().map(|f| (f.pair.as_str(), f.count, f.category)).collect();
         assert_eq!(
             got,
-            [("410/3112", 3, ExpectedError), ("500", 2, UnexpectedServerError)]
+            [
+                ("410/3112", 3, ExpectedError),
+                ("500", 2, UnexpectedServerError)
+            ]
         );
         assert!(f[0].meaning.is_some());
         assert_eq!(f[0].calls, Calls::NotCounted);
         assert!((f[0].share - 0.3).abs() < 1e-12);
+    }
+
+    #[test]
+    fn timeline_gaps_are_filled() {
+        let mut b = vec![
+            ("2026-11-20T22:00:00Z".to_owned(), [1, 0, 0, 0, 0]),
+            ("2026-11-21T01:00:00Z".to_owned(), [0, 2, 0, 0, 0]),
+            ("unknown".to_owned(), [0, 0, 0, 0, 3]),
+        ];
+        fill_gaps(&mut b, true);
+        let labels: Vec<&str> = b.iter().map(|(l, _)| l.as_str()).collect();
+        assert_eq!(
+            labels,
+            [
+                "2026-11-20T22:00:00Z",
+                "2026-11-20T23:00:00Z",
+                "2026-11-21T00:00:00Z",
+                "2026-11-21T01:00:00Z",
+                "unknown"
+            ]
+        );
+        assert_eq!(b[3].1, [0, 2, 0, 0, 0]);
+        assert_eq!(b[1].1, [0; 5]);
+        let mut d = vec![
+            ("2026-02-27".to_owned(), [1, 0, 0, 0, 0]),
+            ("2026-03-02".to_owned(), [1, 0, 0, 0, 0]),
+        ];
+        fill_gaps(&mut d, false);
+        assert_eq!(d.len(), 4);
+        assert_eq!(d[2].0, "2026-03-01");
     }
 
     #[test]
