@@ -154,8 +154,8 @@ fn errors(s: &mut String, v: &View<'_>) {
         let _ = writeln!(
             s,
             "<li><code>{}</code>: {}</li>",
-            escape(&e.path),
-            escape(&e.message)
+            escape(e.path),
+            escape(e.message)
         );
     }
     s.push_str("</ul>\n");
@@ -269,7 +269,7 @@ fn is_number(s: &str) -> bool {
 
 /// Text from logs, catalogs, file names or the command line made safe for
 /// HTML text and attribute values: control characters escaped (visible as
-/// `\u{1b}`), cut to [`MAX_CELL`] characters, `& < > " '` as entities.
+/// `\u{1b}`), cut to 500 characters, `& < > " '` as entities.
 pub fn escape(text: &str) -> String {
     let text = escape_control(text);
     let text = view::clip(&text, MAX_CELL);

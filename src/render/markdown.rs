@@ -173,7 +173,7 @@ fn groups(s: &mut String, v: &View<'_>) {
 
 /// Text from logs, catalogs or the command line made safe for one table
 /// cell: control characters escaped (a newline would end the row), cut
-/// to [`MAX_CELL`] characters, HTML-special characters as entities (no
+/// to 300 characters, HTML-special characters as entities (no
 /// tag or comment can open), Markdown punctuation backslash-escaped (no
 /// link, emphasis or code span can start), and pipes escaped (no column
 /// can be forged).
