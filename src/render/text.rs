@@ -83,7 +83,11 @@ pub fn human(
             .map_or(Cow::Borrowed("(not in the catalog)"), escape_control);
         let calls = match f.calls {
             super::view::Calls::NotCounted => String::new(),
-            c => format!("  {c} calls"),
+            c @ (super::view::Calls::Exact(1)
+            | super::view::Calls::AtLeast(1)) => {
+                format!(" ({c} call)")
+            }
+            c => format!(" ({c} calls)"),
         };
         let _ = writeln!(
             s,
@@ -186,7 +190,7 @@ mod tests {
         r.by_code[0].ids.calls = Some(4);
         let text = human(&r, &t.acc, 1.0, 5);
         let tail = text.split("top failures:\n").nth(1).unwrap();
-        assert!(tail.contains("a\\u{1b}[2Jb  4 calls"), "{text}");
+        assert!(tail.contains("a\\u{1b}[2Jb (4 calls)"), "{text}");
         assert!(!text.contains('\u{1b}'));
     }
 
