@@ -336,31 +336,46 @@ fn big_input(dir: &Path, mb: usize) -> PathBuf {
 #[test]
 fn a_progress_bar_on_a_terminal_and_never_elsewhere() {
     let dir = scratch("human");
-    let input = big_input(&dir, 40);
-    // stderr to a pipe: no bar, even when it would show at once.
-    let o = cmd()
+    let input = big_input(&dir, 8);
+    // stderr to a pipe: no bar, even when it would show at once and the
+    // run lasts over a second (standard input ends after 1.5 s).
+    let mut child = cmd()
         .env("CALLTALLY_PROGRESS_DELAY_MS", "0")
-        .args(["report", "-j1", "--no-mmap", "--chunk-size", "65536", "-o"])
+        .args(["report", "-o"])
         .arg(dir.join("a"))
         .arg(&input)
-        .output()
+        .arg("-")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
         .unwrap();
-    assert_eq!(o.status.code(), Some(0));
+    let mut stdin = child.stdin.take().unwrap();
+    std::thread::sleep(Duration::from_millis(1500));
+    let text = std::fs::read_to_string(&input).unwrap();
+    let five_lines: String = text.split_inclusive('\n').take(5).collect();
+    std::io::Write::write_all(&mut stdin, five_lines.as_bytes()).unwrap();
+    drop(stdin);
+    let o = child.wait_with_output().unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let err = stderr(&o);
     assert!(err.is_empty(), "no bar bytes on a pipe: {err:?}");
+    assert!(stdout(&o).contains("2 inputs"), "{}", stdout(&o));
     let Some(script) = tool("/usr/bin/script", "util-linux's script(1)")
     else {
         return;
     };
-    // On a pseudo-terminal: a bar with bytes, files and a rate.
+    // On a pseudo-terminal: a bar with bytes, files, a rate and the time
+    // left. Standard input that ends after 1.5 s keeps the run going
+    // whatever the machine's speed.
     let on_pty = |quiet: bool| {
         let line = format!(
-            "CALLTALLY_PROGRESS_DELAY_MS=0 {} report -j1 --no-mmap \
-             --chunk-size 65536 {} -o {} {}",
+            "(sleep 1.5; head -n 5 {input}) | CALLTALLY_PROGRESS_DELAY_MS=0 \
+             {} report {} -o {} {input} -",
             env!("CARGO_BIN_EXE_calltally"),
             if quiet { "-q" } else { "" },
             dir.join(if quiet { "q" } else { "b" }).display(),
-            input.display()
+            input = input.display(),
         );
         let mut c = Command::new(&script);
         c.args(["-qec", &line, "/dev/null"]).env("TERM", "xterm");
@@ -369,14 +384,11 @@ fn a_progress_bar_on_a_terminal_and_never_elsewhere() {
         stdout(&o)
     };
     let seen = on_pty(false);
-    assert!(seen.contains("files 0/1"), "{seen:?}");
+    assert!(seen.contains("/2 files"), "{seen:?}");
     assert!(seen.contains("B/s") && seen.contains("ETA"), "{seen:?}");
     assert!(seen.contains("reports written to"));
     let quiet = on_pty(true);
-    assert!(
-        !quiet.contains("files 0/1") && !quiet.contains("ETA"),
-        "{quiet:?}"
-    );
+    assert!(!quiet.contains("files") && !quiet.contains("ETA"), "{quiet:?}");
 }
 
 #[test]

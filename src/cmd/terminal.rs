@@ -7,17 +7,16 @@
 //! from run to run.
 
 use std::collections::BTreeMap;
+use std::fmt::Write as _;
 use std::io::IsTerminal as _;
 use std::sync::mpsc::{self, RecvTimeoutError};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::thread::JoinHandle;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
-use indicatif::{
-    ProgressBar, ProgressDrawTarget, ProgressState, ProgressStyle,
-};
+use indicatif::{HumanBytes, ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use calltally::progress::{InputDone, Progress};
+use calltally::progress::{InputDone, Progress, Snapshot};
 use calltally::render::text::escape_control as esc;
 
 use super::say;
@@ -200,6 +199,7 @@ fn delay() -> Duration {
 /// The bar's thread: wait for the run to last [`delay`], then redraw the
 /// counters ten times a second until told to stop.
 fn tick(p: &Progress, bar: &Shared, stopped: &mpsc::Receiver<()>) {
+    let start = Instant::now();
     match stopped.recv_timeout(delay()) {
         Err(RecvTimeoutError::Timeout) => {}
         _ => return,
@@ -221,14 +221,7 @@ fn tick(p: &Progress, bar: &Shared, stopped: &mpsc::Receiver<()>) {
             b.set_style(style(true));
         }
         b.set_position(now.read);
-        let mut msg = format!("files {}/{}", now.files_done, now.files_total);
-        if now.decoded > 0 {
-            msg.push_str(&format!(
-                ", {} decompressed",
-                indicatif::HumanBytes(now.decoded)
-            ));
-        }
-        b.set_message(msg);
+        b.set_message(message(&now, start.elapsed().as_secs_f64()));
         match stopped.recv_timeout(Duration::from_millis(100)) {
             Err(RecvTimeoutError::Timeout) => {}
             _ => return,
@@ -236,22 +229,32 @@ fn tick(p: &Progress, bar: &Shared, stopped: &mpsc::Receiver<()>) {
     }
 }
 
-/// Bytes, files, rate and ETA (a spinner when the size is unknown).
+/// Files, decompressed bytes, the rate since the run started (the bar
+/// appears late: its own rate would count the first second as an instant)
+/// and the time left at that rate.
+fn message(now: &Snapshot, secs: f64) -> String {
+    let mut msg = format!("{}/{} files", now.files_done, now.files_total);
+    if now.decoded > 0 {
+        let _ = write!(msg, " · {} decompressed", HumanBytes(now.decoded));
+    }
+    let rate = if secs > 0.0 { now.read as f64 / secs } else { 0.0 };
+    let _ = write!(msg, " · {}/s", HumanBytes(rate as u64));
+    if now.total > 0 && rate > 0.0 {
+        let left = (now.total.saturating_sub(now.read) as f64 / rate) as u64;
+        let _ = write!(msg, " · ETA {}:{:02}", left / 60, left % 60);
+    }
+    msg
+}
+
+/// The bar (when the size is known), bytes, and the message.
 fn style(sized: bool) -> ProgressStyle {
     let template = if sized {
-        "{spinner} {bar:30} {bytes}/{total_bytes} · {msg} · {bytes_per_sec} · ETA {eta_mmss}"
+        "{spinner} {wide_bar} {bytes}/{total_bytes} · {msg}"
     } else {
-        "{spinner} {bytes} · {msg} · {bytes_per_sec}"
+        "{spinner} {bytes} · {msg}"
     };
     ProgressStyle::with_template(template)
         .unwrap_or_else(|_| ProgressStyle::default_bar())
-        .with_key(
-            "eta_mmss",
-            |s: &ProgressState, w: &mut dyn std::fmt::Write| {
-                let t = s.eta().as_secs();
-                let _ = write!(w, "{}:{:02}", t / 60, t % 60);
-            },
-        )
         .progress_chars("=> ")
 }
 
@@ -308,6 +311,23 @@ mod tests {
         assert_eq!(got.len(), 6, "{got:?}");
         assert_eq!(got[4], "warning: c\\u{1b}:9: bad 9");
         assert!(got[5].starts_with("warning: 20 more malformed records"));
+    }
+
+    #[test]
+    fn the_message_has_files_rate_and_time_left() {
+        let now = Snapshot {
+            read: 250_000_000,
+            decoded: 0,
+            total: 1_000_000_000,
+            files_done: 3,
+            files_total: 10,
+        };
+        assert_eq!(message(&now, 2.0), "3/10 files · 119.21 MiB/s · ETA 0:06");
+        let gz = Snapshot { decoded: 3 << 30, total: 0, ..now };
+        assert_eq!(
+            message(&gz, 1.0),
+            "3/10 files · 3.00 GiB decompressed · 238.42 MiB/s"
+        );
     }
 
     #[test]

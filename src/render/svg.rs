@@ -158,7 +158,10 @@ pub fn stacked(
                 escape(se.name),
             );
         }
-        if i % every == 0 {
+        // Every `every`-th label, and the last one (`unknown`, or the
+        // latest bucket) when it is 30 px from the one before.
+        let last = i + 1 == columns.len() && (i % every) as f64 * step >= 30.0;
+        if i % every == 0 || last {
             let _ = writeln!(
                 s,
                 "<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\" \
