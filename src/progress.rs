@@ -10,8 +10,9 @@ use crate::tally::{InputError, Sample};
 /// Shared progress of one run: put an `Arc` of it in
 /// [`Config::progress`](crate::Config::progress) and read it from another
 /// thread while the run goes on.
-#[derive(Default)]
 pub struct Progress {
+    /// Whether the run looks up the size of every input for `total`.
+    sized: bool,
     read: AtomicU64,
     decoded: AtomicU64,
     total: AtomicU64,
@@ -60,14 +61,34 @@ pub struct Snapshot {
 impl Progress {
     /// Counters at zero, no hook.
     pub fn new() -> Progress {
-        Progress::default()
+        Progress {
+            sized: true,
+            read: AtomicU64::new(0),
+            decoded: AtomicU64::new(0),
+            total: AtomicU64::new(0),
+            files_done: AtomicU64::new(0),
+            files_total: AtomicU64::new(0),
+            on_input: None,
+        }
     }
 
     /// Counters at zero, with `hook` called as each input finishes.
     pub fn with_hook(
         hook: impl Fn(&InputDone<'_>) + Send + Sync + 'static,
     ) -> Progress {
-        Progress { on_input: Some(Box::new(hook)), ..Progress::default() }
+        Progress { on_input: Some(Box::new(hook)), ..Progress::new() }
+    }
+
+    /// Whether the run looks up the size of every input before reading
+    /// (`total`; the default): one `stat` per file, worth leaving out when
+    /// nothing shows a bar (a listing of many files on a network mount).
+    pub fn sized(self, yes: bool) -> Progress {
+        Progress { sized: yes, ..self }
+    }
+
+    /// Whether [`Progress::sized`] is on.
+    pub fn is_sized(&self) -> bool {
+        self.sized
     }
 
     /// The counters now.
@@ -106,6 +127,12 @@ impl Progress {
         if let Some(hook) = &self.on_input {
             hook(done);
         }
+    }
+}
+
+impl Default for Progress {
+    fn default() -> Progress {
+        Progress::new()
     }
 }
 

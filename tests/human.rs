@@ -392,6 +392,63 @@ fn a_progress_bar_on_a_terminal_and_never_elsewhere() {
 }
 
 #[test]
+fn the_progress_counters_add_up_to_the_run() {
+    use calltally::progress::Progress;
+    use std::sync::{Arc, Mutex};
+    for (path, no_mmap) in [
+        ("fixtures/formats/compressed", false),
+        ("fixtures/storage", false),
+        ("fixtures/storage", true),
+    ] {
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let hook = seen.clone();
+        let progress = Arc::new(Progress::with_hook(move |d| {
+            hook.lock().unwrap().push((d.index, d.malformed, d.samples.len()));
+        }));
+        let config = calltally::Config {
+            paths: vec![crate::util::root().join(path)],
+            mmap: if no_mmap {
+                calltally::MmapMode::Never
+            } else {
+                calltally::MmapMode::Auto
+            },
+            chunk_size: 4096,
+            progress: Some(progress.clone()),
+            ..calltally::Config::default()
+        };
+        let run =
+            calltally::run(&config, calltally::Catalog::embedded()).unwrap();
+        let now = progress.snapshot();
+        let n = run.inputs.len() as u64;
+        assert_eq!((now.files_done, now.files_total), (n, n), "{path}");
+        assert_eq!(now.read, run.tally.acc.bytes, "{path}: every stored byte");
+        let on_disk: u64 = run
+            .inputs
+            .iter()
+            .map(|i| match &i.source {
+                calltally::Source::File(p) => {
+                    std::fs::metadata(p).unwrap().len()
+                }
+                calltally::Source::Stdin => 0,
+            })
+            .sum();
+        assert_eq!(now.total, on_disk, "{path}");
+        if path.ends_with("compressed") {
+            assert!(now.decoded > now.read, "{now:?}");
+        } else {
+            assert_eq!(now.decoded, 0);
+        }
+        // The hook heard each input once, with its malformed records.
+        let mut seen = seen.lock().unwrap().clone();
+        seen.sort();
+        let indexes: Vec<u32> = seen.iter().map(|s| s.0).collect();
+        assert_eq!(indexes, (0..n as u32).collect::<Vec<_>>());
+        let malformed: u64 = seen.iter().map(|s| s.1).sum();
+        assert_eq!(malformed, run.tally.acc.malformed);
+    }
+}
+
+#[test]
 fn malformed_records_the_first_three_in_input_order_then_a_count() {
     let dir = scratch("human");
     let inputs = dir.join("in");

@@ -149,14 +149,16 @@ impl Terminal {
         let warnings =
             Arc::new(Warnings::new(verbose, move |l| print(&out, l)));
         let hook = warnings.clone();
-        let progress =
-            Arc::new(Progress::with_hook(move |d| hook.input_done(d)));
-        let ticker =
-            (show_bar && std::io::stderr().is_terminal()).then(|| {
-                let (stop, stopped) = mpsc::channel();
-                let (p, b) = (progress.clone(), bar.clone());
-                (stop, std::thread::spawn(move || tick(&p, &b, &stopped)))
-            });
+        let show_bar = show_bar && std::io::stderr().is_terminal();
+        // Without a bar, the inputs' sizes are not looked up.
+        let progress = Arc::new(
+            Progress::with_hook(move |d| hook.input_done(d)).sized(show_bar),
+        );
+        let ticker = show_bar.then(|| {
+            let (stop, stopped) = mpsc::channel();
+            let (p, b) = (progress.clone(), bar.clone());
+            (stop, std::thread::spawn(move || tick(&p, &b, &stopped)))
+        });
         Terminal { bar, warnings, progress, ticker }
     }
 

@@ -45,7 +45,9 @@ pub fn tally_inputs(inputs: &[Input], config: &Config) -> Result<Tally> {
             }
             Source::Stdin => 0,
         };
-        p.start(inputs.len() as u64, inputs.iter().map(size).sum());
+        let total =
+            if p.is_sized() { inputs.iter().map(size).sum() } else { 0 };
+        p.start(inputs.len() as u64, total);
     }
     Ok(pool.install(|| {
         inputs
