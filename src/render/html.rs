@@ -13,6 +13,9 @@ use super::view::{self, View};
 /// The most rows a table of the page shows; the CSVs hold the rest.
 pub const MAX_TABLE_ROWS: usize = 5000;
 
+/// The most bars of the failing-codes chart (the table lists `--top`).
+const MAX_BARS: usize = 25;
+
 /// The most characters of one cell (catalog text, dimension values).
 const MAX_CELL: usize = 500;
 
@@ -167,10 +170,11 @@ fn failing(s: &mut String, v: &View<'_>) {
     if all.is_empty() {
         return;
     }
-    let top = &all[..all.len().min(v.top)];
+    let top = &all[..all.len().min(v.top).min(MAX_TABLE_ROWS)];
     s.push_str("<h2>Top failing codes</h2>\n");
     let bars: Vec<Bar> = top
         .iter()
+        .take(MAX_BARS)
         .map(|f| Bar {
             label: format!("{} {}", f.pair, f.category.as_str()),
             value: f.count,
@@ -205,7 +209,7 @@ fn failing(s: &mut String, v: &View<'_>) {
             f.count,
             view::percent(f.share),
             f.calls,
-            escape(f.meaning.unwrap_or("(not in the catalog)"))
+            escape(f.meaning.as_deref().unwrap_or("(not in the catalog)"))
         );
     }
     s.push_str("</table>\n");
@@ -350,6 +354,21 @@ mod tests {
         assert!(failed < p.find("! warning").unwrap());
         assert!(p.find("! warning").unwrap() < p.find("✓ passed").unwrap());
         assert!(p.contains("<code>&lt;b&gt;x&lt;/b&gt;</code>"));
+    }
+
+    #[test]
+    fn the_chart_keeps_to_25_bars_and_the_table_to_top() {
+        let rows: Vec<_> = (0..100)
+            .map(|i| (500, Some(i), Some(UnexpectedServerError), 1 + i as u64))
+            .collect();
+        let t = tally(&rows);
+        let r = Report::build(&t, Catalog::embedded());
+        let s = Summary::new(&[], &t, &r, 1.0);
+        let p = html(&View { report: &r, summary: &s, gates: &[], top: 60 });
+        // One category bar, then the failing codes.
+        assert_eq!(p.matches("<rect class=\"bar\"").count(), 1 + MAX_BARS);
+        assert_eq!(p.matches("<tr><td>500/").count(), 60);
+        assert!(p.contains("<p>40 more failing codes in by_code.csv.</p>"));
     }
 
     #[test]

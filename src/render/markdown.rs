@@ -66,7 +66,7 @@ pub fn markdown(v: &View<'_>) -> String {
                 f.count,
                 view::percent(f.share),
                 f.calls,
-                cell(f.meaning.unwrap_or("(not in the catalog)"))
+                cell(f.meaning.as_deref().unwrap_or("(not in the catalog)"))
             );
         }
         if failing.len() > v.top {

@@ -80,6 +80,7 @@ pub fn human(
     for f in failing.iter().take(top) {
         let meaning = f
             .meaning
+            .as_deref()
             .map_or(Cow::Borrowed("(not in the catalog)"), escape_control);
         let calls = match f.calls {
             super::view::Calls::NotCounted => String::new(),

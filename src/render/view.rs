@@ -46,7 +46,7 @@ impl std::fmt::Display for Calls {
 
 /// One failing (non-`Success`) code over the whole run.
 #[derive(Clone, Debug, PartialEq)]
-pub struct Failing<'a> {
+pub struct Failing {
     /// Its category.
     pub category: Category,
     /// `410/3112`, or `410` without a subcode.
@@ -58,7 +58,7 @@ pub struct Failing<'a> {
     /// Distinct calls.
     pub calls: Calls,
     /// What the catalog says, if anything.
-    pub meaning: Option<&'a str>,
+    pub meaning: Option<String>,
 }
 
 /// `code/subcode`, or `code`.
@@ -85,7 +85,7 @@ pub fn percent(f: f64) -> String {
 
 /// Every failing code over the whole run (summed over `--by` groups),
 /// most records first, in the order of `by_code.csv`.
-pub fn failing(report: &Report) -> Vec<Failing<'_>> {
+pub fn failing(report: &Report) -> Vec<Failing> {
     // (max calls of a row, rows) per (category, code, subcode).
     let mut spread: FxHashMap<(Category, i64, Option<i64>), (u64, u32)> =
         FxHashMap::default();
@@ -109,13 +109,8 @@ pub fn failing(report: &Report) -> Vec<Failing<'_>> {
             (true, 0 | 1) => Calls::Exact(most),
             (true, _) => Calls::AtLeast(most),
         };
-        // The annotation is the same in every row of a pair.
-        let meaning = report
-            .by_code
-            .iter()
-            .find(|x| (x.code, x.subcode) == (r.code, r.subcode))
-            .and_then(|x| x.annotation.as_ref())
-            .map(|a| a.summary.as_str());
+        // (The annotation is the same in every row of a pair.)
+        let meaning = r.annotation.map(|a| a.summary);
         out.push(Failing {
             category: r.category,
             pair: pair(r.code, r.subcode),
