@@ -492,6 +492,44 @@ fn malformed_records_the_first_three_in_input_order_then_a_count() {
 }
 
 #[test]
+fn malformed_records_are_printed_while_the_run_goes_on() {
+    use std::io::BufRead as _;
+    let dir = scratch("human");
+    let bad = dir.join("bad.jsonl");
+    std::fs::write(
+        &bad,
+        "{\"properties\":{\"participantEndReason\":0}}\n{oops\n",
+    )
+    .unwrap();
+    // The run also reads standard input, which stays open until the
+    // warning about the file has been seen.
+    let mut child = cmd()
+        .args(["report", "-q", "-o"])
+        .arg(dir.join("out"))
+        .arg(&bad)
+        .arg("-")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stdin = child.stdin.take().unwrap();
+    let err = child.stderr.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(err).lines() {
+            let _ = tx.send(line.unwrap());
+        }
+    });
+    let first = rx.recv_timeout(Duration::from_secs(60));
+    drop(stdin);
+    let status = child.wait().unwrap();
+    let first = first.expect("a warning before standard input ended");
+    assert!(first.contains("bad.jsonl:2:"), "{first}");
+    assert_eq!(status.code(), Some(0));
+}
+
+#[test]
 fn the_text_summary_lists_the_top_failures() {
     let out = scratch("human");
     let o = cmd().args(["report", FIXTURE, "-o"]).arg(&out).output().unwrap();
