@@ -324,7 +324,7 @@ mod tests {
             ),
             "{p}"
         );
-        for bad in ["<script", "src=", "href=", "url(", "@import"] {
+        for bad in ["<script", "src=", "href=", "url(", "@import", "http"] {
             assert!(!p.contains(bad), "{bad}");
         }
         assert!(!p.contains("Gates"));

@@ -34,7 +34,7 @@ pub fn bars(title: &str, items: &[Bar]) -> String {
     let mut s = String::new();
     let _ = writeln!(
         s,
-        "<svg xmlns=\"http://www.w3.org/2000/svg\" role=\"img\" \
+        "<svg role=\"img\" \
          width=\"{WIDTH:.0}\" height=\"{height:.0}\" viewBox=\"0 0 \
          {WIDTH:.0} {height:.0}\" font-family=\"sans-serif\" \
          font-size=\"13\"><title>{}</title>",
@@ -101,7 +101,7 @@ pub fn stacked(
     let mut s = String::new();
     let _ = writeln!(
         s,
-        "<svg xmlns=\"http://www.w3.org/2000/svg\" role=\"img\" \
+        "<svg role=\"img\" \
          width=\"{WIDTH:.0}\" height=\"{height:.0}\" viewBox=\"0 0 \
          {WIDTH:.0} {height:.0}\" font-family=\"sans-serif\" \
          font-size=\"12\"><title>{}</title>",
