@@ -125,6 +125,24 @@ pub struct ReportArgs {
     /// Stop with an error past this many distinct groups of --by values.
     #[arg(long, value_name = "N", default_value_t = calltally::DEFAULT_MAX_GROUPS)]
     pub max_groups: usize,
+    #[command(flatten)]
+    pub human: HumanArgs,
+}
+
+/// The human outputs of a run (`report`, and `merge` which flattens the
+/// same arguments).
+#[derive(Clone, Debug, Default, clap::Args)]
+pub struct HumanArgs {
+    /// Write a GitHub-flavoured Markdown summary to FILE (- for stdout),
+    /// for $GITHUB_STEP_SUMMARY or Azure DevOps task.uploadsummary.
+    #[arg(long, value_name = "FILE")]
+    pub markdown: Option<PathBuf>,
+    /// Write a self-contained HTML report (inline SVG charts) to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub html: Option<PathBuf>,
+    /// List every malformed record kept, not only the first three.
+    #[arg(short, long)]
+    pub verbose: bool,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -197,6 +215,8 @@ pub struct ReportJob {
     pub top: usize,
     /// Print nothing but errors and warnings.
     pub quiet: bool,
+    /// `--markdown`, `--html`, `-v`.
+    pub human: HumanArgs,
 }
 
 /// A validated `explain`.
@@ -290,6 +310,7 @@ impl ReportArgs {
                 (!self.no_distinct).then_some(self.distinct_precision),
                 calltally::Timestamp::now(),
             )?,
+            progress: None,
             max_record_bytes: self
                 .max_record_bytes
                 .map_or(defaults.max_record_bytes, |n| {
@@ -301,6 +322,7 @@ impl ReportArgs {
             catalog: self.catalog,
             top: self.top,
             quiet: self.quiet,
+            human: self.human,
         })
     }
 }

@@ -81,6 +81,10 @@ pub struct Config {
     /// `--all-files`: directory walks read every file, not only the log
     /// names and non-hidden ones (spec §5).
     pub all_files: bool,
+    /// Counters the run bumps as it reads (per piece and per input, never
+    /// per record), and a hook called as each input finishes: for a
+    /// progress bar and warnings printed while the run goes on.
+    pub progress: Option<std::sync::Arc<crate::progress::Progress>>,
 }
 
 /// One of N workers splitting one listing without talking to each other.
@@ -153,6 +157,7 @@ impl Default for Config {
             inputs_from: None,
             max_record_bytes: DEFAULT_MAX_RECORD_BYTES,
             all_files: false,
+            progress: None,
         }
     }
 }

@@ -38,6 +38,7 @@ mod extract;
 pub mod gate;
 mod input;
 mod pipeline;
+pub mod progress;
 mod record;
 pub mod render;
 pub mod report;

@@ -16,7 +16,13 @@ const DIAG: &str = "fixtures/storage/insights-logs-calldiagnostics";
 #[test]
 fn exit_0_and_a_human_summary_on_success() {
     let out = scratch("exit0");
-    let o = run(&["report", "fixtures/storage", "-o", out.to_str().unwrap()]);
+    let o = run(&[
+        "report",
+        "fixtures/storage",
+        "-v",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let text = stdout(&o);
     assert!(
@@ -25,7 +31,8 @@ fn exit_0_and_a_human_summary_on_success() {
     );
     assert!(text.contains("410/3112"), "{text}");
     assert!(text.contains("Call setup failed"), "{text}");
-    // Malformed records are reported with file and line.
+    // Malformed records are reported with file and line (all of them
+    // with -v).
     let err = stderr(&o);
     assert!(
         err.contains("h=11/m=00/PT1H.json:8: code \"abc\" is not an integer"),

@@ -2,7 +2,9 @@
 
 mod catalog;
 mod explain;
+mod human;
 mod report;
+mod terminal;
 
 use std::io::{Read as _, Write};
 use std::path::Path;

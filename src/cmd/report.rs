@@ -1,22 +1,32 @@
 //! `calltally report PATH…`: count, write the reports, print a summary.
 
 use calltally::render::text::escape_control as esc;
-use calltally::report::input_name;
+use calltally::render::View;
 use calltally::{render, ExitCode};
 
-use super::{load_catalog, say, Out};
+use super::terminal::Terminal;
+use super::{human, load_catalog, say, Out};
 use crate::cli::ReportJob;
 
-/// Check the output directory, count, and write the reports; warn about
-/// files reached twice, malformed records and failed inputs on stderr
-/// (every name and message with its control characters escaped). Failed
-/// inputs make the exit code [`ExitCode::Failure`], though the reports are
-/// written, unless no input could be read at all: then nothing is.
+/// Check the output directory (and the `--markdown`/`--html` folders),
+/// count, and write the reports and the human outputs; show a progress bar
+/// on a terminal, and malformed records as inputs finish (the first three
+/// in input order, all with `-v`); warn about files reached twice and
+/// failed inputs on stderr (every name and message with its control
+/// characters escaped). Failed inputs make the exit code
+/// [`ExitCode::Failure`], though the reports are written, unless no input
+/// could be read at all: then nothing is.
 pub fn run(job: ReportJob, out: Out<'_>) -> anyhow::Result<ExitCode> {
     let catalog = load_catalog(job.catalog.as_deref())?;
-    let config = job.config;
+    let mut config = job.config;
     calltally::report::check_output_dir(&config.out_dir)?;
-    let run = calltally::run(&config, &catalog)?;
+    human::check(&job.human)?;
+    let terminal = Terminal::start(!job.quiet, job.human.verbose);
+    config.progress = Some(terminal.progress());
+    let run = calltally::run(&config, &catalog);
+    let malformed = run.as_ref().map_or(0, |r| r.tally.acc.malformed);
+    terminal.finish(malformed);
+    let run = run?;
     let tally = &run.tally;
     for d in &run.walk.duplicates {
         say(&format!(
@@ -35,23 +45,26 @@ pub fn run(job: ReportJob, out: Out<'_>) -> anyhow::Result<ExitCode> {
     if let Some(w) = tally.overlap_warning() {
         say(&format!("warning: {w}"));
     }
-    for s in &tally.samples {
-        let file = input_name(&run.inputs, s.input, "?");
-        say(&format!("warning: {}:{}: {}", esc(file), s.line, esc(&s.reason)));
-    }
-    let shown = tally.samples.len() as u64;
-    if tally.acc.malformed > shown {
-        say(&format!(
-            "warning: {} more malformed records (counted in summary.json)",
-            tally.acc.malformed - shown
-        ));
-    }
     for e in &tally.errors {
         say(&format!("error: {}: {}", esc(&e.path), esc(&e.message)));
     }
     calltally::check_run(&config, &run)?;
     calltally::write_reports(&config, &run)?;
-    if !job.quiet {
+    let summary = calltally::report::Summary::new(
+        &run.inputs,
+        tally,
+        &run.report,
+        run.elapsed,
+    )
+    .with_walk(&run.walk);
+    let view = View {
+        report: &run.report,
+        summary: &summary,
+        gates: &[],
+        top: job.top,
+    };
+    human::write(&job.human, &view, out)?;
+    if !job.quiet && !human::takes_stdout(&job.human) {
         let text =
             render::text::human(&run.report, &tally.acc, run.elapsed, job.top);
         writeln!(

@@ -52,7 +52,7 @@ impl Detected {
 /// scanner of [`fast`] where it is sure, else the serde reader.
 #[inline]
 pub fn read_jsonl_line(line: &[u8]) -> Line<'_> {
-    read_jsonl_line_for(line, Roles::NONE)
+    read_jsonl_line_for(line, Roles::DEFAULT)
 }
 
 /// [`read_jsonl_line`], reading the on-demand values `wanted` too.

@@ -108,7 +108,7 @@ impl Value {
 
 /// Read one non-blank JSON Lines line the plain way.
 pub fn read_line(line: &[u8]) -> Line<'_> {
-    read_line_for(line, Roles::NONE)
+    read_line_for(line, Roles::DEFAULT)
 }
 
 /// [`read_line`], reading the on-demand values `wanted` too.

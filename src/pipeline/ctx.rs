@@ -1,10 +1,13 @@
 //! What every path of the pipeline shares: the run's readers, the input
 //! being read, and the small steps all paths take.
 
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+
 use crate::config::{Config, Format};
 use crate::error::{Error, Result};
 use crate::extract::text::TextReader;
 use crate::extract::{Cut, Detected, Reader};
+use crate::progress::Progress;
 use crate::record::{Record, Sink};
 use crate::tally::{Counter, FormatCount, InputError, Tally};
 
@@ -65,6 +68,44 @@ pub(super) struct Ctx<'a> {
     pub(super) name: &'a str,
     pub(super) config: &'a Config,
     pub(super) readers: &'a Readers,
+    /// Where the run's progress is counted, if anyone watches.
+    pub(super) progress: Option<&'a Progress>,
+    /// Stored bytes of this input counted into `progress` so far.
+    pub(super) reported: AtomicU64,
+}
+
+impl<'a> Ctx<'a> {
+    pub(super) fn new(
+        index: u32,
+        name: &'a str,
+        config: &'a Config,
+        readers: &'a Readers,
+    ) -> Ctx<'a> {
+        Ctx {
+            index,
+            name,
+            config,
+            readers,
+            progress: config.progress.as_deref(),
+            reported: AtomicU64::new(0),
+        }
+    }
+
+    /// `n` more stored bytes of the input were read (once per piece or
+    /// block, never per record).
+    pub(super) fn read(&self, n: usize) {
+        if let Some(p) = self.progress {
+            p.read(n as u64);
+            self.reported.fetch_add(n as u64, Relaxed);
+        }
+    }
+
+    /// `n` more bytes of the input were decompressed.
+    pub(super) fn decoded(&self, n: usize) {
+        if let Some(p) = self.progress {
+            p.decoded(n as u64);
+        }
+    }
 }
 
 /// A tally that says the input failed.

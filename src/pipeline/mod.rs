@@ -52,6 +52,17 @@ pub fn tally_inputs_noting(
         .num_threads(config.threads)
         .build()
         .map_err(|e| Error::Threads(e.to_string()))?;
+    if let Some(p) = &config.progress {
+        let size = |i: &Input| match &i.source {
+            Source::File(path) => {
+                std::fs::metadata(path).map_or(0, |m| m.len())
+            }
+            Source::Stdin => 0,
+        };
+        let total =
+            if p.is_sized() { inputs.iter().map(size).sum() } else { 0 };
+        p.start(inputs.len() as u64, total);
+    }
     let note = config.pattern.is_some() && readers.forced().is_none();
     let (tally, mut unused) = pool.install(|| {
         inputs
@@ -86,12 +97,25 @@ fn tally_input(
     config: &Config,
     readers: &Readers,
 ) -> Tally {
-    let ctx = Ctx { index, name: &input.name, config, readers };
+    let ctx = Ctx::new(index, &input.name, config, readers);
     let mut t = match &input.source {
         Source::Stdin => stream::tally_stream(io::stdin(), &ctx, true),
         Source::File(path) => tally_file(path, &ctx),
     };
     t.acc.inputs = 1;
+    if let Some(p) = ctx.progress {
+        let reported = ctx.reported.load(std::sync::atomic::Ordering::Relaxed);
+        p.input_done(
+            t.acc.bytes.saturating_sub(reported),
+            &crate::progress::InputDone {
+                index,
+                name: &input.name,
+                malformed: t.acc.malformed,
+                samples: &t.samples,
+                errors: &t.errors,
+            },
+        );
+    }
     t
 }
 

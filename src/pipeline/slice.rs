@@ -32,7 +32,7 @@ pub(super) fn tally_bytes(
 /// and benchmarks).
 pub fn tally_slice(data: &[u8], index: u32, config: &Config) -> Tally {
     let readers = Readers::jsonl();
-    let ctx = Ctx { index, name: "", config, readers: &readers };
+    let ctx = Ctx::new(index, "", config, &readers);
     tally_slice_with(data, &ctx, None)
 }
 
@@ -46,7 +46,7 @@ pub fn tally_data(
     stream: bool,
 ) -> Result<Tally> {
     let readers = Readers::new(config)?;
-    let ctx = Ctx { index: 0, name: "<data>", config, readers: &readers };
+    let ctx = Ctx::new(0, "<data>", config, &readers);
     Ok(if stream {
         stream::tally_stream(data, &ctx, true)
     } else {
@@ -62,6 +62,7 @@ struct Releasing<'a> {
     /// Bytes released so far.
     done: usize,
     release: &'a (dyn Fn(&[u8]) + Sync),
+    ctx: &'a Ctx<'a>,
 }
 
 /// How much of a mapped document is handed to the reader at a time, and
@@ -84,6 +85,7 @@ impl std::io::BufRead for Releasing<'_> {
         self.pos = (self.pos + n).min(self.data.len());
         if self.pos - self.done >= STEP || self.pos == self.data.len() {
             (self.release)(&self.data[self.done..self.pos]);
+            self.ctx.read(self.pos - self.done);
             self.done = self.pos;
         }
     }
@@ -111,7 +113,11 @@ fn tally_slice_with(
         Some((reader, header)) => {
             let rest = &body[header..];
             let size = ctx.config.chunk_size;
-            let one = |p: &[u8]| count(&reader, p, ctx);
+            let one = |p: &[u8]| {
+                let t = count(&reader, p, ctx);
+                ctx.read(p.len());
+                t
+            };
             let mut t = match reader.cut() {
                 Cut::Lines => {
                     let pieces = split_lines(rest, size);
@@ -144,6 +150,7 @@ fn tally_slice_with(
                             pos: 0,
                             done: 0,
                             release: r,
+                            ctx,
                         };
                         let (lines, _) = json::document::read(
                             src,

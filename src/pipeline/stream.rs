@@ -21,16 +21,33 @@ use crate::input::lines::{count_lines, strip_bom, BOM};
 use crate::record::Sink;
 use crate::tally::Tally;
 
-/// Counts the bytes that pass through a reader.
-struct Counting<R> {
+/// Counts the bytes that pass through a reader, and tells the run's
+/// progress about them (per read call: blocks of many KB).
+struct Counting<'c, R> {
     inner: R,
     bytes: u64,
+    meter: Meter<'c>,
 }
 
-impl<R: Read> Read for Counting<R> {
+/// Which progress counter a [`Counting`] reader feeds.
+#[derive(Clone, Copy)]
+enum Meter<'c> {
+    None,
+    /// The input's stored bytes.
+    Read(&'c Ctx<'c>),
+    /// Bytes decompressed from it.
+    Decoded(&'c Ctx<'c>),
+}
+
+impl<R: Read> Read for Counting<'_, R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let n = self.inner.read(buf)?;
         self.bytes += n as u64;
+        match self.meter {
+            Meter::None => {}
+            Meter::Read(ctx) => ctx.read(n),
+            Meter::Decoded(ctx) => ctx.decoded(n),
+        }
         Ok(n)
     }
 }
@@ -63,7 +80,8 @@ pub(super) fn tally_stream(
     ctx: &Ctx<'_>,
     raw: bool,
 ) -> Tally {
-    let mut counted = Counting { inner: reader, bytes: 0 };
+    let mut counted =
+        Counting { inner: reader, bytes: 0, meter: Meter::Read(ctx) };
     let mut magic = Vec::with_capacity(4);
     if let Err(e) = fill(&mut counted, &mut magic, 4) {
         return failed(ctx, e.to_string());
@@ -76,10 +94,10 @@ pub(super) fn tally_stream(
     );
     let mut t = match codec {
         Some(c) => match c.decoder(stream) {
-            Ok(d) => tally_decoded(d, ctx),
+            Ok(d) => tally_decoded(d, ctx, true),
             Err(e) => failed(ctx, e.to_string()),
         },
-        None => tally_decoded(stream, ctx),
+        None => tally_decoded(stream, ctx, false),
     };
     // The input's own bytes (compressed, if it is); an input skipped before
     // any of it was read as a format (not a log, a corrupt header) counts
@@ -103,13 +121,19 @@ pub fn tally_reader(
 ) -> Tally {
     let config = Config { format: Format::Jsonl, ..config.clone() };
     let readers = Readers::jsonl();
-    let ctx = Ctx { index, name, config: &config, readers: &readers };
+    let ctx = Ctx::new(index, name, &config, &readers);
     tally_stream(reader, &ctx, false)
 }
 
-/// Tally a decompressed stream: sniff, then read in blocks.
-fn tally_decoded(reader: impl Read + Send, ctx: &Ctx<'_>) -> Tally {
-    let mut reader = Counting { inner: reader, bytes: 0 };
+/// Tally a decompressed stream (`compressed`: decoded from a compressed
+/// input): sniff, then read in blocks.
+fn tally_decoded(
+    reader: impl Read + Send,
+    ctx: &Ctx<'_>,
+    compressed: bool,
+) -> Tally {
+    let meter = if compressed { Meter::Decoded(ctx) } else { Meter::None };
+    let mut reader = Counting { inner: reader, bytes: 0, meter };
     let mut head = Vec::new();
     let mut complete = false;
     let mut head_error = None;

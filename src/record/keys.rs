@@ -148,6 +148,9 @@ impl Roles {
     pub const NONE: Roles = Roles(0);
     /// Every role.
     pub const ALL: Roles = Roles(u32::MAX);
+    /// What every run reads besides the triple and the kind: the version
+    /// of a CallSummaryUpdates record (spec §3).
+    pub const DEFAULT: Roles = Roles::NONE.with(Role::Version);
 
     /// The set with `role` added.
     pub const fn with(self, role: Role) -> Roles {

@@ -1,12 +1,20 @@
 //! Output formats: each file turns a [`Report`] into bytes, as pure
-//! functions (`csv` for the report files, `text` for the terminal).
+//! functions (`csv` for the report files, `text` for the terminal,
+//! `markdown` for CI job summaries, `html` for a self-contained page;
+//! `view` holds what the last two show).
 //!
 //! Imports run one way: `render` reads [`crate::report`], never the
 //! reverse; only the binary's `cmd` and the library's door
 //! ([`crate::run_report`]) call it.
 
 pub mod csv;
+pub mod html;
+pub mod markdown;
+mod svg;
 pub mod text;
+pub mod view;
+
+pub use self::view::View;
 
 use crate::report::{Report, Summary, REPORT_FILES};
 

@@ -72,6 +72,40 @@ pub fn human(
     if codes.len() > top {
         let _ = writeln!(s, "  … {} more in by_code.csv", codes.len() - top);
     }
+    let failing = super::view::failing(report);
+    if failing.is_empty() {
+        return s;
+    }
+    let _ = writeln!(s, "top failures:");
+    for f in failing.iter().take(top) {
+        let meaning = f
+            .meaning
+            .as_deref()
+            .map_or(Cow::Borrowed("(not in the catalog)"), escape_control);
+        let calls = match f.calls {
+            super::view::Calls::NotCounted => String::new(),
+            c @ (super::view::Calls::Exact(1)
+            | super::view::Calls::AtLeast(1)) => {
+                format!(" ({c} call)")
+            }
+            c => format!(" ({c} calls)"),
+        };
+        let _ = writeln!(
+            s,
+            "  {:>9} {:>5.1}%  {:<12} {:<21} {meaning}{calls}",
+            f.count,
+            100.0 * f.share,
+            f.pair,
+            f.category.as_str(),
+        );
+    }
+    if failing.len() > top {
+        let _ = writeln!(
+            s,
+            "  … {} more failing codes in by_code.csv",
+            failing.len() - top
+        );
+    }
     s
 }
 
@@ -126,7 +160,14 @@ mod tests {
             lines[3].starts_with("          3  75.0%  0/0          Success")
         );
         assert_eq!(lines[4], "  … 1 more in by_code.csv");
-        assert_eq!(lines.len(), 5);
+        // Beside the top codes, the top failing (non-Success) ones.
+        assert_eq!(lines[5], "top failures:");
+        assert_eq!(
+            lines[6],
+            "          1  25.0%  499/99999    Unknown               (not in \
+             the catalog)"
+        );
+        assert_eq!(lines.len(), 7);
     }
 
     #[test]
@@ -136,6 +177,22 @@ mod tests {
             escape_control("a\u{1b}[31mred\nb\r\t\u{9b}"),
             "a\\u{1b}[31mred\\nb\\r\\t\\u{9b}"
         );
+    }
+
+    #[test]
+    fn failures_escape_catalog_text_and_show_calls() {
+        let t = tally(&[(0, Some(0), Some(Success), 1)]);
+        let mut r = Report::build(&t, Catalog::embedded());
+        assert!(!human(&r, &t.acc, 1.0, 5).contains("top failures"));
+        r.by_code[0].category = UnexpectedServerError;
+        r.by_code[0].annotation.as_mut().unwrap().summary =
+            "a\u{1b}[2Jb".into();
+        r.plan.distinct = Some(12);
+        r.by_code[0].ids.calls = Some(4);
+        let text = human(&r, &t.acc, 1.0, 5);
+        let tail = text.split("top failures:\n").nth(1).unwrap();
+        assert!(tail.contains("a\\u{1b}[2Jb (4 calls)"), "{text}");
+        assert!(!text.contains('\u{1b}'));
     }
 
     #[test]

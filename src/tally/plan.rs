@@ -157,7 +157,7 @@ impl Plan {
     pub fn wanted(&self) -> Roles {
         // Versioned records (spec §3) are always looked for; the ids that
         // key them are read when one is found (`Counter::reading_ids`).
-        let mut roles = Roles::NONE.with(Role::Version);
+        let mut roles = Roles::DEFAULT;
         if self.distinct.is_some() {
             roles = roles.with(Role::Correlation).with(Role::Participant);
         }

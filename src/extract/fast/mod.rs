@@ -39,7 +39,7 @@ pub const MAX_DEPTH: usize = 64;
 
 /// Read one non-blank JSON Lines line, or `None` to have serde read it.
 pub fn read_line(line: &[u8]) -> Option<Line<'_>> {
-    read_line_for(line, Roles::NONE)
+    read_line_for(line, Roles::DEFAULT)
 }
 
 /// [`read_line`], reading the on-demand values `wanted` too.

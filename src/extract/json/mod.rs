@@ -76,7 +76,7 @@ use values::{
 
 /// Read one non-blank JSON Lines line with serde_json alone.
 pub fn read_line(line: &[u8]) -> Line<'_> {
-    read_line_for(line, Roles::NONE)
+    read_line_for(line, Roles::DEFAULT)
 }
 
 /// Read one non-blank JSON Lines line with serde_json alone, reading the
