@@ -78,6 +78,11 @@ pub struct Config {
     pub shard: Option<Shard>,
     /// `--inputs-from FILE`: more input paths, one per line (`-`: stdin).
     pub inputs_from: Option<PathBuf>,
+    /// `--fail-on` / `--warn-on` rules, in the order given (spec §9).
+    pub rules: Vec<crate::gate::Rule>,
+    /// `--baseline DIR`: the earlier run changes (`+20%`) and `new` are
+    /// measured against.
+    pub baseline: Option<PathBuf>,
 }
 
 /// One of N workers splitting one listing without talking to each other.
@@ -149,6 +154,8 @@ impl Default for Config {
             shard: None,
             inputs_from: None,
             max_record_bytes: DEFAULT_MAX_RECORD_BYTES,
+            rules: Vec::new(),
+            baseline: None,
         }
     }
 }

@@ -1,9 +1,22 @@
 //! Gates (spec §9): `--fail-on RULE` / `--warn-on RULE`, measured over a
 //! report. This file holds the outcome type the renderers (Markdown, HTML,
-//! `gates.json`, `gates.xml`) read; the rule grammar and the evaluation
-//! live beside it.
+//! `gates.json`, `gates.xml`) read and the evaluator; the rule grammar is
+//! in [`rule`].
+//!
+//! Use: parse each rule ([`Rule::parse`]) and check it against the run
+//! ([`Rule::check`]) before any input is read; [`Gates::prepare`] turns
+//! the rules and an optional baseline ([`Snapshot::open`]) into fixed
+//! thresholds, also before any input is read; after counting,
+//! [`Gates::evaluate`] measures a [`Snapshot`] of the run
+//! ([`Snapshot::of_run`]) and gives one [`GateOutcome`] per rule.
+
+pub mod rule;
 
 use serde::Serialize;
+
+pub use self::rule::{Context, Metric, Op, Rule, RuleError, Value};
+use crate::error::{Error, Result};
+use crate::report::snapshot::{PairKeys, Snapshot};
 
 /// Whether a rule fails the run (`--fail-on`) or only warns (`--warn-on`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -15,6 +28,18 @@ pub enum Severity {
     Warn,
 }
 
+/// A rule's outcome in one word.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Verdict {
+    /// The rule's condition does not hold.
+    Passed,
+    /// A `--fail-on` rule's condition holds: the run exits 3.
+    Failed,
+    /// A `--warn-on` rule's condition holds.
+    Warned,
+}
+
 /// One rule, measured.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct GateOutcome {
@@ -22,14 +47,154 @@ pub struct GateOutcome {
     pub rule: String,
     /// `--fail-on` or `--warn-on`.
     pub severity: Severity,
+    /// What the rule measures.
+    pub metric: Metric,
     /// The measured value (a count, a share as a fraction, calls, …).
     pub value: f64,
     /// The value the rule compares against, after a `--baseline` change
     /// (`+20%`) is turned into an absolute threshold.
     pub threshold: f64,
-    /// The value and threshold as a person reads them (`1.25%`, `362`).
+    /// The value as a person reads it (`1.25%`, `362`).
     pub shown: String,
+    /// The threshold as a person reads it.
+    pub threshold_shown: String,
+    /// The baseline's value, for a rule whose VALUE is a change.
+    pub baseline: Option<f64>,
     /// Whether the rule is breached (its condition holds: `5xx:share > 1%`
     /// measured at 1.25% is breached).
     pub breached: bool,
+    /// `passed`, `failed` or `warned`.
+    pub outcome: Verdict,
+}
+
+impl GateOutcome {
+    /// One line for a person: `5xx:share > 1%: measured 1.25%, threshold
+    /// 1% (failed)`.
+    pub fn describe(&self) -> String {
+        let base = match self.baseline {
+            Some(b) => format!(", baseline {}", show(self.metric, b)),
+            None => String::new(),
+        };
+        format!(
+            "{}: measured {}, threshold {}{base}",
+            self.rule, self.shown, self.threshold_shown
+        )
+    }
+}
+
+/// Rules ready to measure a run: thresholds fixed (a change from the
+/// baseline already applied) and the baseline's pairs kept for `new`.
+#[derive(Clone, Debug, Default)]
+pub struct Gates {
+    prepared: Vec<Prepared>,
+    new_against: Option<PairKeys>,
+}
+
+#[derive(Clone, Debug)]
+struct Prepared {
+    rule: Rule,
+    threshold: f64,
+    baseline: Option<f64>,
+}
+
+impl Gates {
+    /// Fix the thresholds of `rules` (already [`Rule::check`]ed): a change
+    /// is measured on `baseline`, which must be grouped by the run's
+    /// `dims`. The error names the rule a report-directory baseline cannot
+    /// measure.
+    pub fn prepare(
+        rules: &[Rule],
+        baseline: Option<&Snapshot<'_>>,
+        dims: &[String],
+    ) -> Result<Gates> {
+        if let Some(b) = baseline {
+            b.check_dims(dims, "this run")?;
+        }
+        let mut gates = Gates::default();
+        for rule in rules {
+            let base = match (rule.value.is_change(), baseline) {
+                (true, Some(b)) => Some(
+                    b.measure(&rule.selector, rule.metric, None).map_err(
+                        |message| Error::Gate {
+                            flag: rule.severity.flag(),
+                            rule: rule.text.clone(),
+                            message: format!("on the baseline: {message}"),
+                        },
+                    )?,
+                ),
+                (true, None) => {
+                    return Err(Error::Gate {
+                        flag: rule.severity.flag(),
+                        rule: rule.text.clone(),
+                        message: "a change needs --baseline".into(),
+                    })
+                }
+                (false, _) => None,
+            };
+            if rule.selector.special == Some(rule::Special::New)
+                && gates.new_against.is_none()
+            {
+                gates.new_against = baseline.map(Snapshot::pair_keys);
+            }
+            gates.prepared.push(Prepared {
+                rule: rule.clone(),
+                threshold: rule.value.threshold(base.unwrap_or(0.0)),
+                baseline: base,
+            });
+        }
+        Ok(gates)
+    }
+
+    /// Whether there are no rules.
+    pub fn is_empty(&self) -> bool {
+        self.prepared.is_empty()
+    }
+
+    /// Measure every rule on `run`, in the order given.
+    pub fn evaluate(&self, run: &Snapshot<'_>) -> Result<Vec<GateOutcome>> {
+        self.prepared
+            .iter()
+            .map(|p| {
+                let r = &p.rule;
+                let value = run
+                    .measure(&r.selector, r.metric, self.new_against.as_ref())
+                    .map_err(|message| Error::Gate {
+                        flag: r.severity.flag(),
+                        rule: r.text.clone(),
+                        message,
+                    })?;
+                let breached = r.op.holds(value, p.threshold);
+                Ok(GateOutcome {
+                    rule: r.text.clone(),
+                    severity: r.severity,
+                    metric: r.metric,
+                    value,
+                    threshold: p.threshold,
+                    shown: show(r.metric, value),
+                    threshold_shown: show(r.metric, p.threshold),
+                    baseline: p.baseline,
+                    breached,
+                    outcome: match (breached, r.severity) {
+                        (false, _) => Verdict::Passed,
+                        (true, Severity::Fail) => Verdict::Failed,
+                        (true, Severity::Warn) => Verdict::Warned,
+                    },
+                })
+            })
+            .collect()
+    }
+}
+
+/// A measured value as a person reads it: a share as a percentage
+/// (`1.7094%`), the rest as numbers (`12`, `12.5`).
+pub fn show(metric: Metric, value: f64) -> String {
+    match metric {
+        Metric::Share => format!("{}%", rule::trim_number(value * 100.0)),
+        _ => rule::trim_number(value),
+    }
+}
+
+/// Whether any outcome is a failed `--fail-on`.
+pub fn any_failed(outcomes: &[GateOutcome]) -> bool {
+    outcomes.iter().any(|o| o.outcome == Verdict::Failed)
 }
