@@ -381,7 +381,9 @@ fn parse_points(s: &str) -> Result<f64, String> {
     let t = s.trim().trim_end_matches("pp");
     match t.parse::<f64>() {
         Ok(v) if v.is_finite() && v >= 0.0 => Ok(v),
-        _ => Err(format!("{s:?} is not a number of percentage points (e.g. 0.5)")),
+        _ => Err(format!(
+            "{s:?} is not a number of percentage points (e.g. 0.5)"
+        )),
     }
 }
 

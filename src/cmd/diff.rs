@@ -19,7 +19,11 @@ pub fn run(args: DiffArgs, out: Out<'_>) -> anyhow::Result<ExitCode> {
     if !args.quiet {
         let table = render::table(&rows, args.threshold, args.top);
         let path = args.out.join(DIFF_CSV);
-        writeln!(out, "{table}written to {}", esc(&path.display().to_string()))?;
+        writeln!(
+            out,
+            "{table}written to {}",
+            esc(&path.display().to_string())
+        )?;
     }
     Ok(ExitCode::Success)
 }

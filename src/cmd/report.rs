@@ -1,8 +1,8 @@
 //! `calltally report PATH…`: count, write the reports, print a summary.
 
+use calltally::gate::{any_failed, Verdict};
 use calltally::render::text::escape_control as esc;
 use calltally::report::input_name;
-use calltally::gate::{any_failed, Verdict};
 use calltally::{render, ExitCode};
 
 use super::{load_catalog, say, Out};
@@ -54,13 +54,18 @@ pub fn run(job: ReportJob, out: Out<'_>) -> anyhow::Result<ExitCode> {
     let outcomes = run.gates.as_deref().unwrap_or_default();
     for o in outcomes {
         match o.outcome {
-            Verdict::Failed => say(&format!("gate failed: {}", esc(&o.describe()))),
-            Verdict::Warned => say(&format!("warning: gate: {}", esc(&o.describe()))),
+            Verdict::Failed => {
+                say(&format!("gate failed: {}", esc(&o.describe())))
+            }
+            Verdict::Warned => {
+                say(&format!("warning: gate: {}", esc(&o.describe())))
+            }
             Verdict::Passed => {}
         }
     }
     if !job.quiet && !outcomes.is_empty() {
-        let n = |v: Verdict| outcomes.iter().filter(|o| o.outcome == v).count();
+        let n =
+            |v: Verdict| outcomes.iter().filter(|o| o.outcome == v).count();
         writeln!(
             out,
             "gates: {} passed, {} failed, {} warned (gates.json, gates.xml)",

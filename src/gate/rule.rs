@@ -280,12 +280,13 @@ impl Rule {
             "share" => Metric::Share,
             "calls" => Metric::Calls,
             "participants" => Metric::Participants,
-            "" => return Err(err("no metric after ':' (count, share, calls or participants)".into())),
-            m => {
-                return Err(err(format!(
-                    "unknown metric {m:?} (count, share, calls or participants)"
-                )))
-            }
+            "" => return Err(err(
+                "no metric after ':' (count, share, calls or participants)"
+                    .into(),
+            )),
+            m => return Err(err(format!(
+                "unknown metric {m:?} (count, share, calls or participants)"
+            ))),
         };
         let rest = rest.trim_start();
         let op_end = rest
@@ -349,7 +350,7 @@ impl Rule {
         if !cx.baseline {
             if self.value.is_change() {
                 return Err(err(
-                    "a change (+N, +N%, +Npp) needs --baseline DIR".into()
+                    "a change (+N, +N%, +Npp) needs --baseline DIR".into(),
                 ));
             }
             if self.selector.special == Some(Special::New) {
@@ -451,12 +452,13 @@ fn parse_codes(term: &str) -> Result<Codes, String> {
     if let Some(c) = int(term) {
         return Ok(Codes::Code(c));
     }
-    if let Some(c) = CATEGORIES
-        .iter()
-        .find(|c| c.as_str().eq_ignore_ascii_case(term))
+    if let Some(c) =
+        CATEGORIES.iter().find(|c| c.as_str().eq_ignore_ascii_case(term))
     {
-        return Err(format!("unknown selector {term:?}; the category is \
-                            spelled {c}"));
+        return Err(format!(
+            "unknown selector {term:?}; the category is \
+                            spelled {c}"
+        ));
     }
     Err(format!(
         "unknown selector {term:?}: give a category (Success, \
@@ -476,13 +478,16 @@ fn parse_value(text: &str) -> Result<Value, String> {
         b'-' => (Some(-1.0), &text[1..]),
         _ => (None, text),
     };
-    let (number, unit) = match body.find(|c: char| !(c.is_ascii_digit() || c == '.')) {
-        Some(i) => body.split_at(i),
-        None => (body, ""),
-    };
+    let (number, unit) =
+        match body.find(|c: char| !(c.is_ascii_digit() || c == '.')) {
+            Some(i) => body.split_at(i),
+            None => (body, ""),
+        };
     let n = number_of(number).ok_or_else(|| {
-        format!("{text:?} is not a number, a percentage (0.5%) or a change \
-                 (+50, +20%, +0.3pp)")
+        format!(
+            "{text:?} is not a number, a percentage (0.5%) or a change \
+                 (+50, +20%, +0.3pp)"
+        )
     })?;
     Ok(match (sign, unit.trim()) {
         (None, "") => Value::Number(n),
@@ -514,25 +519,29 @@ fn number_of(text: &str) -> Option<f64> {
 }
 
 /// Check that the value's unit suits the metric and selector.
-fn check_units(sel: &Selector, metric: Metric, value: Value) -> Result<(), String> {
+fn check_units(
+    sel: &Selector,
+    metric: Metric,
+    value: Value,
+) -> Result<(), String> {
     let m = metric.as_str();
     match (metric, value) {
         (Metric::Share, Value::Number(n)) => Err(format!(
             "a share is a percentage: write {}% (not {n})",
             trim_number(n * 100.0)
         )),
-        (Metric::Share, Value::Plus(_)) => Err(
-            "a change of a share is in points (+0.3pp) or relative (+20%)"
-                .into(),
-        ),
+        (Metric::Share, Value::Plus(_)) => {
+            Err("a change of a share is in points (+0.3pp) or relative (+20%)"
+                .into())
+        }
         (Metric::Share, _) => Ok(()),
         (_, Value::Share(_)) => Err(format!(
             "{m} is a number; a percentage compares with share \
              (e.g. 5xx:share > 1%)"
         )),
-        (_, Value::Points(_)) => Err(format!(
-            "percentage points (pp) change a share, not {m}"
-        )),
+        (_, Value::Points(_)) => {
+            Err(format!("percentage points (pp) change a share, not {m}"))
+        }
         _ => Ok(()),
     }?;
     match sel.special {
@@ -540,11 +549,11 @@ fn check_units(sel: &Selector, metric: Metric, value: Value) -> Result<(), Strin
             "malformed records have no ids: measure their count or share, \
              not {m}"
         )),
-        Some(Special::New) if value.is_change() => Err(
-            "new is already measured against the baseline: compare it \
+        Some(Special::New) if value.is_change() => {
+            Err("new is already measured against the baseline: compare it \
              with a number (new:count > 0)"
-                .into(),
-        ),
+                .into())
+        }
         _ => Ok(()),
     }
 }
@@ -578,7 +587,10 @@ mod tests {
         assert_eq!(sel("5xx:count>0").codes, Some(Codes::Range("5xx")));
         assert_eq!(sel("410:count>0").codes, Some(Codes::Code(410)));
         assert_eq!(sel("0:count>0").codes, Some(Codes::Code(0)));
-        assert_eq!(sel("410/3112:count>0").codes, Some(Codes::Pair(410, 3112)));
+        assert_eq!(
+            sel("410/3112:count>0").codes,
+            Some(Codes::Pair(410, 3112))
+        );
         assert_eq!(sel("all:count>0"), Selector::default());
         assert_eq!(sel("malformed:count>0").special, Some(Special::Malformed));
         assert_eq!(sel("unknown:count>0").special, Some(Special::Unknown));
@@ -664,7 +676,10 @@ mod tests {
             ("unknown,new:count > 1", "at most one of malformed"),
             ("all,5xx:count > 1", "all stands alone"),
             ("malformed:calls > 1", "malformed records have no ids"),
-            ("endpoint_type=PSTN,malformed:count > 1", "write malformed alone"),
+            (
+                "endpoint_type=PSTN,malformed:count > 1",
+                "write malformed alone",
+            ),
             ("endpoint_type=PSTN:count > 1", "need a selector"),
             ("nodim=x,all:count > 1", "unknown dimension"),
             ("endpoint_type=,all:count > 1", "needs a value"),
@@ -681,9 +696,12 @@ mod tests {
     fn rules_are_checked_against_the_run() {
         let by = ["endpoint_type".to_string()];
         let cx = Context { by: &by, distinct: true, baseline: false };
-        let check =
-            |t: &str, cx| parse(t).map(|r| r.check(cx).map_err(|e| e.to_string()));
-        assert!(check("endpoint_type=PSTN,5xx:count > 1", cx).unwrap().is_ok());
+        let check = |t: &str, cx| {
+            parse(t).map(|r| r.check(cx).map_err(|e| e.to_string()))
+        };
+        assert!(check("endpoint_type=PSTN,5xx:count > 1", cx)
+            .unwrap()
+            .is_ok());
         let e = check("call_type=P2P,5xx:count > 1", cx).unwrap().unwrap_err();
         assert!(e.contains("add --by call_type"), "{e}");
         let e = check("5xx:count > +1", cx).unwrap().unwrap_err();

@@ -96,10 +96,7 @@ fn esc(s: &str) -> String {
             '\t' | '\n' | '\r' => {
                 out.push_str(&format!("&#{};", c as u32));
             }
-            c if (c as u32) < 0x20
-                || c == '\u{fffe}'
-                || c == '\u{ffff}' =>
-            {
+            c if (c as u32) < 0x20 || c == '\u{fffe}' || c == '\u{ffff}' => {
                 out.push_str(&format!("\\u{{{:x}}}", c as u32));
             }
             c => out.push(c),

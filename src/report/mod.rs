@@ -20,8 +20,8 @@ use crate::input::Input;
 use crate::record::{code_range, Category, Triple};
 use crate::tally::{Ids, Plan, Tally};
 
-pub use self::summary::{Summary, MAX_KINDS, MAX_UNDOCUMENTED, OTHER_KINDS};
 pub use self::snapshot::Snapshot;
+pub use self::summary::{Summary, MAX_KINDS, MAX_UNDOCUMENTED, OTHER_KINDS};
 pub use self::write::{
     check_output_dir, remove_temp_files, write_atomically, write_report_set,
     BY_CATEGORY, BY_CODE, BY_CODE_RANGE, CSV_FILES, GATES_JSON, GATES_XML,

@@ -44,9 +44,9 @@ pub fn report_dir(dir: &Path) -> Result<Snapshot<'static>> {
         return Err(bad(SUMMARY_JSON, "not a calltally summary".into()));
     }
     let num = |key: &str| {
-        v.get(key).and_then(|n| n.as_u64()).ok_or_else(|| {
-            bad(SUMMARY_JSON, format!("no number {key:?}"))
-        })
+        v.get(key)
+            .and_then(|n| n.as_u64())
+            .ok_or_else(|| bad(SUMMARY_JSON, format!("no number {key:?}")))
     };
     let plan = v.get("plan");
     let dims: Vec<String> = plan
@@ -75,9 +75,7 @@ pub fn report_dir(dir: &Path) -> Result<Snapshot<'static>> {
         distinct,
     };
     let mut groups: FxHashMap<Vec<String>, u32> = FxHashMap::default();
-    for (file, table) in
-        [(BY_CODE, 0), (BY_CODE_RANGE, 1), (BY_CATEGORY, 2)]
-    {
+    for (file, table) in [(BY_CODE, 0), (BY_CODE_RANGE, 1), (BY_CATEGORY, 2)] {
         let bytes = read_file(dir, file)?;
         read_table(&bytes, table, &mut snap, &mut groups)
             .map_err(|m| bad(file, m))?;
@@ -104,7 +102,9 @@ fn read_file(dir: &Path, name: &str) -> Result<Vec<u8>> {
         .and_then(|f| f.take(MAX_FILE_BYTES + 1).read_to_end(&mut bytes))
         .map_err(|e| Error::Snapshot {
             path: path.clone(),
-            message: format!("cannot read it ({e}); is this a report directory?"),
+            message: format!(
+                "cannot read it ({e}); is this a report directory?"
+            ),
         })?;
     if bytes.len() as u64 > MAX_FILE_BYTES {
         return Err(Error::Snapshot {
@@ -163,23 +163,23 @@ fn read_table(
         let category = CATEGORIES
             .into_iter()
             .find(|c| c.as_str() == cell(ndims))
-            .ok_or_else(|| at(format!("unknown category {:?}", cell(ndims))))?;
+            .ok_or_else(|| {
+                at(format!("unknown category {:?}", cell(ndims)))
+            })?;
         let ids = Distincts {
             calls: opt_u64(cell(calls)).map_err(&at)?,
             participants: opt_u64(cell(participants)).map_err(&at)?,
         };
         if table > 0 {
-            let range = if table == 1 {
-                let r = cell(col("code_range")?);
-                Some(
-                    RANGES
-                        .into_iter()
-                        .find(|x| *x == r)
-                        .ok_or_else(|| at(format!("unknown code range {r:?}")))?,
-                )
-            } else {
-                None
-            };
+            let range =
+                if table == 1 {
+                    let r = cell(col("code_range")?);
+                    Some(RANGES.into_iter().find(|x| *x == r).ok_or_else(
+                        || at(format!("unknown code range {r:?}")),
+                    )?)
+                } else {
+                    None
+                };
             snap.coarse.push(Coarse { group, category, range, ids });
             continue;
         }
@@ -189,14 +189,14 @@ fn read_table(
         let code = parse_int(cell(col("code")?))
             .ok_or_else(|| at("the code is not an integer".into()))?;
         let sub = cell(col("subcode")?);
-        let subcode = if sub.is_empty() {
-            None
-        } else {
-            Some(
-                parse_int(sub)
-                    .ok_or_else(|| at("the subcode is not an integer".into()))?,
-            )
-        };
+        let subcode =
+            if sub.is_empty() {
+                None
+            } else {
+                Some(parse_int(sub).ok_or_else(|| {
+                    at("the subcode is not an integer".into())
+                })?)
+            };
         snap.groups[group as usize].counted += n;
         snap.rows.push(Row {
             group,

@@ -90,7 +90,11 @@ impl<'a> Snapshot<'a> {
     /// This run: the report's rows, each with the union of the sketches of
     /// the tally cells it was built from (borrowed, or merged where a row
     /// has several cells).
-    pub fn of_run(report: &Report, tally: &'a Tally, catalog: &Catalog) -> Snapshot<'a> {
+    pub fn of_run(
+        report: &Report,
+        tally: &'a Tally,
+        catalog: &Catalog,
+    ) -> Snapshot<'a> {
         let mut rows: Vec<Row<'a>> = report
             .by_code
             .iter()
@@ -109,7 +113,9 @@ impl<'a> Snapshot<'a> {
             let index: FxHashMap<(u32, Category, i64, Option<i64>), usize> =
                 rows.iter()
                     .enumerate()
-                    .map(|(i, r)| ((r.group, r.category, r.code, r.subcode), i))
+                    .map(|(i, r)| {
+                        ((r.group, r.category, r.code, r.subcode), i)
+                    })
                     .collect();
             for (key, cell) in &tally.cells {
                 let Some(ids) = cell.ids.as_deref() else { continue };
@@ -139,7 +145,11 @@ impl<'a> Snapshot<'a> {
 
     /// A tally counted under `plan` (a run, or a partial tally read back):
     /// its report is built with `catalog` and the sketches kept.
-    pub fn from_tally(tally: &'a Tally, catalog: &Catalog, plan: &Plan) -> Snapshot<'a> {
+    pub fn from_tally(
+        tally: &'a Tally,
+        catalog: &Catalog,
+        plan: &Plan,
+    ) -> Snapshot<'a> {
         let report = Report::build_for(tally, catalog, plan);
         Snapshot::of_run(&report, tally, catalog)
     }
@@ -209,7 +219,9 @@ impl<'a> Snapshot<'a> {
         if sel.special == Some(Special::Malformed) {
             let n = self.malformed as f64;
             return Ok(match metric {
-                Metric::Share => ratio(n, (self.records + self.malformed) as f64),
+                Metric::Share => {
+                    ratio(n, (self.records + self.malformed) as f64)
+                }
                 _ => n,
             });
         }
@@ -217,7 +229,10 @@ impl<'a> Snapshot<'a> {
         let rows: Vec<&Row<'a>> = self
             .rows
             .iter()
-            .filter(|r| in_group[r.group as usize] && self.row_matches(r, sel, new_against))
+            .filter(|r| {
+                in_group[r.group as usize]
+                    && self.row_matches(r, sel, new_against)
+            })
             .collect();
         let count: u64 = rows.iter().map(|r| r.count).sum();
         match metric {
@@ -270,7 +285,12 @@ impl<'a> Snapshot<'a> {
             .collect()
     }
 
-    fn row_matches(&self, r: &Row<'_>, sel: &Selector, new_against: Option<&PairKeys>) -> bool {
+    fn row_matches(
+        &self,
+        r: &Row<'_>,
+        sel: &Selector,
+        new_against: Option<&PairKeys>,
+    ) -> bool {
         sel.category.is_none_or(|c| c == r.category)
             && sel.codes.is_none_or(|c| c.matches(r.code, r.subcode))
             && match sel.special {
@@ -296,7 +316,9 @@ impl<'a> Snapshot<'a> {
         rows: &[&Row<'a>],
     ) -> std::result::Result<Distincts, String> {
         match rows {
-            [] => return Ok(Distincts { calls: Some(0), participants: Some(0) }),
+            [] => {
+                return Ok(Distincts { calls: Some(0), participants: Some(0) })
+            }
             [one] => return Ok(one.ids),
             _ => {}
         }

@@ -255,7 +255,9 @@ fn commit(
         match std::fs::rename(path, &backup) {
             Ok(()) => removed.push((path.clone(), backup)),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-            Err(e) => result = Err(Error::Write { path: path.clone(), source: e }),
+            Err(e) => {
+                result = Err(Error::Write { path: path.clone(), source: e })
+            }
         }
     }
     if result.is_err() {
