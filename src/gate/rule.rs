@@ -284,9 +284,11 @@ impl Rule {
                 "no metric after ':' (count, share, calls or participants)"
                     .into(),
             )),
-            m => return Err(err(format!(
+            m => {
+                return Err(err(format!(
                 "unknown metric {m:?} (count, share, calls or participants)"
-            ))),
+            )))
+            }
         };
         let rest = rest.trim_start();
         let op_end = rest

@@ -114,7 +114,7 @@ pub fn table(rows: &[DiffRow], min_pp: f64, limit: usize) -> String {
         let mut line = String::new();
         for (i, (c, w)) in l.iter().zip(widths).enumerate() {
             let pad = w - c.chars().count();
-            if i >= 3 && i <= 6 {
+            if (3..=6).contains(&i) {
                 line.push_str(&" ".repeat(pad));
                 line.push_str(c);
             } else {

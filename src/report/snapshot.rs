@@ -387,3 +387,84 @@ fn ratio(n: f64, d: f64) -> f64 {
         n / d
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::gate::{Gates, Rule, Severity};
+
+    /// Records of two categories under 500 and one under 410, with calls
+    /// a..e: `5xx` spans rows whose calls overlap.
+    const LOG: &str = r#"{"correlationId":"a","participantId":"p1","participantEndReason":500,"participantEndSubCode":1,"resultCategory":"UnexpectedServerError"}
+{"correlationId":"b","participantId":"p2","participantEndReason":500,"participantEndSubCode":1,"resultCategory":"UnexpectedServerError"}
+{"correlationId":"b","participantId":"p3","participantEndReason":500,"participantEndSubCode":2,"resultCategory":"ExpectedError"}
+{"correlationId":"c","participantId":"p4","participantEndReason":500,"participantEndSubCode":2,"resultCategory":"ExpectedError"}
+{"correlationId":"d","participantId":"p5","participantEndReason":410,"participantEndSubCode":3112}
+{"correlationId":"e","participantId":"p6","participantEndReason":0,"participantEndSubCode":0}
+"#;
+
+    fn tally() -> (Tally, Plan) {
+        let mut config = crate::Config::default();
+        config.plan.distinct = Some(12);
+        let plan = config.plan.clone();
+        (crate::tally_bytes(LOG.as_bytes(), &config).unwrap(), plan)
+    }
+
+    fn measure(snap: &Snapshot<'_>, rule: &str) -> f64 {
+        let gates = Gates::prepare(
+            &[Rule::parse(rule, Severity::Fail).unwrap()],
+            None,
+            &[],
+        )
+        .unwrap();
+        gates.evaluate(snap).unwrap()[0].value
+    }
+
+    #[test]
+    fn calls_of_several_rows_are_the_union_of_their_sketches() {
+        let (t, plan) = tally();
+        let snap = Snapshot::from_tally(&t, Catalog::embedded(), &plan);
+        // 500 rows: calls {a, b} and {b, c}: three, not four.
+        assert_eq!(measure(&snap, "5xx:calls > 0"), 3.0);
+        assert_eq!(measure(&snap, "500:participants > 0"), 4.0);
+        assert_eq!(measure(&snap, "5xx:count > 0"), 4.0);
+        assert_eq!(measure(&snap, "ExpectedError,5xx:calls > 0"), 2.0);
+        // 410/3112 takes ExpectedError from the catalog.
+        assert_eq!(measure(&snap, "ExpectedError:calls > 0"), 3.0);
+        assert_eq!(measure(&snap, "all:calls > 0"), 5.0);
+        assert_eq!(measure(&snap, "all:share > 0%"), 1.0);
+        assert_eq!(measure(&snap, "5xx:share > 0%"), 4.0 / 6.0);
+        assert_eq!(measure(&snap, "499:calls > 0"), 0.0, "nothing: 0");
+    }
+
+    #[test]
+    fn a_report_directory_reads_back_as_the_run() {
+        let (t, plan) = tally();
+        let report = Report::build_for(&t, Catalog::embedded(), &plan);
+        let summary = super::super::Summary::new(&[], &t, &report, 0.0);
+        let dir = tempfile::tempdir().unwrap();
+        let set = crate::render::report_set(&report, &summary, None);
+        super::super::write_report_set(dir.path(), &set).unwrap();
+        let back = Snapshot::open(dir.path()).unwrap();
+        let run = Snapshot::of_run(&report, &t, Catalog::embedded());
+        let strip = |s: &Snapshot<'_>| -> Vec<Row<'static>> {
+            s.rows
+                .iter()
+                .map(|r| Row { sketches: None, ..r.clone() })
+                .collect()
+        };
+        assert_eq!(strip(&back), strip(&run));
+        assert_eq!(back.groups, run.groups);
+        assert_eq!(
+            (back.counted, back.records, back.malformed, back.totals),
+            (run.counted, run.records, run.malformed, run.totals)
+        );
+        // Without sketches, a selector of one row of a coarser table
+        // still has its calls; one of several rows does not.
+        assert_eq!(measure(&back, "UnexpectedServerError:calls > 0"), 2.0);
+        assert_eq!(measure(&back, "all:calls > 0"), 5.0);
+        let sel = Rule::parse("5xx:calls > 0", Severity::Fail).unwrap();
+        let e = back.measure(&sel.selector, sel.metric, None).unwrap_err();
+        assert!(e.contains("spans 2 rows"), "{e}");
+    }
+}
