@@ -211,7 +211,7 @@ impl Value {
         match self {
             Value::Number(n) | Value::Share(n) => n,
             Value::Plus(d) | Value::Points(d) => baseline + d,
-            Value::Relative(r) => baseline * (1.0 + r),
+            Value::Relative(r) => baseline + baseline * r,
         }
     }
 }
