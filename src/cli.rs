@@ -490,6 +490,43 @@ mod tests {
     }
 
     #[test]
+    fn gate_rules_are_parsed_and_checked_once() {
+        let Ok(Job::Report(report)) = job(&[
+            "report",
+            "--by",
+            "endpoint_type",
+            "--fail-on",
+            "endpoint_type=PSTN,5xx:share > 1%",
+            "--warn-on",
+            "new:count > 0",
+            "--baseline",
+            "old",
+            "x",
+        ]) else {
+            panic!()
+        };
+        let rules = &report.config.rules;
+        assert_eq!(rules.len(), 2);
+        assert_eq!(rules[0].severity, Severity::Fail);
+        assert_eq!(rules[1].severity, Severity::Warn);
+        assert_eq!(report.config.baseline, Some(PathBuf::from("old")));
+        for (args, says) in [
+            (&["--fail-on", "5xx:count > 1%"][..], "compares with share"),
+            (&["--warn-on", "new:count > 0"], "new needs --baseline"),
+            (&["--fail-on", "os=Linux,all:count > 0"], "add --by os"),
+        ] {
+            let mut a = vec!["report", "x"];
+            a.extend(args);
+            let e = job(&a).unwrap_err();
+            assert_eq!(e.kind(), clap::error::ErrorKind::ValueValidation);
+            assert!(e.to_string().contains(says), "{e}");
+        }
+        assert_eq!(parse_points("0.5"), Ok(0.5));
+        assert_eq!(parse_points("2pp"), Ok(2.0));
+        assert!(parse_points("-1").is_err() && parse_points("x").is_err());
+    }
+
+    #[test]
     fn explain_arguments_are_read_once() {
         let Ok(Job::Explain(e)) = job(&["explain", "410/3112", "--json"])
         else {

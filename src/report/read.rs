@@ -241,6 +241,51 @@ mod tests {
         assert_eq!(untext_cell(""), "");
     }
 
+    /// A directory holding `files` (name, bytes), beside a good summary.
+    fn dir_with(files: &[(&str, &[u8])]) -> tempfile::TempDir {
+        let dir = tempfile::tempdir().unwrap();
+        let summary = br#"{"tool":"calltally","plan":{"by":[],"distinct_precision":12},"counted":1,"records":1,"malformed":0,"calls":1,"participants":0}"#;
+        std::fs::write(dir.path().join(SUMMARY_JSON), summary).unwrap();
+        let good: [(&str, &[u8]); 3] = [
+            (BY_CODE, b"result_category,code_range,code,subcode,count,share,calls,participants,known,match,summary,advice\nSuccess,0,0,0,1,1.000000,1,0,true,exact,,\n"),
+            (BY_CODE_RANGE, b"result_category,code_range,count,share,calls,participants\nSuccess,0,1,1.000000,1,0\n"),
+            (BY_CATEGORY, b"result_category,count,share,calls,participants\nSuccess,1,1.000000,1,0\n"),
+        ];
+        for (name, bytes) in good.iter().chain(files) {
+            std::fs::write(dir.path().join(name), bytes).unwrap();
+        }
+        dir
+    }
+
+    #[test]
+    fn a_good_directory_reads() {
+        let snap = report_dir(dir_with(&[]).path()).unwrap();
+        assert_eq!(snap.rows.len(), 1);
+        assert_eq!(snap.groups[0].counted, 1);
+        assert_eq!(snap.coarse.len(), 2);
+    }
+
+    #[test]
+    fn hostile_report_files_are_errors_naming_the_file() {
+        for (name, bytes, says) in [
+            (SUMMARY_JSON, &b"\xff\x00"[..], "summary.json: not JSON"),
+            (SUMMARY_JSON, b"{}", "not a calltally summary"),
+            (SUMMARY_JSON, br#"{"tool":"calltally","plan":{"by":[]}}"#, "no number"),
+            (BY_CODE, b"", "do not start with"),
+            (BY_CODE, b"\xff\xfe,\n\x00", "by_code.csv"),
+            (BY_CODE, b"result_category,count\nSuccess,1\n", "no calls column"),
+            (BY_CODE, b"result_category,code_range,code,subcode,count,share,calls,participants,known\nNope,0,0,,1,1,,,true\n", "line 2: unknown category"),
+            (BY_CODE, b"result_category,code_range,code,subcode,count,share,calls,participants,known\nSuccess,0,x,,1,1,,,true\n", "code is not an integer"),
+            (BY_CODE, b"result_category,code_range,code,subcode,count,share,calls,participants,known\nSuccess,0,0,,-1,1,,,true\n", "is not a count"),
+            (BY_CODE, b"result_category,code_range,code,subcode,count,share,calls,participants,known\nSuccess,0,0,,2,1,,,true\n", "different runs"),
+            (BY_CODE_RANGE, b"result_category,code_range,count,share,calls,participants\nSuccess,7yy,1,1,,\n", "unknown code range"),
+        ] {
+            let dir = dir_with(&[(name, bytes)]);
+            let e = report_dir(dir.path()).unwrap_err().to_string();
+            assert!(e.contains(name) && e.contains(says), "{name}: {e}");
+        }
+    }
+
     #[test]
     fn counts_are_counts() {
         assert_eq!(opt_u64(""), Ok(None));
