@@ -120,6 +120,10 @@ pub struct Run {
     /// Every gate rule's outcome, in the order given; `None` without
     /// rules.
     pub gates: Option<Vec<gate::GateOutcome>>,
+    /// The `--baseline` run, read back (for "changes against the
+    /// baseline": [`report::diff::diff`] of it and this run's
+    /// [`report::Snapshot::of_run`]).
+    pub baseline: Option<report::Snapshot<'static>>,
 }
 
 /// Count one input held in memory (any format; sniffed, decompressed) as
@@ -140,7 +144,6 @@ pub fn run(config: &Config, catalog: &Catalog) -> Result<Run> {
     let dims: Vec<String> =
         config.plan.by.iter().map(|d| d.to_string()).collect();
     let gates = gate::Gates::prepare(&config.rules, baseline.as_ref(), &dims)?;
-    drop(baseline);
     let mut paths = config.paths.clone();
     if let Some(list) = &config.inputs_from {
         let more = config::read_input_list(list).map_err(|source| {
@@ -175,7 +178,7 @@ pub fn run(config: &Config, catalog: &Catalog) -> Result<Run> {
         Some(gates.evaluate(&snapshot)?)
     };
     let elapsed = start.elapsed().as_secs_f64();
-    Ok(Run { inputs, tally, report, elapsed, walk, gates })
+    Ok(Run { inputs, tally, report, elapsed, walk, gates, baseline })
 }
 
 /// The error of a run whose groups passed `--max-groups`, naming the

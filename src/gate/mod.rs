@@ -9,14 +9,18 @@
 //! thresholds, also before any input is read; after counting,
 //! [`Gates::evaluate`] measures a [`Snapshot`] of the run
 //! ([`Snapshot::of_run`]) and gives one [`GateOutcome`] per rule.
+//! [`evaluate`] does both in one call for a run already counted.
 
 pub mod rule;
 
 use serde::Serialize;
 
 pub use self::rule::{Context, Metric, Op, Rule, RuleError, Value};
+use crate::catalog::Catalog;
 use crate::error::{Error, Result};
 use crate::report::snapshot::{PairKeys, Snapshot};
+use crate::report::Report;
+use crate::tally::Tally;
 
 /// Whether a rule fails the run (`--fail-on`) or only warns (`--warn-on`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -185,6 +189,22 @@ impl Gates {
     }
 }
 
+/// Measure `rules` on a run in one call: its `report`, the `tally` it was
+/// built from (for the rows' sketches) and the `catalog` it was built
+/// with, against an optional `baseline` grouped like the report. For
+/// `merge` and other callers that hold a run already; `report` fixes the
+/// thresholds before reading inputs instead ([`Gates::prepare`]).
+pub fn evaluate(
+    rules: &[Rule],
+    report: &Report,
+    tally: &Tally,
+    catalog: &Catalog,
+    baseline: Option<&Snapshot<'_>>,
+) -> Result<Vec<GateOutcome>> {
+    let gates = Gates::prepare(rules, baseline, &report.dims)?;
+    gates.evaluate(&Snapshot::of_run(report, tally, catalog))
+}
+
 /// A measured value as a person reads it: a share as a percentage
 /// (`1.7094%`), the rest as numbers (`12`, `12.5`).
 pub fn show(metric: Metric, value: f64) -> String {
@@ -197,4 +217,80 @@ pub fn show(metric: Metric, value: f64) -> String {
 /// Whether any outcome is a failed `--fail-on`.
 pub fn any_failed(outcomes: &[GateOutcome]) -> bool {
     outcomes.iter().any(|o| o.outcome == Verdict::Failed)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tally(log: &str) -> (Tally, crate::Plan) {
+        let mut config = crate::Config::default();
+        config.plan.distinct = Some(12);
+        let plan = config.plan.clone();
+        (crate::tally_bytes(log.as_bytes(), &config).unwrap(), plan)
+    }
+
+    const OLD: &str = r#"{"correlationId":"a","participantEndReason":500,"participantEndSubCode":1,"resultCategory":"UnexpectedServerError"}
+{"correlationId":"b","participantEndReason":0,"participantEndSubCode":0}
+"#;
+    const NEW: &str = r#"{"correlationId":"a","participantEndReason":500,"participantEndSubCode":1,"resultCategory":"UnexpectedServerError"}
+{"correlationId":"b","participantEndReason":500,"participantEndSubCode":2,"resultCategory":"ExpectedError"}
+{"correlationId":"c","participantEndReason":500,"participantEndSubCode":2,"resultCategory":"ExpectedError"}
+{"correlationId":"d","participantEndReason":0,"participantEndSubCode":0}
+"#;
+
+    #[test]
+    fn a_run_measured_against_a_baseline_tally() {
+        let catalog = Catalog::embedded();
+        let (old, plan) = tally(OLD);
+        // A baseline built from a tally (the partial-tally seam) keeps its
+        // sketches: calls of several rows is their union.
+        let base = Snapshot::from_tally(&old, catalog, &plan);
+        let (new, _) = tally(NEW);
+        let report = Report::build_for(&new, catalog, &plan);
+        let rules: Vec<Rule> = [
+            ("5xx:calls > +100%", Severity::Fail),
+            ("5xx:count >= +2", Severity::Warn),
+            ("new:count == 2", Severity::Fail),
+            ("5xx:share > +25pp", Severity::Warn),
+        ]
+        .iter()
+        .map(|(t, s)| Rule::parse(t, *s).unwrap())
+        .collect();
+        let out =
+            evaluate(&rules, &report, &new, catalog, Some(&base)).unwrap();
+        let got: Vec<(f64, f64, Option<f64>, Verdict)> = out
+            .iter()
+            .map(|o| (o.value, o.threshold, o.baseline, o.outcome))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (3.0, 2.0, Some(1.0), Verdict::Failed),
+                (3.0, 3.0, Some(1.0), Verdict::Warned),
+                (2.0, 2.0, None, Verdict::Failed),
+                (0.75, 0.75, Some(0.5), Verdict::Passed),
+            ]
+        );
+        assert!(any_failed(&out));
+        assert_eq!(
+            out[0].describe(),
+            "5xx:calls > +100%: measured 3, threshold 2, baseline 1"
+        );
+        assert_eq!(out[3].shown, "75%");
+    }
+
+    #[test]
+    fn a_baseline_of_other_dimensions_is_refused() {
+        let (old, plan) = tally(OLD);
+        let base = Snapshot::from_tally(&old, Catalog::embedded(), &plan);
+        let rule = Rule::parse("all:count > +1", Severity::Fail).unwrap();
+        let e = Gates::prepare(&[rule], Some(&base), &["hour".into()])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("made with no --by, but this run has --by hour"),
+            "{e}"
+        );
+    }
 }
