@@ -106,6 +106,12 @@ fn diff_of_two_runs_without_dimensions() {
     golden("tests/golden/diff/formats/diff.csv", &csv);
     // The table: largest |delta_pp| first.
     let text = stdout(&o);
+    let table: String = text
+        .lines()
+        .filter(|l| !l.starts_with("written to "))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    golden("tests/golden/diff/formats/table.txt", &table);
     let pps: Vec<f64> = text
         .lines()
         .skip(1)

@@ -110,6 +110,35 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_hostile_rule_stays_inside_its_attribute() {
+        use crate::gate::{Rule, Severity};
+        let text = "endpoint_type=\"/><x a='&\u{1b}\u{0},all:count > 0";
+        assert!(Rule::parse(text, Severity::Warn).is_ok());
+        let o = GateOutcome {
+            rule: text.into(),
+            severity: Severity::Warn,
+            metric: crate::gate::Metric::Count,
+            value: 1.0,
+            threshold: 0.0,
+            shown: "1".into(),
+            threshold_shown: "0".into(),
+            baseline: None,
+            breached: true,
+            outcome: Verdict::Warned,
+        };
+        let xml = String::from_utf8(junit(&[o.clone()])).unwrap();
+        assert!(xml.contains(
+            "name=\"endpoint_type=&quot;/&gt;&lt;x a=&apos;&amp;\\u{1b}\\u{0},all:count &gt; 0\""
+        ), "{xml}");
+        assert!(!xml.contains('\u{1b}') && !xml.contains('\u{0}'));
+        assert!(xml.contains("<skipped message=\"warning: "), "{xml}");
+        let json: serde_json::Value =
+            serde_json::from_slice(&json(&[o])).unwrap();
+        assert_eq!(json["rules"][0]["rule"], text);
+        assert_eq!(json["warned"], 1);
+    }
+
+    #[test]
     fn xml_text_is_escaped() {
         assert_eq!(
             esc("a<b>&\"'\u{1b}\t\u{ffff}"),
