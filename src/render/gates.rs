@@ -126,7 +126,7 @@ mod tests {
             breached: true,
             outcome: Verdict::Warned,
         };
-        let xml = String::from_utf8(junit(&[o.clone()])).unwrap();
+        let xml = String::from_utf8(junit(std::slice::from_ref(&o))).unwrap();
         assert!(xml.contains(
             "name=\"endpoint_type=&quot;/&gt;&lt;x a=&apos;&amp;\\u{1b}\\u{0},all:count &gt; 0\""
         ), "{xml}");
