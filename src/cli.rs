@@ -8,6 +8,7 @@ use std::path::PathBuf;
 use clap::{CommandFactory as _, Parser, Subcommand, ValueEnum};
 
 use calltally::config::check_pattern;
+use calltally::gate::{Context, Rule, Severity};
 use calltally::{Config, Format, MmapMode};
 
 /// Count Azure Communication Services call result codes in logs.
@@ -24,6 +25,8 @@ pub struct Cli {
 pub enum Command {
     /// Aggregate logs into CSV reports.
     Report(ReportArgs),
+    /// Compare two runs' reports: diff.csv and the largest changes.
+    Diff(DiffArgs),
     /// Say what a code/subcode means (embedded catalog).
     Explain(ExplainArgs),
     /// Print the embedded catalog as CSV.
@@ -125,6 +128,18 @@ pub struct ReportArgs {
     /// Stop with an error past this many distinct groups of --by values.
     #[arg(long, value_name = "N", default_value_t = calltally::DEFAULT_MAX_GROUPS)]
     pub max_groups: usize,
+    /// Exit 3 (after writing the reports) when RULE holds, e.g.
+    /// '5xx:share > 1%', 'endpoint_type=PSTN,410/3112:calls >= +20%';
+    /// repeatable.
+    #[arg(long, value_name = "RULE")]
+    pub fail_on: Vec<String>,
+    /// Warn when RULE holds (same grammar as --fail-on); repeatable.
+    #[arg(long, value_name = "RULE")]
+    pub warn_on: Vec<String>,
+    /// An earlier run's report directory, for changes (+50, +20%, +0.3pp)
+    /// and `new` in rules.
+    #[arg(long, value_name = "DIR")]
+    pub baseline: Option<PathBuf>,
     #[command(flatten)]
     pub human: HumanArgs,
 }
@@ -143,6 +158,29 @@ pub struct HumanArgs {
     /// List every malformed record kept, not only the first three.
     #[arg(short, long)]
     pub verbose: bool,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct DiffArgs {
+    /// The earlier run: a report directory.
+    #[arg(value_name = "OLD")]
+    pub old: PathBuf,
+    /// The later run: a report directory made with the same --by.
+    #[arg(value_name = "NEW")]
+    pub new: PathBuf,
+    /// Write diff.csv into DIR (created if missing).
+    #[arg(short, long, value_name = "DIR", default_value = ".")]
+    pub out: PathBuf,
+    /// Hide changes smaller than PCT percentage points in the table.
+    #[arg(short = 't', long, value_name = "PCT", default_value_t = 0.0,
+          value_parser = parse_points)]
+    pub threshold: f64,
+    /// How many changes the table lists.
+    #[arg(long, value_name = "N", default_value_t = 20)]
+    pub top: usize,
+    /// Print nothing but errors.
+    #[arg(short, long)]
+    pub quiet: bool,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -194,6 +232,8 @@ pub struct CatalogArgs {
 pub enum Job {
     /// `calltally report`.
     Report(ReportJob),
+    /// `calltally diff`.
+    Diff(DiffArgs),
     /// `calltally explain`.
     Explain(ExplainJob),
     /// `calltally catalog`.
@@ -253,6 +293,7 @@ impl Cli {
             Command::Report(args) => {
                 Job::Report(args.into_config().map_err(usage)?)
             }
+            Command::Diff(args) => Job::Diff(args),
             Command::Explain(args) => {
                 let (code, subcode) =
                     parse_pair(&args.code, args.subcode.as_deref())
@@ -281,6 +322,32 @@ impl ReportArgs {
             check_pattern(p).map_err(|msg| format!("--pattern: {msg}"))?;
         }
         let defaults = Config::default();
+        let plan = calltally::Plan::from_args(
+            &self.by,
+            self.since.as_deref(),
+            self.until.as_deref(),
+            &self.filters,
+            self.max_groups,
+            (!self.no_distinct).then_some(self.distinct_precision),
+            calltally::Timestamp::now(),
+        )?;
+        let by: Vec<String> = plan.by.iter().map(|d| d.to_string()).collect();
+        let cx = Context {
+            by: &by,
+            distinct: plan.distinct.is_some(),
+            baseline: self.baseline.is_some(),
+        };
+        let mut rules = Vec::new();
+        for (texts, severity) in
+            [(&self.fail_on, Severity::Fail), (&self.warn_on, Severity::Warn)]
+        {
+            for text in texts {
+                let rule = Rule::parse(text, severity)
+                    .and_then(|r| r.check(cx).map(|()| r))
+                    .map_err(|e| e.to_string())?;
+                rules.push(rule);
+            }
+        }
         let shard =
             self.shard.as_deref().map(calltally::Shard::parse).transpose()?;
         let config = Config {
@@ -301,16 +368,10 @@ impl ReportArgs {
             chunk_size: self.chunk_size.unwrap_or(defaults.chunk_size).max(1),
             strict: self.strict,
             pattern: self.pattern,
-            plan: calltally::Plan::from_args(
-                &self.by,
-                self.since.as_deref(),
-                self.until.as_deref(),
-                &self.filters,
-                self.max_groups,
-                (!self.no_distinct).then_some(self.distinct_precision),
-                calltally::Timestamp::now(),
-            )?,
+            plan,
             progress: None,
+            rules,
+            baseline: self.baseline,
             max_record_bytes: self
                 .max_record_bytes
                 .map_or(defaults.max_record_bytes, |n| {
@@ -341,6 +402,17 @@ fn parse_threads(s: &str) -> Result<usize, String> {
         ));
     }
     Ok(n)
+}
+
+/// `-t PCT`: percentage points, 0 or more.
+fn parse_points(s: &str) -> Result<f64, String> {
+    let t = s.trim().trim_end_matches("pp");
+    match t.parse::<f64>() {
+        Ok(v) if v.is_finite() && v >= 0.0 => Ok(v),
+        _ => Err(format!(
+            "{s:?} is not a number of percentage points (e.g. 0.5)"
+        )),
+    }
 }
 
 /// Parse explain's arguments: `CODE [SUBCODE]` or `CODE/SUBCODE`.
@@ -443,6 +515,43 @@ mod tests {
             Cli::try_parse_from(["calltally", "report", "-j", "1025", "x"])
                 .unwrap_err();
         assert_eq!(e.kind(), clap::error::ErrorKind::ValueValidation);
+    }
+
+    #[test]
+    fn gate_rules_are_parsed_and_checked_once() {
+        let Ok(Job::Report(report)) = job(&[
+            "report",
+            "--by",
+            "endpoint_type",
+            "--fail-on",
+            "endpoint_type=PSTN,5xx:share > 1%",
+            "--warn-on",
+            "new:count > 0",
+            "--baseline",
+            "old",
+            "x",
+        ]) else {
+            panic!()
+        };
+        let rules = &report.config.rules;
+        assert_eq!(rules.len(), 2);
+        assert_eq!(rules[0].severity, Severity::Fail);
+        assert_eq!(rules[1].severity, Severity::Warn);
+        assert_eq!(report.config.baseline, Some(PathBuf::from("old")));
+        for (args, says) in [
+            (&["--fail-on", "5xx:count > 1%"][..], "compares with share"),
+            (&["--warn-on", "new:count > 0"], "new needs --baseline"),
+            (&["--fail-on", "os=Linux,all:count > 0"], "add --by os"),
+        ] {
+            let mut a = vec!["report", "x"];
+            a.extend(args);
+            let e = job(&a).unwrap_err();
+            assert_eq!(e.kind(), clap::error::ErrorKind::ValueValidation);
+            assert!(e.to_string().contains(says), "{e}");
+        }
+        assert_eq!(parse_points("0.5"), Ok(0.5));
+        assert_eq!(parse_points("2pp"), Ok(2.0));
+        assert!(parse_points("-1").is_err() && parse_points("x").is_err());
     }
 
     #[test]

@@ -85,6 +85,11 @@ pub struct Config {
     /// per record), and a hook called as each input finishes: for a
     /// progress bar and warnings printed while the run goes on.
     pub progress: Option<std::sync::Arc<crate::progress::Progress>>,
+    /// `--fail-on` / `--warn-on` rules, in the order given (spec §9).
+    pub rules: Vec<crate::gate::Rule>,
+    /// `--baseline DIR`: the earlier run changes (`+20%`) and `new` are
+    /// measured against.
+    pub baseline: Option<PathBuf>,
 }
 
 /// One of N workers splitting one listing without talking to each other.
@@ -158,6 +163,8 @@ impl Default for Config {
             max_record_bytes: DEFAULT_MAX_RECORD_BYTES,
             all_files: false,
             progress: None,
+            rules: Vec::new(),
+            baseline: None,
         }
     }
 }

@@ -77,6 +77,24 @@ pub enum Error {
     /// `--pattern` is not a usable regular expression.
     #[error("--pattern: {0}")]
     Pattern(String),
+    /// An earlier run (`--baseline`, `diff`) cannot be read or used.
+    #[error("{}: {message}", path.display())]
+    Snapshot {
+        /// The directory or file.
+        path: PathBuf,
+        /// What is wrong.
+        message: String,
+    },
+    /// A gate rule cannot be measured against the baseline.
+    #[error("{flag} {rule:?}: {message}")]
+    Gate {
+        /// `--fail-on` or `--warn-on`.
+        flag: &'static str,
+        /// The rule as written.
+        rule: String,
+        /// What is wrong.
+        message: String,
+    },
     /// The worker thread pool could not be built.
     #[error("cannot start worker threads: {0}")]
     Threads(String),

@@ -123,6 +123,13 @@ pub struct Run {
     /// Inputs `--pattern` was given for but sniffing read as another
     /// format (spec §5): the input's name and that format, in input order.
     pub pattern_unused: Vec<(String, &'static str)>,
+    /// Every gate rule's outcome, in the order given; `None` without
+    /// rules.
+    pub gates: Option<Vec<gate::GateOutcome>>,
+    /// The `--baseline` run, read back (for "changes against the
+    /// baseline": [`report::diff::diff`] of it and this run's
+    /// [`report::Snapshot::of_run`]).
+    pub baseline: Option<report::Snapshot<'static>>,
 }
 
 /// Count one input held in memory (any format; sniffed, decompressed) as
@@ -138,6 +145,13 @@ pub fn tally_bytes(data: &[u8], config: &Config) -> Result<Tally> {
 /// Directory walks skip `config.out_dir` and earlier report folders.
 pub fn run(config: &Config, catalog: &Catalog) -> Result<Run> {
     let start = Instant::now();
+    // The baseline is read, and the rules' thresholds fixed, before any
+    // input is.
+    let baseline =
+        config.baseline.as_deref().map(report::Snapshot::open).transpose()?;
+    let dims: Vec<String> =
+        config.plan.by.iter().map(|d| d.to_string()).collect();
+    let gates = gate::Gates::prepare(&config.rules, baseline.as_ref(), &dims)?;
     let mut paths = config.paths.clone();
     if let Some(list) = &config.inputs_from {
         let more = config::read_input_list(list).map_err(|source| {
@@ -171,8 +185,23 @@ pub fn run(config: &Config, catalog: &Catalog) -> Result<Run> {
         return Err(too_many_groups(&tally, &config.plan));
     }
     let report = report::Report::build_for(&tally, catalog, &config.plan);
+    let gates = if config.rules.is_empty() {
+        None
+    } else {
+        let snapshot = report::Snapshot::of_run(&report, &tally, catalog);
+        Some(gates.evaluate(&snapshot)?)
+    };
     let elapsed = start.elapsed().as_secs_f64();
-    Ok(Run { inputs, tally, report, elapsed, walk, pattern_unused })
+    Ok(Run {
+        inputs,
+        tally,
+        report,
+        elapsed,
+        walk,
+        pattern_unused,
+        gates,
+        baseline,
+    })
 }
 
 /// The error of a run whose groups passed `--max-groups`, naming the
@@ -191,7 +220,7 @@ fn too_many_groups(tally: &Tally, plan: &Plan) -> Error {
 
 /// Run `report`: check that the output directory can be written, count,
 /// then replace the report set in `config.out_dir` as a whole
-/// ([`report::write_atomically`]). With `config.strict`, a malformed
+/// ([`report::write_report_set`]). With `config.strict`, a malformed
 /// record is an error; a run that read no input at all is an error; in
 /// both cases nothing is written.
 pub fn run_report(config: &Config, catalog: &Catalog) -> Result<Run> {
@@ -252,7 +281,9 @@ pub fn check_run(config: &Config, run: &Run) -> Result<()> {
     Ok(())
 }
 
-/// Render and write the report set of `run` into `config.out_dir`.
+/// Render and write the report set of `run` into `config.out_dir` (with
+/// `gates.json` and `gates.xml` when the run has rules; without, those of
+/// an earlier run are removed).
 pub fn write_reports(config: &Config, run: &Run) -> Result<()> {
     let summary = report::Summary::new(
         &run.inputs,
@@ -261,8 +292,8 @@ pub fn write_reports(config: &Config, run: &Run) -> Result<()> {
         run.elapsed,
     )
     .with_walk(&run.walk);
-    report::write_atomically(
+    report::write_report_set(
         &config.out_dir,
-        &render::report_set(&run.report, &summary),
+        &render::report_set(&run.report, &summary, run.gates.as_deref()),
     )
 }

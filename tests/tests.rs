@@ -3,11 +3,13 @@
 mod adversarial;
 mod cli;
 mod csv_fast;
+mod diff;
 mod differential;
 mod explain;
 mod fast_path;
 mod faults;
 mod formats;
+mod gates;
 mod golden;
 mod hostile_io;
 mod hostile_read;

@@ -1,6 +1,7 @@
 //! The subcommands (binary only): one file each, and the dispatch.
 
 mod catalog;
+mod diff;
 mod explain;
 mod human;
 mod report;
@@ -20,6 +21,7 @@ pub fn run(job: Job) -> anyhow::Result<ExitCode> {
     let mut out = std::io::stdout().lock();
     match job {
         Job::Report(job) => report::run(job, &mut out),
+        Job::Diff(args) => diff::run(args, &mut out),
         Job::Explain(job) => explain::run(job, &mut out),
         Job::Catalog(job) => catalog::run(job, &mut out),
         Job::Completions(shell) => {

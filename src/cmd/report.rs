@@ -1,5 +1,6 @@
 //! `calltally report PATH…`: count, write the reports, print a summary.
 
+use calltally::gate::{any_failed, Verdict};
 use calltally::render::text::escape_control as esc;
 use calltally::render::View;
 use calltally::{render, ExitCode};
@@ -57,10 +58,11 @@ pub fn run(job: ReportJob, out: Out<'_>) -> anyhow::Result<ExitCode> {
         run.elapsed,
     )
     .with_walk(&run.walk);
+    let outcomes = run.gates.as_deref().unwrap_or_default();
     let view = View {
         report: &run.report,
         summary: &summary,
-        gates: &[],
+        gates: outcomes,
         top: job.top,
     };
     human::write(&job.human, &view, out)?;
@@ -73,9 +75,35 @@ pub fn run(job: ReportJob, out: Out<'_>) -> anyhow::Result<ExitCode> {
             esc(&config.out_dir.display().to_string())
         )?;
     }
-    Ok(if tally.errors.is_empty() {
-        ExitCode::Success
-    } else {
+    for o in outcomes {
+        match o.outcome {
+            Verdict::Failed => {
+                say(&format!("gate failed: {}", esc(&o.describe())))
+            }
+            Verdict::Warned => {
+                say(&format!("warning: gate: {}", esc(&o.describe())))
+            }
+            Verdict::Passed => {}
+        }
+    }
+    if !job.quiet && !outcomes.is_empty() {
+        let n =
+            |v: Verdict| outcomes.iter().filter(|o| o.outcome == v).count();
+        writeln!(
+            out,
+            "gates: {} passed, {} failed, {} warned (gates.json, gates.xml)",
+            n(Verdict::Passed),
+            n(Verdict::Failed),
+            n(Verdict::Warned)
+        )?;
+    }
+    // An input that could not be read outranks a gate: the gates measured
+    // an incomplete run.
+    Ok(if !tally.errors.is_empty() {
         ExitCode::Failure
+    } else if any_failed(outcomes) {
+        ExitCode::GateFailed
+    } else {
+        ExitCode::Success
     })
 }

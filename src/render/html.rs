@@ -342,7 +342,15 @@ mod tests {
             value: 0.0,
             threshold: 0.0,
             shown: "1.25% > 1%".into(),
+            threshold_shown: String::new(),
+            metric: crate::gate::Metric::Count,
+            baseline: None,
             breached,
+            outcome: match (breached, severity) {
+                (false, _) => crate::gate::Verdict::Passed,
+                (true, Severity::Fail) => crate::gate::Verdict::Failed,
+                (true, Severity::Warn) => crate::gate::Verdict::Warned,
+            },
         };
         let p = page(&[
             g("all:count > 0", Severity::Warn, false),

@@ -292,7 +292,15 @@ mod tests {
             value: 1.0,
             threshold: 2.0,
             shown: format!("{rule} measured"),
+            threshold_shown: String::new(),
+            metric: crate::gate::Metric::Count,
+            baseline: None,
             breached,
+            outcome: match (breached, severity) {
+                (false, _) => crate::gate::Verdict::Passed,
+                (true, Severity::Fail) => crate::gate::Verdict::Failed,
+                (true, Severity::Warn) => crate::gate::Verdict::Warned,
+            },
         };
         let gates = [
             g("all:count > 100", Severity::Fail, false),

@@ -8,6 +8,8 @@
 //! ([`crate::run_report`]) call it.
 
 pub mod csv;
+pub mod diff;
+pub mod gates;
 pub mod html;
 pub mod markdown;
 mod svg;
@@ -16,19 +18,29 @@ pub mod view;
 
 pub use self::view::View;
 
-use crate::report::{Report, Summary, REPORT_FILES};
+use crate::gate::GateOutcome;
+use crate::report::{Report, Summary, GATE_FILES, REPORT_FILES};
 
 /// Every report file of a run, named and rendered, in the order of
-/// [`REPORT_FILES`].
+/// [`REPORT_FILES`], then, when the run has gates, [`GATE_FILES`]. Write it
+/// with [`crate::report::write_report_set`], which removes the gate files
+/// of an earlier run from a set without gates.
 pub fn report_set(
     report: &Report,
     summary: &Summary<'_>,
-) -> [(&'static str, Vec<u8>); REPORT_FILES.len()] {
+    gates: Option<&[GateOutcome]>,
+) -> Vec<(&'static str, Vec<u8>)> {
     let [by_category, by_code_range, by_code, summary_json] = REPORT_FILES;
-    [
+    let mut set = vec![
         (by_category, self::csv::by_category(report)),
         (by_code_range, self::csv::by_code_range(report)),
         (by_code, self::csv::by_code(report)),
         (summary_json, summary.to_json()),
-    ]
+    ];
+    if let Some(outcomes) = gates {
+        let [json, xml] = GATE_FILES;
+        set.push((json, self::gates::json(outcomes)));
+        set.push((xml, self::gates::junit(outcomes)));
+    }
+    set
 }

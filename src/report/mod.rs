@@ -6,6 +6,9 @@
 //! tables into bytes is `render`'s job (which imports this module, never
 //! the reverse).
 
+pub mod diff;
+pub mod read;
+pub mod snapshot;
 pub mod summary;
 pub mod write;
 
@@ -14,13 +17,15 @@ use serde::Serialize;
 
 use crate::catalog::{Annotation, Catalog};
 use crate::input::Input;
-use crate::record::{code_range, Category};
+use crate::record::{code_range, Category, Triple};
 use crate::tally::{Ids, Plan, Tally};
 
+pub use self::snapshot::Snapshot;
 pub use self::summary::{Summary, MAX_KINDS, MAX_UNDOCUMENTED, OTHER_KINDS};
 pub use self::write::{
-    check_output_dir, remove_temp_files, write_atomically, BY_CATEGORY,
-    BY_CODE, BY_CODE_RANGE, CSV_FILES, REPORT_FILES, SUMMARY_JSON,
+    check_output_dir, remove_temp_files, write_atomically, write_report_set,
+    BY_CATEGORY, BY_CODE, BY_CODE_RANGE, CSV_FILES, GATES_JSON, GATES_XML,
+    GATE_FILES, REPORT_FILES, SET_FILES, SUMMARY_JSON,
 };
 
 /// One row of `by_code.csv`.
@@ -183,22 +188,12 @@ impl Report {
         for (key, cell) in &tally.cells {
             let (t, n) = (&key.triple, cell.count);
             groups[key.dims as usize].counted += n;
-            let category = match t.category {
-                Some(c) => {
-                    sources.from_log += n;
-                    c
-                }
-                None => match catalog.category(t.code, t.subcode) {
-                    Some(c) => {
-                        sources.from_catalog += n;
-                        c
-                    }
-                    None => {
-                        sources.unknown += n;
-                        Category::Unknown
-                    }
-                },
-            };
+            let (category, from) = resolve_category(t, catalog);
+            *match from {
+                CategoryFrom::Log => &mut sources.from_log,
+                CategoryFrom::Catalog => &mut sources.from_catalog,
+                CategoryFrom::Neither => &mut sources.unknown,
+            } += n;
             let row = CodeRow {
                 group: key.dims,
                 category,
@@ -383,6 +378,33 @@ impl Report {
     }
 }
 
+/// Where a row's category came from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CategoryFrom {
+    /// The log gave a recognised category.
+    Log,
+    /// The catalog filled it in.
+    Catalog,
+    /// Neither: `Unknown`.
+    Neither,
+}
+
+/// The category a tally cell's records are reported under: the log's,
+/// else the catalog's, else `Unknown` (the one home of this fallback, for
+/// the reports and for the gates that measure a tally's cells).
+pub fn resolve_category(
+    t: &Triple,
+    catalog: &Catalog,
+) -> (Category, CategoryFrom) {
+    match t.category {
+        Some(c) => (c, CategoryFrom::Log),
+        None => match catalog.category(t.code, t.subcode) {
+            Some(c) => (c, CategoryFrom::Catalog),
+            None => (Category::Unknown, CategoryFrom::Neither),
+        },
+    }
+}
+
 /// The order of `by_code` rows within a group: count, highest first, then
 /// category, range, code and subcode (numbers as numbers).
 fn code_order(a: &CodeRow, b: &CodeRow) -> std::cmp::Ordering {
@@ -408,7 +430,6 @@ pub fn input_name<'a>(
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
-    use crate::record::Triple;
     use crate::tally::{Cell, GroupKey};
 
     /// A tally holding `(code, subcode, category, count)` rows.

@@ -27,6 +27,25 @@ pub const REPORT_FILES: [&str; 4] =
 pub const CSV_FILES: [&str; 3] =
     [REPORT_FILES[0], REPORT_FILES[1], REPORT_FILES[2]];
 
+/// Every gate rule's outcome (`--fail-on`, `--warn-on`).
+pub const GATES_JSON: &str = "gates.json";
+/// The gates as a JUnit XML test suite, for CI test tabs.
+pub const GATES_XML: &str = "gates.xml";
+
+/// The files a run with gates adds to [`REPORT_FILES`], in order.
+pub const GATE_FILES: [&str; 2] = [GATES_JSON, GATES_XML];
+
+/// Every file a report set may hold: a set written without some of them
+/// removes those an earlier run left ([`write_report_set`]).
+pub const SET_FILES: [&str; 6] = [
+    REPORT_FILES[0],
+    REPORT_FILES[1],
+    REPORT_FILES[2],
+    REPORT_FILES[3],
+    GATE_FILES[0],
+    GATE_FILES[1],
+];
+
 /// Temporary report files being written, for [`remove_temp_files`].
 static TEMP_FILES: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
 
@@ -97,6 +116,27 @@ pub fn check_output_dir(dir: &Path) -> Result<()> {
 ///   last rename ([`crate::sys::hold_signals`]): an interrupted run leaves
 ///   the earlier set or the new one, complete, and no temporary file.
 pub fn write_atomically(dir: &Path, files: &[(&str, Vec<u8>)]) -> Result<()> {
+    write_files(dir, files, &[])
+}
+
+/// Write a report set (the files of [`SET_FILES`] it holds) as
+/// [`write_atomically`] does, and remove, in the same commit, the files of
+/// [`SET_FILES`] it does not hold (`gates.json` of an earlier run with
+/// gates): the set is replaced as a whole.
+pub fn write_report_set(dir: &Path, files: &[(&str, Vec<u8>)]) -> Result<()> {
+    let stale: Vec<&str> = SET_FILES
+        .into_iter()
+        .filter(|n| !files.iter().any(|(f, _)| f == n))
+        .collect();
+    write_files(dir, files, &stale)
+}
+
+/// Write `files` and remove `stale`, all or nothing.
+fn write_files(
+    dir: &Path,
+    files: &[(&str, Vec<u8>)],
+    stale: &[&str],
+) -> Result<()> {
     let err =
         |path: &Path, source| Error::Write { path: path.to_owned(), source };
     std::fs::create_dir_all(dir).map_err(|e| err(dir, e))?;
@@ -138,7 +178,8 @@ pub fn write_atomically(dir: &Path, files: &[(&str, Vec<u8>)]) -> Result<()> {
             .map_err(|e| err(&dir.join(name), e))?;
         staged.push((tmp, dir.join(name)));
     }
-    commit(staged, &mut registered)?;
+    let stale: Vec<PathBuf> = stale.iter().map(|n| dir.join(n)).collect();
+    commit(staged, &stale, &mut registered)?;
     // The renames are durable once the directory is synced.
     if let Ok(d) = std::fs::File::open(dir) {
         let _ = d.sync_all();
@@ -149,9 +190,11 @@ pub fn write_atomically(dir: &Path, files: &[(&str, Vec<u8>)]) -> Result<()> {
 /// Rename staged files into place, all or none: each old file is first
 /// kept as a backup (a hard link, or moved aside where links are not
 /// possible); a failed rename puts every backup back and removes the new
-/// files that had no earlier version.
+/// files that had no earlier version. Then the `stale` files are moved
+/// aside the same way (and put back if anything fails).
 fn commit(
     staged: Vec<(tempfile::NamedTempFile, PathBuf)>,
+    stale: &[PathBuf],
     registered: &mut Registered,
 ) -> Result<()> {
     let delay = test_commit_delay();
@@ -197,6 +240,34 @@ fn commit(
             break;
         }
         done.push((path, kept.map(|(b, _)| b)));
+    }
+    // Stale files: moved aside to a backup (removed with the backups),
+    // so a failure can put them back.
+    let mut removed: Vec<(PathBuf, PathBuf)> = Vec::new();
+    for path in stale {
+        if result.is_err() {
+            break;
+        }
+        let name = path.file_name().unwrap_or_default().to_string_lossy();
+        let backup = path.with_file_name(format!(".{name}.stale.bak"));
+        temp_files().push(backup.clone());
+        registered.0.push(backup.clone());
+        match std::fs::rename(path, &backup) {
+            Ok(()) => removed.push((path.clone(), backup)),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => {
+                result = Err(Error::Write { path: path.clone(), source: e })
+            }
+        }
+    }
+    if result.is_err() {
+        for (path, backup) in removed.iter().rev() {
+            let _ = std::fs::rename(backup, path);
+        }
+    } else {
+        for (_, backup) in &removed {
+            let _ = std::fs::remove_file(backup);
+        }
     }
     if result.is_err() {
         for (path, backup) in done.iter().rev() {
@@ -244,6 +315,25 @@ mod tests {
     }
 
     #[test]
+    fn a_report_set_removes_the_files_it_does_not_hold() {
+        let dir = tempfile::tempdir().unwrap();
+        let full: Vec<(&str, Vec<u8>)> =
+            SET_FILES.iter().map(|n| (*n, n.as_bytes().to_vec())).collect();
+        write_report_set(dir.path(), &full).unwrap();
+        std::fs::write(dir.path().join("other.txt"), "kept").unwrap();
+        write_report_set(dir.path(), &full[..REPORT_FILES.len()]).unwrap();
+        let mut names: Vec<String> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .collect();
+        names.sort();
+        let mut want: Vec<&str> = REPORT_FILES.to_vec();
+        want.push("other.txt");
+        want.sort();
+        assert_eq!(names, want);
+    }
+
+    #[test]
     fn a_failed_rename_puts_the_earlier_files_back() {
         let dir = tempfile::tempdir().unwrap();
         let (a, b) = (dir.path().join("a.csv"), dir.path().join("b.csv"));
@@ -259,7 +349,7 @@ mod tests {
         // first has been done.
         std::fs::remove_file(staged[1].0.path()).unwrap();
         let mut registered = Registered(Vec::new());
-        assert!(commit(staged, &mut registered).is_err());
+        assert!(commit(staged, &[], &mut registered).is_err());
         drop(registered);
         assert_eq!(std::fs::read_to_string(&a).unwrap(), "old a");
         assert_eq!(std::fs::read_to_string(&b).unwrap(), "old b");
