@@ -24,6 +24,8 @@ pub struct Cli {
 pub enum Command {
     /// Aggregate logs into CSV reports.
     Report(ReportArgs),
+    /// Reports (or one merged partial) from partial tallies.
+    Merge(MergeArgs),
     /// Say what a code/subcode means (embedded catalog).
     Explain(ExplainArgs),
     /// Print the embedded catalog as CSV.
@@ -53,6 +55,10 @@ pub struct ReportArgs {
     /// modulo N (N workers split one listing).
     #[arg(long, value_name = "I/N")]
     pub shard: Option<String>,
+    /// Write a partial tally to FILE (- for stdout) instead of reports,
+    /// for `calltally merge`.
+    #[arg(long, value_name = "FILE")]
+    pub partial: Option<PathBuf>,
     /// Write the reports into DIR (created if missing).
     #[arg(
         short,
@@ -122,6 +128,35 @@ pub struct ReportArgs {
     pub max_groups: usize,
 }
 
+#[derive(Debug, clap::Args)]
+pub struct MergeArgs {
+    /// Partial tallies written by `report --partial` or `merge --partial`
+    /// (- for stdin).
+    #[arg(required = true, value_name = "PARTIAL")]
+    pub partials: Vec<PathBuf>,
+    /// Write the reports into DIR (created if missing).
+    #[arg(
+        short,
+        long,
+        value_name = "DIR",
+        default_value = "calltally-report"
+    )]
+    pub out: PathBuf,
+    /// Write the merged partial tally to FILE (- for stdout) instead of
+    /// reports.
+    #[arg(long, value_name = "FILE")]
+    pub partial: Option<PathBuf>,
+    /// Extra catalog rows (same columns as `calltally catalog`).
+    #[arg(long, value_name = "FILE")]
+    pub catalog: Option<PathBuf>,
+    /// How many codes the run summary lists.
+    #[arg(long, value_name = "N", default_value_t = 10)]
+    pub top: usize,
+    /// Print nothing but errors and warnings.
+    #[arg(short, long)]
+    pub quiet: bool,
+}
+
 #[derive(Clone, Copy, Debug, ValueEnum)]
 pub enum FormatArg {
     /// Decide per input.
@@ -171,6 +206,8 @@ pub struct CatalogArgs {
 pub enum Job {
     /// `calltally report`.
     Report(ReportJob),
+    /// `calltally merge`.
+    Merge(MergeJob),
     /// `calltally explain`.
     Explain(ExplainJob),
     /// `calltally catalog`.
@@ -186,6 +223,23 @@ pub enum Job {
 pub struct ReportJob {
     /// The library's configuration.
     pub config: Config,
+    /// A team's catalog file, if any.
+    pub catalog: Option<PathBuf>,
+    /// How many codes the run summary lists.
+    pub top: usize,
+    /// Print nothing but errors and warnings.
+    pub quiet: bool,
+}
+
+/// A validated `merge`.
+#[derive(Debug)]
+pub struct MergeJob {
+    /// The partials, in the order given.
+    pub partials: Vec<PathBuf>,
+    /// Where the reports go.
+    pub out_dir: PathBuf,
+    /// Write the merged partial here instead of reports.
+    pub partial: Option<PathBuf>,
     /// A team's catalog file, if any.
     pub catalog: Option<PathBuf>,
     /// How many codes the run summary lists.
@@ -228,6 +282,14 @@ impl Cli {
             Command::Report(args) => {
                 Job::Report(args.into_config().map_err(usage)?)
             }
+            Command::Merge(args) => Job::Merge(MergeJob {
+                partials: args.partials,
+                out_dir: args.out,
+                partial: args.partial,
+                catalog: args.catalog,
+                top: args.top,
+                quiet: args.quiet,
+            }),
             Command::Explain(args) => {
                 let (code, subcode) =
                     parse_pair(&args.code, args.subcode.as_deref())
@@ -262,6 +324,7 @@ impl ReportArgs {
             paths: self.paths,
             shard,
             inputs_from: self.inputs_from,
+            partial: self.partial,
             out_dir: self.out,
             format: match self.format {
                 FormatArg::Auto => Format::Auto,

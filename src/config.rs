@@ -78,6 +78,10 @@ pub struct Config {
     pub shard: Option<Shard>,
     /// `--inputs-from FILE`: more input paths, one per line (`-`: stdin).
     pub inputs_from: Option<PathBuf>,
+    /// `--partial FILE`: write a partial tally there (`-`: standard
+    /// output) instead of reports; inputs are then counted in path order
+    /// (spec §8).
+    pub partial: Option<PathBuf>,
 }
 
 /// One of N workers splitting one listing without talking to each other.
@@ -148,6 +152,7 @@ impl Default for Config {
             plan: Plan::default(),
             shard: None,
             inputs_from: None,
+            partial: None,
             max_record_bytes: DEFAULT_MAX_RECORD_BYTES,
         }
     }

@@ -37,6 +37,7 @@ pub mod exit;
 mod extract;
 pub mod gate;
 mod input;
+pub mod partial;
 mod pipeline;
 mod record;
 pub mod render;
@@ -137,8 +138,17 @@ pub fn run(config: &Config, catalog: &Catalog) -> Result<Run> {
         })?;
         paths.extend(more);
     }
-    let (inputs, errors, walk) = input::walk(&paths, Some(&config.out_dir));
-    let inputs: Vec<Input> = match config.shard {
+    let (inputs, errors, mut walk) =
+        input::walk(&paths, Some(&config.out_dir));
+    if config.partial.is_some() {
+        let names: Vec<&str> = inputs.iter().map(|i| i.name.as_str()).collect();
+        let errs: Vec<(&str, &str)> = errors
+            .iter()
+            .map(|e| (e.path.as_str(), e.message.as_str()))
+            .collect();
+        walk.listing = partial::listing_digest(&names, &errs, &walk);
+    }
+    let mut inputs: Vec<Input> = match config.shard {
         None => inputs,
         Some(shard) => inputs
             .into_iter()
@@ -147,6 +157,11 @@ pub fn run(config: &Config, catalog: &Catalog) -> Result<Run> {
             .map(|(_, input)| input)
             .collect(),
     };
+    if config.partial.is_some() {
+        // The order a merge rebuilds (spec §8): the samples this partial
+        // keeps are then the first of its inputs in the merged run.
+        inputs.sort_by(|a, b| partial::path_order(&a.name, &b.name));
+    }
     let (inputs, pruned) =
         input::prune::prune(inputs, config.plan.since, config.plan.until);
     let mut tally = pipeline::tally_inputs(&inputs, config)?;
@@ -236,6 +251,62 @@ pub fn check_run(config: &Config, run: &Run) -> Result<()> {
         return Err(Error::NoInput("no input could be opened".into()));
     }
     Ok(())
+}
+
+/// Run `report --partial`: count as [`run`] does, check the run as
+/// [`check_run`] does, then write the partial tally to `config.partial`
+/// (`-`: standard output) instead of reports.
+pub fn run_partial(config: &Config, catalog: &Catalog) -> Result<Run> {
+    let run = run(config, catalog)?;
+    check_run(config, &run)?;
+    write_partial(config, &run, catalog)?;
+    Ok(run)
+}
+
+/// Write the partial tally of a checked run to `config.partial` (`-`:
+/// standard output); a file is replaced whole or not at all.
+pub fn write_partial(config: &Config, run: &Run, catalog: &Catalog) -> Result<()> {
+    let Some(path) = &config.partial else { return Ok(()) };
+    let bytes = partial::write(&partial::Partial::of_run(run, catalog));
+    partial::save(&bytes, path)
+}
+
+/// The run a merged partial stands for: its inputs, its tally with the
+/// walk errors of its listings, its walk notes, and the report built with
+/// `catalog`. A merge past `--max-groups` is an error, as in a run.
+pub fn run_of_partial(
+    p: partial::Partial,
+    catalog: &Catalog,
+    elapsed: f64,
+) -> Result<Run> {
+    let mut tally = p.tally;
+    let walk = partial::Listing::notes(&p.listings);
+    for l in &p.listings {
+        tally.errors.extend(l.errors.iter().map(|(path, message)| {
+            input::InputError {
+                input: u32::MAX,
+                path: path.clone(),
+                message: message.clone(),
+            }
+        }));
+    }
+    tally.errors.sort();
+    if tally.ungrouped > 0 {
+        return Err(too_many_groups(&tally, &p.plan));
+    }
+    if p.inputs.is_empty() {
+        return Err(Error::NoInput("the partials read no input".into()));
+    }
+    let report = report::Report::build_for(&tally, catalog, &p.plan);
+    let inputs = p
+        .inputs
+        .into_iter()
+        .map(|name| Input {
+            source: input::Source::File(name.clone().into()),
+            name,
+        })
+        .collect();
+    Ok(Run { inputs, tally, report, elapsed, walk })
 }
 
 /// Render and write the report set of `run` into `config.out_dir`.

@@ -2,6 +2,7 @@
 
 mod catalog;
 mod explain;
+mod merge;
 mod report;
 
 use std::io::{Read as _, Write};
@@ -18,6 +19,7 @@ pub fn run(job: Job) -> anyhow::Result<ExitCode> {
     let mut out = std::io::stdout().lock();
     match job {
         Job::Report(job) => report::run(job, &mut out),
+        Job::Merge(job) => merge::run(job, &mut out),
         Job::Explain(job) => explain::run(job, &mut out),
         Job::Catalog(job) => catalog::run(job, &mut out),
         Job::Completions(shell) => {
