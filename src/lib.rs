@@ -141,7 +141,8 @@ pub fn run(config: &Config, catalog: &Catalog) -> Result<Run> {
     let (inputs, errors, mut walk) =
         input::walk(&paths, Some(&config.out_dir));
     if config.partial.is_some() {
-        let names: Vec<&str> = inputs.iter().map(|i| i.name.as_str()).collect();
+        let names: Vec<&str> =
+            inputs.iter().map(|i| i.name.as_str()).collect();
         let errs: Vec<(&str, &str)> = errors
             .iter()
             .map(|e| (e.path.as_str(), e.message.as_str()))
@@ -205,7 +206,8 @@ pub fn run_report(config: &Config, catalog: &Catalog) -> Result<Run> {
 
 /// Whether a counted run may write its reports: not when `config.strict`
 /// and a record was malformed ([`Error::Strict`]), nor when no input could
-/// be read at all ([`Error::NoInput`]).
+/// be read at all ([`Error::NoInput`]; not for a partial, see
+/// [`run_partial`]).
 pub fn check_run(config: &Config, run: &Run) -> Result<()> {
     if config.strict {
         if let Some(s) = run.tally.samples.first() {
@@ -215,6 +217,12 @@ pub fn check_run(config: &Config, run: &Run) -> Result<()> {
                 reason: s.reason.clone(),
             });
         }
+    }
+    if config.partial.is_some() {
+        // A shard with nothing to read, or only unreadable files, is part
+        // of a run that may read plenty: its partial says so, and the
+        // merge decides (spec §8).
+        return Ok(());
     }
     let failed: std::collections::BTreeSet<u32> = run
         .tally
@@ -254,7 +262,8 @@ pub fn check_run(config: &Config, run: &Run) -> Result<()> {
 }
 
 /// Run `report --partial`: count as [`run`] does, check the run as
-/// [`check_run`] does, then write the partial tally to `config.partial`
+/// [`check_run`] does (a partial of no input is written: the merge of all
+/// partials is refused when no partial read any), then write the partial tally to `config.partial`
 /// (`-`: standard output) instead of reports.
 pub fn run_partial(config: &Config, catalog: &Catalog) -> Result<Run> {
     let run = run(config, catalog)?;
@@ -265,7 +274,11 @@ pub fn run_partial(config: &Config, catalog: &Catalog) -> Result<Run> {
 
 /// Write the partial tally of a checked run to `config.partial` (`-`:
 /// standard output); a file is replaced whole or not at all.
-pub fn write_partial(config: &Config, run: &Run, catalog: &Catalog) -> Result<()> {
+pub fn write_partial(
+    config: &Config,
+    run: &Run,
+    catalog: &Catalog,
+) -> Result<()> {
     let Some(path) = &config.partial else { return Ok(()) };
     let bytes = partial::write(&partial::Partial::of_run(run, catalog));
     partial::save(&bytes, path)

@@ -11,6 +11,7 @@ mod formats;
 mod golden;
 mod hostile_io;
 mod hostile_read;
+mod partial;
 mod properties;
 mod regression;
 mod rules;

@@ -44,11 +44,9 @@ pub fn run(job: MergeJob, out: Out<'_>) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::Success);
     }
     if merged.catalog != partial::catalog_digest(&catalog) {
-        say(
-            "note: the partials were counted with another catalog than this \
+        say("note: the partials were counted with another catalog than this \
              merge's; the reports annotate with this merge's (give the same \
-             --catalog to reproduce the partials' run)",
-        );
+             --catalog to reproduce the partials' run)");
     }
     let elapsed = start.elapsed().as_secs_f64();
     let run = calltally::run_of_partial(merged, &catalog, elapsed)?;

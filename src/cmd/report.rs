@@ -68,12 +68,8 @@ pub fn print_summary(
     out: Out<'_>,
 ) -> anyhow::Result<()> {
     if !quiet {
-        let text = render::text::human(
-            &run.report,
-            &run.tally.acc,
-            run.elapsed,
-            top,
-        );
+        let text =
+            render::text::human(&run.report, &run.tally.acc, run.elapsed, top);
         writeln!(
             out,
             "{text}reports written to {}",

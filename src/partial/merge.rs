@@ -38,12 +38,14 @@ impl Merger {
         match &self.first {
             None => {
                 self.tally.groups.bound(p.plan.max_groups);
-                self.first = Some((file.to_owned(), p.plan.clone(), p.catalog));
+                self.first =
+                    Some((file.to_owned(), p.plan.clone(), p.catalog));
             }
             Some((first, plan, catalog)) => {
-                if let Some(d) =
-                    plan_difference((plan, *catalog, first), (&p.plan, p.catalog, file))
-                {
+                if let Some(d) = plan_difference(
+                    (plan, *catalog, first),
+                    (&p.plan, p.catalog, file),
+                ) {
                     return Err(Error::PlanMismatch(d));
                 }
             }

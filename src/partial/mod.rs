@@ -174,18 +174,20 @@ impl Partial {
     /// moved to its listing) and its walk notes.
     pub fn of_run(run: &crate::Run, catalog: &Catalog) -> Partial {
         let mut tally = run.tally.clone();
-        let (walk_errors, errors): (Vec<_>, Vec<_>) = std::mem::take(
-            &mut tally.errors,
-        )
-        .into_iter()
-        .partition(|e| e.input as usize >= run.inputs.len());
+        let (walk_errors, errors): (Vec<_>, Vec<_>) =
+            std::mem::take(&mut tally.errors)
+                .into_iter()
+                .partition(|e| e.input as usize >= run.inputs.len());
         tally.errors = errors;
         let listing = Listing {
             digest: run.walk.listing,
             skipped_files: run.walk.skipped_files,
             skipped_names: run.walk.skipped_names.clone(),
             duplicates: run.walk.duplicates.clone(),
-            errors: walk_errors.into_iter().map(|e| (e.path, e.message)).collect(),
+            errors: walk_errors
+                .into_iter()
+                .map(|e| (e.path, e.message))
+                .collect(),
         };
         Partial {
             tool: env!("CARGO_PKG_VERSION").to_owned(),
@@ -193,7 +195,11 @@ impl Partial {
             catalog: catalog_digest(catalog),
             inputs: run.inputs.iter().map(|i| i.name.clone()).collect(),
             tally,
-            listings: if listing.is_empty() { Vec::new() } else { vec![listing] },
+            listings: if listing.is_empty() {
+                Vec::new()
+            } else {
+                vec![listing]
+            },
         }
     }
 }
@@ -203,7 +209,8 @@ impl Partial {
 /// sees half a partial.
 pub fn save(bytes: &[u8], path: &Path) -> crate::Result<()> {
     use std::io::Write as _;
-    let fail = |source| crate::Error::WritePartial { path: path.to_owned(), source };
+    let fail =
+        |source| crate::Error::WritePartial { path: path.to_owned(), source };
     if path.as_os_str() == "-" {
         let mut out = std::io::stdout().lock();
         return out.write_all(bytes).and_then(|()| out.flush()).map_err(fail);
@@ -219,4 +226,30 @@ pub fn save(bytes: &[u8], path: &Path) -> crate::Result<()> {
     tmp.write_all(bytes).map_err(fail)?;
     tmp.persist(path).map_err(|e| fail(e.error))?;
     Ok(())
+}
+
+/// `bytes` with the header's and every whole section's CRC-32 recomputed,
+/// so that damage reaches the section decoders (the fuzz target and the
+/// property tests use it; a partial must never need it).
+#[doc(hidden)]
+pub fn reseal(bytes: &[u8]) -> Vec<u8> {
+    let mut d = bytes.to_vec();
+    if d.len() < 16 {
+        return d;
+    }
+    let crc = write::crc32(&d[..12]);
+    d[12..16].copy_from_slice(&crc.to_le_bytes());
+    let mut at = 16;
+    while d.len() - at >= 16 {
+        let len =
+            u64::from_le_bytes(d[at + 4..at + 12].try_into().expect("8"));
+        let end = match (at as u64 + 12).checked_add(len) {
+            Some(end) if end + 4 <= d.len() as u64 => end as usize,
+            _ => break,
+        };
+        let crc = write::crc32(&d[at..end]);
+        d[end..end + 4].copy_from_slice(&crc.to_le_bytes());
+        at = end + 4;
+    }
+    d
 }

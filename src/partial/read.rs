@@ -161,7 +161,8 @@ fn meta(i: &mut In<'_>) -> R<(String, Plan, u64)> {
     let tool = i.str("tool version")?.to_owned();
     let mut plan = Plan::default();
     for _ in 0..i.len("--by", 1)? {
-        let d = Dim::parse(i.str("--by")?).map_err(|e| format!("--by: {e}"))?;
+        let d =
+            Dim::parse(i.str("--by")?).map_err(|e| format!("--by: {e}"))?;
         if plan.by.contains(&d) {
             return Err(format!("--by: {d} twice"));
         }
@@ -401,7 +402,8 @@ fn problems(i: &mut In<'_>, inputs: usize, t: &mut Tally) -> R<()> {
         let input = input(i, "sample")?;
         let line = i.count("sample line")?;
         let item = i.uint("sample item")?;
-        let item = u32::try_from(item).map_err(|_| "sample item".to_owned())?;
+        let item =
+            u32::try_from(item).map_err(|_| "sample item".to_owned())?;
         let reason = i.str("sample reason")?.to_owned();
         t.samples.push(Sample { input, line, item, reason });
     }
@@ -429,9 +431,17 @@ fn listings(i: &mut In<'_>) -> R<Vec<Listing>> {
         let skipped_names = names()?;
         let duplicates = names()?;
         let errors = (0..i.len("walk errors", 2)?)
-            .map(|_| Ok((i.str("path")?.to_owned(), i.str("message")?.to_owned())))
+            .map(|_| {
+                Ok((i.str("path")?.to_owned(), i.str("message")?.to_owned()))
+            })
             .collect::<R<Vec<_>>>()?;
-        out.push(Listing { digest, skipped_files, skipped_names, duplicates, errors });
+        out.push(Listing {
+            digest,
+            skipped_files,
+            skipped_names,
+            duplicates,
+            errors,
+        });
     }
     done(i, "listings")?;
     Ok(out)

@@ -130,7 +130,11 @@ impl<'a> In<'a> {
     }
 
     /// `n` raw bytes.
-    pub(super) fn raw(&mut self, n: usize, what: &str) -> Result<&'a [u8], String> {
+    pub(super) fn raw(
+        &mut self,
+        n: usize,
+        what: &str,
+    ) -> Result<&'a [u8], String> {
         let end = self.at.checked_add(n).filter(|&e| e <= self.data.len());
         let end = end.ok_or_else(|| self.short(what))?;
         let b = &self.data[self.at..end];

@@ -34,13 +34,12 @@ pub fn write(p: &Partial) -> Vec<u8> {
     });
     put(&mut file, section::ACCOUNTING, req, |o| accounting(o, &p.tally));
     let group_ids = groups_order(&p.tally);
-    put(&mut file, section::GROUPS, req, |o| {
-        groups(o, &p.tally, &group_ids)
-    });
+    put(&mut file, section::GROUPS, req, |o| groups(o, &p.tally, &group_ids));
     put(&mut file, section::CELLS, req, |o| cells(o, &p.tally, &group_ids));
     put(&mut file, section::PROBLEMS, req, |o| problems(o, &p.tally, &remap));
     put(&mut file, section::LISTINGS, req, |o| {
-        let mut ls: Vec<_> = p.listings.iter().filter(|l| !l.is_empty()).collect();
+        let mut ls: Vec<_> =
+            p.listings.iter().filter(|l| !l.is_empty()).collect();
         ls.sort();
         ls.dedup_by_key(|l| l.digest);
         o.uint(ls.len() as u64);
@@ -138,7 +137,8 @@ fn accounting(o: &mut Out, t: &Tally) {
     o.uint(c.len() as u64);
     c.iter().for_each(|&n| o.uint(n));
     let f = &t.filtered;
-    for n in [f.outside_window, f.no_time, f.by_where, t.pruned_files, t.ungrouped]
+    for n in
+        [f.outside_window, f.no_time, f.by_where, t.pruned_files, t.ungrouped]
     {
         o.uint(n);
     }
@@ -149,7 +149,8 @@ fn accounting(o: &mut Out, t: &Tally) {
         o.str(k);
         o.uint(n);
     }
-    let formats: BTreeMap<&str, _> = t.formats.iter().map(|(k, v)| (*k, v)).collect();
+    let formats: BTreeMap<&str, _> =
+        t.formats.iter().map(|(k, v)| (*k, v)).collect();
     o.uint(formats.len() as u64);
     for (k, f) in formats {
         o.str(k);
@@ -223,7 +224,13 @@ fn cells(o: &mut Out, t: &Tally, order: &GroupOrder) {
     let mut cells: Vec<(u32, &Triple, &Cell)> = t
         .cells
         .iter()
-        .map(|(k, c)| (order.new.get(k.dims as usize).copied().unwrap_or(0), &k.triple, c))
+        .map(|(k, c)| {
+            (
+                order.new.get(k.dims as usize).copied().unwrap_or(0),
+                &k.triple,
+                c,
+            )
+        })
         .collect();
     cells.sort_unstable_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
     o.uint(cells.len() as u64);
@@ -250,7 +257,8 @@ fn cells(o: &mut Out, t: &Tally, order: &GroupOrder) {
 }
 
 fn problems(o: &mut Out, t: &Tally, remap: &[u32]) {
-    let index = |i: u32| remap.get(i as usize).map_or(0, |&n| u64::from(n) + 1);
+    let index =
+        |i: u32| remap.get(i as usize).map_or(0, |&n| u64::from(n) + 1);
     let mut samples: Vec<_> = t
         .samples
         .iter()
