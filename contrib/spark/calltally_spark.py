@@ -36,6 +36,7 @@ import posixpath
 import shutil
 import struct
 import subprocess
+import sys
 import tempfile
 import zlib
 from typing import Iterator, List, Optional, Sequence, Tuple
@@ -186,6 +187,11 @@ def partials(spark, binary: str, root: str, args: Sequence[str] = (),
     assign = pack(files, n)
     rows = [(assign[i], name, path) for i, (name, path, _) in enumerate(files)]
     df = spark.createDataFrame(rows, "task int, name string, path string")
+    # The executors need not have this module: its functions travel with
+    # the task, pickled by value.
+    from pyspark import cloudpickle
+
+    cloudpickle.register_pickle_by_value(sys.modules[__name__])
     return df.repartition(n, "task").mapInArrow(
         _tasks_fn(binary, list(args), threads),
         "task int, partial binary, rc int, stderr string",

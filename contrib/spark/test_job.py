@@ -63,7 +63,7 @@ def check_same(plain, spark_out):
     assert a == b, f"summary.json differs:\n{a}\n---\n{b}"
 
 
-def check_sketches(spark, partials_dir, report_dir):
+def check_sketches(spark, partials_dir, report_dir, by):
     """hll_union_agg over the partials' sketches gives calltally's calls."""
     from pyspark.sql import functions as F
 
@@ -71,10 +71,10 @@ def check_sketches(spark, partials_dir, report_dir):
     for p in sorted(glob.glob(os.path.join(partials_dir, "task-*.partial"))):
         with open(p, "rb") as f:
             cells.extend(job.dump_sketches(f.read()))
-    rows = [(c["code"], c["subcode"], c["category"], c["count"], c["calls"])
-            for c in cells if c["calls"] is not None]
-    df = spark.createDataFrame(
-        rows, "code long, subcode long, category string, count long, calls binary")
+    rows = [(list(c["dims"]), c["code"], c["subcode"], c["category"], c["count"],
+             c["calls"]) for c in cells if c["calls"] is not None]
+    df = spark.createDataFrame(rows, "dims array<string>, code long, subcode long, "
+                                     "category string, count long, calls binary")
     summary = json.load(open(os.path.join(report_dir, "summary.json")))
     total = df.agg(F.hll_sketch_estimate(F.hll_union_agg("calls")).alias("n")).first()["n"]
     assert total == summary["calls"], f"run total: Spark {total}, calltally {summary['calls']}"
@@ -82,7 +82,8 @@ def check_sketches(spark, partials_dir, report_dir):
         row = next(csv.DictReader(f))
     code = int(row["code"])
     sub = int(row["subcode"]) if row["subcode"] else None
-    same_pair = df.where((F.col("code") == code) & (
+    dims = F.array(*[F.lit(row[d]) for d in by]) if by else F.array().cast("array<string>")
+    same_pair = df.where((F.col("dims") == dims) & (F.col("code") == code) & (
         F.col("subcode").isNull() if sub is None else F.col("subcode") == sub))
     # The row's cells: those the log gave its category, and those the
     # catalog resolved to it (category null), if their counts say so.
@@ -128,10 +129,11 @@ def main():
                 check_same(plain, out)
                 n = len(glob.glob(os.path.join(kept, "task-*.partial")))
                 assert n == tasks, f"{n} partials for {tasks} tasks"
-                total, row, calls = check_sketches(spark, kept, out)
+                by = args[args.index("--by") + 1].split(",") if "--by" in args else []
+                total, row, calls = check_sketches(spark, kept, out, by)
                 print(f"test_job: {root} {' '.join(args)}: {tasks} tasks, reports "
                       f"identical; hll_union_agg: {total} calls in all, {calls} for "
-                      f"{row['result_category']} {row['code']}/{row['subcode']}")
+                      f"{[row[d] for d in by]} {row['result_category']} {row['code']}/{row['subcode']}")
     finally:
         spark.stop()
     print(f"test_job: ok in {time.time() - start:.1f} s")
