@@ -5,9 +5,9 @@
 //! tally does not hold itself: the plan it was counted under, the digest
 //! of the catalog in effect, the names of the inputs its samples and
 //! errors refer to, and the notes of the directory walks that listed them.
-//! [`write`] encodes it in the versioned, self-describing binary format of
+//! [`write()`] encodes it in the versioned, self-describing binary format of
 //! `docs/partial-format.md` (canonically: the same counts give the same
-//! bytes), [`read`] decodes it back or says why it cannot, and [`Merger`]
+//! bytes), [`read()`] decodes it back or says why it cannot, and [`Merger`]
 //! folds any number of partials, one at a time, into one.
 //!
 //! # How a merge reproduces one run
