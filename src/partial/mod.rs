@@ -244,7 +244,9 @@ pub fn reseal(bytes: &[u8]) -> Vec<u8> {
         let len =
             u64::from_le_bytes(d[at + 4..at + 12].try_into().expect("8"));
         let end = match (at as u64 + 12).checked_add(len) {
-            Some(end) if end + 4 <= d.len() as u64 => end as usize,
+            Some(end) if end.saturating_add(4) <= d.len() as u64 => {
+                end as usize
+            }
             _ => break,
         };
         let crc = write::crc32(&d[at..end]);
