@@ -337,3 +337,30 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn an_empty_shard_writes_a_partial_and_a_merge_of_nothing_fails() {
+    let dir = scratch("partial-empty");
+    let p = |name: &str| dir.join(name).display().to_string();
+    // fixtures/slicing holds fewer than 50 files: shard 49/50 is empty.
+    let o = run(&[
+        "report",
+        "fixtures/slicing",
+        "--shard",
+        "49/50",
+        "--partial",
+        &p("e.partial"),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let e =
+        partial::read(&std::fs::read(p("e.partial")).unwrap(), "e").unwrap();
+    assert!(e.inputs.is_empty() && e.tally.cells.is_empty());
+    let o = run(&["merge", &p("e.partial"), &p("e.partial"), "-o", &p("out")]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("the partials read no input"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(!dir.join("out").exists());
+}
