@@ -10,7 +10,7 @@ use calltally::report::{Summary, REPORT_FILES, SUMMARY_JSON};
 use calltally::{Catalog, Config, Plan, Run, Shard};
 use proptest::prelude::*;
 
-use crate::util::{read, report, run, scratch, stable_summary, stderr};
+use crate::util::{read, report, root, run, scratch, stable_summary, stderr};
 
 const TREES: [&str; 5] = [
     // Every fixture at once: more malformed samples than a run keeps.
@@ -363,4 +363,45 @@ fn an_empty_shard_writes_a_partial_and_a_merge_of_nothing_fails() {
         stderr(&o)
     );
     assert!(!dir.join("out").exists());
+}
+
+/// Walk notes belong to the listing: three shards of a tree holding an
+/// earlier report folder (skipped) and a FIFO (a walk error) merge to the
+/// one run's notes and errors, counted once.
+#[test]
+fn shards_of_one_listing_count_its_walk_notes_once() {
+    let dir = scratch("partial-walk");
+    let tree = dir.join("logs");
+    std::fs::create_dir_all(tree.join("old-report")).unwrap();
+    for f in ["export.csv"] {
+        std::fs::copy(root().join("fixtures/slicing").join(f), tree.join(f))
+            .unwrap();
+    }
+    let logs = root().join("fixtures/storage");
+    let o = report(&tree.join("old-report"), &[logs.to_str().unwrap()]);
+    assert!(o.status.code().is_some_and(|c| c <= 1), "{}", stderr(&o));
+    let fifo = tree.join("pipe");
+    let made =
+        std::process::Command::new("mkfifo").arg(&fifo).status().unwrap();
+    assert!(made.success());
+    let plan = plan(0);
+    let catalog = Catalog::embedded();
+    let one =
+        calltally::run(&config(vec![tree.clone()], &plan, false), catalog)
+            .unwrap();
+    assert!(one.walk.skipped_files > 0, "the old report is skipped");
+    let images: Vec<Vec<u8>> = (0..3)
+        .map(|index| {
+            partial_of(
+                vec![tree.clone()],
+                &plan,
+                Some(Shard { index, count: 3 }),
+            )
+        })
+        .collect();
+    let parts: Vec<&[u8]> = images.iter().map(Vec::as_slice).collect();
+    let merged = partial::read(&merge(&parts), "m").unwrap();
+    let run = calltally::run_of_partial(merged, catalog, 0.0).unwrap();
+    assert_eq!(run.walk.skipped_files, one.walk.skipped_files);
+    assert_eq!(files(&one), files(&run));
 }
