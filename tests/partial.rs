@@ -373,10 +373,8 @@ fn shards_of_one_listing_count_its_walk_notes_once() {
     let dir = scratch("partial-walk");
     let tree = dir.join("logs");
     std::fs::create_dir_all(tree.join("old-report")).unwrap();
-    for f in ["export.csv"] {
-        std::fs::copy(root().join("fixtures/slicing").join(f), tree.join(f))
-            .unwrap();
-    }
+    let csv = root().join("fixtures/slicing/export.csv");
+    std::fs::copy(csv, tree.join("export.csv")).unwrap();
     let logs = root().join("fixtures/storage");
     let o = report(&tree.join("old-report"), &[logs.to_str().unwrap()]);
     assert!(o.status.code().is_some_and(|c| c <= 1), "{}", stderr(&o));
