@@ -14,9 +14,10 @@ Databricks shared and serverless compute, Fabric and Synapse Spark, and
    run over the root would (``<root name>/<path under root>``), and runs
    ``calltally report --inputs-from LIST --partial -``; the partial's bytes
    come back as a binary column;
-4. the driver streams the partials to local files and runs
-   ``calltally merge``: the reports are byte-identical to one
-   ``calltally report <root name>`` run from the root's parent folder.
+4. past 256 tasks, the partials are merged on the executors in groups of
+   256 (``calltally merge --partial -``, in rounds); the driver collects
+   the rest and runs ``calltally merge``: the reports are byte-identical to
+   one ``calltally report <root name>`` run from the root's parent folder.
 
 Usage (spark-submit, or import and call ``run`` from a notebook)::
 
@@ -43,8 +44,8 @@ from typing import Iterator, List, Optional, Sequence, Tuple
 from urllib.parse import urlparse
 
 MAGIC = b"\x89CTP\r\n\x1a\n"
-# How many partials one `calltally merge` call takes before merging in
-# rounds (argv length; memory stays bounded either way).
+# How many partials reach one `calltally merge`: past it, partials are
+# merged on the executors first, in rounds (driver memory and argv length).
 MERGE_FAN_IN = 256
 
 
@@ -178,7 +179,8 @@ def _tasks_fn(binary: str, args: Sequence[str], threads: int):
 def partials(spark, binary: str, root: str, args: Sequence[str] = (),
              tasks: Optional[int] = None, task_bytes: int = 256 << 20,
              threads: int = 1):
-    """A DataFrame of (task, partial, rc, stderr): one partial per task."""
+    """A DataFrame of (task, partial, rc, stderr), one partial per task,
+    and the number of tasks."""
     files = list_files(spark, root)
     if not files:
         raise ValueError(f"no file under {root}")
@@ -192,42 +194,90 @@ def partials(spark, binary: str, root: str, args: Sequence[str] = (),
     from pyspark import cloudpickle
 
     cloudpickle.register_pickle_by_value(sys.modules[__name__])
-    return df.repartition(n, "task").mapInArrow(
-        _tasks_fn(binary, list(args), threads),
-        "task int, partial binary, rc int, stderr string",
-    )
+    # Range partitioning puts each task number in a partition of its own
+    # (hash partitioning of a few small integers leaves some empty).
+    return df.repartitionByRange(n, "task").mapInArrow(
+        _tasks_fn(binary, list(args), threads), PARTIAL_SCHEMA,
+    ), n
 
 
-def merge(binary: str, paths: List[str], out_args: Sequence[str], work: str) -> int:
-    """``calltally merge`` over ``paths``, in rounds of MERGE_FAN_IN."""
-    rnd = 0
-    while len(paths) > MERGE_FAN_IN:
-        merged = []
-        for i in range(0, len(paths), MERGE_FAN_IN):
-            p = os.path.join(work, f"round{rnd}-{i // MERGE_FAN_IN}.partial")
-            subprocess.run([binary, "merge", *paths[i:i + MERGE_FAN_IN],
-                            "--partial", p], check=True)
-            merged.append(p)
-        paths, rnd = merged, rnd + 1
+PARTIAL_SCHEMA = "task int, partial binary, rc int, stderr string"
+
+
+def _merge_fn(binary: str):
+    """Merge the partials of one partition into one, on the executor."""
+    def fn(batches: Iterator) -> Iterator:
+        import pyarrow as pa
+
+        with tempfile.TemporaryDirectory(prefix="calltally-merge-") as tmp:
+            paths, first, rc = [], None, 0
+            for b in batches:
+                d = b.to_pydict()
+                for t, data, code in zip(d["task"], d["partial"], d["rc"]):
+                    # (t is the group: several partials share it)
+                    p = os.path.join(tmp, f"{len(paths):06d}.partial")
+                    with open(p, "wb") as f:
+                        f.write(data)
+                    paths.append(p)
+                    first = t if first is None else min(first, t)
+                    rc = max(rc, code)
+            if not paths:
+                return
+            proc = subprocess.run([_binary(binary), "merge", *paths,
+                                   "--partial", "-"], capture_output=True)
+            err = proc.stderr.decode("utf-8", "replace")
+            if proc.returncode != 0 or not proc.stdout.startswith(MAGIC):
+                raise RuntimeError(f"calltally merge exited {proc.returncode}: {err}")
+            yield pa.RecordBatch.from_pydict(
+                {"task": [first], "partial": [proc.stdout], "rc": [rc],
+                 "stderr": [err]},
+                schema=pa.schema([("task", pa.int32()), ("partial", pa.binary()),
+                                  ("rc", pa.int32()), ("stderr", pa.string())]),
+            )
+    return fn
+
+
+def merge_on_cluster(df, binary: str, n: int, fan_in: int = MERGE_FAN_IN):
+    """Merge the partials of ``df`` (``n`` tasks) in groups of ``fan_in``
+    on the executors, so the driver receives few partials."""
+    from pyspark.sql import functions as F
+
+    while n > fan_in:
+        groups = -(-n // fan_in)
+        df = (df.withColumn("task", (F.col("task") / fan_in).cast("int"))
+              .repartitionByRange(groups, "task")
+              .mapInArrow(_merge_fn(binary), PARTIAL_SCHEMA))
+        n = groups
+    return df
+
+
+def merge(binary: str, paths: List[str], out_args: Sequence[str]) -> int:
+    """``calltally merge`` over ``paths``: the reports."""
     return subprocess.run([binary, "merge", *paths, *out_args]).returncode
 
 
 def run(spark, binary: str, root: str, out: str, args: Sequence[str] = (),
         merge_args: Sequence[str] = (), tasks: Optional[int] = None,
-        task_bytes: int = 256 << 20, keep_partials: Optional[str] = None) -> int:
+        task_bytes: int = 256 << 20, keep_partials: Optional[str] = None,
+        fan_in: int = MERGE_FAN_IN) -> int:
     """Count ``root`` on the cluster and write the reports into ``out`` on
-    the driver; returns calltally merge's exit code."""
-    df = partials(spark, binary, root, args, tasks, task_bytes)
+    the driver; returns calltally merge's exit code. More than ``fan_in``
+    partials are merged on the executors first, in rounds, so the driver
+    holds at most ``fan_in`` of them."""
+    df, n = partials(spark, binary, root, args, tasks, task_bytes)
+    df = merge_on_cluster(df, binary, n, fan_in)
     work = keep_partials or tempfile.mkdtemp(prefix="calltally-partials-")
     os.makedirs(work, exist_ok=True)
     paths = []
-    for row in df.toLocalIterator():  # one partial at a time on the driver
+    # collect() runs every task at once (toLocalIterator would run the
+    # partitions one after another).
+    for row in df.collect():
         p = os.path.join(work, f"task-{row['task']:06d}.partial")
         with open(p, "wb") as f:
             f.write(row["partial"])
         paths.append(p)
     paths.sort()
-    return merge(binary, paths, ["-o", out, "-q", *merge_args], work)
+    return merge(binary, paths, ["-o", out, "-q", *merge_args])
 
 
 # --- reading sketches out of a partial (docs/partial-format.md) ----------

@@ -30,9 +30,10 @@ import calltally_spark as job  # noqa: E402
 
 VOLATILE = ("elapsed_seconds", "throughput_mb_per_s", "peak_rss_mb")
 CASES = [
-    # (root under fixtures/, calltally report options, tasks)
-    ("storage", [], 3),
-    ("formats", ["--by", "hour,kind"], 4),
+    # (root under fixtures/, calltally report options, tasks, merge fan-in:
+    # past it, partials merge on the executors first)
+    ("storage", [], 3, 256),
+    ("formats", ["--by", "hour,kind"], 4, 2),
 ]
 
 
@@ -116,7 +117,7 @@ def main():
     spark.sparkContext.setLogLevel("ERROR")
     try:
         fixtures = os.path.join(REPO, "fixtures")
-        for root, args, tasks in CASES:
+        for root, args, tasks, fan_in in CASES:
             with tempfile.TemporaryDirectory(prefix="calltally-spark-") as tmp:
                 plain = os.path.join(tmp, "plain")
                 rc_plain = subprocess.run(
@@ -124,14 +125,18 @@ def main():
                     cwd=fixtures, capture_output=True).returncode
                 out, kept = os.path.join(tmp, "spark"), os.path.join(tmp, "partials")
                 rc = job.run(spark, binary, os.path.join(fixtures, root), out,
-                             args, tasks=tasks, keep_partials=kept)
+                             args, tasks=tasks, keep_partials=kept, fan_in=fan_in)
                 assert rc == rc_plain, f"{root}: merge exited {rc}, the plain run {rc_plain}"
                 check_same(plain, out)
                 n = len(glob.glob(os.path.join(kept, "task-*.partial")))
-                assert n == tasks, f"{n} partials for {tasks} tasks"
+                want = tasks
+                while want > fan_in:
+                    want = -(-want // fan_in)
+                assert n == want, f"{n} partials reached the driver, not {want}"
                 by = args[args.index("--by") + 1].split(",") if "--by" in args else []
                 total, row, calls = check_sketches(spark, kept, out, by)
-                print(f"test_job: {root} {' '.join(args)}: {tasks} tasks, reports "
+                print(f"test_job: {root} {' '.join(args)}: {tasks} tasks, {n} partials "
+                      f"on the driver, reports "
                       f"identical; hll_union_agg: {total} calls in all, {calls} for "
                       f"{[row[d] for d in by]} {row['result_category']} {row['code']}/{row['subcode']}")
     finally:
