@@ -27,6 +27,8 @@ pub enum Command {
     Report(ReportArgs),
     /// Compare two runs' reports: diff.csv and the largest changes.
     Diff(DiffArgs),
+    /// Reports (or one merged partial) from partial tallies.
+    Merge(MergeArgs),
     /// Say what a code/subcode means (embedded catalog).
     Explain(ExplainArgs),
     /// Print the embedded catalog as CSV.
@@ -56,6 +58,10 @@ pub struct ReportArgs {
     /// modulo N (N workers split one listing).
     #[arg(long, value_name = "I/N")]
     pub shard: Option<String>,
+    /// Write a partial tally to FILE (- for stdout) instead of reports,
+    /// for `calltally merge`.
+    #[arg(long, value_name = "FILE")]
+    pub partial: Option<PathBuf>,
     /// Write the reports into DIR (created if missing).
     #[arg(
         short,
@@ -183,6 +189,46 @@ pub struct DiffArgs {
     pub quiet: bool,
 }
 
+#[derive(Debug, clap::Args)]
+pub struct MergeArgs {
+    /// Partial tallies written by `report --partial` or `merge --partial`
+    /// (- for stdin).
+    #[arg(required = true, value_name = "PARTIAL")]
+    pub partials: Vec<PathBuf>,
+    /// Write the reports into DIR (created if missing).
+    #[arg(
+        short,
+        long,
+        value_name = "DIR",
+        default_value = "calltally-report"
+    )]
+    pub out: PathBuf,
+    /// Write the merged partial tally to FILE (- for stdout) instead of
+    /// reports.
+    #[arg(long, value_name = "FILE")]
+    pub partial: Option<PathBuf>,
+    /// Extra catalog rows (same columns as `calltally catalog`).
+    #[arg(long, value_name = "FILE")]
+    pub catalog: Option<PathBuf>,
+    /// How many codes the run summary lists.
+    #[arg(long, value_name = "N", default_value_t = 10)]
+    pub top: usize,
+    /// Print nothing but errors and warnings.
+    #[arg(short, long)]
+    pub quiet: bool,
+    /// Exit 3 (after writing the reports) when RULE holds (as `report`).
+    #[arg(long, value_name = "RULE")]
+    pub fail_on: Vec<String>,
+    /// Warn when RULE holds (same grammar as --fail-on); repeatable.
+    #[arg(long, value_name = "RULE")]
+    pub warn_on: Vec<String>,
+    /// An earlier run's report directory, for changes and `new` in rules.
+    #[arg(long, value_name = "DIR")]
+    pub baseline: Option<PathBuf>,
+    #[command(flatten)]
+    pub human: HumanArgs,
+}
+
 #[derive(Clone, Copy, Debug, ValueEnum)]
 pub enum FormatArg {
     /// Decide per input.
@@ -234,6 +280,8 @@ pub enum Job {
     Report(ReportJob),
     /// `calltally diff`.
     Diff(DiffArgs),
+    /// `calltally merge`.
+    Merge(MergeJob),
     /// `calltally explain`.
     Explain(ExplainJob),
     /// `calltally catalog`.
@@ -255,6 +303,30 @@ pub struct ReportJob {
     pub top: usize,
     /// Print nothing but errors and warnings.
     pub quiet: bool,
+    /// `--markdown`, `--html`, `-v`.
+    pub human: HumanArgs,
+}
+
+/// A validated `merge`.
+#[derive(Debug)]
+pub struct MergeJob {
+    /// The partials, in the order given.
+    pub partials: Vec<PathBuf>,
+    /// Where the reports go.
+    pub out_dir: PathBuf,
+    /// Write the merged partial here instead of reports.
+    pub partial: Option<PathBuf>,
+    /// A team's catalog file, if any.
+    pub catalog: Option<PathBuf>,
+    /// How many codes the run summary lists.
+    pub top: usize,
+    /// Print nothing but errors and warnings.
+    pub quiet: bool,
+    /// `--fail-on` / `--warn-on` rules, parsed; checked against the plan
+    /// once the partials are read.
+    pub rules: Vec<calltally::gate::Rule>,
+    /// `--baseline DIR`.
+    pub baseline: Option<PathBuf>,
     /// `--markdown`, `--html`, `-v`.
     pub human: HumanArgs,
 }
@@ -294,6 +366,31 @@ impl Cli {
                 Job::Report(args.into_config().map_err(usage)?)
             }
             Command::Diff(args) => Job::Diff(args),
+            Command::Merge(args) => {
+                let mut rules = Vec::new();
+                for (texts, severity) in [
+                    (&args.fail_on, Severity::Fail),
+                    (&args.warn_on, Severity::Warn),
+                ] {
+                    for text in texts {
+                        rules.push(
+                            Rule::parse(text, severity)
+                                .map_err(|e| usage(e.to_string()))?,
+                        );
+                    }
+                }
+                Job::Merge(MergeJob {
+                    partials: args.partials,
+                    out_dir: args.out,
+                    partial: args.partial,
+                    catalog: args.catalog,
+                    top: args.top,
+                    quiet: args.quiet,
+                    rules,
+                    baseline: args.baseline,
+                    human: args.human,
+                })
+            }
             Command::Explain(args) => {
                 let (code, subcode) =
                     parse_pair(&args.code, args.subcode.as_deref())
@@ -354,6 +451,7 @@ impl ReportArgs {
             paths: self.paths,
             shard,
             inputs_from: self.inputs_from,
+            partial: self.partial,
             out_dir: self.out,
             format: match self.format {
                 FormatArg::Auto => Format::Auto,

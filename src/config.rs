@@ -90,6 +90,10 @@ pub struct Config {
     /// `--baseline DIR`: the earlier run changes (`+20%`) and `new` are
     /// measured against.
     pub baseline: Option<PathBuf>,
+    /// `--partial FILE`: write a partial tally there (`-`: standard
+    /// output) instead of reports; inputs are then counted in path order
+    /// (spec §8).
+    pub partial: Option<PathBuf>,
 }
 
 /// One of N workers splitting one listing without talking to each other.
@@ -160,6 +164,7 @@ impl Default for Config {
             plan: Plan::default(),
             shard: None,
             inputs_from: None,
+            partial: None,
             max_record_bytes: DEFAULT_MAX_RECORD_BYTES,
             all_files: false,
             progress: None,

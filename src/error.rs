@@ -74,6 +74,26 @@ pub enum Error {
         /// The cause.
         source: std::io::Error,
     },
+    /// A file given as a partial tally is not one this calltally can use
+    /// (spec §8): truncated, foreign, damaged or of a newer format.
+    #[error("{file}: not a usable partial tally: {message}")]
+    Partial {
+        /// The file.
+        file: String,
+        /// What is wrong.
+        message: String,
+    },
+    /// Partials of different plans cannot be merged (spec §8).
+    #[error("cannot merge partials of different plans: {0}")]
+    PlanMismatch(String),
+    /// A partial tally could not be written.
+    #[error("cannot write the partial tally {}: {source}", path.display())]
+    WritePartial {
+        /// The path (`-` for standard output).
+        path: PathBuf,
+        /// The cause.
+        source: std::io::Error,
+    },
     /// `--pattern` is not a usable regular expression.
     #[error("--pattern: {0}")]
     Pattern(String),

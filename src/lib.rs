@@ -37,6 +37,7 @@ pub mod exit;
 mod extract;
 pub mod gate;
 mod input;
+pub mod partial;
 mod pipeline;
 pub mod progress;
 mod record;
@@ -159,9 +160,18 @@ pub fn run(config: &Config, catalog: &Catalog) -> Result<Run> {
         })?;
         paths.extend(more);
     }
-    let (inputs, errors, walk) =
+    let (inputs, errors, mut walk) =
         input::walk(&paths, Some(&config.out_dir), config.all_files);
-    let inputs: Vec<Input> = match config.shard {
+    if config.partial.is_some() {
+        let names: Vec<&str> =
+            inputs.iter().map(|i| i.name.as_str()).collect();
+        let errs: Vec<(&str, &str)> = errors
+            .iter()
+            .map(|e| (e.path.as_str(), e.message.as_str()))
+            .collect();
+        walk.listing = partial::listing_digest(&names, &errs, &walk);
+    }
+    let mut inputs: Vec<Input> = match config.shard {
         None => inputs,
         Some(shard) => inputs
             .into_iter()
@@ -170,6 +180,11 @@ pub fn run(config: &Config, catalog: &Catalog) -> Result<Run> {
             .map(|(_, input)| input)
             .collect(),
     };
+    if config.partial.is_some() {
+        // The order a merge rebuilds (spec §8): the samples this partial
+        // keeps are then the first of its inputs in the merged run.
+        inputs.sort_by(|a, b| partial::path_order(&a.name, &b.name));
+    }
     let (inputs, pruned) =
         input::prune::prune(inputs, config.plan.since, config.plan.until);
     let (mut tally, unused) = pipeline::tally_inputs_noting(&inputs, config)?;
@@ -180,7 +195,10 @@ pub fn run(config: &Config, catalog: &Catalog) -> Result<Run> {
     tally.pruned_files = pruned;
     tally.errors.extend(errors);
     tally.errors.sort();
-    tally.settle_versions(config.plan.distinct);
+    // A partial keeps its versions for the merge to settle with others'.
+    if config.partial.is_none() {
+        tally.settle_versions(config.plan.distinct);
+    }
     if tally.ungrouped > 0 {
         return Err(too_many_groups(&tally, &config.plan));
     }
@@ -233,7 +251,8 @@ pub fn run_report(config: &Config, catalog: &Catalog) -> Result<Run> {
 
 /// Whether a counted run may write its reports: not when `config.strict`
 /// and a record was malformed ([`Error::Strict`]), nor when no input could
-/// be read at all ([`Error::NoInput`]).
+/// be read at all ([`Error::NoInput`]; not for a partial, see
+/// [`run_partial`]).
 pub fn check_run(config: &Config, run: &Run) -> Result<()> {
     if config.strict {
         if let Some(s) = run.tally.samples.first() {
@@ -243,6 +262,12 @@ pub fn check_run(config: &Config, run: &Run) -> Result<()> {
                 reason: s.reason.clone(),
             });
         }
+    }
+    if config.partial.is_some() {
+        // A shard with nothing to read, or only unreadable files, is part
+        // of a run that may read plenty: its partial says so, and the
+        // merge decides (spec §8).
+        return Ok(());
     }
     let failed: std::collections::BTreeSet<u32> = run
         .tally
@@ -279,6 +304,102 @@ pub fn check_run(config: &Config, run: &Run) -> Result<()> {
         return Err(Error::NoInput("no input could be opened".into()));
     }
     Ok(())
+}
+
+/// Run `report --partial`: count as [`run`] does, check the run as
+/// [`check_run`] does (a partial of no input is written: the merge of all
+/// partials is refused when no partial read any), then write the partial tally to `config.partial`
+/// (`-`: standard output) instead of reports.
+pub fn run_partial(config: &Config, catalog: &Catalog) -> Result<Run> {
+    let run = run(config, catalog)?;
+    check_run(config, &run)?;
+    write_partial(config, &run, catalog)?;
+    Ok(run)
+}
+
+/// Write the partial tally of a checked run to `config.partial` (`-`:
+/// standard output); a file is replaced whole or not at all.
+pub fn write_partial(
+    config: &Config,
+    run: &Run,
+    catalog: &Catalog,
+) -> Result<()> {
+    let Some(path) = &config.partial else { return Ok(()) };
+    let bytes = partial::write(&partial::Partial::of_run(run, catalog));
+    partial::save(&bytes, path)
+}
+
+/// The run a merged partial stands for: its inputs, its tally with the
+/// walk errors of its listings and its CallSummaryUpdates versions
+/// settled, its walk notes, the report built with `catalog`, and the
+/// outcomes of `rules` (checked against the partials' plan) measured
+/// against `baseline`. A merge past `--max-groups` is an error, as in a
+/// run.
+pub fn run_of_partial(
+    p: partial::Partial,
+    catalog: &Catalog,
+    elapsed: f64,
+    rules: &[gate::Rule],
+    baseline: Option<report::Snapshot<'static>>,
+) -> Result<Run> {
+    let dims: Vec<String> = p.plan.by.iter().map(|d| d.to_string()).collect();
+    let cx = gate::Context {
+        by: &dims,
+        distinct: p.plan.distinct.is_some(),
+        baseline: baseline.is_some(),
+    };
+    for r in rules {
+        r.check(cx).map_err(|e| Error::Gate {
+            flag: r.severity.flag(),
+            rule: r.text.clone(),
+            message: e.what,
+        })?;
+    }
+    let gates = gate::Gates::prepare(rules, baseline.as_ref(), &dims)?;
+    let mut tally = p.tally;
+    tally.settle_versions(p.plan.distinct);
+    let walk = partial::Listing::notes(&p.listings);
+    for l in &p.listings {
+        tally.errors.extend(l.errors.iter().map(|(path, message)| {
+            input::InputError {
+                input: u32::MAX,
+                path: path.clone(),
+                message: message.clone(),
+            }
+        }));
+    }
+    tally.errors.sort();
+    if tally.ungrouped > 0 {
+        return Err(too_many_groups(&tally, &p.plan));
+    }
+    if p.inputs.is_empty() {
+        return Err(Error::NoInput("the partials read no input".into()));
+    }
+    let report = report::Report::build_for(&tally, catalog, &p.plan);
+    let inputs = p
+        .inputs
+        .into_iter()
+        .map(|name| Input {
+            source: input::Source::File(name.clone().into()),
+            name,
+        })
+        .collect();
+    let gates = if rules.is_empty() {
+        None
+    } else {
+        let snapshot = report::Snapshot::of_run(&report, &tally, catalog);
+        Some(gates.evaluate(&snapshot)?)
+    };
+    Ok(Run {
+        inputs,
+        tally,
+        report,
+        elapsed,
+        walk,
+        pattern_unused: Vec::new(),
+        gates,
+        baseline,
+    })
 }
 
 /// Render and write the report set of `run` into `config.out_dir` (with

@@ -14,6 +14,7 @@ mod golden;
 mod hostile_io;
 mod hostile_read;
 mod human;
+mod partial;
 mod properties;
 mod regression;
 mod rules;

@@ -4,6 +4,7 @@ mod catalog;
 mod diff;
 mod explain;
 mod human;
+mod merge;
 mod report;
 mod terminal;
 
@@ -22,6 +23,7 @@ pub fn run(job: Job) -> anyhow::Result<ExitCode> {
     match job {
         Job::Report(job) => report::run(job, &mut out),
         Job::Diff(args) => diff::run(args, &mut out),
+        Job::Merge(job) => merge::run(job, &mut out),
         Job::Explain(job) => explain::run(job, &mut out),
         Job::Catalog(job) => catalog::run(job, &mut out),
         Job::Completions(shell) => {

@@ -1,13 +1,14 @@
-//! `calltally report PATH…`: count, write the reports, print a summary.
+//! `calltally report PATH…`: count, write the reports (or a partial
+//! tally), print a summary.
 
 use calltally::gate::{any_failed, Verdict};
 use calltally::render::text::escape_control as esc;
 use calltally::render::View;
-use calltally::{render, ExitCode};
+use calltally::{render, ExitCode, Run};
 
 use super::terminal::Terminal;
 use super::{human, load_catalog, say, Out};
-use crate::cli::ReportJob;
+use crate::cli::{HumanArgs, ReportJob};
 
 /// Check the output directory (and the `--markdown`/`--html` folders),
 /// count, and write the reports and the human outputs; show a progress bar
@@ -16,18 +17,35 @@ use crate::cli::ReportJob;
 /// failed inputs on stderr (every name and message with its control
 /// characters escaped). Failed inputs make the exit code
 /// [`ExitCode::Failure`], though the reports are written, unless no input
-/// could be read at all: then nothing is.
+/// could be read at all: then nothing is. With `--partial`, the partial
+/// tally is written instead of the reports.
 pub fn run(job: ReportJob, out: Out<'_>) -> anyhow::Result<ExitCode> {
     let catalog = load_catalog(job.catalog.as_deref())?;
     let mut config = job.config;
-    calltally::report::check_output_dir(&config.out_dir)?;
-    human::check(&job.human)?;
+    if config.partial.is_none() {
+        calltally::report::check_output_dir(&config.out_dir)?;
+        human::check(&job.human)?;
+    }
     let terminal = Terminal::start(!job.quiet, job.human.verbose);
     config.progress = Some(terminal.progress());
     let run = calltally::run(&config, &catalog);
     let malformed = run.as_ref().map_or(0, |r| r.tally.acc.malformed);
     terminal.finish(malformed);
     let run = run?;
+    warn(&run);
+    calltally::check_run(&config, &run)?;
+    if config.partial.is_some() {
+        calltally::write_partial(&config, &run, &catalog)?;
+        return Ok(exit_code(&run));
+    }
+    calltally::write_reports(&config, &run)?;
+    finish(&run, &config.out_dir, &job.human, job.top, job.quiet, out)
+}
+
+/// Say on stderr what a run met: files reached twice, inputs `--pattern`
+/// was not used for, summaries read with their updates, inputs that
+/// failed. (Malformed records are reported as inputs finish.)
+pub fn warn(run: &Run) {
     let tally = &run.tally;
     for d in &run.walk.duplicates {
         say(&format!(
@@ -49,30 +67,38 @@ pub fn run(job: ReportJob, out: Out<'_>) -> anyhow::Result<ExitCode> {
     for e in &tally.errors {
         say(&format!("error: {}: {}", esc(&e.path), esc(&e.message)));
     }
-    calltally::check_run(&config, &run)?;
-    calltally::write_reports(&config, &run)?;
+}
+
+/// After the reports of `run` are written to `out_dir`: the Markdown and
+/// HTML outputs, the terminal summary, the gates' outcomes; the exit code
+/// (an input that could not be read outranks a failed gate: the gates
+/// measured an incomplete run).
+pub fn finish(
+    run: &Run,
+    out_dir: &std::path::Path,
+    human_args: &HumanArgs,
+    top: usize,
+    quiet: bool,
+    out: Out<'_>,
+) -> anyhow::Result<ExitCode> {
     let summary = calltally::report::Summary::new(
         &run.inputs,
-        tally,
+        &run.tally,
         &run.report,
         run.elapsed,
     )
     .with_walk(&run.walk);
     let outcomes = run.gates.as_deref().unwrap_or_default();
-    let view = View {
-        report: &run.report,
-        summary: &summary,
-        gates: outcomes,
-        top: job.top,
-    };
-    human::write(&job.human, &view, out)?;
-    if !job.quiet && !human::takes_stdout(&job.human) {
+    let view =
+        View { report: &run.report, summary: &summary, gates: outcomes, top };
+    human::write(human_args, &view, out)?;
+    if !quiet && !human::takes_stdout(human_args) {
         let text =
-            render::text::human(&run.report, &tally.acc, run.elapsed, job.top);
+            render::text::human(&run.report, &run.tally.acc, run.elapsed, top);
         writeln!(
             out,
             "{text}reports written to {}",
-            esc(&config.out_dir.display().to_string())
+            esc(&out_dir.display().to_string())
         )?;
     }
     for o in outcomes {
@@ -86,7 +112,7 @@ pub fn run(job: ReportJob, out: Out<'_>) -> anyhow::Result<ExitCode> {
             Verdict::Passed => {}
         }
     }
-    if !job.quiet && !outcomes.is_empty() {
+    if !quiet && !outcomes.is_empty() {
         let n =
             |v: Verdict| outcomes.iter().filter(|o| o.outcome == v).count();
         writeln!(
@@ -97,13 +123,21 @@ pub fn run(job: ReportJob, out: Out<'_>) -> anyhow::Result<ExitCode> {
             n(Verdict::Warned)
         )?;
     }
-    // An input that could not be read outranks a gate: the gates measured
-    // an incomplete run.
-    Ok(if !tally.errors.is_empty() {
+    Ok(if !run.tally.errors.is_empty() {
         ExitCode::Failure
     } else if any_failed(outcomes) {
         ExitCode::GateFailed
     } else {
         ExitCode::Success
     })
+}
+
+/// Failed inputs make a run exit 1, though its reports (or its partial)
+/// are written.
+pub fn exit_code(run: &Run) -> ExitCode {
+    if run.tally.errors.is_empty() {
+        ExitCode::Success
+    } else {
+        ExitCode::Failure
+    }
 }

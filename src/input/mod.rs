@@ -52,6 +52,10 @@ pub struct WalkNotes {
     /// Files reached more than once (named twice, or through a folder and
     /// by name): read once, at their first place.
     pub duplicates: Vec<String>,
+    /// A digest of the whole listing (inputs before `--shard`, walk
+    /// errors, skipped files), set by [`crate::run`]: partials of the
+    /// shards of one listing share it, so its notes count once in a merge.
+    pub listing: u64,
 }
 
 /// How many skipped file names [`WalkNotes`] keeps.
