@@ -100,7 +100,19 @@ def check_sketches(spark, partials_dir, report_dir, by):
     raise AssertionError(f"no set of cells adds up to the by_code row {row}")
 
 
+def check_helpers():
+    """The job's pure parts: packing and path naming."""
+    files = [("r/a", "p/a", 10), ("r/b", "p/b", 5), ("r/c", "p/c", 5), ("r/d", "p/d", 0)]
+    assert job.pack(files, 2) == [0, 1, 1, 0], job.pack(files, 2)
+    assert job.pack(files, 1) == [0, 0, 0, 0]
+    uri = "abfss://logs@acct.dfs.core.windows.net/insights/y=2024/PT1H.json"
+    assert job._path_part(uri) == "/insights/y=2024/PT1H.json"
+    assert job._path_part("file:/tmp/x/a.json") == "/tmp/x/a.json"
+    assert job._path_part("/tmp/x/a.json") == "/tmp/x/a.json"
+
+
 def main():
+    check_helpers()
     binary = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else
                              os.path.join(REPO, "target", "debug", "calltally"))
     assert os.path.exists(binary), f"{binary}: build calltally first (cargo build)"
