@@ -19,6 +19,6 @@ fuzz_target!(|data: &[u8]| {
         m.add(p, "a").unwrap();
         m.add(q, "b").unwrap();
         let merged = m.finish().unwrap();
-        let _ = calltally::run_of_partial(merged, Catalog::embedded(), 0.0);
+        let _ = calltally::run_of_partial(merged, Catalog::embedded(), 0.0, &[], None);
     }
 });

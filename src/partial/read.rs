@@ -5,7 +5,7 @@
 use std::borrow::Cow;
 
 use super::wire::{In, MAX_COUNT};
-use super::write::{counters, crc32, HAS_SKETCHES, HAS_SUBCODE};
+use super::write::{crc32, COUNTERS, HAS_CODE, HAS_SKETCHES, HAS_SUBCODE};
 use super::{section, Listing, Partial, FORMAT_VERSION, MAGIC};
 use crate::error::{Error, Result};
 use crate::record::dims::Dim;
@@ -24,7 +24,7 @@ pub fn read(bytes: &[u8], file: &str) -> Result<Partial> {
 }
 
 /// The sections of version 1, in the order they are written.
-const KNOWN: [u16; 7] = [
+const KNOWN: [u16; 8] = [
     section::META,
     section::INPUTS,
     section::ACCOUNTING,
@@ -32,6 +32,8 @@ const KNOWN: [u16; 7] = [
     section::CELLS,
     section::PROBLEMS,
     section::LISTINGS,
+    // Written only when the table is not empty.
+    section::UPDATES,
 ];
 
 fn decode(bytes: &[u8]) -> std::result::Result<Partial, String> {
@@ -140,6 +142,9 @@ fn decode(bytes: &[u8]) -> std::result::Result<Partial, String> {
     accounting(&mut body(2)?, &mut tally)?;
     groups(&mut body(3)?, &plan, &mut tally)?;
     cells(&mut body(4)?, &plan, &mut tally)?;
+    if let Some(b) = bodies[7] {
+        updates(&mut In::new(b), &plan, &mut tally)?;
+    }
     problems(&mut body(5)?, inputs.len(), &mut tally)?;
     let listings = listings(&mut body(6)?)?;
     check(&tally)?;
@@ -222,11 +227,11 @@ fn inputs(i: &mut In<'_>) -> R<Vec<String>> {
 
 fn accounting(i: &mut In<'_>, t: &mut Tally) -> R<()> {
     let n = i.len("accounting", 1)?;
-    let want = counters(t).len();
+    let want = COUNTERS;
     if n < want {
         return Err(format!("{n} accounting counters, {want} expected"));
     }
-    let mut c = [0u64; 11];
+    let mut c = [0u64; COUNTERS];
     for slot in c.iter_mut() {
         *slot = i.count("accounting counter")?;
     }
@@ -246,6 +251,10 @@ fn accounting(i: &mut In<'_>, t: &mut Tally) -> R<()> {
         a.filtered,
         a.inputs,
         a.bytes,
+        a.unmatched,
+        a.superseded,
+        a.versioned,
+        a.unversioned_summaries,
     ] = c;
     let f = &mut t.filtered;
     f.outside_window = i.count("filtered")?;
@@ -333,15 +342,7 @@ fn cells(i: &mut In<'_>, plan: &Plan, t: &mut Tally) -> R<()> {
             return Err(format!("cell of group {group}, of {groups} groups"));
         }
         let flags = i.byte("cell flags")?;
-        let category = match flags >> 4 {
-            0 => None,
-            1 => Some(Category::Success),
-            2 => Some(Category::ExpectedError),
-            3 => Some(Category::UnexpectedClientError),
-            4 => Some(Category::UnexpectedServerError),
-            5 => Some(Category::Unknown),
-            c => return Err(format!("cell category {c}")),
-        };
+        let category = category_of(flags >> 4)?;
         if flags & 0x0c != 0 {
             return Err(format!("cell flags {flags:#04x}"));
         }
@@ -447,6 +448,69 @@ fn listings(i: &mut In<'_>) -> R<Vec<Listing>> {
     Ok(out)
 }
 
+/// The CallSummaryUpdates version table (`write::updates`).
+fn updates(i: &mut In<'_>, plan: &Plan, t: &mut Tally) -> R<()> {
+    use crate::tally::versions::Version;
+    let n = i.len("versions", 20)?;
+    let groups = t.groups.len() as u64;
+    let mut last: Option<[u64; 2]> = None;
+    for _ in 0..n {
+        let key = [i.u64_le("version key")?, i.u64_le("version key")?];
+        if last.is_some_and(|l| l >= key) {
+            return Err("version keys out of order".into());
+        }
+        last = Some(key);
+        let version = i.int("version")?;
+        let flags = i.byte("version flags")?;
+        if flags & 0x88 != 0 || (flags & HAS_CODE == 0 && flags != 0) {
+            return Err(format!("version flags {flags:#04x}"));
+        }
+        let triple = if flags & HAS_CODE != 0 {
+            let category = category_of(flags >> 4)?;
+            let code = i.int("code")?;
+            let subcode = if flags & HAS_SUBCODE != 0 {
+                Some(i.int("subcode")?)
+            } else {
+                None
+            };
+            Some(Triple { code, subcode, category })
+        } else {
+            None
+        };
+        let group = i.uint("version group")?;
+        let dims = match group {
+            0 => None,
+            g if g - 1 > groups || (g == 1) != plan.by.is_empty() => {
+                return Err(format!(
+                    "version of group {}, of {groups} groups",
+                    g - 1
+                ));
+            }
+            g => Some((g - 1) as u32),
+        };
+        let coupon = |i: &mut In<'_>| -> R<u32> {
+            u32::try_from(i.uint("coupon")?).map_err(|_| "coupon".into())
+        };
+        let (call, participant) = (coupon(i)?, coupon(i)?);
+        let v = Version::from_parts(version, triple, dims, call, participant);
+        t.versions.insert_new(key, v);
+    }
+    done(i, "versions")
+}
+
+/// A category byte (`write::category_byte`).
+fn category_of(b: u8) -> R<Option<Category>> {
+    Ok(match b {
+        0 => None,
+        1 => Some(Category::Success),
+        2 => Some(Category::ExpectedError),
+        3 => Some(Category::UnexpectedClientError),
+        4 => Some(Category::UnexpectedServerError),
+        5 => Some(Category::Unknown),
+        c => return Err(format!("category {c}")),
+    })
+}
+
 /// The accounting identities of spec §4 that the merge relies on,
 /// checked without overflow: a partial that breaks them was not written
 /// by calltally.
@@ -462,13 +526,18 @@ fn check(t: &Tally) -> R<()> {
     let f = &t.filtered;
     let ok = cells + t.ungrouped == a.counted
         && f.outside_window + f.no_time + f.by_where == a.filtered
-        && a.counted + a.without_code + a.filtered <= a.records;
+        && a.counted
+            + a.without_code
+            + a.filtered
+            + a.superseded
+            + t.versions.len() as u64
+            <= a.records;
     if ok {
         Ok(())
     } else {
         Err("its counts break the accounting identities (the cells add up \
              to counted, the reasons to filtered, and records >= counted + \
-             without_code + filtered)"
+             without_code + filtered + superseded + versions kept)"
             .into())
     }
 }

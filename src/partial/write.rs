@@ -36,6 +36,11 @@ pub fn write(p: &Partial) -> Vec<u8> {
     let group_ids = groups_order(&p.tally);
     put(&mut file, section::GROUPS, req, |o| groups(o, &p.tally, &group_ids));
     put(&mut file, section::CELLS, req, |o| cells(o, &p.tally, &group_ids));
+    if !p.tally.versions.is_empty() {
+        put(&mut file, section::UPDATES, req, |o| {
+            updates(o, &p.tally, &group_ids)
+        });
+    }
     put(&mut file, section::PROBLEMS, req, |o| problems(o, &p.tally, &remap));
     put(&mut file, section::LISTINGS, req, |o| {
         let mut ls: Vec<_> =
@@ -115,7 +120,7 @@ fn plan(o: &mut Out, plan: &Plan) {
 }
 
 /// The accounting counters, in the order of `docs/partial-format.md`.
-pub(super) fn counters(t: &Tally) -> [u64; 11] {
+pub(super) fn counters(t: &Tally) -> [u64; COUNTERS] {
     let a = &t.acc;
     [
         a.lines,
@@ -129,7 +134,53 @@ pub(super) fn counters(t: &Tally) -> [u64; 11] {
         a.filtered,
         a.inputs,
         a.bytes,
+        a.unmatched,
+        a.superseded,
+        a.versioned,
+        a.unversioned_summaries,
     ]
+}
+
+/// How many accounting counters a partial of this version holds.
+pub(super) const COUNTERS: usize = 15;
+
+/// Version entry flags: bit 2 a code follows, bit 0 ([`HAS_SUBCODE`]) a
+/// subcode, bits 4–6 the category byte.
+pub(super) const HAS_CODE: u8 = 4;
+
+/// The CallSummaryUpdates version table, unsettled: entries by key, each
+/// with its group renumbered as the cells' are (0: none; else the file's
+/// group number + 1, so a run without `--by` writes 1 for group 0).
+fn updates(o: &mut Out, t: &Tally, order: &GroupOrder) {
+    let mut entries: Vec<_> = t.versions.entries().collect();
+    entries.sort_unstable_by_key(|(k, _)| **k);
+    o.uint(entries.len() as u64);
+    for (key, v) in entries {
+        o.u64_le(key[0]);
+        o.u64_le(key[1]);
+        o.int(v.version);
+        let triple = v.triple();
+        let mut flags = 0;
+        if let Some(t) = &triple {
+            flags |= HAS_CODE | category_byte(t.category) << 4;
+            if t.subcode.is_some() {
+                flags |= HAS_SUBCODE;
+            }
+        }
+        o.byte(flags);
+        if let Some(t) = triple {
+            o.int(t.code);
+            if let Some(s) = t.subcode {
+                o.int(s);
+            }
+        }
+        let group = v.dims().map_or(0, |d| {
+            u64::from(order.new.get(d as usize).copied().unwrap_or(0)) + 1
+        });
+        o.uint(group);
+        o.uint(u64::from(v.call));
+        o.uint(u64::from(v.participant));
+    }
 }
 
 fn accounting(o: &mut Out, t: &Tally) {

@@ -110,6 +110,20 @@ impl Version {
         }
     }
 
+    /// A version from its parts, as a partial tally stores them: the
+    /// coupons of its call and participant instead of the ids.
+    pub fn from_parts(
+        version: i64,
+        triple: Option<Triple>,
+        dims: Option<u32>,
+        call: u32,
+        participant: u32,
+    ) -> Version {
+        let mut v = Version::new(version, triple, dims, "", "");
+        (v.call, v.participant) = (call, participant);
+        v
+    }
+
     /// Its triple; `None` for a version without a code.
     pub fn triple(&self) -> Option<Triple> {
         (self.flags & HAS_CODE != 0).then(|| Triple {
@@ -229,6 +243,18 @@ impl Versions {
             superseded += u64::from(self.offer(k, v, groups));
         }
         superseded
+    }
+
+    /// Add the entry of a key not in the table yet (a partial tally's
+    /// table); `false` if the key is there already.
+    pub fn insert_new(&mut self, key: VersionKey, v: Version) -> bool {
+        match self.best.entry(key) {
+            std::collections::hash_map::Entry::Vacant(e) => {
+                e.insert(v);
+                true
+            }
+            std::collections::hash_map::Entry::Occupied(_) => false,
+        }
     }
 
     /// The winners, in no particular order.
