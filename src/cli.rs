@@ -142,8 +142,8 @@ pub struct ReportArgs {
     /// Warn when RULE holds (same grammar as --fail-on); repeatable.
     #[arg(long, value_name = "RULE")]
     pub warn_on: Vec<String>,
-    /// An earlier run's report directory, for changes (+50, +20%, +0.3pp)
-    /// and `new` in rules.
+    /// An earlier run: its report directory or its partial tally (report
+    /// --partial), for changes (+50, +20%, +0.3pp) and `new` in rules.
     #[arg(long, value_name = "DIR")]
     pub baseline: Option<PathBuf>,
     #[command(flatten)]
@@ -168,10 +168,11 @@ pub struct HumanArgs {
 
 #[derive(Debug, clap::Args)]
 pub struct DiffArgs {
-    /// The earlier run: a report directory.
+    /// The earlier run: a report directory or a partial tally.
     #[arg(value_name = "OLD")]
     pub old: PathBuf,
-    /// The later run: a report directory made with the same --by.
+    /// The later run (report directory or partial tally), with the same
+    /// --by.
     #[arg(value_name = "NEW")]
     pub new: PathBuf,
     /// Write diff.csv into DIR (created if missing).
@@ -222,7 +223,8 @@ pub struct MergeArgs {
     /// Warn when RULE holds (same grammar as --fail-on); repeatable.
     #[arg(long, value_name = "RULE")]
     pub warn_on: Vec<String>,
-    /// An earlier run's report directory, for changes and `new` in rules.
+    /// An earlier run (report directory or partial tally), for changes and
+    /// `new` in rules.
     #[arg(long, value_name = "DIR")]
     pub baseline: Option<PathBuf>,
     #[command(flatten)]

@@ -148,8 +148,11 @@ pub fn run(config: &Config, catalog: &Catalog) -> Result<Run> {
     let start = Instant::now();
     // The baseline is read, and the rules' thresholds fixed, before any
     // input is.
-    let baseline =
-        config.baseline.as_deref().map(report::Snapshot::open).transpose()?;
+    let baseline = config
+        .baseline
+        .as_deref()
+        .map(|b| report::Snapshot::open(b, catalog))
+        .transpose()?;
     let dims: Vec<String> =
         config.plan.by.iter().map(|d| d.to_string()).collect();
     let gates = gate::Gates::prepare(&config.rules, baseline.as_ref(), &dims)?;

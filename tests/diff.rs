@@ -188,3 +188,61 @@ fn diff_writes_into_the_current_directory_by_default() {
     assert!(stdout(&o).is_empty());
     assert!(rows(&here, "diff.csv").iter().all(|r| r["status"] == "same"));
 }
+
+/// The partial tally of a run over `input` (`report --partial FILE`).
+fn partial_of(input: &str, extra: &[&str]) -> PathBuf {
+    let dir = scratch("diff-partial");
+    let file = dir.join("run.partial");
+    let o = cmd()
+        .arg("report")
+        .arg(input)
+        .arg("--partial")
+        .arg(&file)
+        .args(extra)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    file
+}
+
+#[test]
+fn partials_are_runs_for_diff_and_baselines() {
+    // diff of two partials: the bytes of the diff of their report folders.
+    let (old_dir, new_dir) =
+        (run("fixtures/formats/csv", &[]), run("fixtures/formats", &[]));
+    let (old_p, new_p) = (
+        partial_of("fixtures/formats/csv", &[]),
+        partial_of("fixtures/formats", &[]),
+    );
+    let (a, o) = diff(&old_dir, &new_dir, &[]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let (b, o) = diff(&old_p, &new_p, &[]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(read(&a, "diff.csv"), read(&b, "diff.csv"));
+    // A partial baseline measures what a folder baseline measures, and
+    // more: a change in calls over several rows (a union of sketches,
+    // which a report folder's estimates cannot give).
+    let rules = ["Success:count > +50", "new:count > 0", "4xx:share > +0.3pp"];
+    let gates = |baseline: &Path, extra: &[&str]| {
+        let out = scratch("diff-gates");
+        let mut args = vec!["fixtures/formats", "--baseline"];
+        let b = baseline.to_str().unwrap().to_owned();
+        args.push(&b);
+        for r in rules {
+            args.extend(["--warn-on", r]);
+        }
+        args.extend(extra);
+        let o = report(&out, &args);
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+        read(&out, "gates.json")
+    };
+    assert_eq!(gates(&old_dir, &[]), gates(&old_p, &[]));
+    let out = gates(&old_p, &["--warn-on", "4xx:calls > +10%"]);
+    assert!(out.contains("4xx:calls > +10%"), "{out}");
+    // A file that is neither is refused, naming it.
+    let junk = scratch("diff-junk").join("junk.bin");
+    std::fs::write(&junk, b"not a partial").unwrap();
+    let (_, o) = diff(&junk, &new_p, &[]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("neither a report directory nor a partial"));
+}

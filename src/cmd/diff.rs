@@ -11,8 +11,9 @@ use crate::cli::DiffArgs;
 /// Read both runs (refusing different `--by`), write `diff.csv` into the
 /// output directory, and print the table of the largest changes.
 pub fn run(args: DiffArgs, out: Out<'_>) -> anyhow::Result<ExitCode> {
-    let old = Snapshot::open(&args.old)?;
-    let new = Snapshot::open(&args.new)?;
+    let catalog = calltally::Catalog::embedded();
+    let old = Snapshot::open(&args.old, catalog)?;
+    let new = Snapshot::open(&args.new, catalog)?;
     let rows = diff(&old, &new)?;
     let csv = render::csv(&old.dims, &rows);
     write_atomically(&args.out, &[(DIFF_CSV, csv)])?;

@@ -30,7 +30,7 @@ pub fn run(job: MergeJob, out: Out<'_>) -> anyhow::Result<ExitCode> {
     let baseline = job
         .baseline
         .as_deref()
-        .map(calltally::report::Snapshot::open)
+        .map(|b| calltally::report::Snapshot::open(b, &catalog))
         .transpose()?;
     let start = Instant::now();
     let mut merger = Merger::new();

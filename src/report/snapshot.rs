@@ -155,20 +155,73 @@ impl<'a> Snapshot<'a> {
     }
 
     /// The earlier run at `path`: a report directory (its CSVs and
-    /// `summary.json`). A partial tally file is recognised here once the
-    /// partial format can be read (read it into a [`Tally`] and call
-    /// [`Snapshot::from_tally`]); until then a file is refused.
-    pub fn open(path: &Path) -> Result<Snapshot<'static>> {
+    /// `summary.json`), or a partial tally file (`report --partial`,
+    /// `merge --partial`), whose report is built with `catalog` and whose
+    /// sketches are kept, so `calls` and `participants` of any selector
+    /// are exact unions.
+    pub fn open(path: &Path, catalog: &Catalog) -> Result<Snapshot<'static>> {
         if path.is_dir() {
             return super::read::report_dir(path);
         }
-        let why = if path.exists() {
-            "not a report directory (partial tallies are not read as \
-             runs yet); give the -o directory of an earlier report"
-        } else {
-            "no such directory"
-        };
-        Err(Error::Snapshot { path: path.to_owned(), message: why.into() })
+        let name = path.display().to_string();
+        let mut head = [0u8; 8];
+        let is_partial = std::fs::File::open(path)
+            .and_then(|mut f| std::io::Read::read_exact(&mut f, &mut head))
+            .is_ok()
+            && head == crate::partial::MAGIC;
+        if !is_partial {
+            let why = if path.exists() {
+                "neither a report directory nor a partial tally; give the -o \
+                 directory of an earlier report, or a file of report \
+                 --partial"
+            } else {
+                "no such directory or file"
+            };
+            return Err(Error::Snapshot {
+                path: path.to_owned(),
+                message: why.into(),
+            });
+        }
+        let bytes = std::fs::read(path).map_err(|e| Error::Snapshot {
+            path: path.to_owned(),
+            message: e.to_string(),
+        })?;
+        let p = crate::partial::read(&bytes, &name)?;
+        let mut tally = p.tally;
+        tally.settle_versions(p.plan.distinct);
+        let mut snap =
+            Snapshot::from_tally(&tally, catalog, &p.plan).into_owned();
+        snap.source = name;
+        Ok(snap)
+    }
+
+    /// The snapshot with its sketches owned.
+    pub fn into_owned(self) -> Snapshot<'static> {
+        Snapshot {
+            rows: self
+                .rows
+                .into_iter()
+                .map(|r| Row {
+                    sketches: r.sketches.map(|s| Cow::Owned(s.into_owned())),
+                    group: r.group,
+                    category: r.category,
+                    code: r.code,
+                    subcode: r.subcode,
+                    count: r.count,
+                    known: r.known,
+                    ids: r.ids,
+                })
+                .collect(),
+            source: self.source,
+            dims: self.dims,
+            groups: self.groups,
+            coarse: self.coarse,
+            counted: self.counted,
+            records: self.records,
+            malformed: self.malformed,
+            totals: self.totals,
+            distinct: self.distinct,
+        }
     }
 
     /// Refuse a snapshot grouped by other dimensions than `dims`.
