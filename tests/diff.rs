@@ -246,3 +246,55 @@ fn partials_are_runs_for_diff_and_baselines() {
     assert_eq!(o.status.code(), Some(1));
     assert!(stderr(&o).contains("neither a report directory nor a partial"));
 }
+
+#[test]
+fn markdown_and_html_show_the_largest_changes_against_the_baseline() {
+    let old = run("fixtures/formats/csv", &[]);
+    let dir = scratch("diff-human");
+    let (md, html) = (dir.join("s.md"), dir.join("s.html"));
+    let o = report(
+        &dir.join("out"),
+        &[
+            "fixtures/formats",
+            "--baseline",
+            old.to_str().unwrap(),
+            "--markdown",
+            md.to_str().unwrap(),
+            "--html",
+            html.to_str().unwrap(),
+            "--top",
+            "3",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let md = std::fs::read_to_string(md).unwrap();
+    let section = md
+        .split("### Changes against the baseline")
+        .nth(1)
+        .expect("a changes section");
+    let rows: Vec<&str> =
+        section.lines().filter(|l| l.starts_with("| - |")).collect();
+    assert_eq!(rows.len(), 3, "{section}");
+    // The same order as `calltally diff`'s table: the largest |delta_pp|.
+    let (_, d) = diff(&old, &dir.join("out"), &["--top", "1"]);
+    let first = stdout(&d).lines().nth(1).unwrap().to_owned();
+    let code = first.split_whitespace().nth(2).unwrap().to_owned();
+    assert!(
+        rows[0].contains(&format!("| {code} |")),
+        "{first} vs {}",
+        rows[0]
+    );
+    let html = std::fs::read_to_string(html).unwrap();
+    assert_eq!(html.matches("<tr class=\"change\">").count(), 3);
+    // Without a baseline there is no such section.
+    let plain = scratch("diff-human");
+    let md2 = plain.join("s.md");
+    let o = report(
+        &plain.join("out"),
+        &["fixtures/formats", "--markdown", md2.to_str().unwrap()],
+    );
+    assert_eq!(o.status.code(), Some(0));
+    assert!(!std::fs::read_to_string(md2)
+        .unwrap()
+        .contains("Changes against"));
+}

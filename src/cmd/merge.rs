@@ -80,7 +80,15 @@ pub fn run(job: MergeJob, out: Out<'_>) -> anyhow::Result<ExitCode> {
         ..Config::default()
     };
     calltally::write_reports(&config, &run)?;
-    finish(&run, &config.out_dir, &job.human, job.top, job.quiet, out)
+    finish(
+        &run,
+        &catalog,
+        &config.out_dir,
+        &job.human,
+        job.top,
+        job.quiet,
+        out,
+    )
 }
 
 /// The bytes of a partial file (`-`: standard input).

@@ -4,6 +4,7 @@
 use calltally::gate::{any_failed, Verdict};
 use calltally::render::text::escape_control as esc;
 use calltally::render::View;
+use calltally::report::Snapshot;
 use calltally::{render, ExitCode, Run};
 
 use super::terminal::Terminal;
@@ -39,7 +40,15 @@ pub fn run(job: ReportJob, out: Out<'_>) -> anyhow::Result<ExitCode> {
         return Ok(exit_code(&run));
     }
     calltally::write_reports(&config, &run)?;
-    finish(&run, &config.out_dir, &job.human, job.top, job.quiet, out)
+    finish(
+        &run,
+        &catalog,
+        &config.out_dir,
+        &job.human,
+        job.top,
+        job.quiet,
+        out,
+    )
 }
 
 /// Say on stderr what a run met: files reached twice, inputs `--pattern`
@@ -75,6 +84,7 @@ pub fn warn(run: &Run) {
 /// measured an incomplete run).
 pub fn finish(
     run: &Run,
+    catalog: &calltally::Catalog,
     out_dir: &std::path::Path,
     human_args: &HumanArgs,
     top: usize,
@@ -89,8 +99,23 @@ pub fn finish(
     )
     .with_walk(&run.walk);
     let outcomes = run.gates.as_deref().unwrap_or_default();
-    let view =
-        View { report: &run.report, summary: &summary, gates: outcomes, top };
+    // Changes against the baseline, for the Markdown and the HTML.
+    let changes = match &run.baseline {
+        Some(b)
+            if human_args.markdown.is_some() || human_args.html.is_some() =>
+        {
+            let now = Snapshot::of_run(&run.report, &run.tally, catalog);
+            calltally::report::diff::diff(b, &now)?
+        }
+        _ => Vec::new(),
+    };
+    let view = View {
+        report: &run.report,
+        summary: &summary,
+        gates: outcomes,
+        top,
+        changes: &changes,
+    };
     human::write(human_args, &view, out)?;
     if !quiet && !human::takes_stdout(human_args) {
         let text =

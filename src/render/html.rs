@@ -53,6 +53,7 @@ pub fn html(v: &View<'_>) -> String {
         );
     }
     s.push_str("</table>\n");
+    changes(&mut s, v);
     errors(&mut s, v);
     let cats = r.category_totals();
     if !cats.is_empty() {
@@ -144,6 +145,48 @@ fn gates(s: &mut String, v: &View<'_>) {
         );
     }
     s.push_str("</table>\n");
+}
+
+/// The largest changes against the `--baseline` run (nothing without one).
+fn changes(s: &mut String, v: &View<'_>) {
+    let (rows, more) = view::changes(v.changes, v.top);
+    if rows.is_empty() {
+        return;
+    }
+    s.push_str(
+        "<h2>Changes against the baseline</h2>\n<table>\n<tr><th>Group</th>\
+         <th>Category</th><th>Code</th><th>Before</th><th>Now</th><th>Δ</th>\
+         <th>Δ share</th><th>Status</th></tr>\n",
+    );
+    for r in rows {
+        let group = if r.values.is_empty() {
+            "-".to_owned()
+        } else {
+            r.values.join(", ")
+        };
+        let _ = writeln!(
+            s,
+            "<tr class=\"change\"><td>{}</td><td>{}</td><td>{}</td>\
+             <td align=\"right\">{}</td><td align=\"right\">{}</td>\
+             <td align=\"right\">{:+}</td><td align=\"right\">{:+.2} pp</td>\
+             <td>{}</td></tr>",
+            escape(&group),
+            r.category.as_str(),
+            view::pair(r.code, r.subcode),
+            r.count_old,
+            r.count_new,
+            r.delta(),
+            r.delta_pp(),
+            r.status.as_str(),
+        );
+    }
+    s.push_str("</table>\n");
+    if more > 0 {
+        let _ = writeln!(
+            s,
+            "<p>{more} more changes: see <code>calltally diff</code>.</p>"
+        );
+    }
 }
 
 /// Inputs that could not be read.
@@ -308,7 +351,7 @@ mod tests {
         ]);
         let r = Report::build(&t, Catalog::embedded());
         let s = Summary::new(&[], &t, &r, 1.0);
-        html(&View { report: &r, summary: &s, gates, top: 10 })
+        html(&View { report: &r, summary: &s, gates, top: 10, changes: &[] })
     }
 
     #[test]
@@ -372,7 +415,13 @@ mod tests {
         let t = tally(&rows);
         let r = Report::build(&t, Catalog::embedded());
         let s = Summary::new(&[], &t, &r, 1.0);
-        let p = html(&View { report: &r, summary: &s, gates: &[], top: 60 });
+        let p = html(&View {
+            report: &r,
+            summary: &s,
+            gates: &[],
+            top: 60,
+            changes: &[],
+        });
         // One category bar, then the failing codes.
         assert_eq!(p.matches("<rect class=\"bar\"").count(), 1 + MAX_BARS);
         assert_eq!(p.matches("<tr><td>500/").count(), 60);

@@ -78,7 +78,42 @@ pub fn markdown(v: &View<'_>) -> String {
         }
     }
     groups(&mut s, v);
+    changes(&mut s, v);
     cap(s)
+}
+
+/// The largest changes against the `--baseline` run (nothing without one).
+fn changes(s: &mut String, v: &View<'_>) {
+    let (rows, more) = view::changes(v.changes, v.top);
+    if rows.is_empty() {
+        return;
+    }
+    s.push_str(
+        "\n### Changes against the baseline\n\n| Group | Category | Code \
+         | Before | Now | Δ | Δ share | Status |\n|---|---|---|---:|---:|---:|---:|---|\n",
+    );
+    for r in rows {
+        let group = if r.values.is_empty() {
+            "-".to_owned()
+        } else {
+            r.values.join(", ")
+        };
+        let _ = writeln!(
+            s,
+            "| {} | {} | {} | {} | {} | {:+} | {:+.2} pp | {} |",
+            cell(&group),
+            r.category.as_str(),
+            view::pair(r.code, r.subcode),
+            r.count_old,
+            r.count_new,
+            r.delta(),
+            r.delta_pp(),
+            r.status.as_str(),
+        );
+    }
+    if more > 0 {
+        let _ = writeln!(s, "\n{more} more changes in `calltally diff`.");
+    }
 }
 
 /// The gate outcomes, failed first (nothing without gates).
@@ -254,7 +289,7 @@ mod tests {
         let t = tally(rows);
         let r = Report::build(&t, Catalog::embedded());
         let s = Summary::new(&[], &t, &r, 1.0);
-        markdown(&View { report: &r, summary: &s, gates, top })
+        markdown(&View { report: &r, summary: &s, gates, top, changes: &[] })
     }
 
     #[test]

@@ -6,6 +6,7 @@ use rustc_hash::FxHashMap;
 
 use crate::gate::{GateOutcome, Severity};
 use crate::record::Category;
+use crate::report::diff::DiffRow;
 use crate::report::{Report, Summary};
 
 /// What a human output is made of: the report, its summary, the gate
@@ -20,6 +21,24 @@ pub struct View<'a> {
     pub gates: &'a [GateOutcome],
     /// How many failing codes are listed (`--top`).
     pub top: usize,
+    /// The differences from the `--baseline` run (empty without one).
+    pub changes: &'a [DiffRow],
+}
+
+/// The changes worth showing: rows whose count or share moved, largest
+/// |delta_pp| first, at most `top`; and how many more moved.
+pub fn changes<'r>(
+    rows: &'r [DiffRow],
+    top: usize,
+) -> (Vec<&'r DiffRow>, usize) {
+    let mut moved: Vec<&DiffRow> = rows
+        .iter()
+        .filter(|r| r.delta() != 0 || r.delta_pp().abs() >= 5e-5)
+        .collect();
+    moved.sort_by(|a, b| a.change_order(b));
+    let more = moved.len().saturating_sub(top);
+    moved.truncate(top);
+    (moved, more)
 }
 
 /// Distinct calls of a code over the whole run.
