@@ -61,11 +61,29 @@ def _path_part(p: str) -> str:
     return u.path
 
 
-def list_files(spark, root: str) -> List[Tuple[str, str, int]]:
-    """(name, path, bytes) of every file under ``root``, sorted by name.
+# What a calltally directory walk reads (spec §5, ``input::is_log_name``):
+# these extensions, optionally followed by .gz or .zst; hidden files and
+# folders are skipped (Spark's listing already skips names starting with
+# "." or "_").
+LOG_EXTENSIONS = (".json", ".jsonl", ".ndjson", ".csv", ".log", ".txt")
+
+
+def is_log_name(name: str) -> bool:
+    """Whether a directory walk of calltally reads a file of this name."""
+    base = name.lower()
+    for codec in (".gz", ".zst"):
+        if base.endswith(codec):
+            base = base[: -len(codec)]
+            break
+    return any(len(base) > len(e) and base.endswith(e) for e in LOG_EXTENSIONS)
+
+
+def list_files(spark, root: str, all_files: bool = False) -> List[Tuple[str, str, int]]:
+    """(name, path, bytes) of every log file under ``root``, sorted by name.
 
     ``name`` is the path relative to the root's parent folder, as a plain
-    ``calltally report <root name>`` run from there names it.
+    ``calltally report <root name>`` run from there names it. Like that
+    run, only log names are kept (``is_log_name``) unless ``all_files``.
     """
     rows = (
         spark.read.format("binaryFile")
@@ -78,6 +96,11 @@ def list_files(spark, root: str) -> List[Tuple[str, str, int]]:
     files = []
     for r in rows:
         name = posixpath.relpath(_path_part(r["path"]), base or "/")
+        parts = name.split("/")
+        if not all_files and (
+            not is_log_name(parts[-1]) or any(p.startswith(".") for p in parts)
+        ):
+            continue
         files.append((name, r["path"], int(r["length"])))
     files.sort()
     return files

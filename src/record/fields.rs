@@ -17,20 +17,6 @@ pub const CATEGORY_KEYS: usize = count(Role::Category);
 /// Number of log-kind keys.
 pub const KIND_KEYS: usize = count(Role::Kind);
 
-/// The most keys any on-demand role has.
-const fn max_on_demand_keys() -> usize {
-    let mut max = 0;
-    let mut i = 0;
-    while i < Role::ON_DEMAND.len() {
-        let n = count(Role::ON_DEMAND[i]);
-        if n > max {
-            max = n;
-        }
-        i += 1;
-    }
-    max
-}
-
 /// A value a key's slot holds: an integer ([`IntVal`]: codes, subcodes,
 /// `OperationPayload`'s `SubCode`), a category ([`CatVal`]), or a text
 /// (`Option<Cow<str>>`: the log kind, trimmed, `None` if absent). Which
@@ -189,14 +175,12 @@ impl<'a> Fields<'a> {
     /// preference, the levels in order (each level's last occurrence);
     /// the first non-absent wins.
     fn resolve_extra(&self, nested: &Nested<'a>, texts: &mut Texts<'a>) {
-        // The last occurrence of each (role, rank) at each level, in one
-        // pass over what was read.
-        const RANKS: usize = max_on_demand_keys();
-        const LEVELS: usize = NESTED_LEVELS + 1;
-        type Last<'f, 'a> = Option<&'f Option<Cow<'a, str>>>;
-        let mut last: [[[Last<'_, 'a>; LEVELS]; RANKS];
-            Role::ON_DEMAND.len()] =
-            [[[None; LEVELS]; RANKS]; Role::ON_DEMAND.len()];
+        // What was read, in reading order per level: (role, rank, level,
+        // value). A record holds a handful, so quadratic scans are cheap
+        // (an array per (role, rank, level) cost more to clear per record).
+        type Read<'f, 'a> = (u8, u8, u8, &'f Option<Cow<'a, str>>);
+        let mut read: smallvec::SmallVec<[Read<'_, 'a>; 8]> =
+            smallvec::SmallVec::new();
         let levels = std::iter::once(Some(self))
             .chain(nested.levels.iter().map(Option::as_ref));
         for (level, f) in levels.enumerate() {
@@ -204,17 +188,29 @@ impl<'a> Fields<'a> {
                 if let Some(r) =
                     Role::ON_DEMAND.iter().position(|&r| r == k.role)
                 {
-                    last[r][k.rank as usize][level] = Some(v);
+                    read.push((r as u8, k.rank, level as u8, v));
                 }
             }
         }
-        // In the order of the roles, whatever the order read: per key,
-        // the levels in order; the first present wins.
-        for (r, role) in Role::ON_DEMAND.into_iter().enumerate() {
-            let found = last[r].iter().find_map(|levels| {
-                levels.iter().find_map(|v| v.and_then(|v| v.as_ref()))
-            });
-            if let Some(v) = found {
+        // Per role, the smallest (rank, level) whose last occurrence holds
+        // a value: per key in order of preference, the levels in order.
+        let mut best: [Option<(u8, u8, &Cow<'a, str>)>;
+            Role::ON_DEMAND.len()] = [None; Role::ON_DEMAND.len()];
+        for (i, &(r, rank, level, v)) in read.iter().enumerate() {
+            let Some(v) = v.as_ref() else { continue };
+            let later = read[i + 1..]
+                .iter()
+                .any(|&(r2, k2, l2, _)| (r2, k2, l2) == (r, rank, level));
+            if later {
+                continue;
+            }
+            let slot = &mut best[r as usize];
+            if slot.is_none_or(|(br, bl, _)| (rank, level) < (br, bl)) {
+                *slot = Some((rank, level, v));
+            }
+        }
+        for (role, found) in Role::ON_DEMAND.into_iter().zip(best) {
+            if let Some((_, _, v)) = found {
                 texts.push((role, v.clone()));
             }
         }

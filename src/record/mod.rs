@@ -123,9 +123,10 @@ pub enum Outcome {
 }
 
 /// The values of the on-demand roles of a record (spec §7), each role at
-/// most once: empty unless the run asked for them. Inline up to three (a
-/// call, a participant and a time), so a record costs no allocation.
-pub type Texts<'a> = smallvec::SmallVec<[(Role, Cow<'a, str>); 3]>;
+/// most once: empty (no allocation) unless the run asked for them. (An
+/// inline `SmallVec` was measured: larger records to move cost more
+/// instructions on runs that read none, and saved nothing on runs that do.)
+pub type Texts<'a> = Vec<(Role, Cow<'a, str>)>;
 
 /// One record as a reader hands it on.
 #[derive(Clone, Debug, PartialEq, Eq)]
