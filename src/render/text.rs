@@ -185,8 +185,8 @@ mod tests {
         let mut r = Report::build(&t, Catalog::embedded());
         assert!(!human(&r, &t.acc, 1.0, 5).contains("top failures"));
         r.by_code[0].category = UnexpectedServerError;
-        r.by_code[0].annotation.as_mut().unwrap().summary =
-            "a\u{1b}[2Jb".into();
+        std::sync::Arc::make_mut(r.by_code[0].annotation.as_mut().unwrap())
+            .summary = "a\u{1b}[2Jb".into();
         r.plan.distinct = Some(12);
         r.by_code[0].ids.calls = Some(4);
         let text = human(&r, &t.acc, 1.0, 5);

@@ -27,10 +27,7 @@ pub struct View<'a> {
 
 /// The changes worth showing: rows whose count or share moved, largest
 /// |delta_pp| first, at most `top`; and how many more moved.
-pub fn changes<'r>(
-    rows: &'r [DiffRow],
-    top: usize,
-) -> (Vec<&'r DiffRow>, usize) {
+pub fn changes(rows: &[DiffRow], top: usize) -> (Vec<&DiffRow>, usize) {
     let mut moved: Vec<&DiffRow> = rows
         .iter()
         .filter(|r| r.delta() != 0 || r.delta_pp().abs() >= 5e-5)
@@ -115,7 +112,7 @@ pub fn failing(report: &Report) -> Vec<Failing> {
     }
     let counts_calls = report.plan.distinct.is_some();
     let mut out = Vec::new();
-    for r in report.code_totals() {
+    for r in report.code_totals().iter() {
         if r.category == Category::Success {
             continue;
         }
@@ -129,7 +126,7 @@ pub fn failing(report: &Report) -> Vec<Failing> {
             (true, _) => Calls::AtLeast(most),
         };
         // (The annotation is the same in every row of a pair.)
-        let meaning = r.annotation.map(|a| a.summary);
+        let meaning = r.annotation.as_ref().map(|a| a.summary.clone());
         out.push(Failing {
             category: r.category,
             pair: pair(r.code, r.subcode),

@@ -12,6 +12,8 @@ pub mod snapshot;
 pub mod summary;
 pub mod write;
 
+use std::sync::Arc;
+
 use rustc_hash::FxHashMap;
 use serde::Serialize;
 
@@ -28,6 +30,16 @@ pub use self::write::{
     GATE_FILES, REPORT_FILES, SET_FILES, SUMMARY_JSON,
 };
 
+/// A tally cell on its way to a [`CodeRow`]: its key with the category
+/// resolved, and its count.
+struct CellRow {
+    group: u32,
+    category: Category,
+    code: i64,
+    subcode: Option<i64>,
+    count: u64,
+}
+
 /// One row of `by_code.csv`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CodeRow {
@@ -43,8 +55,9 @@ pub struct CodeRow {
     pub count: u64,
     /// Distinct calls and participants among them.
     pub ids: Distincts,
-    /// What the catalog says, if anything.
-    pub annotation: Option<Annotation>,
+    /// What the catalog says, if anything (shared by the rows of one
+    /// pair).
+    pub annotation: Option<Arc<Annotation>>,
 }
 
 /// One row of `by_category.csv`.
@@ -183,7 +196,8 @@ impl Report {
                 counted: 0,
             })
             .collect();
-        let mut rows: Vec<(CodeRow, Option<&Ids>)> =
+        // (One compact row per cell: 48 bytes, where a `CodeRow` is 80.)
+        let mut rows: Vec<(CellRow, Option<&Ids>)> =
             Vec::with_capacity(tally.cells.len());
         for (key, cell) in &tally.cells {
             let (t, n) = (&key.triple, cell.count);
@@ -194,14 +208,12 @@ impl Report {
                 CategoryFrom::Catalog => &mut sources.from_catalog,
                 CategoryFrom::Neither => &mut sources.unknown,
             } += n;
-            let row = CodeRow {
+            let row = CellRow {
                 group: key.dims,
                 category,
                 code: t.code,
                 subcode: t.subcode,
                 count: n,
-                ids: Distincts::default(),
-                annotation: None,
             };
             rows.push((row, cell.ids.as_deref()));
         }
@@ -230,7 +242,7 @@ impl Report {
         let mut i = 0;
         while i < rows.len() {
             let (code, subcode) = (rows[i].0.code, rows[i].0.subcode);
-            let annotation = catalog.annotate(code, subcode);
+            let annotation = catalog.annotate(code, subcode).map(Arc::new);
             let mut pair_count = 0;
             while i < rows.len()
                 && (rows[i].0.code, rows[i].0.subcode) == (code, subcode)
@@ -287,7 +299,9 @@ impl Report {
         for (i, &g) in order.iter().enumerate() {
             rank[g as usize] = i;
         }
-        by_code.sort_by(|a, b| {
+        // (Unstable: no two rows share a key, and a stable sort would
+        // allocate half the rows again.)
+        by_code.sort_unstable_by(|a, b| {
             rank[a.group as usize]
                 .cmp(&rank[b.group as usize])
                 .then_with(|| code_order(a, b))
@@ -361,9 +375,11 @@ impl Report {
     }
 
     /// `by_code` rows summed over all groups (group 0), most first.
-    pub fn code_totals(&self) -> Vec<CodeRow> {
+    pub fn code_totals(&self) -> std::borrow::Cow<'_, [CodeRow]> {
         if self.dims.is_empty() {
-            return self.by_code.clone();
+            // The rows are the totals already: borrowed, not copied (a
+            // million pairs would otherwise be held twice).
+            return std::borrow::Cow::Borrowed(&self.by_code);
         }
         let mut m: FxHashMap<(Category, i64, Option<i64>), CodeRow> =
             FxHashMap::default();
@@ -374,7 +390,7 @@ impl Report {
         }
         let mut v: Vec<CodeRow> = m.into_values().collect();
         v.sort_by(code_order);
-        v
+        std::borrow::Cow::Owned(v)
     }
 }
 

@@ -498,7 +498,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let set = crate::render::report_set(&report, &summary, None);
         super::super::write_report_set(dir.path(), &set).unwrap();
-        let back = Snapshot::open(dir.path()).unwrap();
+        let back = Snapshot::open(dir.path(), Catalog::embedded()).unwrap();
         let run = Snapshot::of_run(&report, &t, Catalog::embedded());
         let strip = |s: &Snapshot<'_>| -> Vec<Row<'static>> {
             s.rows

@@ -298,7 +298,7 @@ fn share(n: u64, total: u64) -> f64 {
 fn top_codes(report: &Report) -> Vec<TopCode> {
     report
         .code_totals()
-        .into_iter()
+        .iter()
         .take(TOP_CODES)
         .map(|r| TopCode {
             category: r.category.as_str(),
@@ -306,7 +306,7 @@ fn top_codes(report: &Report) -> Vec<TopCode> {
             subcode: r.subcode,
             count: r.count,
             share: share(r.count, report.counted),
-            summary: r.annotation.map(|a| a.summary),
+            summary: r.annotation.as_ref().map(|a| a.summary.clone()),
         })
         .collect()
 }
