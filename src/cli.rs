@@ -134,6 +134,16 @@ pub struct ReportArgs {
     /// Stop with an error past this many distinct groups of --by values.
     #[arg(long, value_name = "N", default_value_t = calltally::DEFAULT_MAX_GROUPS)]
     pub max_groups: usize,
+    #[command(flatten)]
+    pub gates: GateArgs,
+    #[command(flatten)]
+    pub human: HumanArgs,
+}
+
+/// The gates of a run (`report`, and `merge` which flattens the same
+/// arguments).
+#[derive(Clone, Debug, Default, clap::Args)]
+pub struct GateArgs {
     /// Exit 3 (after writing the reports) when RULE holds, e.g.
     /// '5xx:share > 1%', 'endpoint_type=PSTN,410/3112:calls >= +20%';
     /// repeatable.
@@ -144,10 +154,26 @@ pub struct ReportArgs {
     pub warn_on: Vec<String>,
     /// An earlier run: its report directory or its partial tally (report
     /// --partial), for changes (+50, +20%, +0.3pp) and `new` in rules.
-    #[arg(long, value_name = "DIR")]
+    #[arg(long, value_name = "DIR|PARTIAL")]
     pub baseline: Option<PathBuf>,
-    #[command(flatten)]
-    pub human: HumanArgs,
+}
+
+impl GateArgs {
+    /// The rules, `--fail-on` first, then `--warn-on`, each in the order
+    /// given; the error names the first bad one.
+    pub fn rules(&self) -> Result<Vec<Rule>, String> {
+        let mut rules = Vec::new();
+        for (texts, severity) in
+            [(&self.fail_on, Severity::Fail), (&self.warn_on, Severity::Warn)]
+        {
+            for text in texts {
+                rules.push(
+                    Rule::parse(text, severity).map_err(|e| e.to_string())?,
+                );
+            }
+        }
+        Ok(rules)
+    }
 }
 
 /// The human outputs of a run (`report`, and `merge` which flattens the
@@ -217,16 +243,8 @@ pub struct MergeArgs {
     /// Print nothing but errors and warnings.
     #[arg(short, long)]
     pub quiet: bool,
-    /// Exit 3 (after writing the reports) when RULE holds (as `report`).
-    #[arg(long, value_name = "RULE")]
-    pub fail_on: Vec<String>,
-    /// Warn when RULE holds (same grammar as --fail-on); repeatable.
-    #[arg(long, value_name = "RULE")]
-    pub warn_on: Vec<String>,
-    /// An earlier run (report directory or partial tally), for changes and
-    /// `new` in rules.
-    #[arg(long, value_name = "DIR")]
-    pub baseline: Option<PathBuf>,
+    #[command(flatten)]
+    pub gates: GateArgs,
     #[command(flatten)]
     pub human: HumanArgs,
 }
@@ -369,18 +387,7 @@ impl Cli {
             }
             Command::Diff(args) => Job::Diff(args),
             Command::Merge(args) => {
-                let mut rules = Vec::new();
-                for (texts, severity) in [
-                    (&args.fail_on, Severity::Fail),
-                    (&args.warn_on, Severity::Warn),
-                ] {
-                    for text in texts {
-                        rules.push(
-                            Rule::parse(text, severity)
-                                .map_err(|e| usage(e.to_string()))?,
-                        );
-                    }
-                }
+                let rules = args.gates.rules().map_err(usage)?;
                 Job::Merge(MergeJob {
                     partials: args.partials,
                     out_dir: args.out,
@@ -389,7 +396,7 @@ impl Cli {
                     top: args.top,
                     quiet: args.quiet,
                     rules,
-                    baseline: args.baseline,
+                    baseline: args.gates.baseline,
                     human: args.human,
                 })
             }
@@ -434,18 +441,11 @@ impl ReportArgs {
         let cx = Context {
             by: &by,
             distinct: plan.distinct.is_some(),
-            baseline: self.baseline.is_some(),
+            baseline: self.gates.baseline.is_some(),
         };
-        let mut rules = Vec::new();
-        for (texts, severity) in
-            [(&self.fail_on, Severity::Fail), (&self.warn_on, Severity::Warn)]
-        {
-            for text in texts {
-                let rule = Rule::parse(text, severity)
-                    .and_then(|r| r.check(cx).map(|()| r))
-                    .map_err(|e| e.to_string())?;
-                rules.push(rule);
-            }
+        let rules = self.gates.rules()?;
+        for r in &rules {
+            r.check(cx).map_err(|e| e.to_string())?;
         }
         let shard =
             self.shard.as_deref().map(calltally::Shard::parse).transpose()?;
@@ -471,7 +471,7 @@ impl ReportArgs {
             plan,
             progress: None,
             rules,
-            baseline: self.baseline,
+            baseline: self.gates.baseline,
             max_record_bytes: self
                 .max_record_bytes
                 .map_or(defaults.max_record_bytes, |n| {

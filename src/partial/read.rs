@@ -5,7 +5,9 @@
 use std::borrow::Cow;
 
 use super::wire::{In, MAX_COUNT};
-use super::write::{crc32, COUNTERS, HAS_CODE, HAS_SKETCHES, HAS_SUBCODE};
+use super::write::{
+    counters_mut, crc32, COUNTERS, HAS_CODE, HAS_SKETCHES, HAS_SUBCODE,
+};
 use super::{section, Listing, Partial, FORMAT_VERSION, MAGIC};
 use crate::error::{Error, Result};
 use crate::record::dims::Dim;
@@ -238,24 +240,9 @@ fn accounting(i: &mut In<'_>, t: &mut Tally) -> R<()> {
     for _ in want..n {
         i.count("accounting counter")?; // added by a later minor change
     }
-    let a = &mut t.acc;
-    [
-        a.lines,
-        a.blank,
-        a.records,
-        a.counted,
-        a.without_code,
-        a.malformed,
-        a.envelopes,
-        a.envelope_items,
-        a.filtered,
-        a.inputs,
-        a.bytes,
-        a.unmatched,
-        a.superseded,
-        a.versioned,
-        a.unversioned_summaries,
-    ] = c;
+    for (slot, n) in counters_mut(&mut t.acc).into_iter().zip(c) {
+        *slot = n;
+    }
     let f = &mut t.filtered;
     f.outside_window = i.count("filtered")?;
     f.no_time = i.count("filtered")?;

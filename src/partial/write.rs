@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use super::wire::Out;
 use super::{path_order, section, Partial, FORMAT_VERSION, MAGIC};
 use crate::record::{Category, Triple};
-use crate::tally::{Cell, Plan, Tally};
+use crate::tally::{Accounting, Cell, Plan, Tally};
 
 /// The bytes of a partial.
 pub fn write(p: &Partial) -> Vec<u8> {
@@ -120,25 +120,30 @@ fn plan(o: &mut Out, plan: &Plan) {
 }
 
 /// The accounting counters, in the order of `docs/partial-format.md`.
-pub(super) fn counters(t: &Tally) -> [u64; COUNTERS] {
-    let a = &t.acc;
+pub(super) fn counters_mut(a: &mut Accounting) -> [&mut u64; COUNTERS] {
     [
-        a.lines,
-        a.blank,
-        a.records,
-        a.counted,
-        a.without_code,
-        a.malformed,
-        a.envelopes,
-        a.envelope_items,
-        a.filtered,
-        a.inputs,
-        a.bytes,
-        a.unmatched,
-        a.superseded,
-        a.versioned,
-        a.unversioned_summaries,
+        &mut a.lines,
+        &mut a.blank,
+        &mut a.records,
+        &mut a.counted,
+        &mut a.without_code,
+        &mut a.malformed,
+        &mut a.envelopes,
+        &mut a.envelope_items,
+        &mut a.filtered,
+        &mut a.inputs,
+        &mut a.bytes,
+        &mut a.unmatched,
+        &mut a.superseded,
+        &mut a.versioned,
+        &mut a.unversioned_summaries,
     ]
+}
+
+/// Their values (see [`counters_mut`]).
+pub(super) fn counters(t: &Tally) -> [u64; COUNTERS] {
+    let mut a = t.acc;
+    counters_mut(&mut a).map(|n| *n)
 }
 
 /// How many accounting counters a partial of this version holds.

@@ -66,13 +66,7 @@ pub struct Version {
 }
 
 /// The categories by their packed index.
-const CATEGORIES: [Category; 5] = [
-    Category::Success,
-    Category::ExpectedError,
-    Category::UnexpectedClientError,
-    Category::UnexpectedServerError,
-    Category::Unknown,
-];
+const CATEGORIES: [Category; 5] = Category::ALL;
 const NO_CATEGORY: u8 = u8::MAX;
 const HAS_CODE: u8 = 1;
 const HAS_SUBCODE: u8 = 2;
