@@ -159,26 +159,14 @@ fn changes(s: &mut String, v: &View<'_>) {
          <th>Δ share</th><th>Status</th></tr>\n",
     );
     for r in rows {
-        let group = if r.values.is_empty() {
-            "-".to_owned()
-        } else {
-            r.values.join(", ")
-        };
-        let _ = writeln!(
-            s,
-            "<tr class=\"change\"><td>{}</td><td>{}</td><td>{}</td>\
-             <td align=\"right\">{}</td><td align=\"right\">{}</td>\
-             <td align=\"right\">{:+}</td><td align=\"right\">{:+.2} pp</td>\
-             <td>{}</td></tr>",
-            escape(&group),
-            r.category.as_str(),
-            view::pair(r.code, r.subcode),
-            r.count_old,
-            r.count_new,
-            r.delta(),
-            r.delta_pp(),
-            r.status.as_str(),
-        );
+        let c = view::change_cells(r);
+        s.push_str("<tr class=\"change\">");
+        for (i, text) in c.iter().enumerate() {
+            let align =
+                if (3..7).contains(&i) { " align=\"right\"" } else { "" };
+            let _ = write!(s, "<td{align}>{}</td>", escape(text));
+        }
+        s.push_str("</tr>\n");
     }
     s.push_str("</table>\n");
     if more > 0 {

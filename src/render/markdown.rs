@@ -93,23 +93,8 @@ fn changes(s: &mut String, v: &View<'_>) {
          | Before | Now | Δ | Δ share | Status |\n|---|---|---|---:|---:|---:|---:|---|\n",
     );
     for r in rows {
-        let group = if r.values.is_empty() {
-            "-".to_owned()
-        } else {
-            r.values.join(", ")
-        };
-        let _ = writeln!(
-            s,
-            "| {} | {} | {} | {} | {} | {:+} | {:+.2} pp | {} |",
-            cell(&group),
-            r.category.as_str(),
-            view::pair(r.code, r.subcode),
-            r.count_old,
-            r.count_new,
-            r.delta(),
-            r.delta_pp(),
-            r.status.as_str(),
-        );
+        let c = view::change_cells(r);
+        let _ = writeln!(s, "| {} | {} |", cell(&c[0]), c[1..].join(" | "));
     }
     if more > 0 {
         let _ = writeln!(s, "\n{more} more changes in `calltally diff`.");

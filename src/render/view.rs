@@ -25,6 +25,24 @@ pub struct View<'a> {
     pub changes: &'a [DiffRow],
 }
 
+/// The cells of a change as both renderers show them: group, category,
+/// code, before, now, delta, delta in percentage points, status (text from
+/// logs not yet escaped).
+pub fn change_cells(r: &DiffRow) -> [String; 8] {
+    let group =
+        if r.values.is_empty() { "-".to_owned() } else { r.values.join(", ") };
+    [
+        group,
+        r.category.as_str().to_owned(),
+        pair(r.code, r.subcode),
+        r.count_old.to_string(),
+        r.count_new.to_string(),
+        format!("{:+}", r.delta()),
+        format!("{:+.2} pp", r.delta_pp()),
+        r.status.as_str().to_owned(),
+    ]
+}
+
 /// The changes worth showing: rows whose count or share moved, largest
 /// |delta_pp| first, at most `top`; and how many more moved.
 pub fn changes(rows: &[DiffRow], top: usize) -> (Vec<&DiffRow>, usize) {
