@@ -142,3 +142,45 @@ fn scanner_equals_csv_core_on_cases() {
         agree(c.as_bytes());
     }
 }
+
+/// Issue "nothing lost": CSV blank lines (empty, or a lone CR of CRLF)
+/// outside quoted fields are counted as blank lines on both readers, so
+/// every line of a CSV is the header, part of a row, or blank; a blank
+/// line inside a quoted field belongs to its row.
+#[test]
+fn blank_lines_are_counted_on_both_readers() {
+    let cases: [(&[u8], usize); 5] = [
+        (b"code,cat\n\n410,x\n\n\n0,y\n", 3),
+        (b"code,cat\r\n\r\n410,x\r\n\r\n\r\n0,y\r\n\r\n", 4),
+        (b"code,cat\n410,\"a\n\nb\"\n\n", 1),
+        (b"code,cat\n\n\n", 2),
+        (b"code,cat\n410,x", 0),
+    ];
+    for (input, want) in cases {
+        agree(input);
+        let (header, n) = read_header(input).unwrap();
+        let mut calls = Calls::default();
+        read_rows(&input[n..], &header, &mut calls);
+        let blank = calls.0.iter().filter(|c| *c == "blank").count();
+        assert_eq!(blank, want, "{:?}", String::from_utf8_lossy(input));
+    }
+    // And in summary.json, whatever the chunking.
+    let dir = crate::util::scratch("csv-blank");
+    let file = dir.join("blank.csv");
+    std::fs::write(&file, cases[1].0).unwrap();
+    for extra in [&[][..], &["--chunk-size", "7", "-j2"]] {
+        let out = dir.join(format!("out{}", extra.len()));
+        let mut args = vec![file.to_str().unwrap()];
+        args.extend(extra);
+        let o = crate::util::report(&out, &args);
+        assert_eq!(o.status.code(), Some(0));
+        let s: serde_json::Value = serde_json::from_str(
+            &std::fs::read_to_string(out.join("summary.json")).unwrap(),
+        )
+        .unwrap();
+        assert_eq!(
+            (s["blank"].as_u64(), s["lines"].as_u64()),
+            (Some(4), Some(7))
+        );
+    }
+}

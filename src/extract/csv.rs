@@ -125,6 +125,27 @@ pub fn read_rows(data: &[u8], header: &Header, sink: &mut impl Sink) {
     }
 }
 
+/// Blank lines in `data[from..to]`, a stretch of line ends before a row
+/// (or at the end): its `\n`s, less the one that ends the row before when
+/// that row ended with the `\r` of a CRLF (a reader stops after the `\r`).
+/// The fast scanner and `csv-core` count the same stretches with it.
+pub(super) fn blank_lines(data: &[u8], from: usize, to: usize) -> u64 {
+    let to = to.min(data.len());
+    if from >= to {
+        return 0;
+    }
+    let n = memchr::memchr_iter(b'\n', &data[from..to]).count() as u64;
+    let crlf = from > 0 && data[from - 1] == b'\r' && data[from] == b'\n';
+    n.saturating_sub(u64::from(crlf))
+}
+
+/// Hand `n` blank lines to `sink`.
+pub(super) fn blanks(sink: &mut impl Sink, n: u64) {
+    for _ in 0..n {
+        sink.blank();
+    }
+}
+
 /// Count one row read by `csv-core` (`rec`'s positions are relative to
 /// `data[base..]`); `last`: no row follows it in `data`.
 #[allow(clippy::too_many_arguments)]
@@ -177,15 +198,26 @@ pub fn read_rows_core(data: &[u8], header: &Header, sink: &mut impl Sink) {
     // One check of the whole piece spares a check per row (only a piece
     // with invalid UTF-8 somewhere has its rows checked one by one).
     let all_utf8 = std::str::from_utf8(data).is_ok();
+    // Where the last row read ended: the line ends after it are blank
+    // lines (`csv-core` skips them), counted before the next row.
+    let mut after = 0usize;
     loop {
         match rdr.read_byte_record(&mut cur) {
             Ok(true) => {
+                let start = cur.position().map_or(0, |p| p.byte() as usize);
+                let content = data.get(start..).map_or(0, |r| {
+                    r.iter().take_while(|&&b| b == b'\n' || b == b'\r').count()
+                });
+                let gap = blank_lines(data, start, start + content);
+                after = (rdr.position().byte() as usize).min(data.len());
                 if have_prev {
                     count_core(
                         sink, &mut lines, data, 0, &prev, header, all_utf8,
                         false,
                     );
                 }
+                // (After the row before, as the fast scanner hands them on.)
+                blanks(sink, gap);
                 std::mem::swap(&mut prev, &mut cur);
                 have_prev = true;
             }
@@ -208,6 +240,10 @@ pub fn read_rows_core(data: &[u8], header: &Header, sink: &mut impl Sink) {
     }
     if have_prev {
         count_core(sink, &mut lines, data, 0, &prev, header, all_utf8, true);
+    }
+    if data[after.min(data.len())..].iter().all(|&b| b == b'\n' || b == b'\r')
+    {
+        blanks(sink, blank_lines(data, after, data.len()));
     }
     sink.lines(count_lines(data));
 }

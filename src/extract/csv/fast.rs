@@ -76,6 +76,7 @@ pub(super) fn read_rows(data: &[u8], header: &Header, sink: &mut impl Sink) {
         masks: Vec::with_capacity(WINDOW + 1),
     };
     let mut pos = skip_line_ends(data, 0);
+    super::blanks(sink, super::blank_lines(data, 0, pos));
     while pos < data.len() {
         pos = match scan.segment(pos, sink) {
             Ok(()) => data.len(),
@@ -90,7 +91,9 @@ pub(super) fn read_rows(data: &[u8], header: &Header, sink: &mut impl Sink) {
                     &mut scan.rec,
                     sink,
                 );
-                skip_line_ends(data, end)
+                let next = skip_line_ends(data, end);
+                super::blanks(sink, super::blank_lines(data, end, next));
+                next
             }
         };
     }
@@ -174,6 +177,10 @@ impl<'d> Scan<'d, '_> {
                             self.field_end(&mut row, at);
                             self.finish(&row, at, sink)?;
                             let next = skip_line_ends(data, at + 1);
+                            super::blanks(
+                                sink,
+                                super::blank_lines(data, at + 1, next),
+                            );
                             row = Row {
                                 start: next,
                                 field_start: next,
