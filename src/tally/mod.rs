@@ -410,12 +410,16 @@ impl Tally {
     }
 }
 
-/// The version, call and participant of a versioned record (spec §3):
-/// `None` for a record without an integer `callUpdatesVersion`, a
+/// The version, call and participant of a record whose
+/// `callUpdatesVersion` reads `text` (spec §3): `None` for a version that
+/// is not an integer, or a record without a
 /// `correlationId` or a participant id (other than the call's id), which
 /// counts as it is.
-fn version_of<'r>(rec: &'r Record<'_>) -> Option<(i64, &'r str, &'r str)> {
-    let version = parse_int(rec.text(Role::Version)?)?;
+fn version_of<'r>(
+    rec: &'r Record<'_>,
+    text: &str,
+) -> Option<(i64, &'r str, &'r str)> {
+    let version = parse_int(text)?;
     let call = rec.text(Role::Correlation)?;
     let participant = rec.text(Role::Participant).filter(|p| *p != call)?;
     Some((version, call, participant))
@@ -531,13 +535,17 @@ impl<'p> Counter<'p> {
             self.tally.acc.filtered += 1;
             return;
         }
-        let versioned = version_of(&rec);
         let acc = &mut self.tally.acc;
-        if rec.text(Role::Version).is_some() {
-            acc.versioned += 1;
-        } else if self.summary_kind {
-            acc.unversioned_summaries += 1;
-        }
+        let versioned = match rec.text(Role::Version) {
+            Some(text) => {
+                acc.versioned += 1;
+                version_of(&rec, text)
+            }
+            None => {
+                acc.unversioned_summaries += u64::from(self.summary_kind);
+                None
+            }
+        };
         match rec.outcome {
             Outcome::Counted(triple) => {
                 acc.records += 1;
