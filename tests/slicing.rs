@@ -300,3 +300,45 @@ fn hour_and_endpoint_counts_match_a_plain_reading() {
         "the +02:00 forms cross midnight"
     );
 }
+
+#[test]
+fn code_totals_over_groups_count_each_call_once() {
+    // With --by, a code's calls over the whole run come from the union of
+    // its rows' sketches: the same figure as a run without --by (not a sum,
+    // not the largest group's figure).
+    let by = scratch("slicing");
+    let md = by.join("s.md");
+    let o = report(
+        &by,
+        &[
+            FIXTURE,
+            "--by",
+            "hour,endpoint_type",
+            "--markdown",
+            md.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let plain = scratch("slicing");
+    assert_eq!(report(&plain, &[FIXTURE]).status.code(), Some(0));
+    let calls: BTreeMap<String, String> = read(&plain, "by_code.csv")
+        .lines()
+        .skip(1)
+        .map(|l| {
+            let f: Vec<&str> = l.split(',').collect();
+            (format!("{}/{}", f[2], f[3]), f[6].to_owned())
+        })
+        .collect();
+    let md = std::fs::read_to_string(md).unwrap();
+    let section = md.split("### Top failing codes").nth(1).unwrap();
+    let mut checked = 0;
+    for row in section
+        .lines()
+        .filter(|l| l.starts_with("| 4") || l.starts_with("| 5"))
+    {
+        let cells: Vec<&str> = row.split('|').map(str::trim).collect();
+        assert_eq!(Some(&cells[5].to_owned()), calls.get(cells[1]), "{row}");
+        checked += 1;
+    }
+    assert!(checked >= 2, "{section}");
+}

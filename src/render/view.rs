@@ -138,10 +138,13 @@ pub fn failing(report: &Report) -> Vec<Failing> {
             .get(&(r.category, r.code, r.subcode))
             .copied()
             .unwrap_or_default();
-        let calls = match (counts_calls, rows) {
-            (false, _) => Calls::NotCounted,
-            (true, 0 | 1) => Calls::Exact(most),
-            (true, _) => Calls::AtLeast(most),
+        // The totals carry the union over the groups; without it (a report
+        // read back), the largest group's figure is a lower bound.
+        let calls = match (counts_calls, r.ids.calls, rows) {
+            (false, ..) => Calls::NotCounted,
+            (true, Some(n), _) => Calls::Exact(n),
+            (true, None, 0 | 1) => Calls::Exact(most),
+            (true, None, _) => Calls::AtLeast(most),
         };
         // (The annotation is the same in every row of a pair.)
         let meaning = r.annotation.as_ref().map(|a| a.summary.clone());

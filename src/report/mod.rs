@@ -158,6 +158,10 @@ pub struct Report {
     pub category_sources: CategorySources,
     /// Pairs the catalog does not document, most frequent first.
     pub undocumented: Vec<Undocumented>,
+    /// With `--by` and distinct counting: the distinct calls and
+    /// participants of each (category, code, subcode) over all groups, from
+    /// the union of its rows' sketches ([`Report::code_totals`]).
+    pub pair_ids: FxHashMap<(Category, i64, Option<i64>), Distincts>,
 }
 
 /// One group of dimension values.
@@ -239,11 +243,15 @@ impl Report {
                 }
             }
         };
+        let mut pair_ids = FxHashMap::default();
+        // Unions over the groups only matter with groups.
+        let per_pair = !plan.by.is_empty() && plan.distinct.is_some();
         let mut i = 0;
         while i < rows.len() {
             let (code, subcode) = (rows[i].0.code, rows[i].0.subcode);
             let annotation = catalog.annotate(code, subcode).map(Arc::new);
             let mut pair_count = 0;
+            let mut pair_union: Vec<(Category, Option<Ids>)> = Vec::new();
             while i < rows.len()
                 && (rows[i].0.code, rows[i].0.subcode) == (code, subcode)
             {
@@ -272,6 +280,12 @@ impl Report {
                 r.0 += count;
                 union(&mut r.1, ids.as_ref());
                 union(&mut all_ids, ids.as_ref());
+                if per_pair {
+                    match pair_union.iter_mut().find(|(c, _)| *c == category) {
+                        Some((_, u)) => union(u, ids.as_ref()),
+                        None => pair_union.push((category, ids.clone())),
+                    }
+                }
                 by_code.push(CodeRow {
                     group,
                     category,
@@ -281,6 +295,12 @@ impl Report {
                     ids: Distincts::of(ids.as_ref(), plan),
                     annotation: annotation.clone(),
                 });
+            }
+            for (category, u) in pair_union {
+                pair_ids.insert(
+                    (category, code, subcode),
+                    Distincts::of(u.as_ref(), plan),
+                );
             }
             if annotation.is_none() {
                 undocumented.push(Undocumented {
@@ -356,6 +376,7 @@ impl Report {
             by_code,
             category_sources: sources,
             undocumented,
+            pair_ids,
         }
     }
 }
@@ -374,7 +395,9 @@ impl Report {
         v
     }
 
-    /// `by_code` rows summed over all groups (group 0), most first.
+    /// `by_code` rows summed over all groups (group 0), most first, with
+    /// the distinct calls and participants of each pair over all groups
+    /// (the union of its rows' sketches, not a sum).
     pub fn code_totals(&self) -> std::borrow::Cow<'_, [CodeRow]> {
         if self.dims.is_empty() {
             // The rows are the totals already: borrowed, not copied (a
@@ -384,8 +407,14 @@ impl Report {
         let mut m: FxHashMap<(Category, i64, Option<i64>), CodeRow> =
             FxHashMap::default();
         for r in &self.by_code {
-            m.entry((r.category, r.code, r.subcode))
-                .or_insert_with(|| CodeRow { group: 0, count: 0, ..r.clone() })
+            let key = (r.category, r.code, r.subcode);
+            m.entry(key)
+                .or_insert_with(|| CodeRow {
+                    group: 0,
+                    count: 0,
+                    ids: self.pair_ids.get(&key).copied().unwrap_or_default(),
+                    ..r.clone()
+                })
                 .count += r.count;
         }
         let mut v: Vec<CodeRow> = m.into_values().collect();
