@@ -13,8 +13,10 @@ use calltally::{Config, ExitCode};
 
 use super::human;
 use super::report::{finish, warn};
+use super::terminal::Warnings;
 use super::{load_catalog, say, Out};
 use crate::cli::MergeJob;
+use calltally::progress::InputDone;
 
 /// Read the partials one at a time into a [`Merger`] (refusing a foreign,
 /// damaged or newer file, or a different plan, before anything is
@@ -61,19 +63,20 @@ pub fn run(job: MergeJob, out: Out<'_>) -> anyhow::Result<ExitCode> {
         merged, &catalog, elapsed, &job.rules, baseline,
     )?;
     warn(&run);
-    // The first malformed records of the merged run (a run shows them as
-    // its inputs finish).
-    let shown = if job.human.verbose { run.tally.samples.len() } else { 3 };
-    for s in run.tally.samples.iter().take(shown) {
-        let file = calltally::report::input_name(&run.inputs, s.input, "?");
-        say(&format!("warning: {}:{}: {}", esc(file), s.line, esc(&s.reason)));
+    // The first malformed records of the merged run, as a run shows them
+    // when its inputs finish (kept samples are in input order).
+    let warnings = Warnings::new(job.human.verbose, say);
+    for same in run.tally.samples.chunk_by(|a, b| a.input == b.input) {
+        let index = same[0].input;
+        warnings.input_done(&InputDone {
+            index,
+            name: calltally::report::input_name(&run.inputs, index, "?"),
+            malformed: same.len() as u64,
+            samples: same,
+            errors: &[],
+        });
     }
-    let more = run.tally.acc.malformed.saturating_sub(shown as u64);
-    if more > 0 && !run.tally.samples.is_empty() {
-        say(&format!(
-            "warning: {more} more malformed records — see summary.json"
-        ));
-    }
+    warnings.finish(run.tally.acc.malformed);
     let config = Config {
         out_dir: job.out_dir,
         plan: run.report.plan.clone(),

@@ -84,24 +84,13 @@ impl Version {
         call: &str,
         participant: &str,
     ) -> Version {
-        let t = triple.unwrap_or(Triple {
-            code: 0,
-            subcode: None,
-            category: None,
-        });
-        Version {
+        Version::from_parts(
             version,
-            code: t.code,
-            subcode: t.subcode.unwrap_or(0),
-            call: coupon(call),
-            participant: coupon(participant),
-            dims: dims.unwrap_or(NO_DIMS),
-            category: t.category.map_or(NO_CATEGORY, |c| {
-                CATEGORIES.iter().position(|&x| x == c).unwrap_or(4) as u8
-            }),
-            flags: u8::from(triple.is_some()) * HAS_CODE
-                + u8::from(t.subcode.is_some()) * HAS_SUBCODE,
-        }
+            triple,
+            dims,
+            coupon(call),
+            coupon(participant),
+        )
     }
 
     /// A version from its parts, as a partial tally stores them: the
@@ -113,9 +102,24 @@ impl Version {
         call: u32,
         participant: u32,
     ) -> Version {
-        let mut v = Version::new(version, triple, dims, "", "");
-        (v.call, v.participant) = (call, participant);
-        v
+        let t = triple.unwrap_or(Triple {
+            code: 0,
+            subcode: None,
+            category: None,
+        });
+        Version {
+            version,
+            code: t.code,
+            subcode: t.subcode.unwrap_or(0),
+            call,
+            participant,
+            dims: dims.unwrap_or(NO_DIMS),
+            category: t.category.map_or(NO_CATEGORY, |c| {
+                CATEGORIES.iter().position(|&x| x == c).unwrap_or(4) as u8
+            }),
+            flags: u8::from(triple.is_some()) * HAS_CODE
+                + u8::from(t.subcode.is_some()) * HAS_SUBCODE,
+        }
     }
 
     /// Its triple; `None` for a version without a code.
