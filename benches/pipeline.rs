@@ -399,6 +399,7 @@ fn benches(c: &mut Criterion) {
     {
         use calltally::testing::csv::{
             read_header, read_rows, read_rows_core, split_rows,
+            split_rows_serial,
         };
         let body = calltally::testing::lines::strip_bom(&csv);
         let (header, n) = read_header(body).expect("a CSV header");
@@ -415,8 +416,13 @@ fn benches(c: &mut Criterion) {
         assert_eq!(totals(&read(false)), totals(&read(true)));
         g.bench_function("csv_scanner", |b| b.iter(|| read(false)));
         g.bench_function("csv_core", |b| b.iter(|| read(true)));
+        // The cuts found near each nominal one (in parallel when a pool
+        // runs it) against the serial quote scan over every byte.
         g.bench_function("csv_cuts", |b| {
             b.iter(|| split_rows(black_box(rows), CHUNK).len())
+        });
+        g.bench_function("csv_cuts_serial", |b| {
+            b.iter(|| split_rows_serial(black_box(rows), CHUNK).len())
         });
     }
     g.finish();

@@ -3,7 +3,7 @@
 //! adversarial CSV, whole and cut into pieces at the quote-aware cuts.
 
 use calltally::testing::csv::{
-    read_header, read_rows, read_rows_core, split_rows,
+    read_header, read_rows, read_rows_core, row_ends, split_rows,
 };
 use calltally::testing::lines::strip_bom;
 use calltally::testing::{Record, Sink};
@@ -44,8 +44,11 @@ fn agree(input: &[u8]) -> usize {
     let Some((header, n)) = read_header(body) else { return 0 };
     let rest = &body[n..];
     let mut rows = 0;
+    let serial = row_ends(rest);
     for size in [usize::MAX, 1, 5, 64, 300] {
-        for piece in split_rows(rest, size) {
+        let pieces = split_rows(rest, size);
+        assert_cuts_are_row_ends(&pieces, &serial, input);
+        for piece in pieces {
             let (mut want, mut got) = (Calls::default(), Calls::default());
             read_rows_core(piece, &header, &mut want);
             read_rows(piece, &header, &mut got);
@@ -60,6 +63,20 @@ fn agree(input: &[u8]) -> usize {
         }
     }
     rows
+}
+
+/// Every cut the parallel chunker makes is a row end of the serial quote
+/// scan from the start.
+fn assert_cuts_are_row_ends(pieces: &[&[u8]], serial: &[usize], input: &[u8]) {
+    let mut at = 0;
+    for p in &pieces[..pieces.len().saturating_sub(1)] {
+        at += p.len();
+        assert!(
+            serial.binary_search(&at).is_ok(),
+            "cut at {at} is not a row end of {:?}",
+            String::from_utf8_lossy(input)
+        );
+    }
 }
 
 #[test]

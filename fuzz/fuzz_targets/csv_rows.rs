@@ -1,9 +1,10 @@
 //! Any bytes as a CSV input: the SIMD row scanner and csv-core read the
 //! same records, reasons, lines and order, whole and in the pieces the
-//! quote-aware chunker cuts.
+//! quote-aware chunker cuts; and every cut the parallel chunker makes is
+//! a row end of the serial quote scan.
 #![no_main]
 
-use calltally::testing::csv::{read_header, read_rows, read_rows_core, split_rows};
+use calltally::testing::csv::{read_header, read_rows, read_rows_core, row_ends, split_rows};
 use calltally::testing::lines::strip_bom;
 use calltally::testing::{Record, Sink};
 use libfuzzer_sys::fuzz_target;
@@ -46,7 +47,15 @@ fuzz_target!(|input: &[u8]| {
     let body = strip_bom(data);
     let Some((header, n)) = read_header(body) else { return };
     let size = [usize::MAX, 1, 7, 64][(selector as usize >> 1) % 4];
-    for piece in split_rows(&body[n..], size) {
+    let pieces = split_rows(&body[n..], size);
+    // Every cut of the parallel chunker is a row end of the serial scan.
+    let serial = row_ends(&body[n..]);
+    let mut at = 0;
+    for p in &pieces[..pieces.len().saturating_sub(1)] {
+        at += p.len();
+        assert!(serial.binary_search(&at).is_ok(), "cut at {at}");
+    }
+    for piece in pieces {
         let (mut want, mut got) = (Calls::default(), Calls::default());
         read_rows_core(piece, &header, &mut want);
         read_rows(piece, &header, &mut got);

@@ -1,16 +1,15 @@
 //! CSV exports (Log Analytics): a header naming the columns, then one record
 //! per row, read with the `csv` crate's `ByteRecord` path.
 //!
-//! A large CSV file is cut into chunks for parallel reading. A newline is a
-//! safe cut only outside quoted fields, so [`QuoteScan`] follows the quoting
-//! states of `csv-core` (a quote opens a quoted field only at the start of a
-//! field; a doubled quote inside one is an escaped quote) over the quote and
-//! newline bytes alone. The chunks are then parsed independently; the
-//! differential tests hold the result to one sequential pass.
+//! A large CSV file is cut into chunks for parallel reading, only after a
+//! newline outside quoted fields (`cut`: [`QuoteScan`], [`split_rows`]).
+//! The chunks are then parsed independently; the differential tests hold
+//! the result to one sequential pass.
 
-use memchr::memchr2;
-
+mod cut;
 mod fast;
+
+pub use cut::{row_ends, split_rows, split_rows_serial, QuoteScan};
 
 use std::borrow::Cow;
 
@@ -164,7 +163,7 @@ fn count_core(
     if last && !matches!(record.outcome, Outcome::Malformed(_)) {
         let mut scan = QuoteScan::default();
         scan.scan(&data[byte.min(data.len())..], 0, false, |_| {});
-        if scan.in_quotes {
+        if scan.in_quotes() {
             record = Record::malformed(
                 "a quoted field never closes (it runs to the end of \
                  the input)"
@@ -368,93 +367,6 @@ fn set_cell<'r>(fields: &mut Fields<'r>, key: KeyId, cell: &'r str) {
     }
 }
 
-/// Where a quote scan stands: inside a quoted field or not.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct QuoteScan {
-    in_quotes: bool,
-}
-
-impl QuoteScan {
-    /// Scan `buf[from..]` (`buf[0]` is the start of a row, and
-    /// `buf[..from]` was scanned before), calling `row_end` with the offset
-    /// just past each newline outside quotes. Returns how far the scan got:
-    /// a quote that is the last byte of `buf` inside a quoted field is left
-    /// unscanned when `more` says bytes may follow (its meaning depends on
-    /// the next byte).
-    pub fn scan(
-        &mut self,
-        buf: &[u8],
-        from: usize,
-        more: bool,
-        mut row_end: impl FnMut(usize),
-    ) -> usize {
-        let mut i = from;
-        while let Some(off) = memchr2(b'"', b'\n', &buf[i..]) {
-            let p = i + off;
-            if buf[p] == b'\n' {
-                if !self.in_quotes {
-                    row_end(p + 1);
-                }
-                i = p + 1;
-            } else if self.in_quotes {
-                match buf.get(p + 1) {
-                    // `""` inside quotes: an escaped quote.
-                    Some(b'"') => i = p + 2,
-                    None if more => return p,
-                    _ => {
-                        self.in_quotes = false;
-                        i = p + 1;
-                    }
-                }
-            } else {
-                // A quote opens a quoted field only at the start of a field.
-                self.in_quotes =
-                    p == 0 || matches!(buf[p - 1], b',' | b'\n' | b'\r');
-                i = p + 1;
-            }
-        }
-        buf.len()
-    }
-}
-
-/// Cut `data` (starting at a row boundary) into pieces of at least `size`
-/// bytes (the last may be shorter), each ending just after a newline
-/// outside quotes.
-pub fn split_rows(data: &[u8], size: usize) -> Vec<&[u8]> {
-    split_rows_with(data, size, |_| {})
-}
-
-/// [`split_rows`], calling `scanned` with each piece as soon as the scan
-/// has passed it (a memory map releases those pages until they are parsed).
-pub fn split_rows_with<'a>(
-    data: &'a [u8],
-    size: usize,
-    mut scanned: impl FnMut(&'a [u8]),
-) -> Vec<&'a [u8]> {
-    let size = size.max(1);
-    let mut cuts = Vec::new();
-    let mut next = size;
-    let mut last = 0;
-    QuoteScan::default().scan(data, 0, false, |end| {
-        if end >= next && end < data.len() {
-            cuts.push(end);
-            scanned(&data[last..end]);
-            last = end;
-            next = end + size;
-        }
-    });
-    let mut pieces = Vec::with_capacity(cuts.len() + 1);
-    let mut start = 0;
-    for c in cuts {
-        pieces.push(&data[start..c]);
-        start = c;
-    }
-    if start < data.len() {
-        pieces.push(&data[start..]);
-    }
-    pieces
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -518,28 +430,5 @@ mod tests {
         let mut seen = Seen::default();
         read_rows(&data[n..], &h, &mut seen);
         assert_eq!((seen.0, seen.1, seen.2), (2, vec![3, 4], 4));
-    }
-
-    #[test]
-    fn quote_scan_finds_row_ends_only() {
-        let data = b"a,\"x\ny\",b\nc,d\"e\nf,\"\"\"\n\",g\n";
-        let mut s = QuoteScan::default();
-        let mut ends = Vec::new();
-        let reached = s.scan(data, 0, false, |e| ends.push(e));
-        assert_eq!(reached, data.len());
-        assert_eq!(ends, [10, 16, data.len()]);
-        // A quote at the end of a quoted field waits for the next byte.
-        let mut s = QuoteScan::default();
-        assert_eq!(s.scan(b"a,\"x\"", 0, true, |_| {}), 4);
-        // Cuts: after "b\n" (10), after "d\"e\n" (16), at the end.
-        let pieces = split_rows(data, 1);
-        let ends: Vec<usize> = pieces
-            .iter()
-            .scan(0, |acc, p| {
-                *acc += p.len();
-                Some(*acc)
-            })
-            .collect();
-        assert_eq!(ends, [10, 16, data.len()]);
     }
 }

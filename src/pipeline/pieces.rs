@@ -41,52 +41,6 @@ pub(super) fn in_pieces(
     }
 }
 
-/// [`in_pieces`] for pieces found by a scan that itself takes time: `scan`
-/// runs on its own thread and hands over each piece as soon as it is
-/// found, while the pool counts the pieces found before (on a pool of one
-/// thread, `-j1`, the two take turns on it instead). At most a few
-/// pieces wait in between, so a map's pages are released soon after they
-/// were scanned.
-pub(super) fn in_pieces_scanned<'a>(
-    scan: impl FnOnce(&mut dyn FnMut(&'a [u8])) + Send,
-    release: Release<'_>,
-    f: impl Fn(&[u8]) -> Tally + Sync + Send,
-) -> Tally {
-    let threads = rayon::current_num_threads().max(1);
-    if threads == 1 {
-        // One thread means one: the scan and the counting take turns,
-        // each piece counted (and its pages released) as soon as found.
-        let mut total = Tally::default();
-        scan(&mut |p| {
-            let mut part = in_pieces(vec![p], release, &f);
-            part.shift_lines(total.acc.lines);
-            total.merge_from(part);
-        });
-        return total;
-    }
-    let (tx, rx) = std::sync::mpsc::sync_channel::<&'a [u8]>(threads);
-    std::thread::scope(|scope| {
-        scope.spawn(move || {
-            // A closed channel means the counting side has stopped (it only
-            // does when it panics); the rest of the scan is then wasted.
-            scan(&mut |p| {
-                let _ = tx.send(p);
-            })
-        });
-        let mut total = Tally::default();
-        while let Ok(p) = rx.recv() {
-            // The scan is faster than the counting, so a full batch (two
-            // pieces per thread) is worth the short wait: a batch of one
-            // would leave the other threads idle.
-            let batch = take_batch(&rx, p, 2 * threads, true);
-            let mut part = in_pieces(batch, release, &f);
-            part.shift_lines(total.acc.lines);
-            total.merge_from(part);
-        }
-        total
-    })
-}
-
 /// A batch of at most `max` items from `rx`, starting with `first`: with
 /// `wait`, until it is full or the channel closes; without, only the items
 /// already there.

@@ -4,11 +4,11 @@
 use super::ctx::{
     count, not_a_log, read_as, Ctx, Readers, Release, SNIFF_MAX,
 };
-use super::pieces::{drop_cut_pages, in_pieces, in_pieces_scanned};
+use super::pieces::{drop_cut_pages, in_pieces};
 use super::stream;
 use crate::config::Config;
 use crate::error::Result;
-use crate::extract::csv::split_rows_with;
+use crate::extract::csv::split_rows;
 use crate::extract::{json, sniff, Cut, Reader};
 use crate::input::codec::Codec;
 use crate::input::lines::{count_lines, split_lines, strip_bom};
@@ -124,22 +124,13 @@ fn tally_slice_with(
                     drop_cut_pages(&pieces, release);
                     in_pieces(pieces, release, one)
                 }
-                Cut::CsvRows if rest.len() <= size => {
-                    in_pieces(vec![rest], release, one)
+                // The cuts between rows are found in parallel (a short
+                // scan near each), then the pieces are counted.
+                Cut::CsvRows => {
+                    let pieces = split_rows(rest, size);
+                    drop_cut_pages(&pieces, release);
+                    in_pieces(pieces, release, one)
                 }
-                // The quote scan that finds the cuts reads every byte: it
-                // runs on its own thread, ahead of the counting.
-                Cut::CsvRows => in_pieces_scanned(
-                    |emit| {
-                        let pieces = split_rows_with(rest, size, &mut *emit);
-                        // The last piece has no cut after it.
-                        if let Some(last) = pieces.last() {
-                            emit(last);
-                        }
-                    },
-                    release,
-                    one,
-                ),
                 // A mapped document is read as a stream from the map,
                 // its pages released behind the reading.
                 Cut::Whole => match release {
