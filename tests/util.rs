@@ -11,9 +11,13 @@ pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// A fresh, empty directory under `target/` for one test.
+/// A fresh, empty directory under `target/` for one test. The first call
+/// of a test process removes what the runs of earlier processes left
+/// (directories named after a process that no longer runs).
 pub fn scratch(name: &str) -> PathBuf {
     static N: AtomicUsize = AtomicUsize::new(0);
+    static SWEEP: std::sync::Once = std::sync::Once::new();
+    SWEEP.call_once(sweep_scratch);
     let dir = root().join("target/it").join(format!(
         "{name}-{}-{}",
         std::process::id(),
@@ -22,6 +26,26 @@ pub fn scratch(name: &str) -> PathBuf {
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     dir
+}
+
+/// Remove scratch directories of test processes that have ended.
+fn sweep_scratch() {
+    // Whether a process runs is read from /proc (Linux): elsewhere,
+    // nothing is removed.
+    let Ok(entries) = std::fs::read_dir(root().join("target/it")) else {
+        return;
+    };
+    if !Path::new("/proc/self").exists() {
+        return;
+    }
+    for e in entries.flatten() {
+        let name = e.file_name().to_string_lossy().into_owned();
+        let pid = name.rsplitn(3, '-').nth(1).and_then(|p| p.parse().ok());
+        let alive = |pid: u32| Path::new(&format!("/proc/{pid}")).exists();
+        if pid.is_some_and(|pid| pid != std::process::id() && !alive(pid)) {
+            let _ = std::fs::remove_dir_all(e.path());
+        }
+    }
 }
 
 /// The `calltally` binary, run from the repository root.
