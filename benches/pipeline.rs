@@ -85,6 +85,8 @@ const CSV_FIXTURE: &str = "fixtures/formats/csv/ACSCallSummary.csv";
 const FALLBACK_SIZE: usize = 16 << 20;
 /// The chunk size of every pipeline benchmark (the CLI's default).
 const CHUNK: usize = 16 << 20;
+/// The default `--max-record-bytes`.
+const MAX: usize = calltally::config::DEFAULT_MAX_RECORD_BYTES;
 
 fn crate_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -419,10 +421,10 @@ fn benches(c: &mut Criterion) {
         // The cuts found near each nominal one (in parallel when a pool
         // runs it) against the serial quote scan over every byte.
         g.bench_function("csv_cuts", |b| {
-            b.iter(|| split_rows(black_box(rows), CHUNK).len())
+            b.iter(|| split_rows(black_box(rows), CHUNK, MAX).len())
         });
         g.bench_function("csv_cuts_serial", |b| {
-            b.iter(|| split_rows_serial(black_box(rows), CHUNK).len())
+            b.iter(|| split_rows_serial(black_box(rows), CHUNK, MAX).len())
         });
     }
     g.finish();

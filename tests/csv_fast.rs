@@ -44,9 +44,20 @@ fn agree(input: &[u8]) -> usize {
     let Some((header, n)) = read_header(body) else { return 0 };
     let rest = &body[n..];
     let mut rows = 0;
-    let serial = row_ends(rest);
-    for size in [usize::MAX, 1, 5, 64, 300] {
-        let pieces = split_rows(rest, size);
+    // Without a bound on open quotes, and with bounds short enough to
+    // resynchronise after quotes in these inputs.
+    for (size, max) in [
+        (usize::MAX, usize::MAX),
+        (1, usize::MAX),
+        (5, usize::MAX),
+        (64, usize::MAX),
+        (300, usize::MAX),
+        (1, 40),
+        (64, 40),
+        (300, 200),
+    ] {
+        let serial = row_ends(rest, max);
+        let pieces = split_rows(rest, size, max);
         assert_cuts_are_row_ends(&pieces, &serial, input);
         for piece in pieces {
             let (mut want, mut got) = (Calls::default(), Calls::default());
@@ -199,5 +210,26 @@ fn blank_lines_are_counted_on_both_readers() {
             (s["blank"].as_u64(), s["lines"].as_u64()),
             (Some(4), Some(7))
         );
+    }
+}
+
+/// Generated CSV with stray quotes, through both read paths (map and
+/// stream) at every chunk size and bound of the `whole_input` fuzz target:
+/// the bounded quote scan cuts, resynchronises and skips alike on both.
+#[test]
+fn stray_quotes_read_alike_on_both_paths() {
+    let mut rng = SmallRng::seed_from_u64(12);
+    for seed in 0..30 {
+        let mut data = generated_csv(seed, 40);
+        for _ in 0..rng.gen_range(1..4) {
+            let at = rng.gen_range(0..data.len());
+            data.insert(at, b'"');
+        }
+        // Selectors of the CSV format: every chunk size and bound.
+        for selector in (3..80u8).step_by(5) {
+            let mut input = vec![selector];
+            input.extend_from_slice(&data);
+            crate::regression::whole_input(&input);
+        }
     }
 }

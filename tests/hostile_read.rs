@@ -304,3 +304,83 @@ fn small_bounds_keep_the_fuzz_property() {
         }
     }
 }
+
+/// A stray quote in a CSV export (issue 12: a 1 GB file used 4.19 GB and
+/// every later row became one malformed record). Spec §10: a quote still
+/// open after `--max-record-bytes` ends its row at its line; that row is
+/// malformed and the rows after it are read, on every read path (map,
+/// plain reads, gzip), without holding the rest of the file.
+#[test]
+fn a_stray_quote_in_a_csv_costs_one_row() {
+    let dir = scratch("hostile");
+    let mut data =
+        b"ParticipantEndReason,ParticipantEndSubCode,ResultCategory\n"
+            .to_vec();
+    let row = b"410,3112,ExpectedError\n";
+    for _ in 0..1000 {
+        data.extend_from_slice(row);
+    }
+    data.extend_from_slice(b"\"0,1,Success\n");
+    for _ in 0..200_000 {
+        data.extend_from_slice(row);
+    }
+    let csv = write(&dir, "stray.csv", &data);
+    let gz = write(&dir, "stray.csv.gz", &gzip(&data));
+    for path in [&csv, &gz] {
+        for s in summaries(path, 0, &["--max-record-bytes", "100000"]) {
+            assert_eq!(s["counted"], 201_000, "{path:?}: {s}");
+            assert_eq!(s["malformed"], 1, "{path:?}");
+            assert_eq!(s["lines"], 201_002, "{path:?}");
+            let sample = &s["malformed_samples"][0];
+            assert_eq!(sample["line"], 1002, "{path:?}");
+            let r = sample["reason"].as_str().unwrap();
+            assert!(r.contains("quoted field never closes"), "{r}");
+        }
+    }
+    // Before the bound, the quote is a quoted field that may span lines:
+    // with the default bound the whole rest is that one row.
+    for s in summaries(&csv, 0, &[]) {
+        assert_eq!(s["counted"], 1000);
+        assert_eq!(s["malformed"], 1);
+    }
+}
+
+/// A CSV row longer than the bound is one malformed record on every path,
+/// quoted or not, and the rows after it are read.
+#[test]
+fn a_csv_row_longer_than_the_bound_is_malformed() {
+    let dir = scratch("hostile");
+    let mut data =
+        b"ParticipantEndReason,ParticipantEndSubCode,ResultCategory\n"
+            .to_vec();
+    let row = b"410,3112,ExpectedError\n";
+    for long in [
+        format!("0,1,{}\n", "x".repeat(300_000)),
+        // A quoted field (closed within the bound) in a row of two lines.
+        format!("0,\"1\n{}\",{}\n", "y,".repeat(40_000), "z".repeat(250_000)),
+    ] {
+        data.extend_from_slice(row);
+        data.extend_from_slice(long.as_bytes());
+    }
+    for _ in 0..10 {
+        data.extend_from_slice(row);
+    }
+    let csv = write(&dir, "long.csv", &data);
+    let gz = write(&dir, "long.csv.gz", &gzip(&data));
+    for path in [&csv, &gz] {
+        for s in summaries(path, 0, &["--max-record-bytes", "100000"]) {
+            assert_eq!(s["counted"], 12, "{path:?}: {s}");
+            assert_eq!(s["malformed"], 2, "{path:?}");
+            assert_eq!(s["lines"], 16, "{path:?}");
+            let lines: Vec<_> = s["malformed_samples"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|m| m["line"].as_u64().unwrap())
+                .collect();
+            assert_eq!(lines, [3, 5], "{path:?}");
+            let r = s["malformed_samples"][1]["reason"].as_str().unwrap();
+            assert!(r.contains("row of 330008 bytes is longer"), "{r}");
+        }
+    }
+}

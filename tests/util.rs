@@ -40,7 +40,7 @@ fn sweep_scratch() {
     }
     for e in entries.flatten() {
         let name = e.file_name().to_string_lossy().into_owned();
-        let pid = name.rsplitn(3, '-').nth(1).and_then(|p| p.parse().ok());
+        let pid = name.rsplit('-').nth(1).and_then(|p| p.parse().ok());
         let alive = |pid: u32| Path::new(&format!("/proc/{pid}")).exists();
         if pid.is_some_and(|pid| pid != std::process::id() && !alive(pid)) {
             let _ = std::fs::remove_dir_all(e.path());

@@ -47,9 +47,10 @@ fuzz_target!(|input: &[u8]| {
     let body = strip_bom(data);
     let Some((header, n)) = read_header(body) else { return };
     let size = [usize::MAX, 1, 7, 64][(selector as usize >> 1) % 4];
-    let pieces = split_rows(&body[n..], size);
+    let max = [usize::MAX, 5, 64][(selector as usize >> 3) % 3];
+    let pieces = split_rows(&body[n..], size, max);
     // Every cut of the parallel chunker is a row end of the serial scan.
-    let serial = row_ends(&body[n..]);
+    let serial = row_ends(&body[n..], max);
     let mut at = 0;
     for p in &pieces[..pieces.len().saturating_sub(1)] {
         at += p.len();

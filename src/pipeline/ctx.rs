@@ -5,8 +5,10 @@ use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 
 use crate::config::{Config, Format};
 use crate::error::{Error, Result};
+use crate::extract::csv::QuoteScan;
 use crate::extract::text::TextReader;
 use crate::extract::{Cut, Detected, Reader};
+use crate::input::lines::count_lines;
 use crate::progress::Progress;
 use crate::record::{Record, Sink};
 use crate::tally::{Counter, FormatCount, InputError, Tally};
@@ -124,34 +126,58 @@ pub(super) fn failed(ctx: &Ctx<'_>, message: String) -> Tally {
 pub(super) type Release<'a> = Option<&'a (dyn Fn(&[u8]) + Sync)>;
 
 /// Count one piece of an input with `reader`, under the run's plan. A
-/// line longer than `--max-record-bytes` is one malformed record, not read
-/// (spec §10). CSV rows are the CSV reader's to bound (a quoted field may
-/// span lines); the stream path skips only a CSV line that holds no
-/// newline and no quote.
+/// line (a CSV row) longer than `--max-record-bytes` is one malformed
+/// record, not read (spec §10). Rows of a CSV piece longer than the bound
+/// are the rows of the bounded quote scan: a quote still open after the
+/// bound ends its row at the next line, and that row is read as the last
+/// of its own piece.
 pub(super) fn count(
     reader: &Reader<'_>,
     piece: &[u8],
     ctx: &Ctx<'_>,
 ) -> Tally {
     let max = ctx.config.max_record_bytes;
-    if reader.cut() != Cut::Lines || piece.len() <= max {
+    if reader.cut() == Cut::Whole || piece.len() <= max {
         return count_all(reader, piece, ctx);
     }
     let mut parts = Vec::new();
-    let (mut start, mut line_start) = (0, 0);
-    let ends =
-        memchr::memchr_iter(b'\n', piece).chain(std::iter::once(piece.len()));
-    for end in ends {
-        let long = end - line_start.min(end) > max;
-        if long {
-            if line_start > start {
-                parts.push(count_all(reader, &piece[start..line_start], ctx));
+    // `start`: where the bytes not yet counted begin.
+    let (mut start, mut row_start) = (0, 0);
+    let csv = reader.cut() == Cut::CsvRows;
+    let mut row = |end: usize, resync: bool, parts: &mut Vec<Tally>| {
+        // A line's size leaves its newline out, a CSV row's does not.
+        let len = end - row_start.min(end);
+        let nl = !csv && len > 0 && piece[end - 1] == b'\n';
+        let size = len - usize::from(nl);
+        let long = size > max;
+        if long || resync {
+            let upto = if long { row_start } else { end };
+            if upto > start {
+                parts.push(count_all(reader, &piece[start..upto], ctx));
             }
-            parts.push(long_line(ctx, (end - line_start) as u64));
-            start = (end + 1).min(piece.len());
+            if long {
+                let lines = count_lines(&piece[row_start..end]);
+                parts.push(long_line(ctx, reader.cut(), size as u64, lines));
+            }
+            start = end;
         }
-        line_start = end + 1;
+        row_start = end;
+    };
+    match reader.cut() {
+        Cut::CsvRows => {
+            let mut scan = QuoteScan::new(max);
+            scan.scan_rows(piece, 0, false, |end, resync| {
+                row(end, resync, &mut parts);
+                true
+            });
+        }
+        _ => {
+            for end in memchr::memchr_iter(b'\n', piece) {
+                row(end + 1, false, &mut parts);
+            }
+        }
     }
+    row(piece.len(), false, &mut parts);
     if start < piece.len() {
         parts.push(count_all(reader, &piece[start..], ctx));
     }
@@ -183,17 +209,27 @@ pub(super) fn document_counter<'c>(ctx: &Ctx<'c>) -> Counter<'c> {
     Counter::new(&ctx.config.plan, ctx.index).reading_ids()
 }
 
-/// The tally of one line of `bytes` bytes, longer than
-/// `--max-record-bytes`: one malformed record, skipped unread.
-pub(super) fn long_line(ctx: &Ctx<'_>, bytes: u64) -> Tally {
+/// The tally of one line (a CSV row: `cut`) of `bytes` bytes (a line's
+/// newline not counted, a row's line end counted) over `lines` lines,
+/// longer than `--max-record-bytes`: one malformed record, skipped unread.
+pub(super) fn long_line(
+    ctx: &Ctx<'_>,
+    cut: Cut,
+    bytes: u64,
+    lines: u64,
+) -> Tally {
     let mut counter = Counter::new(&ctx.config.plan, ctx.index);
+    let what = match cut {
+        Cut::CsvRows => "row",
+        _ => "line",
+    };
     let reason = format!(
-        "line of {bytes} bytes is longer than --max-record-bytes ({}); \
+        "{what} of {bytes} bytes is longer than --max-record-bytes ({}); \
          skipped",
         ctx.config.max_record_bytes
     );
     counter.record(Record::malformed(reason), 1, 0);
-    counter.lines(1);
+    counter.lines(lines.max(1));
     counter.finish()
 }
 

@@ -127,7 +127,8 @@ fn tally_slice_with(
                 // The cuts between rows are found in parallel (a short
                 // scan near each), then the pieces are counted.
                 Cut::CsvRows => {
-                    let pieces = split_rows(rest, size);
+                    let pieces =
+                        split_rows(rest, size, ctx.config.max_record_bytes);
                     drop_cut_pages(&pieces, release);
                     in_pieces(pieces, release, one)
                 }

@@ -207,7 +207,7 @@ fn tally_decoded(
                 Some((reader_, 0)) => tally_blocks(
                     Cursor::new(head).chain((&mut reader).take(limit)),
                     ctx,
-                    StreamCut::new(reader_.cut()),
+                    StreamCut::new(reader_.cut(), ctx.config.max_record_bytes),
                     |b| count(&reader_, b, ctx),
                 ),
                 Some((reader_, n)) => {
@@ -217,7 +217,10 @@ fn tally_decoded(
                     let mut t = tally_blocks(
                         rest.chain((&mut reader).take(limit)),
                         ctx,
-                        StreamCut::new(reader_.cut()),
+                        StreamCut::new(
+                            reader_.cut(),
+                            ctx.config.max_record_bytes,
+                        ),
                         |b| count(&reader_, b, ctx),
                     );
                     t.shift_lines(header_lines);
@@ -273,34 +276,36 @@ fn skip_line(
 enum StreamCut {
     /// After any newline.
     Lines,
-    /// After a newline outside quoted CSV fields.
+    /// After a newline outside quoted CSV fields (the bounded scan: a
+    /// block always ends after a resynchronisation).
     Csv(QuoteScan),
 }
 
 impl StreamCut {
-    fn new(cut: Cut) -> StreamCut {
+    fn new(cut: Cut, max: usize) -> StreamCut {
         match cut {
-            Cut::CsvRows => StreamCut::Csv(QuoteScan::default()),
+            Cut::CsvRows => StreamCut::Csv(QuoteScan::new(max)),
             // Documents are read whole, never in blocks.
             Cut::Lines | Cut::Whole => StreamCut::Lines,
         }
     }
 
-    /// Where the line that is longer than `max` starts in `buf`, if the
-    /// last line of `buf` is (for CSV: only when `buf` holds no newline and
-    /// no quote at all; a quoted field is the CSV reader's to bound).
+    /// Where the line (CSV row) that is longer than `max` starts in `buf`,
+    /// if the last one of `buf` is: for CSV, `buf` holds no row end and
+    /// the row is longer than `max` whatever follows (it is outside
+    /// quotes, or its open quote comes after `max` bytes; a quote opened
+    /// before waits for the bound to end the row at its line).
     fn long_line(&self, buf: &[u8], max: usize) -> Option<usize> {
         if buf.len() <= max {
             return None;
         }
         let start = match self {
             StreamCut::Lines => memrchr(b'\n', buf).map_or(0, |p| p + 1),
-            // A block starts at a row boundary; a line with no quote in
-            // it cannot be inside a quoted field.
-            StreamCut::Csv(_) => match memchr::memchr2(b'\n', b'"', buf) {
-                Some(_) => return None,
-                None => 0,
-            },
+            // A block starts at a row boundary.
+            StreamCut::Csv(scan) if scan.in_quotes() && scan.open() < max => {
+                return None
+            }
+            StreamCut::Csv(_) => 0,
         };
         (buf.len() - start > max).then_some(start)
     }
@@ -308,12 +313,13 @@ impl StreamCut {
     /// Start again after a skipped line.
     fn reset(&mut self) {
         if let StreamCut::Csv(scan) = self {
-            *scan = QuoteScan::default();
+            *scan = QuoteScan::new(scan.max());
         }
     }
 
-    /// The last cut in `buf`, searching from `from` (earlier bytes were
-    /// searched before); and how far the search got.
+    /// The last cut in `buf` (for CSV: the first resynchronisation, if
+    /// any), searching from `from` (earlier bytes were searched before);
+    /// and how far the search got.
     fn find(&mut self, buf: &[u8], from: usize) -> (Option<usize>, usize) {
         match self {
             StreamCut::Lines => {
@@ -322,10 +328,72 @@ impl StreamCut {
             StreamCut::Csv(scan) => {
                 let mut last = None;
                 let reached =
-                    scan.scan(buf, from, true, |end| last = Some(end));
+                    scan.scan_rows(buf, from, true, |end, resync| {
+                        last = Some(end);
+                        !resync
+                    });
                 (last, reached)
             }
         }
+    }
+
+    /// The block was cut at `at`: the bytes before are gone.
+    fn shift(&mut self, at: usize) {
+        if let StreamCut::Csv(scan) = self {
+            scan.shift(at);
+        }
+    }
+}
+
+/// Skip the rest of a CSV row longer than the bound, whose first bytes
+/// are `buf` (scanned up to `searched`), without holding it: read on with
+/// the bounded scan until the row ends (an open quote's bytes after its
+/// line are held, at most the bound, until the scan knows whether the row
+/// ends at that line). Returns the bytes after the row, the row's size and
+/// lines, and a read error.
+fn skip_row(
+    reader: &mut impl Read,
+    chunk: usize,
+    mut eof: bool,
+    mut buf: Vec<u8>,
+    mut searched: usize,
+    scan: &mut QuoteScan,
+) -> (Vec<u8>, u64, u64, Option<io::Error>) {
+    let (mut bytes, mut lines) = (0u64, 0u64);
+    loop {
+        let mut end = None;
+        let reached = scan.scan_rows(&buf, searched, !eof, |e, _| {
+            end = Some(e);
+            false
+        });
+        if let Some(e) = end {
+            let rest = buf.split_off(e);
+            lines += count_lines(&buf);
+            return (rest, bytes + e as u64, lines, None);
+        }
+        if eof {
+            lines += count_lines(&buf);
+            return (Vec::new(), bytes + buf.len() as u64, lines, None);
+        }
+        // Only an open quote's bytes may still be needed; and the byte
+        // before the next one scanned, which says whether a quote there
+        // starts a field.
+        let keep = match scan.in_quotes() {
+            true => scan.open().min(reached),
+            false => reached.saturating_sub(1),
+        };
+        lines += memchr::memchr_iter(b'\n', &buf[..keep]).count() as u64;
+        bytes += keep as u64;
+        buf.drain(..keep);
+        scan.shift(keep);
+        searched = reached - keep;
+        let want = buf.len() + chunk;
+        let read = fill(reader, &mut buf, want);
+        if let Err(e) = read {
+            lines += count_lines(&buf);
+            return (Vec::new(), bytes + buf.len() as u64, lines, Some(e));
+        }
+        eof = buf.len() < want;
     }
 }
 
@@ -428,15 +496,36 @@ fn cut_blocks(
             if found.is_none() {
                 // A line longer than the bound: count it, do not hold it.
                 if let Some(start) = cut.long_line(&buf, max) {
-                    let held = (buf.len() - start) as u64;
-                    buf.truncate(start);
-                    let (rest, skipped, ended) =
-                        skip_line(&mut reader, chunk, eof);
-                    bytes += (skipped + rest.len()) as u64;
+                    let (mut t, rest, ended) = match &mut cut {
+                        StreamCut::Lines => {
+                            let held = (buf.len() - start) as u64;
+                            buf.truncate(start);
+                            let (rest, skipped, ended) =
+                                skip_line(&mut reader, chunk, eof);
+                            bytes += (skipped + rest.len()) as u64;
+                            let size = held + skipped as u64;
+                            (long_line(ctx, Cut::Lines, size, 1), rest, ended)
+                        }
+                        // A block starts at a row: the row is all of it.
+                        StreamCut::Csv(scan) => {
+                            let row = std::mem::take(&mut buf);
+                            let held = row.len() as u64;
+                            let (rest, size, lines, ended) = skip_row(
+                                &mut reader,
+                                chunk,
+                                eof,
+                                row,
+                                reached,
+                                scan,
+                            );
+                            bytes += size + rest.len() as u64 - held;
+                            let t = long_line(ctx, Cut::CsvRows, size, lines);
+                            (t, rest, ended)
+                        }
+                    };
                     carry = rest;
                     searched = 0;
                     cut.reset();
-                    let mut t = long_line(ctx, held + skipped as u64);
                     if let Some(e) = ended {
                         let message =
                             format!("read failed after {bytes} bytes: {e}");
@@ -464,6 +553,7 @@ fn cut_blocks(
             carry.extend_from_slice(&buf[at..]);
             buf.truncate(at);
             searched -= at;
+            cut.shift(at);
         }
         // A closed channel means the counting side has stopped (it only
         // does when it panics); stop reading too.

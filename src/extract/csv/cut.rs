@@ -22,10 +22,27 @@
 use memchr::memchr2;
 use rayon::prelude::*;
 
-/// Where a quote scan stands: inside a quoted field or not.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+/// Where a quote scan stands: inside a quoted field or not, and where
+/// that field's quote is.
+///
+/// With a bound (`QuoteScan::new(max)`, spec §10), a quote still open
+/// `max` bytes after it (no closing quote at or before `open + max`) ends
+/// its row at the next newline after the quote, and the scan goes on from
+/// there outside quotes: a resynchronisation. The row it ends is the last
+/// row of its piece, so the row readers see its quote never close.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct QuoteScan {
     in_quotes: bool,
+    /// The offset of the open field's quote (while `in_quotes`).
+    open: usize,
+    /// The bound (`usize::MAX`: none).
+    max: usize,
+}
+
+impl Default for QuoteScan {
+    fn default() -> QuoteScan {
+        QuoteScan::new(usize::MAX)
+    }
 }
 
 /// What one step of a [`QuoteScan`] found.
@@ -34,19 +51,29 @@ enum Step {
     Quote(usize),
     /// A newline outside quotes: a row ends just before the offset.
     RowEnd(usize),
+    /// A quote open too long: its row ends just before the offset (after
+    /// the first newline after the quote), where the scan goes on.
+    Resync(usize),
     /// A newline inside quotes; the scan goes on at the offset.
     Newline(usize),
-    /// A quote at the end of the bytes whose meaning needs the next byte,
-    /// at the offset.
+    /// More bytes are needed to go on from the offset: a quote at the end
+    /// whose meaning needs the next byte, or a quote open too long whose
+    /// line has not ended yet.
     Wait(usize),
     /// No quote or newline is left.
     End,
 }
 
 impl QuoteScan {
-    /// A scan standing inside a quoted field, or not.
+    /// A scan from the start of a row, with the bound `max` on how long a
+    /// quote stays open (`usize::MAX`: none).
+    pub fn new(max: usize) -> QuoteScan {
+        QuoteScan { in_quotes: false, open: 0, max: max.max(1) }
+    }
+
+    /// A scan standing inside a quoted field, or not, without a bound.
     fn inside(in_quotes: bool) -> QuoteScan {
-        QuoteScan { in_quotes }
+        QuoteScan { in_quotes, ..QuoteScan::default() }
     }
 
     /// Whether the scan stands inside a quoted field.
@@ -54,13 +81,48 @@ impl QuoteScan {
         self.in_quotes
     }
 
+    /// Where the open quoted field's quote is, while [`in_quotes`].
+    ///
+    /// [`in_quotes`]: QuoteScan::in_quotes
+    pub fn open(&self) -> usize {
+        self.open
+    }
+
+    /// The bound on how long a quote stays open.
+    pub fn max(&self) -> usize {
+        self.max
+    }
+
+    /// The bytes before `by` have been dropped from the buffer (the scan
+    /// stands at or after `by`, and an open quote is not before it).
+    pub fn shift(&mut self, by: usize) {
+        self.open = self.open.saturating_sub(by);
+    }
+
     /// Read the next quote or newline of `buf[i..]`.
     #[inline]
     fn step(&mut self, buf: &[u8], i: usize, more: bool) -> Step {
-        let Some(off) = memchr2(b'"', b'\n', &buf[i..]) else {
-            return Step::End;
-        };
-        let p = i + off;
+        let found = memchr2(b'"', b'\n', &buf[i..]).map(|off| i + off);
+        if self.in_quotes {
+            // A closing quote must come at or before `open + max`.
+            let limit = self.open.saturating_add(self.max);
+            if found.is_none_or(|p| p > limit) {
+                if buf.len() <= limit {
+                    return Step::End;
+                }
+                let from = self.open + 1;
+                return match memchr::memchr(b'\n', &buf[from..]) {
+                    Some(nl) => {
+                        self.in_quotes = false;
+                        self.open = 0;
+                        Step::Resync(from + nl + 1)
+                    }
+                    None if more => Step::Wait(i),
+                    None => Step::End,
+                };
+            }
+        }
+        let Some(p) = found else { return Step::End };
         if buf[p] == b'\n' {
             return match self.in_quotes {
                 false => Step::RowEnd(p + 1),
@@ -73,7 +135,10 @@ impl QuoteScan {
                 Some(b'"') => Step::Quote(p + 2),
                 None if more => Step::Wait(p),
                 _ => {
+                    // (Outside quotes `open` is 0, so that two scans in
+                    // the same place are equal.)
                     self.in_quotes = false;
+                    self.open = 0;
                     Step::Quote(p + 1)
                 }
             }
@@ -81,6 +146,9 @@ impl QuoteScan {
             // A quote opens a quoted field only at the start of a field.
             self.in_quotes =
                 p == 0 || matches!(buf[p - 1], b',' | b'\n' | b'\r');
+            if self.in_quotes {
+                self.open = p;
+            }
             Step::Quote(p + 1)
         }
     }
@@ -98,14 +166,36 @@ impl QuoteScan {
         more: bool,
         mut row_end: impl FnMut(usize),
     ) -> usize {
+        self.scan_rows(buf, from, more, |end, _| {
+            row_end(end);
+            true
+        })
+    }
+
+    /// [`scan`], telling `row_end` whether each row end is a
+    /// resynchronisation; the scan stops after a row end for which
+    /// `row_end` returns false.
+    ///
+    /// [`scan`]: QuoteScan::scan
+    pub fn scan_rows(
+        &mut self,
+        buf: &[u8],
+        from: usize,
+        more: bool,
+        mut row_end: impl FnMut(usize, bool) -> bool,
+    ) -> usize {
         let mut i = from;
         loop {
             i = match self.step(buf, i, more) {
                 Step::Quote(next) | Step::Newline(next) => next,
-                Step::RowEnd(next) => {
-                    row_end(next);
-                    next
-                }
+                Step::RowEnd(next) => match row_end(next, false) {
+                    true => next,
+                    false => return next,
+                },
+                Step::Resync(next) => match row_end(next, true) {
+                    true => next,
+                    false => return next,
+                },
                 Step::Wait(at) => return at,
                 Step::End => return buf.len(),
             }
@@ -114,10 +204,16 @@ impl QuoteScan {
 }
 
 /// Cut `data` (starting at a row boundary) into pieces of about `size`
-/// bytes, each ending just after a newline outside quotes (a row end of
-/// the serial [`QuoteScan`]). The cuts are found in parallel; see the
+/// bytes, each ending at a row end of the serial [`QuoteScan`] bounded by
+/// `max` (`--max-record-bytes`). The cuts are found in parallel; see the
 /// module documentation.
-pub fn split_rows(data: &[u8], size: usize) -> Vec<&[u8]> {
+///
+/// Where the pieces found so are all at most `max` bytes long, no quote in
+/// them can stay open `max` bytes, so the bound changes nothing in them.
+/// Otherwise the rest is cut by the bounded serial scan, which also cuts
+/// after every resynchronisation: a row that one ends is the last of its
+/// piece.
+pub fn split_rows(data: &[u8], size: usize, max: usize) -> Vec<&[u8]> {
     let size = size.max(1);
     let near: Vec<Near> = (1..=data.len() / size)
         .map(|k| k * size)
@@ -132,46 +228,59 @@ pub fn split_rows(data: &[u8], size: usize) -> Vec<&[u8]> {
         match n {
             // A cut found near an earlier nominal one may lie past this
             // one's: then there is nothing to add.
-            Near::At(cut) if cut > last => {
+            Near::At(cut) if cut > last && cut - last <= max => {
                 cuts.push(cut);
                 last = cut;
             }
-            Near::At(_) => {}
-            Near::None => break,
-            Near::Unknown => {
-                serial_cuts(data, last, size, &mut cuts);
-                break;
+            Near::At(cut) if cut <= last => {}
+            Near::None if data.len() - last <= max => {
+                return pieces(data, &cuts);
+            }
+            _ => {
+                serial_cuts(data, last, size, max, &mut cuts);
+                return pieces(data, &cuts);
             }
         }
+    }
+    if data.len() - last > max {
+        serial_cuts(data, last, size, max, &mut cuts);
     }
     pieces(data, &cuts)
 }
 
 /// [`split_rows`] with the serial scan alone: the cuts it is held to.
-pub fn split_rows_serial(data: &[u8], size: usize) -> Vec<&[u8]> {
+pub fn split_rows_serial(data: &[u8], size: usize, max: usize) -> Vec<&[u8]> {
     let mut cuts = Vec::new();
-    serial_cuts(data, 0, size.max(1), &mut cuts);
+    serial_cuts(data, 0, size.max(1), max, &mut cuts);
     pieces(data, &cuts)
 }
 
-/// The row ends the serial scan finds in `data`, from the start.
-pub fn row_ends(data: &[u8]) -> Vec<usize> {
+/// The row ends the serial scan bounded by `max` finds in `data`, from the
+/// start (resynchronisations included).
+pub fn row_ends(data: &[u8], max: usize) -> Vec<usize> {
     let mut ends = Vec::new();
-    QuoteScan::default().scan(data, 0, false, |end| ends.push(end));
+    QuoteScan::new(max).scan(data, 0, false, |end| ends.push(end));
     ends
 }
 
-/// Push the serial scan's cuts of `data[from..]` (`from` is a row
+/// Push the bounded serial scan's cuts of `data[from..]` (`from` is a row
 /// boundary) onto `cuts`: the first row end at least `size` bytes after
-/// the last cut, and so on.
-fn serial_cuts(data: &[u8], from: usize, size: usize, cuts: &mut Vec<usize>) {
+/// the last cut, and so on, and every resynchronisation.
+fn serial_cuts(
+    data: &[u8],
+    from: usize,
+    size: usize,
+    max: usize,
+    cuts: &mut Vec<usize>,
+) {
     let mut next = from + size;
-    QuoteScan::default().scan(&data[from..], 0, false, |end| {
+    QuoteScan::new(max).scan_rows(&data[from..], 0, false, |end, resync| {
         let end = from + end;
-        if end >= next && end < data.len() {
+        if (end >= next || resync) && end < data.len() {
             cuts.push(end);
             next = end + size;
         }
+        true
     });
 }
 
@@ -223,8 +332,11 @@ fn cut_near(data: &[u8], at: usize, window: usize) -> Near {
             Step::Quote(next) | Step::Newline(next) | Step::RowEnd(next) => {
                 next
             }
-            // The readings have not met: which is right is unknown.
-            Step::Wait(_) | Step::End => return Near::Unknown,
+            // The readings have not met: which is right is unknown. (They
+            // are unbounded: no resynchronisation.)
+            Step::Wait(_) | Step::End | Step::Resync(_) => {
+                return Near::Unknown
+            }
         };
     }
     // One reading from here: the first row end after the meeting point.
@@ -234,7 +346,7 @@ fn cut_near(data: &[u8], at: usize, window: usize) -> Near {
             Step::Quote(next) | Step::Newline(next) => next,
             Step::RowEnd(end) if end < data.len() => return Near::At(end),
             Step::RowEnd(_) => return Near::None,
-            Step::Wait(_) => return Near::Unknown,
+            Step::Wait(_) | Step::Resync(_) => return Near::Unknown,
             Step::End if more => return Near::Unknown,
             Step::End => return Near::None,
         }
@@ -267,8 +379,11 @@ mod tests {
         let mut s = QuoteScan::default();
         assert_eq!(s.scan(b"a,\"x\"", 0, true, |_| {}), 4);
         // Cuts: after "b\n" (10), after "d\"e\n" (16), at the end.
-        assert_eq!(ends(&split_rows(data, 1)), [10, 16, data.len()]);
-        assert_eq!(ends(&split_rows_serial(data, 1)), [10, 16, data.len()]);
+        assert_eq!(ends(&split_rows(data, 1, 1 << 20)), [10, 16, data.len()]);
+        assert_eq!(
+            ends(&split_rows_serial(data, 1, 1 << 20)),
+            [10, 16, data.len()]
+        );
     }
 
     #[test]
@@ -276,7 +391,7 @@ mod tests {
         // Inside the quoted field of row 1, the reading from outside
         // quotes would cut after "x\n"; they meet at `,"` of row 2.
         let data = b"a,\"q\nx\ny\",b\nc,\"d\",e\nf,g\n";
-        let serial = row_ends(data);
+        let serial = row_ends(data, usize::MAX);
         let mut cuts = 0;
         for at in 1..data.len() {
             match cut_near(data, at, data.len()) {
@@ -301,8 +416,35 @@ mod tests {
         }
         assert_eq!(cut_near(&data, 12, 40), Near::Unknown);
         assert_eq!(
-            ends(&split_rows(&data, 40)),
-            ends(&split_rows_serial(&data, 40))
+            ends(&split_rows(&data, 40, 1000)),
+            ends(&split_rows_serial(&data, 40, 1000))
         );
+    }
+
+    #[test]
+    fn a_quote_open_too_long_ends_its_row_at_the_next_line() {
+        // The stray quote of row 2 never closes: with a bound of 8 bytes,
+        // its row ends at the newline after it, and the rows after it are
+        // rows again.
+        let data = b"a,b\n\"x,y\n1,2\n3,4\n5,6\n";
+        assert_eq!(row_ends(data, usize::MAX), [4]);
+        assert_eq!(row_ends(data, 8), [4, 9, 13, 17, 21]);
+        let mut found = Vec::new();
+        QuoteScan::new(8).scan_rows(data, 0, false, |e, resync| {
+            found.push((e, resync));
+            true
+        });
+        assert_eq!(found[1], (9, true));
+        // A quote that closes within the bound is a quoted field.
+        let data = b"a,\"x\ny\",b\nc,d\n";
+        assert_eq!(row_ends(data, 4), [10, 14]);
+        assert_eq!(row_ends(data, 3), [5, 10, 14]);
+        // Cut after the resynchronisation, whatever the size.
+        let data = b"a,b\n\"x,y\n1,2\n3,4\n5,6\n";
+        assert_eq!(ends(&split_rows(data, 100, 8)), [9, data.len()]);
+        // Streams wait for the newline after the quote.
+        let mut s = QuoteScan::new(3);
+        assert_eq!(s.scan(b"\"xyzw", 0, true, |_| {}), 1);
+        assert!(s.in_quotes());
     }
 }
