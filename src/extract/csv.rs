@@ -9,7 +9,9 @@
 mod cut;
 mod fast;
 
-pub use cut::{row_ends, split_rows, split_rows_serial, QuoteScan};
+pub use cut::{
+    row_ends, split_rows, split_rows_serial, split_rows_with, QuoteScan,
+};
 
 use std::borrow::Cow;
 

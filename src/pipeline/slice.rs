@@ -8,7 +8,7 @@ use super::pieces::{drop_cut_pages, in_pieces};
 use super::stream;
 use crate::config::Config;
 use crate::error::Result;
-use crate::extract::csv::split_rows;
+use crate::extract::csv::split_rows_with;
 use crate::extract::{json, sniff, Cut, Reader};
 use crate::input::codec::Codec;
 use crate::input::lines::{count_lines, split_lines, strip_bom};
@@ -127,8 +127,14 @@ fn tally_slice_with(
                 // The cuts between rows are found in parallel (a short
                 // scan near each), then the pieces are counted.
                 Cut::CsvRows => {
-                    let pieces =
-                        split_rows(rest, size, ctx.config.max_record_bytes);
+                    // Where the cuts take a serial scan, the pages it
+                    // passed are released until counted.
+                    let max = ctx.config.max_record_bytes;
+                    let pieces = split_rows_with(rest, size, max, &|p| {
+                        if let Some(r) = release {
+                            r(p)
+                        }
+                    });
                     drop_cut_pages(&pieces, release);
                     in_pieces(pieces, release, one)
                 }

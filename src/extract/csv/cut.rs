@@ -214,36 +214,57 @@ impl QuoteScan {
 /// after every resynchronisation: a row that one ends is the last of its
 /// piece.
 pub fn split_rows(data: &[u8], size: usize, max: usize) -> Vec<&[u8]> {
+    split_rows_with(data, size, max, &|_| {})
+}
+
+/// [`split_rows`], calling `scanned` with each long stretch a scan has
+/// passed (the search for the last quote before a cut, in a file with few
+/// quotes; the serial scan, where it runs): a memory map releases those
+/// pages until they are counted.
+pub fn split_rows_with<'a>(
+    data: &'a [u8],
+    size: usize,
+    max: usize,
+    scanned: &(dyn Fn(&'a [u8]) + Sync),
+) -> Vec<&'a [u8]> {
     let size = size.max(1);
     let near: Vec<Near> = (1..=data.len() / size)
         .map(|k| k * size)
         .filter(|&at| at < data.len())
         .collect::<Vec<_>>()
         .into_par_iter()
-        .map(|at| cut_near(data, at, size))
+        .map(|at| cut_near(data, at, size, scanned))
         .collect();
     let mut cuts = Vec::with_capacity(near.len());
     let mut last = 0;
     for n in near {
-        match n {
-            // A cut found near an earlier nominal one may lie past this
-            // one's: then there is nothing to add.
-            Near::At(cut) if cut > last && cut - last <= max => {
+        // No quote between the last cut and here: the reading from the
+        // last cut stands here outside quotes.
+        let quoteless = n.last_quote.is_none_or(|q| q < last);
+        let cut = match quoteless {
+            true => n.outside,
+            false => n.met,
+        };
+        match cut {
+            Some(cut) if cut <= last => {}
+            Some(cut) if cut - last <= max => {
                 cuts.push(cut);
                 last = cut;
             }
-            Near::At(cut) if cut <= last => {}
-            Near::None if data.len() - last <= max => {
-                return pieces(data, &cuts);
-            }
+            // The readings cannot tell (or the piece would pass the
+            // bound): the serial scan from the last cut finds this cut.
             _ => {
-                serial_cuts(data, last, size, max, &mut cuts);
-                return pieces(data, &cuts);
+                let from = last;
+                last = serial_until(data, from, n.start, max, &mut cuts);
+                scanned(&data[from..last]);
             }
+        }
+        if last >= data.len() {
+            return pieces(data, &cuts);
         }
     }
     if data.len() - last > max {
-        serial_cuts(data, last, size, max, &mut cuts);
+        serial_cuts(data, last, size, max, &mut cuts, &mut |p| scanned(p));
     }
     pieces(data, &cuts)
 }
@@ -251,7 +272,7 @@ pub fn split_rows(data: &[u8], size: usize, max: usize) -> Vec<&[u8]> {
 /// [`split_rows`] with the serial scan alone: the cuts it is held to.
 pub fn split_rows_serial(data: &[u8], size: usize, max: usize) -> Vec<&[u8]> {
     let mut cuts = Vec::new();
-    serial_cuts(data, 0, size.max(1), max, &mut cuts);
+    serial_cuts(data, 0, size.max(1), max, &mut cuts, &mut |_| {});
     pieces(data, &cuts)
 }
 
@@ -265,23 +286,59 @@ pub fn row_ends(data: &[u8], max: usize) -> Vec<usize> {
 
 /// Push the bounded serial scan's cuts of `data[from..]` (`from` is a row
 /// boundary) onto `cuts`: the first row end at least `size` bytes after
-/// the last cut, and so on, and every resynchronisation.
-fn serial_cuts(
-    data: &[u8],
+/// the last cut, and so on, and every resynchronisation. `scanned` gets
+/// each piece once the scan has passed it.
+fn serial_cuts<'a>(
+    data: &'a [u8],
     from: usize,
     size: usize,
     max: usize,
     cuts: &mut Vec<usize>,
+    scanned: &mut impl FnMut(&'a [u8]),
 ) {
     let mut next = from + size;
+    let mut last = from;
     QuoteScan::new(max).scan_rows(&data[from..], 0, false, |end, resync| {
         let end = from + end;
         if (end >= next || resync) && end < data.len() {
             cuts.push(end);
+            scanned(&data[last..end]);
+            last = end;
             next = end + size;
         }
         true
     });
+    scanned(&data[last..]);
+}
+
+/// The bounded serial scan from `from` (a row boundary) until the first
+/// row end at or after `until`: pushes every resynchronisation before it
+/// and that row end onto `cuts`; returns the last cut (`data.len()` when
+/// no row end follows).
+fn serial_until(
+    data: &[u8],
+    from: usize,
+    until: usize,
+    max: usize,
+    cuts: &mut Vec<usize>,
+) -> usize {
+    let mut last = data.len();
+    QuoteScan::new(max).scan_rows(&data[from..], 0, false, |end, resync| {
+        let end = from + end;
+        if end >= data.len() {
+            return false;
+        }
+        if end >= until {
+            cuts.push(end);
+            last = end;
+            return false;
+        }
+        if resync {
+            cuts.push(end);
+        }
+        true
+    });
+    last
 }
 
 fn pieces<'a>(data: &'a [u8], cuts: &[usize]) -> Vec<&'a [u8]> {
@@ -297,58 +354,96 @@ fn pieces<'a>(data: &'a [u8], cuts: &[usize]) -> Vec<&'a [u8]> {
     pieces
 }
 
-/// What the scan near a nominal cut found.
+/// What the scans near a nominal cut found.
 #[derive(Debug, PartialEq, Eq)]
-enum Near {
-    /// A row end of the serial scan.
-    At(usize),
-    /// No row end follows: the rest is one piece.
-    None,
-    /// The two readings did not meet (or no row end followed them) within
-    /// the window: only the serial scan can tell.
-    Unknown,
+struct Near {
+    /// Where they started (the nominal cut, past any quotes before it).
+    start: usize,
+    /// The last quote between the nominal cut before and `start`.
+    last_quote: Option<usize>,
+    /// The first row end after `start` of a reading that starts there
+    /// outside quotes (right when no quote comes between the last cut and
+    /// `start`).
+    outside: Option<usize>,
+    /// The first row end after the point where a reading from inside
+    /// quotes and one from outside meet (right whatever the state at
+    /// `start`).
+    met: Option<usize>,
 }
 
-/// The first row end of the serial scan that the two readings from `at`
-/// (inside quotes and outside) agree on, looking at most `window` bytes
-/// past `at`.
-fn cut_near(data: &[u8], at: usize, window: usize) -> Near {
+/// The scans near the nominal cut `at` (`at - window` is the nominal cut
+/// before), looking at most `window` bytes past it. `None` for a row end
+/// means: none found before the end of the input or of the window.
+fn cut_near<'a>(
+    data: &'a [u8],
+    at: usize,
+    window: usize,
+    scanned: &(dyn Fn(&'a [u8]) + Sync),
+) -> Near {
     // Start where no escaped quote straddles the start (a `""` read as
     // one step), so that the serial scan has a state exactly there.
     let mut start = at;
     while start < data.len() && data[start - 1] == b'"' {
         start += 1;
     }
+    let from = at.saturating_sub(window);
+    let last_quote =
+        memchr::memrchr(b'"', &data[from..start]).map(|q| from + q);
+    // Pages read far behind the cut are not needed until counted.
+    let read_from = last_quote.unwrap_or(from);
+    if start - read_from > 1 << 20 {
+        scanned(&data[read_from..start - (64 << 10)]);
+    }
     let end = start.saturating_add(window).min(data.len());
     let buf = &data[..end];
     let more = end < data.len();
-    // The two readings, each with the offset it goes on from.
-    let mut a = (QuoteScan::inside(false), start);
-    let mut b = (QuoteScan::inside(true), start);
-    while a != b {
-        // Move the reading that is behind; a step never goes backwards.
-        let t = if a.1 <= b.1 { &mut a } else { &mut b };
-        t.1 = match t.0.step(buf, t.1, more) {
-            Step::Quote(next) | Step::Newline(next) | Step::RowEnd(next) => {
-                next
+    let outside = first_row_end(buf, (QuoteScan::inside(false), start), more);
+    // Newlines do not change the state: the readings can only meet after
+    // a quote, so both start at the first one.
+    let met = match memchr::memchr(b'"', &buf[start..]) {
+        None => None,
+        Some(q) => {
+            let mut a = (QuoteScan::inside(false), start + q);
+            let mut b = (QuoteScan::inside(true), start + q);
+            loop {
+                if a == b {
+                    break first_row_end(buf, a, more);
+                }
+                // Move the reading that is behind; a step never goes
+                // backwards.
+                let t = if a.1 <= b.1 { &mut a } else { &mut b };
+                t.1 = match t.0.step(buf, t.1, more) {
+                    Step::Quote(next)
+                    | Step::Newline(next)
+                    | Step::RowEnd(next) => next,
+                    // The readings have not met: which is right is
+                    // unknown. (They are unbounded: no resynchronisation.)
+                    Step::Wait(_) | Step::End | Step::Resync(_) => break None,
+                };
             }
-            // The readings have not met: which is right is unknown. (They
-            // are unbounded: no resynchronisation.)
-            Step::Wait(_) | Step::End | Step::Resync(_) => {
-                return Near::Unknown
-            }
-        };
+        }
+    };
+    let last_of_input = |c: Option<usize>| c.filter(|&c| c < data.len());
+    Near {
+        start,
+        last_quote,
+        outside: last_of_input(outside),
+        met: last_of_input(met),
     }
-    // One reading from here: the first row end after the meeting point.
-    let (mut scan, mut i) = a;
+}
+
+/// The first row end of the unbounded reading `(scan, i)` in `buf` (`more`:
+/// the input goes on after `buf`).
+fn first_row_end(
+    buf: &[u8],
+    (mut scan, mut i): (QuoteScan, usize),
+    more: bool,
+) -> Option<usize> {
     loop {
         i = match scan.step(buf, i, more) {
             Step::Quote(next) | Step::Newline(next) => next,
-            Step::RowEnd(end) if end < data.len() => return Near::At(end),
-            Step::RowEnd(_) => return Near::None,
-            Step::Wait(_) | Step::Resync(_) => return Near::Unknown,
-            Step::End if more => return Near::Unknown,
-            Step::End => return Near::None,
+            Step::RowEnd(end) => return Some(end),
+            Step::Wait(_) | Step::Resync(_) | Step::End => return None,
         }
     }
 }
@@ -394,15 +489,19 @@ mod tests {
         let serial = row_ends(data, usize::MAX);
         let mut cuts = 0;
         for at in 1..data.len() {
-            match cut_near(data, at, data.len()) {
-                Near::At(c) => {
+            let n = cut_near(data, at, data.len(), &|_| {});
+            match n.met {
+                Some(c) => {
                     assert!(serial.contains(&c), "cut {c} from {at}");
                     assert!(c > at);
                     cuts += 1;
                 }
-                Near::None => panic!("no cut from {at}"),
                 // Near the end, the readings may not meet.
-                Near::Unknown => assert!(at >= 17, "no meeting from {at}"),
+                None => assert!(at >= 17, "no meeting from {at}"),
+            }
+            // Outside quotes from `at`: a row end of that reading.
+            if let Some(c) = n.outside {
+                assert!(c > at && data[c - 1] == b'\n');
             }
         }
         assert!(cuts >= 16);
@@ -414,11 +513,22 @@ mod tests {
         for _ in 0..50 {
             data.extend_from_slice(b"1,2\n");
         }
-        assert_eq!(cut_near(&data, 12, 40), Near::Unknown);
+        // Only the reading from outside quotes finds a row end, and a
+        // quote comes before: the serial scan decides.
+        let n = cut_near(&data, 12, 40, &|_| {});
         assert_eq!(
-            ends(&split_rows(&data, 40, 1000)),
-            ends(&split_rows_serial(&data, 40, 1000))
+            (n.last_quote, n.outside, n.met),
+            (Some(4), Some(13), None)
         );
+        for max in [1000, 8] {
+            let serial = row_ends(&data, max);
+            for cut in ends(&split_rows(&data, 40, max)) {
+                assert!(cut == data.len() || serial.contains(&cut));
+            }
+        }
+        // Unbounded, the quote takes the rest; bounded, one line.
+        assert_eq!(ends(&split_rows(&data, 40, 1000)), [data.len()]);
+        assert_eq!(ends(&split_rows(&data, 40, 8))[..2], [9, 41]);
     }
 
     #[test]
