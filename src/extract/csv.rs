@@ -256,31 +256,41 @@ pub fn read_rows_core(data: &[u8], header: &Header, sink: &mut impl Sink) {
 /// Read the one row that starts at `data[start..]` with `csv-core`, as
 /// [`read_rows_core`] reads it, into `sink`. Returns where the row ends
 /// (`data.len()` when nothing follows).
-fn read_one_core(
-    data: &[u8],
+#[allow(clippy::too_many_arguments)]
+fn read_one_core<'d>(
+    data: &'d [u8],
     start: usize,
     header: &Header,
     lines: &mut LineOf,
     rec: &mut csv::ByteRecord,
+    core: &mut Option<csv::Reader<std::io::Cursor<&'d [u8]>>>,
     sink: &mut impl Sink,
 ) -> usize {
-    let mut rdr = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .buffer_capacity(4096)
-        .from_reader(&data[start..]);
+    let rdr = core.get_or_insert_with(|| {
+        csv::ReaderBuilder::new()
+            .has_headers(false)
+            .flexible(true)
+            .buffer_capacity(4096)
+            .from_reader(std::io::Cursor::new(data))
+    });
+    let mut at = csv::Position::new();
+    at.set_byte(start as u64);
+    // Seeking a cursor cannot fail (nor can a header be read: none is).
+    if rdr.seek_raw(std::io::SeekFrom::Start(start as u64), at).is_err() {
+        return data.len();
+    }
     match rdr.read_byte_record(rec) {
         Ok(true) => {
-            let end = start + rdr.position().byte() as usize;
-            let end = end.min(data.len());
+            let end = (rdr.position().byte() as usize).min(data.len());
             // No row follows when only line ends do.
             let last = data[end..].iter().all(|&b| b == b'\n' || b == b'\r');
-            count_core(sink, lines, data, start, rec, header, false, last);
+            count_core(sink, lines, data, 0, rec, header, false, last);
             end
         }
         Ok(false) => data.len(),
         Err(e) => {
-            let byte = start + e.position().map_or(0, |p| p.byte()) as usize;
+            let byte =
+                e.position().map_or(start as u64, |p| p.byte()) as usize;
             let line = lines.at(data, byte);
             sink.record(Record::malformed(format!("CSV: {e}")), line, 0);
             data.len()

@@ -75,6 +75,10 @@ pub(super) fn read_rows(data: &[u8], header: &Header, sink: &mut impl Sink) {
         rec: csv::ByteRecord::new(),
         masks: Vec::with_capacity(WINDOW + 1),
     };
+    // One `csv-core` reader for the rows handed to it, made on the first
+    // and moved to each row's start after (making one per row cost 10% of
+    // the instructions of a Log Analytics export).
+    let mut core = None;
     let mut pos = skip_line_ends(data, 0);
     super::blanks(sink, super::blank_lines(data, 0, pos));
     while pos < data.len() {
@@ -89,6 +93,7 @@ pub(super) fn read_rows(data: &[u8], header: &Header, sink: &mut impl Sink) {
                     header,
                     &mut scan.lines,
                     &mut scan.rec,
+                    &mut core,
                     sink,
                 );
                 let next = skip_line_ends(data, end);
