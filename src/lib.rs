@@ -205,7 +205,16 @@ pub fn run(config: &Config, catalog: &Catalog) -> Result<Run> {
     if tally.ungrouped > 0 {
         return Err(too_many_groups(&tally, &config.plan));
     }
-    let report = report::Report::build_for(&tally, catalog, &config.plan);
+    // A tally that is not read again gives its cells up to the report
+    // (a million distinct keys are then not held twice).
+    let report = if config.partial.is_none()
+        && config.rules.is_empty()
+        && baseline.is_none()
+    {
+        report::Report::build_from(&mut tally, catalog, &config.plan)
+    } else {
+        report::Report::build_for(&tally, catalog, &config.plan)
+    };
     let gates = if config.rules.is_empty() {
         None
     } else {
@@ -416,8 +425,8 @@ pub fn write_reports(config: &Config, run: &Run) -> Result<()> {
         run.elapsed,
     )
     .with_walk(&run.walk);
-    report::write_report_set(
+    report::write_report_files(
         &config.out_dir,
-        &render::report_set(&run.report, &summary, run.gates.as_deref()),
+        &render::report_files(&run.report, &summary, run.gates.as_deref()),
     )
 }

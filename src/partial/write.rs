@@ -277,13 +277,13 @@ pub(super) const HAS_SUBCODE: u8 = 1;
 pub(super) const HAS_SKETCHES: u8 = 2;
 
 fn cells(o: &mut Out, t: &Tally, order: &GroupOrder) {
-    let mut cells: Vec<(u32, &Triple, &Cell)> = t
+    let mut cells: Vec<(u32, Triple, &Cell)> = t
         .cells
         .iter()
         .map(|(k, c)| {
             (
-                order.new.get(k.dims as usize).copied().unwrap_or(0),
-                &k.triple,
+                order.new.get(k.dims() as usize).copied().unwrap_or(0),
+                k.triple(),
                 c,
             )
         })

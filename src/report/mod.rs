@@ -12,6 +12,8 @@ pub mod snapshot;
 pub mod summary;
 pub mod write;
 
+use std::borrow::Borrow;
+use std::collections::hash_map::Entry;
 use std::sync::Arc;
 
 use rustc_hash::FxHashMap;
@@ -20,24 +22,61 @@ use serde::Serialize;
 use crate::catalog::{Annotation, Catalog};
 use crate::input::Input;
 use crate::record::{code_range, Category, Triple};
-use crate::tally::{Ids, Plan, Tally};
+use crate::tally::{GroupKey, Ids, Plan, Tally};
 
 pub use self::snapshot::Snapshot;
 pub use self::summary::{Summary, MAX_KINDS, MAX_UNDOCUMENTED, OTHER_KINDS};
 pub use self::write::{
-    check_output_dir, remove_temp_files, write_atomically, write_report_set,
-    BY_CATEGORY, BY_CODE, BY_CODE_RANGE, CSV_FILES, GATES_JSON, GATES_XML,
-    GATE_FILES, REPORT_FILES, SET_FILES, SUMMARY_JSON,
+    check_output_dir, remove_temp_files, write_atomically, write_report_files,
+    write_report_set, Content, Render, BY_CATEGORY, BY_CODE, BY_CODE_RANGE,
+    CSV_FILES, GATES_JSON, GATES_XML, GATE_FILES, REPORT_FILES, SET_FILES,
+    SUMMARY_JSON,
 };
 
 /// A tally cell on its way to a [`CodeRow`]: its key with the category
-/// resolved, and its count.
-struct CellRow {
+/// resolved, its count and its ids (borrowed from a tally, or taken from
+/// it). 40 bytes: a million of them are held while the rows are built.
+struct CellRow<I> {
+    code: i64,
+    /// The subcode, or 0 when there is none.
+    subcode: i64,
+    count: u64,
+    ids: Option<I>,
     group: u32,
     category: Category,
-    code: i64,
-    subcode: Option<i64>,
-    count: u64,
+    has_subcode: bool,
+}
+
+impl<I> CellRow<I> {
+    /// The row of a tally cell, its category resolved.
+    fn new(
+        key: &GroupKey,
+        count: u64,
+        ids: Option<I>,
+        category: Category,
+    ) -> Self {
+        let t = key.triple();
+        CellRow {
+            code: t.code,
+            subcode: t.subcode.unwrap_or(0),
+            count,
+            ids,
+            group: key.dims(),
+            category,
+            has_subcode: t.subcode.is_some(),
+        }
+    }
+
+    /// The (code, subcode) pair.
+    fn pair(&self) -> (i64, Option<i64>) {
+        (self.code, self.has_subcode.then_some(self.subcode))
+    }
+
+    /// What the rows are sorted by: the pair, then its group and category
+    /// (the rows of one `by_code` row are then adjacent).
+    fn order(&self) -> (i64, bool, i64, u32, Category) {
+        (self.code, self.has_subcode, self.subcode, self.group, self.category)
+    }
 }
 
 /// One row of `by_code.csv`.
@@ -156,8 +195,11 @@ pub struct Report {
     pub by_code: Vec<CodeRow>,
     /// Where categories came from.
     pub category_sources: CategorySources,
-    /// Pairs the catalog does not document, most frequent first.
+    /// The pairs the catalog does not document, most frequent first (then
+    /// by pair): the first [`MAX_UNDOCUMENTED`] of them.
     pub undocumented: Vec<Undocumented>,
+    /// How many pairs the catalog does not document, in all.
+    pub undocumented_pairs: usize,
     /// With `--by` and distinct counting: the distinct calls and
     /// participants of each (category, code, subcode) over all groups, from
     /// the union of its rows' sketches ([`Report::code_totals`]).
@@ -185,56 +227,82 @@ impl Report {
     /// values (time buckets sort chronologically as text), then count
     /// (most first), then their keys.
     pub fn build_for(tally: &Tally, catalog: &Catalog, plan: &Plan) -> Report {
-        // Memory grows with distinct keys only: one vector of rows, sorted
-        // and merged in place (no maps per key), annotated once per pair.
         let mut sources = CategorySources::default();
-        let ngroups = tally.groups.len() + 1;
-        let mut groups: Vec<Group> = (0..ngroups as u32)
-            .map(|id| Group {
-                values: tally
-                    .groups
-                    .values(id)
-                    .into_iter()
-                    .map(str::to_owned)
-                    .collect(),
-                counted: 0,
-            })
-            .collect();
-        // (One compact row per cell: 48 bytes, where a `CodeRow` is 80.)
-        let mut rows: Vec<(CellRow, Option<&Ids>)> =
-            Vec::with_capacity(tally.cells.len());
+        let mut groups = groups_of(tally);
+        let mut rows = Vec::with_capacity(tally.cells.len());
         for (key, cell) in &tally.cells {
-            let (t, n) = (&key.triple, cell.count);
-            groups[key.dims as usize].counted += n;
-            let (category, from) = resolve_category(t, catalog);
-            *match from {
-                CategoryFrom::Log => &mut sources.from_log,
-                CategoryFrom::Catalog => &mut sources.from_catalog,
-                CategoryFrom::Neither => &mut sources.unknown,
-            } += n;
-            let row = CellRow {
-                group: key.dims,
-                category,
-                code: t.code,
-                subcode: t.subcode,
-                count: n,
-            };
-            rows.push((row, cell.ids.as_deref()));
+            let ids = cell.ids.as_deref();
+            let row = cell_row(key, cell.count, ids, catalog, &mut groups);
+            sources.add(row.1, cell.count);
+            rows.push(row.0);
         }
+        Report::of_rows(
+            rows,
+            groups,
+            sources,
+            tally.acc.counted,
+            catalog,
+            plan,
+        )
+    }
+
+    /// [`Report::build_for`], taking the cells and the groups out of
+    /// `tally` (they are left empty, so its counts no longer add up:
+    /// [`Tally::is_consistent`] is false): their memory is released while
+    /// the rows are built, which is what a run with a million distinct
+    /// keys needs (spec §10). For a run whose tally is not read again
+    /// (no partial, no gates, no baseline).
+    pub fn build_from(
+        tally: &mut Tally,
+        catalog: &Catalog,
+        plan: &Plan,
+    ) -> Report {
+        let mut sources = CategorySources::default();
+        let mut groups = groups_of(tally);
+        tally.groups = Default::default();
+        let cells = std::mem::take(&mut tally.cells);
+        let mut rows = Vec::with_capacity(cells.len());
+        for (key, cell) in cells {
+            let count = cell.count;
+            let row = cell_row(&key, count, cell.ids, catalog, &mut groups);
+            sources.add(row.1, count);
+            rows.push(row.0);
+        }
+        Report::of_rows(
+            rows,
+            groups,
+            sources,
+            tally.acc.counted,
+            catalog,
+            plan,
+        )
+    }
+
+    /// Aggregate the rows of the tally cells. Memory grows with distinct
+    /// keys only: the rows are sorted in place, merged into `by_code`
+    /// rows from the end, and released as they go (no maps per key);
+    /// each pair is annotated once.
+    fn of_rows<I: Borrow<Ids>>(
+        mut rows: Vec<CellRow<I>>,
+        groups: Vec<Group>,
+        sources: CategorySources,
+        counted: u64,
+        catalog: &Catalog,
+        plan: &Plan,
+    ) -> Report {
+        /// Rows taken before their memory is handed back (2.5 MB).
+        const RELEASE_ROWS: usize = 1 << 16;
         // One row per (group, pair, category): cells that differ only in
         // the category the log gave merge here.
-        rows.sort_unstable_by_key(|(r, _)| {
-            (r.code, r.subcode, r.group, r.category)
-        });
+        rows.sort_unstable_by_key(CellRow::order);
+        // (Reserved once: the pages of a large allocation are only taken
+        // as rows are written into it, while `rows` hands its back.)
         let mut by_code: Vec<CodeRow> = Vec::with_capacity(rows.len());
-        let mut by_category: FxHashMap<(u32, Category), (u64, Option<Ids>)> =
-            FxHashMap::default();
-        let mut by_range: FxHashMap<
-            (u32, Category, &'static str),
-            (u64, Option<Ids>),
-        > = FxHashMap::default();
+        let mut by_category: Sums<(u32, Category)> = Sums::default();
+        let mut by_range: Sums<(u32, Category, &'static str)> =
+            Sums::default();
         let mut all_ids: Option<Ids> = None;
-        let mut undocumented: Vec<Undocumented> = Vec::new();
+        let mut undocumented = TopUndocumented::default();
         let union = |into: &mut Option<Ids>, ids: Option<&Ids>| {
             if let Some(ids) = ids {
                 match into {
@@ -246,39 +314,27 @@ impl Report {
         let mut pair_ids = FxHashMap::default();
         // Unions over the groups only matter with groups.
         let per_pair = !plan.by.is_empty() && plan.distinct.is_some();
-        let mut i = 0;
-        while i < rows.len() {
-            let (code, subcode) = (rows[i].0.code, rows[i].0.subcode);
+        while let Some(last) = rows.last() {
+            let pair = last.pair();
+            let (code, subcode) = pair;
             let annotation = catalog.annotate(code, subcode).map(Arc::new);
             let mut pair_count = 0;
             let mut pair_union: Vec<(Category, Option<Ids>)> = Vec::new();
-            while i < rows.len()
-                && (rows[i].0.code, rows[i].0.subcode) == (code, subcode)
-            {
+            while let Some(last) = rows.last().filter(|r| r.pair() == pair) {
                 // The rows of one (group, category) within the pair.
-                let (group, category) = (rows[i].0.group, rows[i].0.category);
+                let (group, category) = (last.group, last.category);
                 let mut count = 0;
                 let mut ids: Option<Ids> = None;
-                while i < rows.len()
-                    && (
-                        rows[i].0.code,
-                        rows[i].0.subcode,
-                        rows[i].0.group,
-                        rows[i].0.category,
-                    ) == (code, subcode, group, category)
-                {
-                    count += rows[i].0.count;
-                    union(&mut ids, rows[i].1);
-                    i += 1;
+                while let Some(r) = rows.pop_if(|r| {
+                    (r.pair(), r.group, r.category) == (pair, group, category)
+                }) {
+                    count += r.count;
+                    union(&mut ids, r.ids.as_ref().map(Borrow::borrow));
                 }
                 pair_count += count;
                 let range = code_range(code);
-                let c = by_category.entry((group, category)).or_default();
-                c.0 += count;
-                union(&mut c.1, ids.as_ref());
-                let r = by_range.entry((group, category, range)).or_default();
-                r.0 += count;
-                union(&mut r.1, ids.as_ref());
+                by_category.add((group, category), count, ids.as_ref());
+                by_range.add((group, category, range), count, ids.as_ref());
                 union(&mut all_ids, ids.as_ref());
                 if per_pair {
                     match pair_union.iter_mut().find(|(c, _)| *c == category) {
@@ -309,7 +365,13 @@ impl Report {
                     count: pair_count,
                 });
             }
+            if rows.capacity() - rows.len() >= RELEASE_ROWS {
+                rows.shrink_to_fit();
+            }
         }
+        drop(rows);
+        by_code.shrink_to_fit();
+        let ngroups = groups.len();
         // Groups in the order of their values.
         let mut order: Vec<u32> = (0..ngroups as u32).collect();
         order.sort_by(|&a, &b| {
@@ -319,6 +381,7 @@ impl Report {
         for (i, &g) in order.iter().enumerate() {
             rank[g as usize] = i;
         }
+        drop(order);
         // (Unstable: no two rows share a key, and a stable sort would
         // allocate half the rows again.)
         by_code.sort_unstable_by(|a, b| {
@@ -327,23 +390,23 @@ impl Report {
                 .then_with(|| code_order(a, b))
         });
         let mut by_category: Vec<CategoryRow> = by_category
-            .into_iter()
-            .map(|((group, category), (count, ids))| CategoryRow {
+            .into_rows()
+            .map(|((group, category), count, ids)| CategoryRow {
                 group,
                 category,
                 count,
                 ids: Distincts::of(ids.as_ref(), plan),
             })
             .collect();
-        by_category.sort_by(|a, b| {
+        by_category.sort_unstable_by(|a, b| {
             rank[a.group as usize]
                 .cmp(&rank[b.group as usize])
                 .then(b.count.cmp(&a.count))
                 .then_with(|| a.category.as_str().cmp(b.category.as_str()))
         });
         let mut by_code_range: Vec<RangeRow> = by_range
-            .into_iter()
-            .map(|((group, category, range), (count, ids))| RangeRow {
+            .into_rows()
+            .map(|((group, category, range), count, ids)| RangeRow {
                 group,
                 category,
                 range,
@@ -351,7 +414,7 @@ impl Report {
                 ids: Distincts::of(ids.as_ref(), plan),
             })
             .collect();
-        by_code_range.sort_by(|a, b| {
+        by_code_range.sort_unstable_by(|a, b| {
             rank[a.group as usize]
                 .cmp(&rank[b.group as usize])
                 .then(b.count.cmp(&a.count))
@@ -360,13 +423,9 @@ impl Report {
                         .cmp(&(b.category.as_str(), b.range))
                 })
         });
-        undocumented.sort_by(|a, b| {
-            b.count
-                .cmp(&a.count)
-                .then_with(|| (a.code, a.subcode).cmp(&(b.code, b.subcode)))
-        });
+        let (undocumented, undocumented_pairs) = undocumented.finish();
         Report {
-            counted: tally.acc.counted,
+            counted,
             plan: plan.clone(),
             dims: plan.by.iter().map(|d| d.to_string()).collect(),
             groups,
@@ -376,8 +435,121 @@ impl Report {
             by_code,
             category_sources: sources,
             undocumented,
+            undocumented_pairs,
             pair_ids,
         }
+    }
+}
+
+/// Per group id of `tally`: its dimension values, with no records yet.
+fn groups_of(tally: &Tally) -> Vec<Group> {
+    (0..=tally.groups.len() as u32)
+        .map(|id| Group {
+            values: tally
+                .groups
+                .values(id)
+                .into_iter()
+                .map(str::to_owned)
+                .collect(),
+            counted: 0,
+        })
+        .collect()
+}
+
+/// The row of a tally cell, its category resolved through the catalog
+/// (and where that came from); its records counted in its group.
+fn cell_row<I>(
+    key: &GroupKey,
+    count: u64,
+    ids: Option<I>,
+    catalog: &Catalog,
+    groups: &mut [Group],
+) -> (CellRow<I>, CategoryFrom) {
+    if let Some(g) = groups.get_mut(key.dims() as usize) {
+        g.counted += count;
+    }
+    let (category, from) = resolve_category(&key.triple(), catalog);
+    (CellRow::new(key, count, ids, category), from)
+}
+
+impl CategorySources {
+    /// Count `n` records whose category came `from` somewhere.
+    fn add(&mut self, from: CategoryFrom, n: u64) {
+        *match from {
+            CategoryFrom::Log => &mut self.from_log,
+            CategoryFrom::Catalog => &mut self.from_catalog,
+            CategoryFrom::Neither => &mut self.unknown,
+        } += n;
+    }
+}
+
+/// Records and ids summed per key (a group and category, or range): the
+/// ids apart, so a run that does not count them holds 16 bytes a key.
+struct Sums<K> {
+    counts: FxHashMap<K, u64>,
+    ids: FxHashMap<K, Ids>,
+}
+
+impl<K> Default for Sums<K> {
+    fn default() -> Self {
+        Sums { counts: FxHashMap::default(), ids: FxHashMap::default() }
+    }
+}
+
+impl<K: std::hash::Hash + Eq + Copy> Sums<K> {
+    /// Add `n` records and their ids under `key`.
+    fn add(&mut self, key: K, n: u64, ids: Option<&Ids>) {
+        *self.counts.entry(key).or_insert(0) += n;
+        if let Some(ids) = ids {
+            match self.ids.entry(key) {
+                Entry::Occupied(mut e) => e.get_mut().merge(ids),
+                Entry::Vacant(e) => {
+                    e.insert(ids.clone());
+                }
+            }
+        }
+    }
+
+    /// Each key, its records and its ids.
+    fn into_rows(self) -> impl Iterator<Item = (K, u64, Option<Ids>)> {
+        let mut ids = self.ids;
+        self.counts.into_iter().map(move |(k, n)| (k, n, ids.remove(&k)))
+    }
+}
+
+/// The most frequent undocumented pairs, [`MAX_UNDOCUMENTED`] of them
+/// (what `summary.json` lists), kept as pairs come: memory does not grow
+/// with the pairs.
+#[derive(Default)]
+struct TopUndocumented {
+    rows: Vec<Undocumented>,
+    seen: usize,
+}
+
+impl TopUndocumented {
+    fn push(&mut self, u: Undocumented) {
+        self.seen += 1;
+        self.rows.push(u);
+        if self.rows.len() >= 2 * MAX_UNDOCUMENTED {
+            self.trim();
+        }
+    }
+
+    /// Keep the first [`MAX_UNDOCUMENTED`]: most records first, then by
+    /// pair.
+    fn trim(&mut self) {
+        self.rows.sort_unstable_by(|a, b| {
+            b.count
+                .cmp(&a.count)
+                .then_with(|| (a.code, a.subcode).cmp(&(b.code, b.subcode)))
+        });
+        self.rows.truncate(MAX_UNDOCUMENTED);
+    }
+
+    /// The pairs kept, in order, and how many there were in all.
+    fn finish(mut self) -> (Vec<Undocumented>, usize) {
+        self.trim();
+        (self.rows, self.seen)
     }
 }
 
@@ -475,7 +647,7 @@ pub fn input_name<'a>(
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
-    use crate::tally::{Cell, GroupKey};
+    use crate::tally::Cell;
 
     /// A tally holding `(code, subcode, category, count)` rows.
     pub(crate) fn tally(
