@@ -6,14 +6,13 @@
 //! tables into bytes is `render`'s job (which imports this module, never
 //! the reverse).
 
+mod build;
 pub mod diff;
 pub mod read;
 pub mod snapshot;
 pub mod summary;
 pub mod write;
 
-use std::borrow::Borrow;
-use std::collections::hash_map::Entry;
 use std::sync::Arc;
 
 use rustc_hash::FxHashMap;
@@ -22,7 +21,7 @@ use serde::Serialize;
 use crate::catalog::{Annotation, Catalog};
 use crate::input::Input;
 use crate::record::{code_range, Category, Triple};
-use crate::tally::{GroupKey, Ids, Plan, Tally};
+use crate::tally::{Ids, Plan};
 
 pub use self::snapshot::Snapshot;
 pub use self::summary::{Summary, MAX_KINDS, MAX_UNDOCUMENTED, OTHER_KINDS};
@@ -32,52 +31,6 @@ pub use self::write::{
     CSV_FILES, GATES_JSON, GATES_XML, GATE_FILES, REPORT_FILES, SET_FILES,
     SUMMARY_JSON,
 };
-
-/// A tally cell on its way to a [`CodeRow`]: its key with the category
-/// resolved, its count and its ids (borrowed from a tally, or taken from
-/// it). 40 bytes: a million of them are held while the rows are built.
-struct CellRow<I> {
-    code: i64,
-    /// The subcode, or 0 when there is none.
-    subcode: i64,
-    count: u64,
-    ids: Option<I>,
-    group: u32,
-    category: Category,
-    has_subcode: bool,
-}
-
-impl<I> CellRow<I> {
-    /// The row of a tally cell, its category resolved.
-    fn new(
-        key: &GroupKey,
-        count: u64,
-        ids: Option<I>,
-        category: Category,
-    ) -> Self {
-        let t = key.triple();
-        CellRow {
-            code: t.code,
-            subcode: t.subcode.unwrap_or(0),
-            count,
-            ids,
-            group: key.dims(),
-            category,
-            has_subcode: t.subcode.is_some(),
-        }
-    }
-
-    /// The (code, subcode) pair.
-    fn pair(&self) -> (i64, Option<i64>) {
-        (self.code, self.has_subcode.then_some(self.subcode))
-    }
-
-    /// What the rows are sorted by: the pair, then its group and category
-    /// (the rows of one `by_code` row are then adjacent).
-    fn order(&self) -> (i64, bool, i64, u32, Category) {
-        (self.code, self.has_subcode, self.subcode, self.group, self.category)
-    }
-}
 
 /// One row of `by_code.csv`.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -216,344 +169,6 @@ pub struct Group {
 }
 
 impl Report {
-    /// Resolve categories through the catalog and aggregate, for a run
-    /// without dimensions.
-    pub fn build(tally: &Tally, catalog: &Catalog) -> Report {
-        Report::build_for(tally, catalog, &Plan::default())
-    }
-
-    /// Resolve categories through the catalog and aggregate, with the
-    /// dimension columns of `plan`. Rows are sorted by their group's
-    /// values (time buckets sort chronologically as text), then count
-    /// (most first), then their keys.
-    pub fn build_for(tally: &Tally, catalog: &Catalog, plan: &Plan) -> Report {
-        let mut sources = CategorySources::default();
-        let mut groups = groups_of(tally);
-        let mut rows = Vec::with_capacity(tally.cells.len());
-        for (key, cell) in &tally.cells {
-            let ids = cell.ids.as_deref();
-            let row = cell_row(key, cell.count, ids, catalog, &mut groups);
-            sources.add(row.1, cell.count);
-            rows.push(row.0);
-        }
-        Report::of_rows(
-            rows,
-            groups,
-            sources,
-            tally.acc.counted,
-            catalog,
-            plan,
-        )
-    }
-
-    /// [`Report::build_for`], taking the cells and the groups out of
-    /// `tally` (they are left empty, so its counts no longer add up:
-    /// [`Tally::is_consistent`] is false): their memory is released while
-    /// the rows are built, which is what a run with a million distinct
-    /// keys needs (spec §10). For a run whose tally is not read again
-    /// (no partial, no gates, no baseline).
-    pub fn build_from(
-        tally: &mut Tally,
-        catalog: &Catalog,
-        plan: &Plan,
-    ) -> Report {
-        let mut sources = CategorySources::default();
-        let mut groups = groups_of(tally);
-        tally.groups = Default::default();
-        let cells = std::mem::take(&mut tally.cells);
-        let mut rows = Vec::with_capacity(cells.len());
-        for (key, cell) in cells {
-            let count = cell.count;
-            let row = cell_row(&key, count, cell.ids, catalog, &mut groups);
-            sources.add(row.1, count);
-            rows.push(row.0);
-        }
-        Report::of_rows(
-            rows,
-            groups,
-            sources,
-            tally.acc.counted,
-            catalog,
-            plan,
-        )
-    }
-
-    /// Aggregate the rows of the tally cells. Memory grows with distinct
-    /// keys only: the rows are sorted in place, merged into `by_code`
-    /// rows from the end, and released as they go (no maps per key);
-    /// each pair is annotated once.
-    fn of_rows<I: Borrow<Ids>>(
-        mut rows: Vec<CellRow<I>>,
-        groups: Vec<Group>,
-        sources: CategorySources,
-        counted: u64,
-        catalog: &Catalog,
-        plan: &Plan,
-    ) -> Report {
-        /// Rows taken before their memory is handed back (2.5 MB).
-        const RELEASE_ROWS: usize = 1 << 16;
-        // One row per (group, pair, category): cells that differ only in
-        // the category the log gave merge here.
-        rows.sort_unstable_by_key(CellRow::order);
-        // (Reserved once: the pages of a large allocation are only taken
-        // as rows are written into it, while `rows` hands its back.)
-        let mut by_code: Vec<CodeRow> = Vec::with_capacity(rows.len());
-        let mut by_category: Sums<(u32, Category)> = Sums::default();
-        let mut by_range: Sums<(u32, Category, &'static str)> =
-            Sums::default();
-        let mut all_ids: Option<Ids> = None;
-        let mut undocumented = TopUndocumented::default();
-        let union = |into: &mut Option<Ids>, ids: Option<&Ids>| {
-            if let Some(ids) = ids {
-                match into {
-                    Some(a) => a.merge(ids),
-                    None => *into = Some(ids.clone()),
-                }
-            }
-        };
-        let mut pair_ids = FxHashMap::default();
-        // Unions over the groups only matter with groups.
-        let per_pair = !plan.by.is_empty() && plan.distinct.is_some();
-        while let Some(last) = rows.last() {
-            let pair = last.pair();
-            let (code, subcode) = pair;
-            let annotation = catalog.annotate(code, subcode).map(Arc::new);
-            let mut pair_count = 0;
-            let mut pair_union: Vec<(Category, Option<Ids>)> = Vec::new();
-            while let Some(last) = rows.last().filter(|r| r.pair() == pair) {
-                // The rows of one (group, category) within the pair.
-                let (group, category) = (last.group, last.category);
-                let mut count = 0;
-                let mut ids: Option<Ids> = None;
-                while let Some(r) = rows.pop_if(|r| {
-                    (r.pair(), r.group, r.category) == (pair, group, category)
-                }) {
-                    count += r.count;
-                    union(&mut ids, r.ids.as_ref().map(Borrow::borrow));
-                }
-                pair_count += count;
-                let range = code_range(code);
-                by_category.add((group, category), count, ids.as_ref());
-                by_range.add((group, category, range), count, ids.as_ref());
-                union(&mut all_ids, ids.as_ref());
-                if per_pair {
-                    match pair_union.iter_mut().find(|(c, _)| *c == category) {
-                        Some((_, u)) => union(u, ids.as_ref()),
-                        None => pair_union.push((category, ids.clone())),
-                    }
-                }
-                by_code.push(CodeRow {
-                    group,
-                    category,
-                    code,
-                    subcode,
-                    count,
-                    ids: Distincts::of(ids.as_ref(), plan),
-                    annotation: annotation.clone(),
-                });
-            }
-            for (category, u) in pair_union {
-                pair_ids.insert(
-                    (category, code, subcode),
-                    Distincts::of(u.as_ref(), plan),
-                );
-            }
-            if annotation.is_none() {
-                undocumented.push(Undocumented {
-                    code,
-                    subcode,
-                    count: pair_count,
-                });
-            }
-            if rows.capacity() - rows.len() >= RELEASE_ROWS {
-                rows.shrink_to_fit();
-            }
-        }
-        drop(rows);
-        by_code.shrink_to_fit();
-        let ngroups = groups.len();
-        // Groups in the order of their values.
-        let mut order: Vec<u32> = (0..ngroups as u32).collect();
-        order.sort_by(|&a, &b| {
-            groups[a as usize].values.cmp(&groups[b as usize].values)
-        });
-        let mut rank = vec![0usize; ngroups];
-        for (i, &g) in order.iter().enumerate() {
-            rank[g as usize] = i;
-        }
-        drop(order);
-        // (Unstable: no two rows share a key, and a stable sort would
-        // allocate half the rows again.)
-        by_code.sort_unstable_by(|a, b| {
-            rank[a.group as usize]
-                .cmp(&rank[b.group as usize])
-                .then_with(|| code_order(a, b))
-        });
-        let mut by_category: Vec<CategoryRow> = by_category
-            .into_rows()
-            .map(|((group, category), count, ids)| CategoryRow {
-                group,
-                category,
-                count,
-                ids: Distincts::of(ids.as_ref(), plan),
-            })
-            .collect();
-        by_category.sort_unstable_by(|a, b| {
-            rank[a.group as usize]
-                .cmp(&rank[b.group as usize])
-                .then(b.count.cmp(&a.count))
-                .then_with(|| a.category.as_str().cmp(b.category.as_str()))
-        });
-        let mut by_code_range: Vec<RangeRow> = by_range
-            .into_rows()
-            .map(|((group, category, range), count, ids)| RangeRow {
-                group,
-                category,
-                range,
-                count,
-                ids: Distincts::of(ids.as_ref(), plan),
-            })
-            .collect();
-        by_code_range.sort_unstable_by(|a, b| {
-            rank[a.group as usize]
-                .cmp(&rank[b.group as usize])
-                .then(b.count.cmp(&a.count))
-                .then_with(|| {
-                    (a.category.as_str(), a.range)
-                        .cmp(&(b.category.as_str(), b.range))
-                })
-        });
-        let (undocumented, undocumented_pairs) = undocumented.finish();
-        Report {
-            counted,
-            plan: plan.clone(),
-            dims: plan.by.iter().map(|d| d.to_string()).collect(),
-            groups,
-            totals: Distincts::of(all_ids.as_ref(), plan),
-            by_category,
-            by_code_range,
-            by_code,
-            category_sources: sources,
-            undocumented,
-            undocumented_pairs,
-            pair_ids,
-        }
-    }
-}
-
-/// Per group id of `tally`: its dimension values, with no records yet.
-fn groups_of(tally: &Tally) -> Vec<Group> {
-    (0..=tally.groups.len() as u32)
-        .map(|id| Group {
-            values: tally
-                .groups
-                .values(id)
-                .into_iter()
-                .map(str::to_owned)
-                .collect(),
-            counted: 0,
-        })
-        .collect()
-}
-
-/// The row of a tally cell, its category resolved through the catalog
-/// (and where that came from); its records counted in its group.
-fn cell_row<I>(
-    key: &GroupKey,
-    count: u64,
-    ids: Option<I>,
-    catalog: &Catalog,
-    groups: &mut [Group],
-) -> (CellRow<I>, CategoryFrom) {
-    if let Some(g) = groups.get_mut(key.dims() as usize) {
-        g.counted += count;
-    }
-    let (category, from) = resolve_category(&key.triple(), catalog);
-    (CellRow::new(key, count, ids, category), from)
-}
-
-impl CategorySources {
-    /// Count `n` records whose category came `from` somewhere.
-    fn add(&mut self, from: CategoryFrom, n: u64) {
-        *match from {
-            CategoryFrom::Log => &mut self.from_log,
-            CategoryFrom::Catalog => &mut self.from_catalog,
-            CategoryFrom::Neither => &mut self.unknown,
-        } += n;
-    }
-}
-
-/// Records and ids summed per key (a group and category, or range): the
-/// ids apart, so a run that does not count them holds 16 bytes a key.
-struct Sums<K> {
-    counts: FxHashMap<K, u64>,
-    ids: FxHashMap<K, Ids>,
-}
-
-impl<K> Default for Sums<K> {
-    fn default() -> Self {
-        Sums { counts: FxHashMap::default(), ids: FxHashMap::default() }
-    }
-}
-
-impl<K: std::hash::Hash + Eq + Copy> Sums<K> {
-    /// Add `n` records and their ids under `key`.
-    fn add(&mut self, key: K, n: u64, ids: Option<&Ids>) {
-        *self.counts.entry(key).or_insert(0) += n;
-        if let Some(ids) = ids {
-            match self.ids.entry(key) {
-                Entry::Occupied(mut e) => e.get_mut().merge(ids),
-                Entry::Vacant(e) => {
-                    e.insert(ids.clone());
-                }
-            }
-        }
-    }
-
-    /// Each key, its records and its ids.
-    fn into_rows(self) -> impl Iterator<Item = (K, u64, Option<Ids>)> {
-        let mut ids = self.ids;
-        self.counts.into_iter().map(move |(k, n)| (k, n, ids.remove(&k)))
-    }
-}
-
-/// The most frequent undocumented pairs, [`MAX_UNDOCUMENTED`] of them
-/// (what `summary.json` lists), kept as pairs come: memory does not grow
-/// with the pairs.
-#[derive(Default)]
-struct TopUndocumented {
-    rows: Vec<Undocumented>,
-    seen: usize,
-}
-
-impl TopUndocumented {
-    fn push(&mut self, u: Undocumented) {
-        self.seen += 1;
-        self.rows.push(u);
-        if self.rows.len() >= 2 * MAX_UNDOCUMENTED {
-            self.trim();
-        }
-    }
-
-    /// Keep the first [`MAX_UNDOCUMENTED`]: most records first, then by
-    /// pair.
-    fn trim(&mut self) {
-        self.rows.sort_unstable_by(|a, b| {
-            b.count
-                .cmp(&a.count)
-                .then_with(|| (a.code, a.subcode).cmp(&(b.code, b.subcode)))
-        });
-        self.rows.truncate(MAX_UNDOCUMENTED);
-    }
-
-    /// The pairs kept, in order, and how many there were in all.
-    fn finish(mut self) -> (Vec<Undocumented>, usize) {
-        self.trim();
-        (self.rows, self.seen)
-    }
-}
-
-impl Report {
     /// Counted records per category over all groups, most first.
     pub fn category_totals(&self) -> Vec<(Category, u64)> {
         let mut m: FxHashMap<Category, u64> = FxHashMap::default();
@@ -647,7 +262,7 @@ pub fn input_name<'a>(
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
-    use crate::tally::Cell;
+    use crate::tally::{Cell, GroupKey, Tally};
 
     /// A tally holding `(code, subcode, category, count)` rows.
     pub(crate) fn tally(

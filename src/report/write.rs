@@ -384,6 +384,38 @@ mod tests {
         assert_eq!(names, want);
     }
 
+    /// A streamed file is written as it renders; one that fails leaves
+    /// the earlier set whole and no temporary file.
+    #[test]
+    fn streamed_files_are_all_or_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let stream = |text: &'static str| {
+            Content::Stream(Box::new(move |w: &mut dyn std::io::Write| {
+                w.write_all(text.as_bytes())
+            }))
+        };
+        let set = [(BY_CATEGORY, stream("one")), (SUMMARY_JSON, stream("{}"))];
+        write_report_files(dir.path(), &set).unwrap();
+        let read = |n: &str| std::fs::read_to_string(dir.path().join(n));
+        assert_eq!(read(BY_CATEGORY).unwrap(), "one");
+        let failing =
+            Content::Stream(Box::new(|w: &mut dyn std::io::Write| {
+                w.write_all(b"half")?;
+                Err(std::io::Error::other("render failed"))
+            }));
+        let set = [(BY_CATEGORY, stream("two")), (BY_CODE, failing)];
+        let e = write_report_files(dir.path(), &set).unwrap_err();
+        assert!(e.to_string().contains(BY_CODE), "{e}");
+        assert_eq!(read(BY_CATEGORY).unwrap(), "one");
+        assert_eq!(read(SUMMARY_JSON).unwrap(), "{}");
+        let mut names: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        names.sort();
+        assert_eq!(names, [BY_CATEGORY, SUMMARY_JSON]);
+    }
+
     #[test]
     fn a_failed_rename_puts_the_earlier_files_back() {
         let dir = tempfile::tempdir().unwrap();

@@ -7,6 +7,7 @@
 
 pub mod distinct;
 pub mod groups;
+mod key;
 pub mod plan;
 pub mod versions;
 
@@ -17,12 +18,11 @@ use std::borrow::Cow;
 use rustc_hash::FxHashMap;
 
 pub use self::groups::Groups;
+pub use self::key::GroupKey;
 pub use self::plan::{Filter, Plan};
 pub use crate::input::InputError;
 use crate::record::dims::Dim;
-use crate::record::{
-    parse_int, Category, Outcome, Record, Role, Roles, Sink, Triple, NO_KIND,
-};
+use crate::record::{parse_int, Outcome, Record, Role, Roles, Sink, NO_KIND};
 
 /// How many malformed samples a run keeps (spec §4).
 pub const MAX_SAMPLES: usize = 20;
@@ -108,113 +108,6 @@ accounting! {
     /// Input bytes read; in `summary.json` under `inputs`.
     #[serde(skip_serializing)]
     bytes,
-}
-
-/// What counted records are grouped by: the values of the run's
-/// dimensions, then the triple. Small and `Copy`, so counting a record
-/// costs one hash of four words and no allocation; packed into 24 bytes
-/// (a [`Triple`] and the tuple id take 40), so a tally cell takes 40 bytes
-/// of its map where it took 56: the map of a run with a million distinct
-/// keys is its largest part.
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub struct GroupKey {
-    /// The code.
-    code: i64,
-    /// The subcode, or 0 when there is none ([`GroupKey::has_subcode`]).
-    subcode: i64,
-    /// The tuple of dimension values, interned per tally (0: the run has
-    /// no dimensions).
-    dims: u32,
-    /// The category from the log ([`Category`] as `u8`), or [`NO_CATEGORY`].
-    category: u8,
-    /// Whether the record had a subcode.
-    has_subcode: bool,
-}
-
-/// [`GroupKey::category`] of a record whose log gave no category.
-const NO_CATEGORY: u8 = u8::MAX;
-
-impl GroupKey {
-    /// The key of a triple without dimensions.
-    #[inline]
-    pub fn of(triple: Triple) -> GroupKey {
-        GroupKey::new(0, triple)
-    }
-
-    /// The key of a triple in the group of dimension values `dims`.
-    #[inline]
-    pub fn new(dims: u32, triple: Triple) -> GroupKey {
-        GroupKey {
-            code: triple.code,
-            subcode: triple.subcode.unwrap_or(0),
-            dims,
-            category: triple.category.map_or(NO_CATEGORY, |c| c as u8),
-            has_subcode: triple.subcode.is_some(),
-        }
-    }
-
-    /// The tuple of dimension values (0: the run has no dimensions).
-    #[inline]
-    pub fn dims(&self) -> u32 {
-        self.dims
-    }
-
-    /// The (code, subcode, category) read from the records.
-    #[inline]
-    pub fn triple(&self) -> Triple {
-        Triple {
-            code: self.code,
-            subcode: self.has_subcode.then_some(self.subcode),
-            category: Category::ALL
-                .into_iter()
-                .find(|&c| c as u8 == self.category),
-        }
-    }
-
-    /// This key in the group `dims`.
-    #[inline]
-    pub fn with_dims(self, dims: u32) -> GroupKey {
-        GroupKey { dims, ..self }
-    }
-}
-
-impl std::fmt::Debug for GroupKey {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("GroupKey")
-            .field("dims", &self.dims)
-            .field("triple", &self.triple())
-            .finish()
-    }
-}
-
-impl PartialOrd for GroupKey {
-    fn partial_cmp(&self, other: &GroupKey) -> Option<std::cmp::Ordering> {
-        Some(self.cmp(other))
-    }
-}
-
-impl Ord for GroupKey {
-    /// By the tuple of dimension values, then the triple.
-    fn cmp(&self, other: &GroupKey) -> std::cmp::Ordering {
-        (self.dims, self.triple()).cmp(&(other.dims, other.triple()))
-    }
-}
-
-impl std::hash::Hash for GroupKey {
-    /// Four words (the derived hash would write five).
-    #[inline]
-    fn hash<H: std::hash::Hasher>(&self, h: &mut H) {
-        h.write_u64(self.code as u64);
-        // No subcode and a subcode of `i64::MIN` share a word: a rare
-        // collision, which `==` resolves.
-        h.write_u64(if self.has_subcode {
-            self.subcode as u64
-        } else {
-            i64::MIN as u64
-        });
-        h.write_u32(self.dims);
-        h.write_u8(self.category);
-    }
 }
 
 /// What is kept for one group.
@@ -357,7 +250,7 @@ impl Tally {
             // Tuple ids are local: map the other's into ours.
             let map = self.groups.absorb(&other.groups);
             for (k, v) in other.cells {
-                match map.get(k.dims as usize).copied().flatten() {
+                match map.get(k.dims() as usize).copied().flatten() {
                     Some(dims) => {
                         *self.cells.entry(k.with_dims(dims)).or_default() += v
                     }
@@ -814,6 +707,7 @@ impl Sink for Counter<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::record::{Category, Triple};
 
     fn triple(code: i64) -> Triple {
         Triple { code, subcode: None, category: Some(Category::Success) }
