@@ -113,7 +113,10 @@ pub mod testing {
 pub struct Run {
     /// The inputs, in the order they were listed.
     pub inputs: Vec<input::Input>,
-    /// The merged counts.
+    /// The merged counts. A run that writes reports without gates or a
+    /// baseline hands its cells and groups to the report
+    /// ([`report::Report::build_from`]): they are empty here, and only
+    /// the report holds them.
     pub tally: Tally,
     /// The aggregated report.
     pub report: report::Report,

@@ -288,7 +288,7 @@ fn cells(o: &mut Out, t: &Tally, order: &GroupOrder) {
             )
         })
         .collect();
-    cells.sort_unstable_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
+    cells.sort_unstable_by_key(|c| (c.0, c.1));
     o.uint(cells.len() as u64);
     for (group, triple, cell) in cells {
         o.uint(u64::from(group));

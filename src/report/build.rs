@@ -96,9 +96,9 @@ impl Report {
     /// [`Report::build_for`], taking the cells and the groups out of
     /// `tally` (they are left empty, so its counts no longer add up:
     /// [`Tally::is_consistent`] is false): their memory is released while
-    /// the rows are built, which is what a run with a million distinct
-    /// keys needs (spec §10). For a run whose tally is not read again
-    /// (no partial, no gates, no baseline).
+    /// the rows are built, so a run with a million distinct keys does not
+    /// hold its map and its rows at once (spec §6, issue 12). For a run
+    /// whose tally is not read again (no partial, no gates, no baseline).
     pub fn build_from(
         tally: &mut Tally,
         catalog: &Catalog,

@@ -1,4 +1,5 @@
-//! Reports: from a [`Tally`] and the catalog to sorted tables (spec §4).
+//! Reports: from a [`Tally`](crate::Tally) and the catalog to sorted
+//! tables (spec §4).
 //!
 //! [`Report::build`] resolves each record's category through the catalog
 //! and aggregates the tables; [`summary`] assembles `summary.json`;
