@@ -390,7 +390,12 @@ pub fn run_of_partial(
     if p.inputs.is_empty() {
         return Err(Error::NoInput("the partials read no input".into()));
     }
-    let report = report::Report::build_for(&tally, catalog, &p.plan);
+    // As in a run: a tally not read again gives its cells up.
+    let report = if rules.is_empty() && baseline.is_none() {
+        report::Report::build_from(&mut tally, catalog, &p.plan)
+    } else {
+        report::Report::build_for(&tally, catalog, &p.plan)
+    };
     let inputs = p
         .inputs
         .into_iter()
