@@ -113,7 +113,10 @@ pub mod testing {
 pub struct Run {
     /// The inputs, in the order they were listed.
     pub inputs: Vec<input::Input>,
-    /// The merged counts.
+    /// The merged counts. A run that writes reports without gates or a
+    /// baseline hands its cells and groups to the report
+    /// ([`report::Report::build_from`]): they are empty here, and only
+    /// the report holds them.
     pub tally: Tally,
     /// The aggregated report.
     pub report: report::Report,
@@ -205,7 +208,16 @@ pub fn run(config: &Config, catalog: &Catalog) -> Result<Run> {
     if tally.ungrouped > 0 {
         return Err(too_many_groups(&tally, &config.plan));
     }
-    let report = report::Report::build_for(&tally, catalog, &config.plan);
+    // A tally that is not read again gives its cells up to the report
+    // (a million distinct keys are then not held twice).
+    let report = if config.partial.is_none()
+        && config.rules.is_empty()
+        && baseline.is_none()
+    {
+        report::Report::build_from(&mut tally, catalog, &config.plan)
+    } else {
+        report::Report::build_for(&tally, catalog, &config.plan)
+    };
     let gates = if config.rules.is_empty() {
         None
     } else {
@@ -378,7 +390,12 @@ pub fn run_of_partial(
     if p.inputs.is_empty() {
         return Err(Error::NoInput("the partials read no input".into()));
     }
-    let report = report::Report::build_for(&tally, catalog, &p.plan);
+    // As in a run: a tally not read again gives its cells up.
+    let report = if rules.is_empty() && baseline.is_none() {
+        report::Report::build_from(&mut tally, catalog, &p.plan)
+    } else {
+        report::Report::build_for(&tally, catalog, &p.plan)
+    };
     let inputs = p
         .inputs
         .into_iter()
@@ -416,8 +433,8 @@ pub fn write_reports(config: &Config, run: &Run) -> Result<()> {
         run.elapsed,
     )
     .with_walk(&run.walk);
-    report::write_report_set(
+    report::write_report_files(
         &config.out_dir,
-        &render::report_set(&run.report, &summary, run.gates.as_deref()),
+        &render::report_files(&run.report, &summary, run.gates.as_deref()),
     )
 }

@@ -367,10 +367,8 @@ fn cells(i: &mut In<'_>, plan: &Plan, t: &mut Tally) -> R<()> {
             return Err("cells out of order or listed twice".into());
         }
         last = Some(key);
-        t.cells.insert(
-            GroupKey { dims: group as u32, triple },
-            Cell { count, ids },
-        );
+        t.cells
+            .insert(GroupKey::new(group as u32, triple), Cell { count, ids });
     }
     done(i, "cells")
 }

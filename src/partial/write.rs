@@ -277,18 +277,18 @@ pub(super) const HAS_SUBCODE: u8 = 1;
 pub(super) const HAS_SKETCHES: u8 = 2;
 
 fn cells(o: &mut Out, t: &Tally, order: &GroupOrder) {
-    let mut cells: Vec<(u32, &Triple, &Cell)> = t
+    let mut cells: Vec<(u32, Triple, &Cell)> = t
         .cells
         .iter()
         .map(|(k, c)| {
             (
-                order.new.get(k.dims as usize).copied().unwrap_or(0),
-                &k.triple,
+                order.new.get(k.dims() as usize).copied().unwrap_or(0),
+                k.triple(),
                 c,
             )
         })
         .collect();
-    cells.sort_unstable_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
+    cells.sort_unstable_by_key(|c| (c.0, c.1));
     o.uint(cells.len() as u64);
     for (group, triple, cell) in cells {
         o.uint(u64::from(group));

@@ -1,12 +1,42 @@
 //! The three CSV report files (spec §4): `by_category.csv`,
 //! `by_code_range.csv` and `by_code.csv`, RFC 4180 with `\n` line ends.
 
+use std::io::{self, Write};
+
 use crate::record::code_range;
 use crate::report::{Distincts, Report};
 
 /// `by_category.csv`.
 pub fn by_category(report: &Report) -> Vec<u8> {
+    in_memory(|w| write_by_category(report, w))
+}
+
+/// `by_code_range.csv`.
+pub fn by_code_range(report: &Report) -> Vec<u8> {
+    in_memory(|w| write_by_code_range(report, w))
+}
+
+/// `by_code.csv`.
+pub fn by_code(report: &Report) -> Vec<u8> {
+    in_memory(|w| write_by_code(report, w))
+}
+
+/// A table written into memory.
+fn in_memory(write: impl FnOnce(&mut dyn Write) -> io::Result<()>) -> Vec<u8> {
+    let mut out = Vec::new();
+    // Writing to a Vec cannot fail.
+    write(&mut out).expect("write to memory");
+    out
+}
+
+/// Write `by_category.csv` into `out` (a report file being staged: a
+/// million rows are streamed, not held in memory).
+pub fn write_by_category(
+    report: &Report,
+    out: &mut dyn Write,
+) -> io::Result<()> {
     table(
+        out,
         report,
         &["result_category", "count", "share", "calls", "participants"],
         report.by_category.iter().map(|r| {
@@ -21,9 +51,13 @@ pub fn by_category(report: &Report) -> Vec<u8> {
     )
 }
 
-/// `by_code_range.csv`.
-pub fn by_code_range(report: &Report) -> Vec<u8> {
+/// Write `by_code_range.csv` into `out`.
+pub fn write_by_code_range(
+    report: &Report,
+    out: &mut dyn Write,
+) -> io::Result<()> {
     table(
+        out,
         report,
         &[
             "result_category",
@@ -46,8 +80,8 @@ pub fn by_code_range(report: &Report) -> Vec<u8> {
     )
 }
 
-/// `by_code.csv`.
-pub fn by_code(report: &Report) -> Vec<u8> {
+/// Write `by_code.csv` into `out`.
+pub fn write_by_code(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     let header = [
         "result_category",
         "code_range",
@@ -63,6 +97,7 @@ pub fn by_code(report: &Report) -> Vec<u8> {
         "advice",
     ];
     table(
+        out,
         report,
         &header,
         report.by_code.iter().map(|r| {
@@ -116,27 +151,26 @@ fn share(report: &Report, g: u32, n: u64) -> String {
     format!("{:.6}", n as f64 / total as f64)
 }
 
-/// A CSV table: the dimension columns and `header`, then one record per
-/// row, each starting with its group's dimension values.
+/// A CSV table into `out`: the dimension columns and `header`, then one
+/// record per row, each starting with its group's dimension values.
 fn table(
+    out: &mut dyn Write,
     report: &Report,
     header: &[&str],
     rows: impl IntoIterator<Item = (u32, Vec<String>)>,
-) -> Vec<u8> {
+) -> io::Result<()> {
     let mut w = ::csv::WriterBuilder::new()
         .terminator(::csv::Terminator::Any(b'\n'))
-        .from_writer(Vec::new());
-    // Writing to a Vec cannot fail.
+        .from_writer(out);
     let names =
         report.dims.iter().map(String::as_str).chain(header.iter().copied());
-    w.write_record(names).expect("write to memory");
+    w.write_record(names)?;
     for (g, row) in rows {
         let dims =
             report.groups.get(g as usize).map_or(&[][..], |g| &g.values[..]);
-        w.write_record(dims.iter().chain(row.iter()))
-            .expect("write to memory");
+        w.write_record(dims.iter().chain(row.iter()))?;
     }
-    w.into_inner().expect("write to memory")
+    w.flush()
 }
 
 #[cfg(test)]
@@ -240,11 +274,14 @@ mod tests {
     #[test]
     fn fields_are_quoted_as_rfc_4180_says() {
         let r = Report::build(&tally(&[]), Catalog::embedded());
-        let out = table(
-            &r,
-            &["a", "b"],
-            [(0, vec!["x,y".to_owned(), "say \"hi\"".into()])],
-        );
+        let out = in_memory(|w| {
+            table(
+                w,
+                &r,
+                &["a", "b"],
+                [(0, vec!["x,y".to_owned(), "say \"hi\"".into()])],
+            )
+        });
         assert_eq!(out, b"a,b\n\"x,y\",\"say \"\"hi\"\"\"\n");
     }
 }

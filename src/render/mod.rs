@@ -19,7 +19,7 @@ pub mod view;
 pub use self::view::View;
 
 use crate::gate::GateOutcome;
-use crate::report::{Report, Summary, GATE_FILES, REPORT_FILES};
+use crate::report::{Content, Report, Summary, GATE_FILES, REPORT_FILES};
 
 /// Every report file of a run, named and rendered, in the order of
 /// [`REPORT_FILES`], then, when the run has gates, [`GATE_FILES`]. Write it
@@ -30,17 +30,47 @@ pub fn report_set(
     summary: &Summary<'_>,
     gates: Option<&[GateOutcome]>,
 ) -> Vec<(&'static str, Vec<u8>)> {
+    report_files(report, summary, gates)
+        .into_iter()
+        .map(|(name, content)| {
+            let bytes = match content {
+                Content::Bytes(b) => b.into_owned(),
+                Content::Stream(render) => {
+                    let mut out = Vec::new();
+                    // Writing to a Vec cannot fail.
+                    render(&mut out).expect("write to memory");
+                    out
+                }
+            };
+            (name, bytes)
+        })
+        .collect()
+}
+
+/// [`report_set`], with the CSV tables streamed into their files (a
+/// table of a million rows is never held in memory): write it with
+/// [`crate::report::write_report_files`].
+pub fn report_files<'a>(
+    report: &'a Report,
+    summary: &Summary<'_>,
+    gates: Option<&[GateOutcome]>,
+) -> Vec<(&'static str, Content<'a>)> {
     let [by_category, by_code_range, by_code, summary_json] = REPORT_FILES;
+    let stream = |f: fn(&Report, &mut dyn std::io::Write) -> _| {
+        Content::Stream(Box::new(move |w: &mut dyn std::io::Write| {
+            f(report, w)
+        }))
+    };
     let mut set = vec![
-        (by_category, self::csv::by_category(report)),
-        (by_code_range, self::csv::by_code_range(report)),
-        (by_code, self::csv::by_code(report)),
-        (summary_json, summary.to_json()),
+        (by_category, stream(self::csv::write_by_category)),
+        (by_code_range, stream(self::csv::write_by_code_range)),
+        (by_code, stream(self::csv::write_by_code)),
+        (summary_json, Content::Bytes(summary.to_json().into())),
     ];
     if let Some(outcomes) = gates {
         let [json, xml] = GATE_FILES;
-        set.push((json, self::gates::json(outcomes)));
-        set.push((xml, self::gates::junit(outcomes)));
+        set.push((json, Content::Bytes(self::gates::json(outcomes).into())));
+        set.push((xml, Content::Bytes(self::gates::junit(outcomes).into())));
     }
     set
 }

@@ -1,4 +1,5 @@
-//! Reports: from a [`Tally`] and the catalog to sorted tables (spec §4).
+//! Reports: from a [`Tally`](crate::Tally) and the catalog to sorted
+//! tables (spec §4).
 //!
 //! [`Report::build`] resolves each record's category through the catalog
 //! and aggregates the tables; [`summary`] assembles `summary.json`;
@@ -6,6 +7,7 @@
 //! tables into bytes is `render`'s job (which imports this module, never
 //! the reverse).
 
+mod build;
 pub mod diff;
 pub mod read;
 pub mod snapshot;
@@ -20,25 +22,16 @@ use serde::Serialize;
 use crate::catalog::{Annotation, Catalog};
 use crate::input::Input;
 use crate::record::{code_range, Category, Triple};
-use crate::tally::{Ids, Plan, Tally};
+use crate::tally::{Ids, Plan};
 
 pub use self::snapshot::Snapshot;
 pub use self::summary::{Summary, MAX_KINDS, MAX_UNDOCUMENTED, OTHER_KINDS};
 pub use self::write::{
-    check_output_dir, remove_temp_files, write_atomically, write_report_set,
-    BY_CATEGORY, BY_CODE, BY_CODE_RANGE, CSV_FILES, GATES_JSON, GATES_XML,
-    GATE_FILES, REPORT_FILES, SET_FILES, SUMMARY_JSON,
+    check_output_dir, remove_temp_files, write_atomically, write_report_files,
+    write_report_set, Content, Render, BY_CATEGORY, BY_CODE, BY_CODE_RANGE,
+    CSV_FILES, GATES_JSON, GATES_XML, GATE_FILES, REPORT_FILES, SET_FILES,
+    SUMMARY_JSON,
 };
-
-/// A tally cell on its way to a [`CodeRow`]: its key with the category
-/// resolved, and its count.
-struct CellRow {
-    group: u32,
-    category: Category,
-    code: i64,
-    subcode: Option<i64>,
-    count: u64,
-}
 
 /// One row of `by_code.csv`.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -156,8 +149,11 @@ pub struct Report {
     pub by_code: Vec<CodeRow>,
     /// Where categories came from.
     pub category_sources: CategorySources,
-    /// Pairs the catalog does not document, most frequent first.
+    /// The pairs the catalog does not document, most frequent first (then
+    /// by pair): the first [`MAX_UNDOCUMENTED`] of them.
     pub undocumented: Vec<Undocumented>,
+    /// How many pairs the catalog does not document, in all.
+    pub undocumented_pairs: usize,
     /// With `--by` and distinct counting: the distinct calls and
     /// participants of each (category, code, subcode) over all groups, from
     /// the union of its rows' sketches ([`Report::code_totals`]).
@@ -171,214 +167,6 @@ pub struct Group {
     pub values: Vec<String>,
     /// Counted records of the group.
     pub counted: u64,
-}
-
-impl Report {
-    /// Resolve categories through the catalog and aggregate, for a run
-    /// without dimensions.
-    pub fn build(tally: &Tally, catalog: &Catalog) -> Report {
-        Report::build_for(tally, catalog, &Plan::default())
-    }
-
-    /// Resolve categories through the catalog and aggregate, with the
-    /// dimension columns of `plan`. Rows are sorted by their group's
-    /// values (time buckets sort chronologically as text), then count
-    /// (most first), then their keys.
-    pub fn build_for(tally: &Tally, catalog: &Catalog, plan: &Plan) -> Report {
-        // Memory grows with distinct keys only: one vector of rows, sorted
-        // and merged in place (no maps per key), annotated once per pair.
-        let mut sources = CategorySources::default();
-        let ngroups = tally.groups.len() + 1;
-        let mut groups: Vec<Group> = (0..ngroups as u32)
-            .map(|id| Group {
-                values: tally
-                    .groups
-                    .values(id)
-                    .into_iter()
-                    .map(str::to_owned)
-                    .collect(),
-                counted: 0,
-            })
-            .collect();
-        // (One compact row per cell: 48 bytes, where a `CodeRow` is 80.)
-        let mut rows: Vec<(CellRow, Option<&Ids>)> =
-            Vec::with_capacity(tally.cells.len());
-        for (key, cell) in &tally.cells {
-            let (t, n) = (&key.triple, cell.count);
-            groups[key.dims as usize].counted += n;
-            let (category, from) = resolve_category(t, catalog);
-            *match from {
-                CategoryFrom::Log => &mut sources.from_log,
-                CategoryFrom::Catalog => &mut sources.from_catalog,
-                CategoryFrom::Neither => &mut sources.unknown,
-            } += n;
-            let row = CellRow {
-                group: key.dims,
-                category,
-                code: t.code,
-                subcode: t.subcode,
-                count: n,
-            };
-            rows.push((row, cell.ids.as_deref()));
-        }
-        // One row per (group, pair, category): cells that differ only in
-        // the category the log gave merge here.
-        rows.sort_unstable_by_key(|(r, _)| {
-            (r.code, r.subcode, r.group, r.category)
-        });
-        let mut by_code: Vec<CodeRow> = Vec::with_capacity(rows.len());
-        let mut by_category: FxHashMap<(u32, Category), (u64, Option<Ids>)> =
-            FxHashMap::default();
-        let mut by_range: FxHashMap<
-            (u32, Category, &'static str),
-            (u64, Option<Ids>),
-        > = FxHashMap::default();
-        let mut all_ids: Option<Ids> = None;
-        let mut undocumented: Vec<Undocumented> = Vec::new();
-        let union = |into: &mut Option<Ids>, ids: Option<&Ids>| {
-            if let Some(ids) = ids {
-                match into {
-                    Some(a) => a.merge(ids),
-                    None => *into = Some(ids.clone()),
-                }
-            }
-        };
-        let mut pair_ids = FxHashMap::default();
-        // Unions over the groups only matter with groups.
-        let per_pair = !plan.by.is_empty() && plan.distinct.is_some();
-        let mut i = 0;
-        while i < rows.len() {
-            let (code, subcode) = (rows[i].0.code, rows[i].0.subcode);
-            let annotation = catalog.annotate(code, subcode).map(Arc::new);
-            let mut pair_count = 0;
-            let mut pair_union: Vec<(Category, Option<Ids>)> = Vec::new();
-            while i < rows.len()
-                && (rows[i].0.code, rows[i].0.subcode) == (code, subcode)
-            {
-                // The rows of one (group, category) within the pair.
-                let (group, category) = (rows[i].0.group, rows[i].0.category);
-                let mut count = 0;
-                let mut ids: Option<Ids> = None;
-                while i < rows.len()
-                    && (
-                        rows[i].0.code,
-                        rows[i].0.subcode,
-                        rows[i].0.group,
-                        rows[i].0.category,
-                    ) == (code, subcode, group, category)
-                {
-                    count += rows[i].0.count;
-                    union(&mut ids, rows[i].1);
-                    i += 1;
-                }
-                pair_count += count;
-                let range = code_range(code);
-                let c = by_category.entry((group, category)).or_default();
-                c.0 += count;
-                union(&mut c.1, ids.as_ref());
-                let r = by_range.entry((group, category, range)).or_default();
-                r.0 += count;
-                union(&mut r.1, ids.as_ref());
-                union(&mut all_ids, ids.as_ref());
-                if per_pair {
-                    match pair_union.iter_mut().find(|(c, _)| *c == category) {
-                        Some((_, u)) => union(u, ids.as_ref()),
-                        None => pair_union.push((category, ids.clone())),
-                    }
-                }
-                by_code.push(CodeRow {
-                    group,
-                    category,
-                    code,
-                    subcode,
-                    count,
-                    ids: Distincts::of(ids.as_ref(), plan),
-                    annotation: annotation.clone(),
-                });
-            }
-            for (category, u) in pair_union {
-                pair_ids.insert(
-                    (category, code, subcode),
-                    Distincts::of(u.as_ref(), plan),
-                );
-            }
-            if annotation.is_none() {
-                undocumented.push(Undocumented {
-                    code,
-                    subcode,
-                    count: pair_count,
-                });
-            }
-        }
-        // Groups in the order of their values.
-        let mut order: Vec<u32> = (0..ngroups as u32).collect();
-        order.sort_by(|&a, &b| {
-            groups[a as usize].values.cmp(&groups[b as usize].values)
-        });
-        let mut rank = vec![0usize; ngroups];
-        for (i, &g) in order.iter().enumerate() {
-            rank[g as usize] = i;
-        }
-        // (Unstable: no two rows share a key, and a stable sort would
-        // allocate half the rows again.)
-        by_code.sort_unstable_by(|a, b| {
-            rank[a.group as usize]
-                .cmp(&rank[b.group as usize])
-                .then_with(|| code_order(a, b))
-        });
-        let mut by_category: Vec<CategoryRow> = by_category
-            .into_iter()
-            .map(|((group, category), (count, ids))| CategoryRow {
-                group,
-                category,
-                count,
-                ids: Distincts::of(ids.as_ref(), plan),
-            })
-            .collect();
-        by_category.sort_by(|a, b| {
-            rank[a.group as usize]
-                .cmp(&rank[b.group as usize])
-                .then(b.count.cmp(&a.count))
-                .then_with(|| a.category.as_str().cmp(b.category.as_str()))
-        });
-        let mut by_code_range: Vec<RangeRow> = by_range
-            .into_iter()
-            .map(|((group, category, range), (count, ids))| RangeRow {
-                group,
-                category,
-                range,
-                count,
-                ids: Distincts::of(ids.as_ref(), plan),
-            })
-            .collect();
-        by_code_range.sort_by(|a, b| {
-            rank[a.group as usize]
-                .cmp(&rank[b.group as usize])
-                .then(b.count.cmp(&a.count))
-                .then_with(|| {
-                    (a.category.as_str(), a.range)
-                        .cmp(&(b.category.as_str(), b.range))
-                })
-        });
-        undocumented.sort_by(|a, b| {
-            b.count
-                .cmp(&a.count)
-                .then_with(|| (a.code, a.subcode).cmp(&(b.code, b.subcode)))
-        });
-        Report {
-            counted: tally.acc.counted,
-            plan: plan.clone(),
-            dims: plan.by.iter().map(|d| d.to_string()).collect(),
-            groups,
-            totals: Distincts::of(all_ids.as_ref(), plan),
-            by_category,
-            by_code_range,
-            by_code,
-            category_sources: sources,
-            undocumented,
-            pair_ids,
-        }
-    }
 }
 
 impl Report {
@@ -475,7 +263,7 @@ pub fn input_name<'a>(
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
-    use crate::tally::{Cell, GroupKey};
+    use crate::tally::{Cell, GroupKey, Tally};
 
     /// A tally holding `(code, subcode, category, count)` rows.
     pub(crate) fn tally(

@@ -119,9 +119,9 @@ impl<'a> Snapshot<'a> {
                     .collect();
             for (key, cell) in &tally.cells {
                 let Some(ids) = cell.ids.as_deref() else { continue };
-                let t = &key.triple;
-                let (category, _) = resolve_category(t, catalog);
-                let k = (key.dims, category, t.code, t.subcode);
+                let t = key.triple();
+                let (category, _) = resolve_category(&t, catalog);
+                let k = (key.dims(), category, t.code, t.subcode);
                 let Some(&i) = index.get(&k) else { continue };
                 match &mut rows[i].sketches {
                     Some(s) => s.to_mut().merge(ids),

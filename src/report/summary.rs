@@ -250,7 +250,7 @@ impl<'a> Summary<'a> {
                 })
                 .collect(),
             top_codes: top_codes(report),
-            undocumented_pairs: report.undocumented.len(),
+            undocumented_pairs: report.undocumented_pairs,
             undocumented: &report.undocumented
                 [..report.undocumented.len().min(MAX_UNDOCUMENTED)],
             malformed_samples: tally

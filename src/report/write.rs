@@ -116,7 +116,38 @@ pub fn check_output_dir(dir: &Path) -> Result<()> {
 ///   last rename ([`crate::sys::hold_signals`]): an interrupted run leaves
 ///   the earlier set or the new one, complete, and no temporary file.
 pub fn write_atomically(dir: &Path, files: &[(&str, Vec<u8>)]) -> Result<()> {
-    write_files(dir, files, &[])
+    write_files(dir, &held(files), &[])
+}
+
+/// What a report file holds: bytes in memory, or a function that writes
+/// them into the file as it is staged (a table of a million rows is then
+/// streamed, never held whole in memory).
+pub enum Content<'a> {
+    /// The bytes.
+    Bytes(std::borrow::Cow<'a, [u8]>),
+    /// Writes the bytes; an error fails the write of the whole set.
+    Stream(Box<Render<'a>>),
+}
+
+/// A function that writes a report file's bytes ([`Content::Stream`]).
+pub type Render<'a> =
+    dyn Fn(&mut dyn std::io::Write) -> std::io::Result<()> + 'a;
+
+impl std::fmt::Debug for Content<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Content::Bytes(b) => write!(f, "Bytes({} bytes)", b.len()),
+            Content::Stream(_) => f.write_str("Stream"),
+        }
+    }
+}
+
+/// Files held in memory, as [`Content`].
+fn held<'a>(files: &'a [(&'a str, Vec<u8>)]) -> Vec<(&'a str, Content<'a>)> {
+    files
+        .iter()
+        .map(|(name, bytes)| (*name, Content::Bytes(bytes[..].into())))
+        .collect()
 }
 
 /// Write a report set (the files of [`SET_FILES`] it holds) as
@@ -124,6 +155,17 @@ pub fn write_atomically(dir: &Path, files: &[(&str, Vec<u8>)]) -> Result<()> {
 /// [`SET_FILES`] it does not hold (`gates.json` of an earlier run with
 /// gates): the set is replaced as a whole.
 pub fn write_report_set(dir: &Path, files: &[(&str, Vec<u8>)]) -> Result<()> {
+    write_report_files(dir, &held(files))
+}
+
+/// [`write_report_set`] for files that may be streamed
+/// ([`Content::Stream`]): each is rendered straight into its temporary
+/// file, while the earlier set is still in place, so the set is replaced
+/// as a whole all the same (and Ctrl-C is held off while they render).
+pub fn write_report_files(
+    dir: &Path,
+    files: &[(&str, Content<'_>)],
+) -> Result<()> {
     let stale: Vec<&str> = SET_FILES
         .into_iter()
         .filter(|n| !files.iter().any(|(f, _)| f == n))
@@ -134,7 +176,7 @@ pub fn write_report_set(dir: &Path, files: &[(&str, Vec<u8>)]) -> Result<()> {
 /// Write `files` and remove `stale`, all or nothing.
 fn write_files(
     dir: &Path,
-    files: &[(&str, Vec<u8>)],
+    files: &[(&str, Content<'_>)],
     stale: &[&str],
 ) -> Result<()> {
     let err =
@@ -158,7 +200,7 @@ fn write_files(
     }
     let mut registered = Registered(Vec::new());
     let mut staged = Vec::with_capacity(files.len());
-    for (name, bytes) in files {
+    for (name, content) in files {
         let mut tmp = {
             // Created and registered under the registry's lock, so a
             // cleanup never misses a file that exists.
@@ -173,9 +215,18 @@ fn write_files(
             tmp
         };
         registered.0.push(tmp.path().to_owned());
-        tmp.write_all(bytes)
-            .and_then(|_| tmp.as_file().sync_all())
-            .map_err(|e| err(&dir.join(name), e))?;
+        match content {
+            Content::Bytes(bytes) => tmp.write_all(bytes),
+            Content::Stream(render) => {
+                let mut w = std::io::BufWriter::with_capacity(
+                    1 << 16,
+                    tmp.as_file_mut(),
+                );
+                render(&mut w).and_then(|_| w.flush())
+            }
+        }
+        .and_then(|_| tmp.as_file().sync_all())
+        .map_err(|e| err(&dir.join(name), e))?;
         staged.push((tmp, dir.join(name)));
     }
     let stale: Vec<PathBuf> = stale.iter().map(|n| dir.join(n)).collect();
@@ -331,6 +382,38 @@ mod tests {
         want.push("other.txt");
         want.sort();
         assert_eq!(names, want);
+    }
+
+    /// A streamed file is written as it renders; one that fails leaves
+    /// the earlier set whole and no temporary file.
+    #[test]
+    fn streamed_files_are_all_or_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let stream = |text: &'static str| {
+            Content::Stream(Box::new(move |w: &mut dyn std::io::Write| {
+                w.write_all(text.as_bytes())
+            }))
+        };
+        let set = [(BY_CATEGORY, stream("one")), (SUMMARY_JSON, stream("{}"))];
+        write_report_files(dir.path(), &set).unwrap();
+        let read = |n: &str| std::fs::read_to_string(dir.path().join(n));
+        assert_eq!(read(BY_CATEGORY).unwrap(), "one");
+        let failing =
+            Content::Stream(Box::new(|w: &mut dyn std::io::Write| {
+                w.write_all(b"half")?;
+                Err(std::io::Error::other("render failed"))
+            }));
+        let set = [(BY_CATEGORY, stream("two")), (BY_CODE, failing)];
+        let e = write_report_files(dir.path(), &set).unwrap_err();
+        assert!(e.to_string().contains(BY_CODE), "{e}");
+        assert_eq!(read(BY_CATEGORY).unwrap(), "one");
+        assert_eq!(read(SUMMARY_JSON).unwrap(), "{}");
+        let mut names: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        names.sort();
+        assert_eq!(names, [BY_CATEGORY, SUMMARY_JSON]);
     }
 
     #[test]

@@ -7,37 +7,78 @@
 //! depend on which piece saw a value first.
 
 use std::borrow::Cow;
+use std::hash::{BuildHasher, Hash};
 
-use rustc_hash::FxHashMap;
+use hashbrown::HashTable;
+use rustc_hash::FxBuildHasher;
 
 /// Interned tuples of dimension values. Id 0 is the empty tuple (a run
 /// without dimensions); tuple ids start at 1.
-#[derive(Clone, Debug)]
+///
+/// Each value and each tuple is held once, in flat vectors, and indexed
+/// by its position (a tuple of one value costs about 50 bytes: a run of a
+/// million groups holds them in every tally being merged).
+#[derive(Clone)]
 pub struct Groups {
     /// The most tuples held (`--max-groups`).
     max: usize,
     /// Per dimension, its distinct values.
     dims: Vec<Values>,
-    /// The tuples, as value ids per dimension; tuple `i + 1` is `tuples[i]`.
-    tuples: Vec<Box<[u32]>>,
-    index: FxHashMap<Box<[u32]>, u32>,
+    /// The value ids of the tuples, one tuple after another.
+    tuple_values: Vec<u32>,
+    /// Where each tuple ends in `tuple_values`: tuple `i + 1` ends at
+    /// `tuple_ends[i]`.
+    tuple_ends: Vec<usize>,
+    /// Tuple ids, by the hash of their value ids.
+    index: HashTable<u32>,
+}
+
+/// The hash of a value or of a tuple's value ids.
+fn hash_of<T: Hash + ?Sized>(v: &T) -> u64 {
+    FxBuildHasher.hash_one(v)
 }
 
 /// The distinct values of one dimension.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Default)]
 struct Values {
-    names: Vec<Box<str>>,
-    index: FxHashMap<Box<str>, u32>,
+    /// The values, one after another.
+    text: String,
+    /// Where each value ends in `text`.
+    ends: Vec<usize>,
+    /// Value ids, by the hash of their text.
+    index: HashTable<u32>,
+}
+
+/// Item `id` of items laid one after another, each ending at its `ends`.
+fn item<'a, T>(all: &'a [T], ends: &[usize], id: usize) -> &'a [T] {
+    let start = if id == 0 { 0 } else { ends[id - 1] };
+    &all[start..ends[id]]
 }
 
 impl Values {
+    /// The value of id `id`.
+    fn get(&self, id: u32) -> &str {
+        let start = if id == 0 { 0 } else { self.ends[id as usize - 1] };
+        &self.text[start..self.ends[id as usize]]
+    }
+
+    fn len(&self) -> usize {
+        self.ends.len()
+    }
+
     fn id(&mut self, value: &str) -> u32 {
-        if let Some(&id) = self.index.get(value) {
+        // (Hashed as bytes, so a rehash needs no text.)
+        let hash = hash_of(value.as_bytes());
+        if let Some(&id) = self.index.find(hash, |&id| self.get(id) == value) {
             return id;
         }
-        let id = self.names.len() as u32;
-        self.names.push(value.into());
-        self.index.insert(value.into(), id);
+        let id = self.ends.len() as u32;
+        self.text.push_str(value);
+        self.ends.push(self.text.len());
+        let Values { text, ends, index } = self;
+        index.insert_unique(hash, id, |&id| {
+            hash_of(item(text.as_bytes(), ends, id as usize))
+        });
         id
     }
 }
@@ -47,9 +88,19 @@ impl Default for Groups {
         Groups {
             max: usize::MAX,
             dims: Vec::new(),
-            tuples: Vec::new(),
-            index: FxHashMap::default(),
+            tuple_values: Vec::new(),
+            tuple_ends: Vec::new(),
+            index: HashTable::new(),
         }
+    }
+}
+
+impl std::fmt::Debug for Groups {
+    /// The tuples' values, in id order.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list()
+            .entries((1..=self.len() as u32).map(|id| self.values(id)))
+            .finish()
     }
 }
 
@@ -67,12 +118,12 @@ impl Eq for Groups {}
 impl Groups {
     /// The number of tuples.
     pub fn len(&self) -> usize {
-        self.tuples.len()
+        self.tuple_ends.len()
     }
 
     /// Whether there are none.
     pub fn is_empty(&self) -> bool {
-        self.tuples.is_empty()
+        self.tuple_ends.is_empty()
     }
 
     /// Hold at most `max` tuples from now on.
@@ -86,67 +137,82 @@ impl Groups {
         if self.dims.len() < values.len() {
             self.dims.resize_with(values.len(), Values::default);
         }
-        let mut ids = [0u32; 16];
-        let ids: &mut [u32] = if values.len() <= ids.len() {
-            &mut ids[..values.len()]
-        } else {
-            return self.id_long(values);
-        };
-        for (slot, (dim, v)) in
-            ids.iter_mut().zip(self.dims.iter_mut().zip(values))
-        {
-            *slot = dim.id(v);
-        }
-        self.tuple_id(ids)
-    }
-
-    #[cold]
-    fn id_long(&mut self, values: &[Cow<'_, str>]) -> Option<u32> {
-        let ids: Vec<u32> =
-            self.dims.iter_mut().zip(values).map(|(d, v)| d.id(v)).collect();
+        let ids: smallvec::SmallVec<[u32; 8]> = self
+            .dims
+            .iter_mut()
+            .zip(values)
+            .map(|(dim, v)| dim.id(v))
+            .collect();
         self.tuple_id(&ids)
     }
 
+    /// The value ids of tuple `id` (1-based).
+    fn tuple(&self, id: u32) -> &[u32] {
+        item(&self.tuple_values, &self.tuple_ends, id as usize - 1)
+    }
+
     fn tuple_id(&mut self, ids: &[u32]) -> Option<u32> {
-        if let Some(&id) = self.index.get(ids) {
+        let hash = hash_of(ids);
+        if let Some(&id) = self.index.find(hash, |&id| self.tuple(id) == ids) {
             return Some(id);
         }
-        if self.tuples.len() >= self.max {
+        if self.len() >= self.max {
             return None;
         }
-        self.tuples.push(ids.into());
-        let id = self.tuples.len() as u32;
-        self.index.insert(ids.into(), id);
+        self.tuple_values.extend_from_slice(ids);
+        self.tuple_ends.push(self.tuple_values.len());
+        let id = self.tuple_ends.len() as u32;
+        let Groups { tuple_values, tuple_ends, index, .. } = self;
+        index.insert_unique(hash, id, |&id| {
+            hash_of(item(tuple_values, tuple_ends, id as usize - 1))
+        });
         Some(id)
     }
 
     /// The values of tuple `id` (empty for id 0).
     pub fn values(&self, id: u32) -> Vec<&str> {
-        match id.checked_sub(1).and_then(|i| self.tuples.get(i as usize)) {
-            None => Vec::new(),
-            Some(t) => t
-                .iter()
-                .zip(&self.dims)
-                .map(|(&v, d)| &*d.names[v as usize])
-                .collect(),
+        if id == 0 || id as usize > self.len() {
+            return Vec::new();
         }
+        self.tuple(id).iter().zip(&self.dims).map(|(&v, d)| d.get(v)).collect()
     }
 
     /// The number of distinct values of each dimension.
     pub fn distinct_values(&self) -> Vec<usize> {
-        self.dims.iter().map(|d| d.names.len()).collect()
+        self.dims.iter().map(Values::len).collect()
     }
 
     /// Take in the tuples of `other`: the id each of its tuples has here
     /// (index 0 for id 0), or `None` past the bound (the lower of both).
     pub fn absorb(&mut self, other: &Groups) -> Vec<Option<u32>> {
         self.bound(other.max);
+        if self.dims.len() < other.dims.len() {
+            self.dims.resize_with(other.dims.len(), Values::default);
+        }
+        // Each of its values' id here, looked up once.
+        let values: Vec<Vec<u32>> = other
+            .dims
+            .iter()
+            .zip(&mut self.dims)
+            .map(|(theirs, ours)| {
+                (0..theirs.len() as u32)
+                    .map(|v| ours.id(theirs.get(v)))
+                    .collect()
+            })
+            .collect();
         let mut map = Vec::with_capacity(other.len() + 1);
         map.push(Some(0));
+        let mut ids: smallvec::SmallVec<[u32; 8]> = smallvec::SmallVec::new();
         for id in 1..=other.len() as u32 {
-            let values: Vec<Cow<'_, str>> =
-                other.values(id).into_iter().map(Cow::Borrowed).collect();
-            map.push(self.id(&values));
+            ids.clear();
+            ids.extend(
+                other
+                    .tuple(id)
+                    .iter()
+                    .zip(&values)
+                    .map(|(&v, m)| m[v as usize]),
+            );
+            map.push(self.tuple_id(&ids));
         }
         map
     }

@@ -7,6 +7,7 @@
 
 pub mod distinct;
 pub mod groups;
+mod key;
 pub mod plan;
 pub mod versions;
 
@@ -17,12 +18,11 @@ use std::borrow::Cow;
 use rustc_hash::FxHashMap;
 
 pub use self::groups::Groups;
+pub use self::key::GroupKey;
 pub use self::plan::{Filter, Plan};
 pub use crate::input::InputError;
 use crate::record::dims::Dim;
-use crate::record::{
-    parse_int, Outcome, Record, Role, Roles, Sink, Triple, NO_KIND,
-};
+use crate::record::{parse_int, Outcome, Record, Role, Roles, Sink, NO_KIND};
 
 /// How many malformed samples a run keeps (spec §4).
 pub const MAX_SAMPLES: usize = 20;
@@ -108,39 +108,6 @@ accounting! {
     /// Input bytes read; in `summary.json` under `inputs`.
     #[serde(skip_serializing)]
     bytes,
-}
-
-/// What counted records are grouped by: the values of the run's
-/// dimensions, then the triple. Small and `Copy`, so counting a record
-/// costs one hash of four words and no allocation.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub struct GroupKey {
-    /// The tuple of dimension values, interned per tally (0: the run has
-    /// no dimensions).
-    pub dims: u32,
-    /// The (code, subcode, category) read from the record.
-    pub triple: Triple,
-}
-
-impl GroupKey {
-    /// The key of a triple without dimensions.
-    pub fn of(triple: Triple) -> GroupKey {
-        GroupKey { dims: 0, triple }
-    }
-}
-
-impl std::hash::Hash for GroupKey {
-    /// Four words (the derived hash writes seven).
-    #[inline]
-    fn hash<H: std::hash::Hasher>(&self, h: &mut H) {
-        let Triple { code, subcode, category } = self.triple;
-        h.write_u64(code as u64);
-        // `None` and `Some(i64::MIN)` share a word: a rare collision,
-        // which `==` resolves.
-        h.write_u64(subcode.map_or(i64::MIN as u64, |s| s as u64));
-        h.write_u32(self.dims);
-        h.write_u8(category.map_or(u8::MAX, |c| c as u8));
-    }
 }
 
 /// What is kept for one group.
@@ -283,12 +250,9 @@ impl Tally {
             // Tuple ids are local: map the other's into ours.
             let map = self.groups.absorb(&other.groups);
             for (k, v) in other.cells {
-                match map.get(k.dims as usize).copied().flatten() {
+                match map.get(k.dims() as usize).copied().flatten() {
                     Some(dims) => {
-                        *self
-                            .cells
-                            .entry(GroupKey { dims, ..k })
-                            .or_default() += v
+                        *self.cells.entry(k.with_dims(dims)).or_default() += v
                     }
                     None => self.ungrouped += v.count,
                 }
@@ -348,7 +312,7 @@ impl Tally {
                 continue;
             };
             let cell =
-                self.cells.entry(GroupKey { dims, triple }).or_default();
+                self.cells.entry(GroupKey::new(dims, triple)).or_default();
             cell.count += 1;
             if let Some(lg_k) = lg_k {
                 let ids =
@@ -604,7 +568,7 @@ impl<'p> Counter<'p> {
                 let cell = self
                     .tally
                     .cells
-                    .entry(GroupKey { dims, triple })
+                    .entry(GroupKey::new(dims, triple))
                     .or_default();
                 cell.count += 1;
                 if let Some(lg_k) = plan.distinct {
@@ -743,7 +707,7 @@ impl Sink for Counter<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::record::Category;
+    use crate::record::{Category, Triple};
 
     fn triple(code: i64) -> Triple {
         Triple { code, subcode: None, category: Some(Category::Success) }

@@ -1,0 +1,541 @@
+//! Building a [`Report`] from a tally: each cell's category resolved
+//! through the catalog, the tables aggregated and sorted, in memory that
+//! grows with distinct keys only.
+
+use std::borrow::Borrow;
+use std::sync::Arc;
+
+use rustc_hash::FxHashMap;
+
+use super::{
+    code_order, resolve_category, CategoryFrom, CategoryRow, CategorySources,
+    CodeRow, Distincts, Group, RangeRow, Report, Undocumented,
+    MAX_UNDOCUMENTED,
+};
+use crate::catalog::Catalog;
+use crate::record::{code_range, Category};
+use crate::tally::{GroupKey, Ids, Plan, Tally};
+
+/// A tally cell on its way to a [`CodeRow`]: its key with the category
+/// resolved, its count and its ids (borrowed from a tally, or taken from
+/// it). 40 bytes: a million of them are held while the rows are built.
+struct CellRow<I> {
+    code: i64,
+    /// The subcode, or 0 when there is none.
+    subcode: i64,
+    count: u64,
+    ids: Option<I>,
+    group: u32,
+    category: Category,
+    has_subcode: bool,
+}
+
+impl<I> CellRow<I> {
+    /// The row of a tally cell, its category resolved.
+    fn new(
+        key: &GroupKey,
+        count: u64,
+        ids: Option<I>,
+        category: Category,
+    ) -> Self {
+        let t = key.triple();
+        CellRow {
+            code: t.code,
+            subcode: t.subcode.unwrap_or(0),
+            count,
+            ids,
+            group: key.dims(),
+            category,
+            has_subcode: t.subcode.is_some(),
+        }
+    }
+
+    /// The (code, subcode) pair.
+    fn pair(&self) -> (i64, Option<i64>) {
+        (self.code, self.has_subcode.then_some(self.subcode))
+    }
+
+    /// What the rows are sorted by: the pair, then its group and category
+    /// (the rows of one `by_code` row are then adjacent).
+    fn order(&self) -> (i64, bool, i64, u32, Category) {
+        (self.code, self.has_subcode, self.subcode, self.group, self.category)
+    }
+}
+
+impl Report {
+    /// Resolve categories through the catalog and aggregate, for a run
+    /// without dimensions.
+    pub fn build(tally: &Tally, catalog: &Catalog) -> Report {
+        Report::build_for(tally, catalog, &Plan::default())
+    }
+
+    /// Resolve categories through the catalog and aggregate, with the
+    /// dimension columns of `plan`. Rows are sorted by their group's
+    /// values (time buckets sort chronologically as text), then count
+    /// (most first), then their keys.
+    pub fn build_for(tally: &Tally, catalog: &Catalog, plan: &Plan) -> Report {
+        let mut sources = CategorySources::default();
+        let mut groups = groups_of(tally);
+        let mut rows = Vec::with_capacity(tally.cells.len());
+        for (key, cell) in &tally.cells {
+            let ids = cell.ids.as_deref();
+            let row = cell_row(key, cell.count, ids, catalog, &mut groups);
+            sources.add(row.1, cell.count);
+            rows.push(row.0);
+        }
+        Report::of_rows(
+            rows,
+            groups,
+            sources,
+            tally.acc.counted,
+            catalog,
+            plan,
+        )
+    }
+
+    /// [`Report::build_for`], taking the cells and the groups out of
+    /// `tally` (they are left empty, so its counts no longer add up:
+    /// [`Tally::is_consistent`] is false): their memory is released while
+    /// the rows are built, so a run with a million distinct keys does not
+    /// hold its map and its rows at once (spec §6, issue 12). For a run
+    /// whose tally is not read again (no partial, no gates, no baseline).
+    pub fn build_from(
+        tally: &mut Tally,
+        catalog: &Catalog,
+        plan: &Plan,
+    ) -> Report {
+        let mut sources = CategorySources::default();
+        let mut groups = groups_of(tally);
+        tally.groups = Default::default();
+        let cells = std::mem::take(&mut tally.cells);
+        let mut rows = Vec::with_capacity(cells.len());
+        for (key, cell) in cells {
+            let count = cell.count;
+            let row = cell_row(&key, count, cell.ids, catalog, &mut groups);
+            sources.add(row.1, count);
+            rows.push(row.0);
+        }
+        Report::of_rows(
+            rows,
+            groups,
+            sources,
+            tally.acc.counted,
+            catalog,
+            plan,
+        )
+    }
+
+    /// Aggregate the rows of the tally cells. Memory grows with distinct
+    /// keys only: the rows are sorted in place, merged into `by_code`
+    /// rows from the end, and released as they go (no maps per key);
+    /// each pair is annotated once.
+    fn of_rows<I: Borrow<Ids>>(
+        mut rows: Vec<CellRow<I>>,
+        groups: Vec<Group>,
+        sources: CategorySources,
+        counted: u64,
+        catalog: &Catalog,
+        plan: &Plan,
+    ) -> Report {
+        /// Rows taken before their memory is handed back (2.5 MB).
+        const RELEASE_ROWS: usize = 1 << 16;
+        // One row per (group, pair, category): cells that differ only in
+        // the category the log gave merge here.
+        rows.sort_unstable_by_key(CellRow::order);
+        // (Reserved once: the pages of a large allocation are only taken
+        // as rows are written into it, while `rows` hands its back.)
+        let mut by_code: Vec<CodeRow> = Vec::with_capacity(rows.len());
+        let mut by_category_sums: GroupSums<Category> =
+            GroupSums::new(groups.len());
+        let mut by_range: GroupSums<(Category, &'static str)> =
+            GroupSums::new(groups.len());
+        let mut all_ids: Option<Ids> = None;
+        let mut undocumented = TopUndocumented::default();
+        let union = |into: &mut Option<Ids>, ids: Option<&Ids>| {
+            if let Some(ids) = ids {
+                match into {
+                    Some(a) => a.merge(ids),
+                    None => *into = Some(ids.clone()),
+                }
+            }
+        };
+        let mut pair_ids = FxHashMap::default();
+        // Unions over the groups only matter with groups.
+        let per_pair = !plan.by.is_empty() && plan.distinct.is_some();
+        while let Some(last) = rows.last() {
+            let pair = last.pair();
+            let (code, subcode) = pair;
+            let annotation = catalog.annotate(code, subcode).map(Arc::new);
+            let mut pair_count = 0;
+            let mut pair_union: Vec<(Category, Option<Ids>)> = Vec::new();
+            while let Some(last) = rows.last().filter(|r| r.pair() == pair) {
+                // The rows of one (group, category) within the pair.
+                let (group, category) = (last.group, last.category);
+                let mut count = 0;
+                let mut ids: Option<Ids> = None;
+                while let Some(r) = rows.pop_if(|r| {
+                    (r.pair(), r.group, r.category) == (pair, group, category)
+                }) {
+                    count += r.count;
+                    union(&mut ids, r.ids.as_ref().map(Borrow::borrow));
+                }
+                pair_count += count;
+                let range = code_range(code);
+                by_category_sums.add(group, category, count, ids.as_ref());
+                by_range.add(group, (category, range), count, ids.as_ref());
+                union(&mut all_ids, ids.as_ref());
+                if per_pair {
+                    match pair_union.iter_mut().find(|(c, _)| *c == category) {
+                        Some((_, u)) => union(u, ids.as_ref()),
+                        None => pair_union.push((category, ids.clone())),
+                    }
+                }
+                by_code.push(CodeRow {
+                    group,
+                    category,
+                    code,
+                    subcode,
+                    count,
+                    ids: Distincts::of(ids.as_ref(), plan),
+                    annotation: annotation.clone(),
+                });
+            }
+            for (category, u) in pair_union {
+                pair_ids.insert(
+                    (category, code, subcode),
+                    Distincts::of(u.as_ref(), plan),
+                );
+            }
+            if annotation.is_none() {
+                undocumented.push(Undocumented {
+                    code,
+                    subcode,
+                    count: pair_count,
+                });
+            }
+            if rows.capacity() - rows.len() >= RELEASE_ROWS {
+                rows.shrink_to_fit();
+            }
+        }
+        drop(rows);
+        by_code.shrink_to_fit();
+        let ngroups = groups.len();
+        // Groups in the order of their values.
+        let mut order: Vec<u32> = (0..ngroups as u32).collect();
+        order.sort_by(|&a, &b| {
+            groups[a as usize].values.cmp(&groups[b as usize].values)
+        });
+        let mut rank = vec![0usize; ngroups];
+        for (i, &g) in order.iter().enumerate() {
+            rank[g as usize] = i;
+        }
+        drop(order);
+        // (Unstable: no two rows share a key, and a stable sort would
+        // allocate half the rows again.)
+        by_code.sort_unstable_by(|a, b| {
+            rank[a.group as usize]
+                .cmp(&rank[b.group as usize])
+                .then_with(|| code_order(a, b))
+        });
+        // (Sized once: a run of a million groups has a million rows.)
+        let mut by_category = Vec::with_capacity(by_category_sums.len());
+        by_category.extend(by_category_sums.into_rows().map(
+            |(group, category, count, ids)| CategoryRow {
+                group,
+                category,
+                count,
+                ids: Distincts::of(ids.as_ref(), plan),
+            },
+        ));
+        by_category.sort_unstable_by(|a, b| {
+            rank[a.group as usize]
+                .cmp(&rank[b.group as usize])
+                .then(b.count.cmp(&a.count))
+                .then_with(|| a.category.as_str().cmp(b.category.as_str()))
+        });
+        let mut by_code_range = Vec::with_capacity(by_range.len());
+        by_code_range.extend(by_range.into_rows().map(
+            |(group, (category, range), count, ids)| RangeRow {
+                group,
+                category,
+                range,
+                count,
+                ids: Distincts::of(ids.as_ref(), plan),
+            },
+        ));
+        by_code_range.sort_unstable_by(|a, b| {
+            rank[a.group as usize]
+                .cmp(&rank[b.group as usize])
+                .then(b.count.cmp(&a.count))
+                .then_with(|| {
+                    (a.category.as_str(), a.range)
+                        .cmp(&(b.category.as_str(), b.range))
+                })
+        });
+        let (undocumented, undocumented_pairs) = undocumented.finish();
+        Report {
+            counted,
+            plan: plan.clone(),
+            dims: plan.by.iter().map(|d| d.to_string()).collect(),
+            groups,
+            totals: Distincts::of(all_ids.as_ref(), plan),
+            by_category,
+            by_code_range,
+            by_code,
+            category_sources: sources,
+            undocumented,
+            undocumented_pairs,
+            pair_ids,
+        }
+    }
+}
+
+/// Per group id of `tally`: its dimension values, with no records yet.
+fn groups_of(tally: &Tally) -> Vec<Group> {
+    (0..=tally.groups.len() as u32)
+        .map(|id| Group {
+            values: tally
+                .groups
+                .values(id)
+                .into_iter()
+                .map(str::to_owned)
+                .collect(),
+            counted: 0,
+        })
+        .collect()
+}
+
+/// The row of a tally cell, its category resolved through the catalog
+/// (and where that came from); its records counted in its group.
+fn cell_row<I>(
+    key: &GroupKey,
+    count: u64,
+    ids: Option<I>,
+    catalog: &Catalog,
+    groups: &mut [Group],
+) -> (CellRow<I>, CategoryFrom) {
+    if let Some(g) = groups.get_mut(key.dims() as usize) {
+        g.counted += count;
+    }
+    let (category, from) = resolve_category(&key.triple(), catalog);
+    (CellRow::new(key, count, ids, category), from)
+}
+
+impl CategorySources {
+    /// Count `n` records whose category came `from` somewhere.
+    fn add(&mut self, from: CategoryFrom, n: u64) {
+        *match from {
+            CategoryFrom::Log => &mut self.from_log,
+            CategoryFrom::Catalog => &mut self.from_catalog,
+            CategoryFrom::Neither => &mut self.unknown,
+        } += n;
+    }
+}
+
+/// Records and ids summed per group and key (a category, or a category
+/// and range): per group, a short list of its keys (a group has a few),
+/// not a map of (group, key); the ids apart, so a run that does not count
+/// them holds 24 to 40 bytes a key, and one that does, no spare room.
+struct GroupSums<K> {
+    /// Per group, its last entry, plus one (0: none yet).
+    heads: Vec<u32>,
+    entries: Vec<GroupSum<K>>,
+    ids: Vec<Option<Ids>>,
+}
+
+/// One (group, key) of [`GroupSums`].
+struct GroupSum<K> {
+    key: K,
+    count: u64,
+    /// The group's entry before this one, plus one (0: none).
+    next: u32,
+    /// Its ids in [`GroupSums::ids`], plus one (0: none).
+    ids: u32,
+}
+
+impl<K: Copy + Eq> GroupSums<K> {
+    /// Sums for `groups` groups.
+    fn new(groups: usize) -> Self {
+        GroupSums {
+            heads: vec![0; groups],
+            entries: Vec::new(),
+            ids: Vec::new(),
+        }
+    }
+
+    /// Add `n` records and their ids under `key` in `group`.
+    fn add(&mut self, group: u32, key: K, n: u64, ids: Option<&Ids>) {
+        let g = group as usize;
+        if g >= self.heads.len() {
+            self.heads.resize(g + 1, 0);
+        }
+        let mut at = self.heads[g];
+        while at != 0 && self.entries[at as usize - 1].key != key {
+            at = self.entries[at as usize - 1].next;
+        }
+        if at == 0 {
+            self.entries.push(GroupSum {
+                key,
+                count: 0,
+                next: self.heads[g],
+                ids: 0,
+            });
+            at = self.entries.len() as u32;
+            self.heads[g] = at;
+        }
+        let e = &mut self.entries[at as usize - 1];
+        e.count += n;
+        if let Some(ids) = ids {
+            match e.ids {
+                0 => {
+                    self.ids.push(Some(ids.clone()));
+                    e.ids = self.ids.len() as u32;
+                }
+                i => {
+                    if let Some(a) = &mut self.ids[i as usize - 1] {
+                        a.merge(ids);
+                    }
+                }
+            }
+        }
+    }
+
+    /// The number of (group, key) entries.
+    fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// Each group, key, records and ids, by group.
+    fn into_rows(self) -> impl Iterator<Item = (u32, K, u64, Option<Ids>)> {
+        let GroupSums { heads, entries, mut ids } = self;
+        let (mut g, mut at) = (0, 0u32);
+        std::iter::from_fn(move || {
+            while at == 0 {
+                at = *heads.get(g)?;
+                g += 1;
+            }
+            let e = &entries[at as usize - 1];
+            at = e.next;
+            let i = (e.ids as usize).checked_sub(1);
+            let taken = i.and_then(|i| ids.get_mut(i)?.take());
+            Some(((g - 1) as u32, e.key, e.count, taken))
+        })
+    }
+}
+
+/// The most frequent undocumented pairs, [`MAX_UNDOCUMENTED`] of them
+/// (what `summary.json` lists), kept as pairs come: memory does not grow
+/// with the pairs.
+#[derive(Default)]
+struct TopUndocumented {
+    rows: Vec<Undocumented>,
+    seen: usize,
+}
+
+impl TopUndocumented {
+    fn push(&mut self, u: Undocumented) {
+        self.seen += 1;
+        self.rows.push(u);
+        if self.rows.len() >= 2 * MAX_UNDOCUMENTED {
+            self.trim();
+        }
+    }
+
+    /// Keep the first [`MAX_UNDOCUMENTED`]: most records first, then by
+    /// pair.
+    fn trim(&mut self) {
+        self.rows.sort_unstable_by(|a, b| {
+            b.count
+                .cmp(&a.count)
+                .then_with(|| (a.code, a.subcode).cmp(&(b.code, b.subcode)))
+        });
+        self.rows.truncate(MAX_UNDOCUMENTED);
+    }
+
+    /// The pairs kept, in order, and how many there were in all.
+    fn finish(mut self) -> (Vec<Undocumented>, usize) {
+        self.trim();
+        (self.rows, self.seen)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::borrow::Cow;
+
+    use super::*;
+    use crate::record::Triple;
+    use crate::tally::{Cell, Tally};
+    use crate::Dim;
+
+    /// A tally of two groups, cells that merge (a log category and the
+    /// catalog's), documented and undocumented pairs, and ids.
+    fn tally(lg_k: u8) -> Tally {
+        let mut t = Tally::default();
+        let a = t.groups.id(&[Cow::Borrowed("a")]).unwrap();
+        let b = t.groups.id(&[Cow::Borrowed("b")]).unwrap();
+        let cells = [
+            (a, 410, Some(3112), None, 3),
+            (a, 410, Some(3112), Some(Category::ExpectedError), 2),
+            (b, 410, Some(3112), None, 1),
+            (a, 0, Some(0), Some(Category::Success), 5),
+            (b, 499, None, None, 4),
+            (b, 499, Some(1), Some(Category::Success), 4),
+        ];
+        for (i, (dims, code, subcode, category, count)) in
+            cells.into_iter().enumerate()
+        {
+            let mut ids = Ids::new(lg_k);
+            for c in 0..count {
+                ids.insert(
+                    Some(&format!("call-{}", (i as u64 + c) % 4)),
+                    None,
+                );
+            }
+            let key = GroupKey::new(dims, Triple { code, subcode, category });
+            t.cells.insert(key, Cell { count, ids: Some(Box::new(ids)) });
+            t.acc.counted += count;
+        }
+        t
+    }
+
+    /// Taking the cells out of a tally builds the same report as reading
+    /// them, with and without ids.
+    #[test]
+    fn build_from_is_build_for() {
+        for distinct in [None, Some(12)] {
+            let plan =
+                Plan { by: vec![Dim::Resource], distinct, ..Plan::default() };
+            let mut t = tally(12);
+            let want = Report::build_for(&t, Catalog::embedded(), &plan);
+            let got = Report::build_from(&mut t, Catalog::embedded(), &plan);
+            assert_eq!(got, want);
+            assert!(t.cells.is_empty() && t.groups.is_empty());
+            assert_eq!(got.by_code.len(), 5, "{:?}", got.by_code);
+            assert_eq!(got.undocumented_pairs, 2);
+            let counts: Vec<u64> =
+                got.by_code.iter().map(|r| r.count).collect();
+            assert_eq!(counts, [5, 5, 4, 4, 1]);
+        }
+    }
+
+    /// Only the most frequent undocumented pairs are kept, all counted.
+    #[test]
+    fn undocumented_pairs_keep_the_first() {
+        let mut top = TopUndocumented::default();
+        let n = 2 * MAX_UNDOCUMENTED + 10;
+        for i in 0..n as i64 {
+            top.push(Undocumented {
+                code: 900_000 + i,
+                subcode: None,
+                count: (i % 7) as u64,
+            });
+        }
+        let (kept, seen) = top.finish();
+        assert_eq!((kept.len(), seen), (MAX_UNDOCUMENTED, n));
+        assert!(kept
+            .windows(2)
+            .all(|w| { (w[1].count, w[0].code) < (w[0].count, w[1].code) }));
+        assert_eq!(kept[0].count, 6);
+    }
+}
