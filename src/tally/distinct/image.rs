@@ -49,9 +49,9 @@ impl Distinct {
                         zeros += 1;
                         kxq0 += 1.0;
                     } else if v < 32 {
-                        kxq0 += 1.0 / (1u64 << v) as f64;
+                        kxq0 += inverse_power_of_two(v);
                     } else {
-                        kxq1 += 1.0 / (1u64 << v) as f64;
+                        kxq1 += inverse_power_of_two(v);
                     }
                 }
                 let mut out = Vec::with_capacity(HLL_HEADER + r.len());
@@ -137,6 +137,12 @@ impl Distinct {
     }
 }
 
+/// `1 / 2^v`, exactly (a power of two is exact in an `f64`), as
+/// `1.0 / (1u64 << v) as f64` computes it, without the division.
+fn inverse_power_of_two(v: u8) -> f64 {
+    f64::from_bits((1023 - u64::from(v)) << 52)
+}
+
 fn mode_byte(mode: u8) -> u8 {
     mode | (TGT_HLL8 << 2)
 }
@@ -149,4 +155,17 @@ fn set_lg_arr(n: usize) -> u8 {
         lg += 1;
     }
     lg
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn inverse_powers_of_two_are_the_divisions() {
+        for v in 0..=63u8 {
+            let division = 1.0 / (1u64 << v) as f64;
+            assert_eq!(inverse_power_of_two(v).to_bits(), division.to_bits());
+        }
+    }
 }
