@@ -10,6 +10,12 @@
 # Workloads (WORKLOADS, all by default):
 #   jsonl  the JSON Lines file of SIZE: calltally -j1, -j2, --no-mmap;
 #          wc -l; DuckDB read_json; jq on a slice of JQ_SLICE
+#   by     the JSON Lines file of SIZE sliced: calltally -j2 --by
+#          hour,endpoint_type,sdk_version (calls and participants counted,
+#          the default) against DuckDB read_json grouped by the same hour
+#          (UTC floor), endpoint type (the docs' case), SDK version (up to
+#          its first `_`) and triple, with approx_count_distinct of the
+#          correlationId
 #   tree   the storage-export tree: calltally -j2
 #   csv    a Log Analytics CSV export of SIZE (gen_logs csv): calltally
 #          -j1, -j2; DuckDB read_csv grouped by the three columns
@@ -34,7 +40,7 @@
 # Environment:
 #   SIZE=1G         size of the JSON Lines and CSV files (gen_logs --size)
 #   BIG_SIZE=4G     size of the file of the big workload
-#   WORKLOADS="jsonl tree csv gz zst big"  which workloads to run
+#   WORKLOADS="jsonl by tree csv gz zst big"  which workloads to run
 #   FILES=10000     files in the storage tree (gen_logs tree --files)
 #   FILE_SIZE=100K  approximate size of each tree file
 #   SEED=1          generator seed
@@ -72,7 +78,7 @@ RUNS=${RUNS:-3}
 JQ_SLICE=${JQ_SLICE:-256M}
 NO_INSTALL=${NO_INSTALL:-}
 PEERS=" ${PEERS-jq duckdb} "
-WORKLOADS=" ${WORKLOADS-jsonl tree csv gz zst big} "
+WORKLOADS=" ${WORKLOADS-jsonl by tree csv gz zst big} "
 
 DATA=$ROOT/target/bench-data
 VENV=${BENCH_VENV:-$ROOT/target/bench-venv}
@@ -144,7 +150,7 @@ GZ=$FILE.gz
 ZST=$FILE.zst
 # The compressed workloads take their uncompressed size from the plain
 # file, so it is generated for them too.
-if wants jsonl || wants gz || wants zst; then
+if wants jsonl || wants by || wants gz || wants zst; then
     ensure_file "$FILE" jsonl --size "$SIZE" --seed "$SEED"
 fi
 wants csv && ensure_file "$CSV" csv --size "$SIZE" --seed "$SEED"
@@ -306,6 +312,46 @@ print(len(rows), sum(r[3] for r in rows if r[0] is not None),
       sum(r[3] for r in rows))
 EOF
 
+# The `by` workload's peer: calltally's groups of `--by
+# hour,endpoint_type,sdk_version` (spec §7) in SQL. The LA rows' columns
+# (TimeGenerated, EndpointType, ...) stand beside the raw records'
+# `properties`; DuckDB names a second key differing only in case with a
+# suffix (CorrelationId_1), which the COLUMNS pattern takes whatever it is.
+cat >"$WORK/duckdb_by.py" <<'EOF'
+import sys
+
+import duckdb
+
+con = duckdb.connect()
+con.execute("SET threads=2")
+con.execute("SET TimeZone='UTC'")
+rows = con.execute(
+    """
+    SELECT date_trunc('hour', coalesce(time, TimeGenerated)) AS hour,
+           CASE lower(coalesce(properties.endpointType, EndpointType))
+               WHEN 'voip' THEN 'VoIP' WHEN 'pstn' THEN 'PSTN'
+               WHEN 'bot' THEN 'Bot' WHEN 'server' THEN 'Server'
+               WHEN 'teams' THEN 'Teams' WHEN 'unknown' THEN 'Unknown'
+               ELSE coalesce(properties.endpointType, EndpointType)
+           END AS endpoint_type,
+           split_part(coalesce(properties.sdkVersion, SdkVersion), '_', 1)
+               AS sdk_version,
+           coalesce(properties.participantEndReason, ParticipantEndReason),
+           coalesce(properties.ParticipantEndSubCode, ParticipantEndSubCode),
+           coalesce(properties.ResultCategory, ResultCategory),
+           count(*),
+           approx_count_distinct(
+               coalesce(*COLUMNS('(?i)^correlationid(_[0-9]+)?$')))
+    FROM read_json(?, format='newline_delimited', ignore_errors=true)
+    GROUP BY ALL
+    """,
+    [sys.argv[1]],
+).fetchall()
+# For the check line: groups with a code, and their rows.
+coded = [r for r in rows if r[3] is not None]
+print(len(coded), sum(r[6] for r in coded))
+EOF
+
 # --- 3./4. timing ----------------------------------------------------------
 
 warm() {
@@ -421,6 +467,22 @@ if wants jsonl; then
     else
         add_row jq "$SLICE_W" "$SLICE_BYTES" ct_j2 "jq | sort | uniq -c" \
             n/a n/a
+    fi
+fi
+
+BY=hour,endpoint_type,sdk_version
+if wants by; then
+    warm "$FILE"
+    measure ct_by "$FILE_W" "$FILE_BYTES" ct_by \
+        "calltally report -j2 --by $BY" \
+        "$(ct out_by -j2 --by $BY "$(q "$FILE")")"
+    if [[ -n $DUCKDB_PY ]]; then
+        measure duckdb_by "$FILE_W" "$FILE_BYTES" ct_by \
+            "DuckDB $DUCKDB_V read_json GROUP BY hour, endpoint type, SDK version, triple + approx_count_distinct(correlationId), 2 threads" \
+            "$(q "$DUCKDB_PY") $(q "$WORK/duckdb_by.py") $(q "$FILE")"
+    else
+        add_row duckdb_by "$FILE_W" "$FILE_BYTES" ct_by \
+            "DuckDB read_json GROUP BY ... approx_count_distinct" n/a n/a
     fi
 fi
 
@@ -549,6 +611,15 @@ checks() {
         read -r groups coded <"$WORK/duckdb.out"
         printf ' DuckDB: %s rows with a code, %s groups (it keeps "410" and 410 apart).' \
             "$coded" "$groups"
+    fi
+    if [[ -f $WORK/out_by/by_code.csv ]]; then
+        printf ' calltally --by %s: %s rows in by_code.csv.' "$BY" \
+            "$(($(wc -l <"$WORK/out_by/by_code.csv") - 1))"
+    fi
+    if [[ -s $WORK/duckdb_by.out ]]; then
+        read -r groups coded <"$WORK/duckdb_by.out"
+        printf ' DuckDB GROUP BY: %s groups with a code, %s rows.' \
+            "$groups" "$coded"
     fi
     if [[ -s $WORK/jq.out ]]; then
         printf ' jq: %s records read from the slice.' \

@@ -3,8 +3,8 @@
 //!
 //! ```text
 //! cargo run --release --example gen_logs -- <kind> <out_path>
-//!     [--size BYTES | --files N --file-size BYTES] [--seed N]
-//!     [--compress gz|zst]
+//!     [--size BYTES | --files N --file-size BYTES [--late-hours H]]
+//!     [--seed N] [--compress gz|zst]
 //! ```
 //!
 //! Kinds:
@@ -19,7 +19,12 @@
 //!   RESOURCEGROUPS/RG/PROVIDERS/MICROSOFT.COMMUNICATION/
 //!   COMMUNICATIONSERVICES/ACS<k>/y=2024/m=MM/d=DD/h=HH/m=00/PT1H.json`.
 //!   Hours advance through 2024; past the 8784 hours of 2024 the next
-//!   resource (`ACS2`, `ACS3`, ...) starts again at January 1st.
+//!   resource (`ACS2`, `ACS3`, ...) starts again at January 1st. Records
+//!   carry a time in their blob's hour, except ~1% that arrive late: their
+//!   time is up to `--late-hours` hours (default 1, at most 48, the age
+//!   Azure Monitor accepts) before it. `--files 720` is 30 days of blobs
+//!   (2024-01-01 to 2024-01-30), the pruning benchmark of
+//!   `benches/window.sh`.
 //! * `csv`: one Log Analytics portal CSV export of `ACSCallSummary` at
 //!   `<out_path>` of about `--size` bytes (default 64M), see below.
 //!
@@ -112,6 +117,8 @@ options:
   --size BYTES        jsonl, csv: total size (default 64M)
   --files N           tree: number of hourly files (default 10000)
   --file-size BYTES   tree: approximate size of each file (default 100K)
+  --late-hours H      tree: late records (~1%) are up to H hours older than
+                      their blob's hour (default 1, at most 48)
   --seed N            RNG seed (default 1)
   --compress gz|zst   compress each file (gzip member / zstd frame); sizes
                       stay uncompressed sizes, tree files get .gz / .zst
@@ -172,6 +179,7 @@ struct Args {
     size: u64,
     files: u64,
     file_size: u64,
+    late_hours: u64,
     seed: u64,
     compress: Option<Compress>,
 }
@@ -182,6 +190,7 @@ fn parse_args(args: &[String]) -> Result<Args, String> {
     let mut size = None;
     let mut files = None;
     let mut file_size = None;
+    let mut late_hours = None;
     let mut seed = 1;
     let mut compress = None;
     let mut i = 0;
@@ -210,6 +219,10 @@ fn parse_args(args: &[String]) -> Result<Args, String> {
             "--size" => size = Some(parse_size(&value)?),
             "--files" => files = Some(parse_count(&name, &value)?),
             "--file-size" => file_size = Some(parse_size(&value)?),
+            "--late-hours" => match parse_count(&name, &value)? {
+                h @ 1..=48 => late_hours = Some(h),
+                _ => return Err("--late-hours: expected 1 to 48".into()),
+            },
             "--seed" => seed = parse_count(&name, &value)?,
             "--compress" => {
                 compress = Some(match value.as_str() {
@@ -234,8 +247,14 @@ fn parse_args(args: &[String]) -> Result<Args, String> {
         _ => return Err(format!("unknown kind {kind:?}")),
     };
     match kind {
-        Kind::Jsonl | Kind::Csv if files.is_some() || file_size.is_some() => {
-            return Err("--files/--file-size apply to `tree` only".into())
+        Kind::Jsonl | Kind::Csv
+            if files.is_some()
+                || file_size.is_some()
+                || late_hours.is_some() =>
+        {
+            return Err(
+                "--files/--file-size/--late-hours apply to `tree` only".into(),
+            )
         }
         Kind::Tree if size.is_some() => {
             return Err("--size applies to `jsonl` and `csv` only".into())
@@ -248,6 +267,7 @@ fn parse_args(args: &[String]) -> Result<Args, String> {
         size: size.unwrap_or(64 * MIB),
         files: files.unwrap_or(10_000),
         file_size: file_size.unwrap_or(100 * KIB),
+        late_hours: late_hours.unwrap_or(1),
         seed,
         compress,
     })
@@ -1469,10 +1489,13 @@ fn gen_tree(args: &Args, gen: &mut Gen) -> io::Result<Stats> {
         // Spread the records over the hour in rough arrival order: a random
         // walk sized for 10% more records than expected, so it rarely runs
         // past the hour (records past it get a random time in the hour).
-        // ~1% arrive late and carry an older time (formats.md §4a).
+        // ~1% arrive late and carry an older time, up to --late-hours
+        // before the hour (formats.md §4a; the default, 1 h, gives the
+        // same files as before the option existed).
         let expected = (target / AVG_RECORD_BYTES).max(1);
         let stride = (HOUR_MS as u64 * 10 / (expected * 11)).max(1);
         let mut offset = 0u64;
+        let late_ms = args.late_hours as i64 * HOUR_MS;
         let resources = [format!("/{resource}")];
         let mut w = Output::create(&path, args.compress)?;
         write_lines(
@@ -1488,7 +1511,7 @@ fn gen_tree(args: &Args, gen: &mut Gen) -> io::Result<Stats> {
                     hour_start + rng.gen_range(0..HOUR_MS)
                 };
                 if rng.gen_range(0..100) == 0 {
-                    t - rng.gen_range(0..HOUR_MS)
+                    t - rng.gen_range(0..late_ms)
                 } else {
                     t
                 }

@@ -16,6 +16,7 @@ mod hostile_read;
 mod human;
 mod partial;
 mod properties;
+mod prune_window;
 mod regression;
 mod rules;
 mod shard;

@@ -43,17 +43,7 @@ impl Distinct {
                 out
             }
             Repr::Registers(r) => {
-                let (mut kxq0, mut kxq1, mut zeros) = (0.0f64, 0.0f64, 0u32);
-                for &v in r.iter() {
-                    if v == 0 {
-                        zeros += 1;
-                        kxq0 += 1.0;
-                    } else if v < 32 {
-                        kxq0 += 1.0 / (1u64 << v) as f64;
-                    } else {
-                        kxq1 += 1.0 / (1u64 << v) as f64;
-                    }
-                }
+                let (kxq0, kxq1, zeros) = kxq(r);
                 let mut out = Vec::with_capacity(HLL_HEADER + r.len());
                 out.extend_from_slice(&[
                     HLL_PREINTS,
@@ -137,6 +127,38 @@ impl Distinct {
     }
 }
 
+/// DataSketches' `kxq0` (the sum of `1/2^v` over the registers below 32),
+/// `kxq1` (over those from 32) and the number of zero registers.
+///
+/// Summed from a count of each register value: with at most `2^21`
+/// registers, every partial sum of `kxq0` is a multiple of `2^-31` up to
+/// `2^21`, and of `kxq1` a multiple of `2^-63` up to `2^-11`: 53 and 52
+/// significant bits at most, so each is exact in an `f64` and the sums
+/// have the bits of a sum in slot order (DataSketches' order; the test
+/// `kxq_is_the_slot_order_sum` checks).
+fn kxq(registers: &[u8]) -> (f64, f64, u32) {
+    let mut count = [0u32; 64];
+    for &v in registers {
+        count[usize::from(v & 63)] += 1;
+    }
+    let (mut kxq0, mut kxq1) = (0.0f64, 0.0f64);
+    for (v, &n) in count.iter().enumerate() {
+        let sum = f64::from(n) * inverse_power_of_two(v as u8);
+        if v < 32 {
+            kxq0 += sum;
+        } else {
+            kxq1 += sum;
+        }
+    }
+    (kxq0, kxq1, count[0])
+}
+
+/// `1 / 2^v`, exactly (a power of two is exact in an `f64`), as
+/// `1.0 / (1u64 << v) as f64` computes it, without the division.
+fn inverse_power_of_two(v: u8) -> f64 {
+    f64::from_bits((1023 - u64::from(v)) << 52)
+}
+
 fn mode_byte(mode: u8) -> u8 {
     mode | (TGT_HLL8 << 2)
 }
@@ -149,4 +171,45 @@ fn set_lg_arr(n: usize) -> u8 {
         lg += 1;
     }
     lg
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kxq_is_the_slot_order_sum() {
+        use rand::rngs::SmallRng;
+        use rand::{Rng, SeedableRng};
+        let mut rng = SmallRng::seed_from_u64(5);
+        for lg_k in [4u32, 12, 16] {
+            for top in [1u8, 8, 20, 40, 63] {
+                let r: Vec<u8> =
+                    (0..1 << lg_k).map(|_| rng.gen_range(0..=top)).collect();
+                let (mut kxq0, mut kxq1, mut zeros) = (0.0f64, 0.0f64, 0u32);
+                for &v in &r {
+                    let x = 1.0 / (1u64 << v) as f64;
+                    if v < 32 {
+                        kxq0 += x;
+                    } else {
+                        kxq1 += x;
+                    }
+                    zeros += u32::from(v == 0);
+                }
+                let (a, b, z) = kxq(&r);
+                assert_eq!(
+                    (a.to_bits(), b.to_bits(), z),
+                    (kxq0.to_bits(), kxq1.to_bits(), zeros)
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn inverse_powers_of_two_are_the_divisions() {
+        for v in 0..=63u8 {
+            let division = 1.0 / (1u64 << v) as f64;
+            assert_eq!(inverse_power_of_two(v).to_bits(), division.to_bits());
+        }
+    }
 }

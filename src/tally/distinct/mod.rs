@@ -13,8 +13,10 @@
 //! MurmurHash3 x64 128 of its UTF-8 bytes with seed 9001, the empty string
 //! skipped. The hash becomes a 32-bit *coupon*: a 26-bit address and a
 //! 6-bit register value (leading zeros of the high hash word, plus one).
-//! The hashing is the `datasketches` crate's ([`Coupon::from_value`] with
-//! [`raw_bytes`]).
+//! The hashing is the `datasketches` crate's
+//! ([`Coupon::from_value`](datasketches::hll::Coupon::from_value) with
+//! [`raw_bytes`](datasketches::hash::value::raw_bytes)), computed in one pass over the id (`hash.rs`; the tests
+//! hold it to the crate's).
 //!
 //! - **Coupon mode** (DataSketches' LIST and SET modes): a sorted vector
 //!   of the distinct coupons. Up to [`Distinct::coupon_limit`] coupons:
@@ -92,13 +94,16 @@
 //! (a vector of 4-byte coupons grown by doubling up to the limit, then
 //! `2^lgK` bytes). The tests assert these.
 
+use std::collections::BTreeMap;
 use std::fmt;
-use std::hash::{Hash, Hasher};
+use std::sync::{Mutex, PoisonError};
 
-use datasketches::hash::value::raw_bytes;
-use datasketches::hll::{Coupon, HllSketch, HllType, HllUnion};
+use datasketches::hll::{HllSketch, HllType, HllUnion};
 
+mod hash;
 mod image;
+
+pub(crate) use hash::coupon;
 
 /// The smallest and largest lgK (`--distinct-precision`), as DataSketches.
 pub const LG_K_RANGE: std::ops::RangeInclusive<u8> = 4..=21;
@@ -136,11 +141,24 @@ pub struct BadSketch(String);
 /// A mergeable distinct counter: a DataSketches HLL sketch (`HLL_8`)
 /// that stays a sorted vector of coupons while it is small. See the
 /// [module documentation](self).
-#[derive(Clone, PartialEq, Eq)]
+#[derive(Clone)]
 pub struct Distinct {
     lg_k: u8,
+    /// The last coupon inserted (0, which no id hashes to, before any):
+    /// consecutive records of a call share its id, and inserting it again
+    /// changes nothing, so it is not looked up again. Not part of the
+    /// sketch's value (equality ignores it); it fills the struct's padding.
+    last: u32,
     repr: Repr,
 }
+
+impl PartialEq for Distinct {
+    fn eq(&self, other: &Distinct) -> bool {
+        self.lg_k == other.lg_k && self.repr == other.repr
+    }
+}
+
+impl Eq for Distinct {}
 
 #[derive(Clone, PartialEq, Eq)]
 enum Repr {
@@ -158,7 +176,7 @@ impl Distinct {
     /// If `lg_k` is outside [`LG_K_RANGE`] (the CLI validates it first).
     pub fn new(lg_k: u8) -> Self {
         assert!(LG_K_RANGE.contains(&lg_k), "lgK {lg_k} outside 4..=21");
-        Self { lg_k, repr: Repr::Coupons(Vec::new()) }
+        Self { lg_k, last: 0, repr: Repr::Coupons(Vec::new()) }
     }
 
     /// The sketch's lgK.
@@ -200,6 +218,10 @@ impl Distinct {
 
     #[inline]
     pub(crate) fn insert_coupon(&mut self, c: u32) {
+        if c == self.last {
+            return;
+        }
+        self.last = c;
         match &mut self.repr {
             Repr::Coupons(v) => {
                 if let Err(at) = v.binary_search(&c) {
@@ -270,11 +292,20 @@ impl Distinct {
             o.downsample(self.lg_k);
             return self.merge(&o);
         }
+        // A few coupons (a report's union of many small rows), or any
+        // into registers, go in one by one: a binary search and a short
+        // move each, instead of a new vector of both. The state is a
+        // function of the set either way, promoted or not.
+        if let Repr::Coupons(b) = &other.repr {
+            if b.len() <= MERGE_BY_INSERTION || self.is_hll() {
+                for &c in b {
+                    self.insert_coupon(c);
+                }
+                return;
+            }
+        }
         match (&mut self.repr, &other.repr) {
             (Repr::Coupons(a), Repr::Coupons(b)) => {
-                if b.is_empty() {
-                    return;
-                }
                 *a = merge_sorted(a, b);
                 if a.len() > Self::coupon_limit(self.lg_k) {
                     self.promote();
@@ -302,6 +333,16 @@ impl Distinct {
     /// canonical image, from the coupons or registers alone (the composite
     /// estimator in HLL mode), rounded. See the [module documentation](self).
     pub fn estimate(&self) -> u64 {
+        match &self.repr {
+            Repr::Coupons(v) if v.is_empty() => 0,
+            Repr::Coupons(v) => coupon_estimate(self.lg_k, v.len()),
+            Repr::Registers(_) => self.image_estimate(),
+        }
+    }
+
+    /// DataSketches' estimate of the canonical image, read back by the
+    /// crate, rounded.
+    fn image_estimate(&self) -> u64 {
         if self.is_empty() {
             return 0;
         }
@@ -319,6 +360,10 @@ impl Distinct {
     }
 }
 
+/// The most coupons [`Distinct::merge`] inserts one by one rather than
+/// merging the two vectors.
+const MERGE_BY_INSERTION: usize = 16;
+
 /// The most coupons of a LIST image (DataSketches promotes a full list of 8).
 const LG_LIST_CAPACITY_LAST: usize = (1 << LG_LIST) - 1;
 
@@ -334,6 +379,24 @@ impl fmt::Debug for Distinct {
             .field("len", &n)
             .finish()
     }
+}
+
+/// DataSketches' estimate of a sketch of `n` coupons at `lg_k` (coupon
+/// mode): in LIST and SET modes the crate's estimate is a function of the
+/// number of coupons alone (`max(n, f(n))`), so it is the estimate of the
+/// image of any `n` distinct coupons. It is computed that way, through the
+/// crate, once per (lgK, n), and kept: a report with `--by` estimates many
+/// thousands of small rows, and the image round trip was most of its
+/// distinct counting. At most [`Distinct::coupon_limit`] entries per lgK.
+fn coupon_estimate(lg_k: u8, n: usize) -> u64 {
+    static KNOWN: Mutex<BTreeMap<(u8, usize), u64>> =
+        Mutex::new(BTreeMap::new());
+    let mut known = KNOWN.lock().unwrap_or_else(PoisonError::into_inner);
+    *known.entry((lg_k, n)).or_insert_with(|| {
+        let coupons = (0..n as u32).map(|i| (1 << KEY_BITS) | i).collect();
+        Distinct { lg_k, last: 0, repr: Repr::Coupons(coupons) }
+            .image_estimate()
+    })
 }
 
 #[inline]
@@ -370,36 +433,10 @@ fn merge_sorted(a: &[u32], b: &[u32]) -> Vec<u32> {
     out
 }
 
-/// The DataSketches coupon of a string id.
-///
-/// The crate keeps a [`Coupon`]'s `u32` private; its derived `Hash` hands
-/// exactly that `u32` to the hasher, which [`Capture`] keeps. The test
-/// `coupons_are_the_crates` checks this against the crate's serialized
-/// coupons, so a change in the crate fails the tests rather than counts.
-#[inline]
-pub(crate) fn coupon(id: &str) -> u32 {
-    let mut capture = Capture(0);
-    Coupon::from_value(raw_bytes::from_str(id)).hash(&mut capture);
-    capture.0
-}
-
-struct Capture(u32);
-
-impl Hasher for Capture {
-    fn finish(&self) -> u64 {
-        u64::from(self.0)
-    }
-    fn write(&mut self, _: &[u8]) {
-        unreachable!("a Coupon hashes as one u32")
-    }
-    fn write_u32(&mut self, v: u32) {
-        self.0 = v;
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use datasketches::hash::value::raw_bytes;
     use proptest::prelude::*;
     use rand::rngs::SmallRng;
     use rand::{Rng, SeedableRng};
@@ -477,6 +514,50 @@ mod tests {
         d.insert("");
         assert!(d.is_empty());
         assert_eq!(d.estimate(), 0);
+    }
+
+    /// The kept estimate of n coupons is the image's, for sketches of real
+    /// ids at every mode and several lgK (the crate's estimate in coupon
+    /// mode depends on n alone).
+    #[test]
+    fn coupon_estimates_are_the_images() {
+        for lg_k in [4u8, 7, 8, 12, 16] {
+            for n in [1usize, 2, 7, 8, 9, 24, 25, 100, 383, 384, 385, 3000] {
+                let d = sketch(lg_k, &ids(n as u64 + 70, n));
+                assert_eq!(
+                    d.estimate(),
+                    d.image_estimate(),
+                    "lgK {lg_k} n {n}"
+                );
+                // A second sketch of the same size reads the kept figure.
+                let e = sketch(lg_k, &ids(n as u64 + 700, n));
+                assert_eq!(
+                    e.estimate(),
+                    e.image_estimate(),
+                    "lgK {lg_k} n {n}"
+                );
+            }
+        }
+    }
+
+    /// An id inserted again, right after itself or later, changes
+    /// nothing: the sketch equals, and writes the bytes of, one that saw
+    /// each id once, in coupon mode and in register mode.
+    #[test]
+    fn repeated_ids_change_nothing() {
+        for n in [5usize, 300, 3000] {
+            let v = ids(n as u64 + 40, n);
+            let once = sketch(12, &v);
+            let mut again = Distinct::new(12);
+            for (i, id) in v.iter().enumerate() {
+                again.insert(id);
+                again.insert(id);
+                again.insert(&v[i / 2]);
+                again.insert(id);
+            }
+            assert_eq!(again, once, "n {n}");
+            assert_eq!(again.to_bytes(), once.to_bytes(), "n {n}");
+        }
     }
 
     #[test]
