@@ -233,3 +233,37 @@ fn stray_quotes_read_alike_on_both_paths() {
         }
     }
 }
+
+/// The `csv_rows` fuzz target's property on one input: the first byte
+/// picks the header, piece size and bound.
+fn csv_rows(input: &[u8]) {
+    let Some((&selector, data)) = input.split_first() else { return };
+    let mut owned = b"ParticipantEndReason,Note,ParticipantEndSubCode,\
+        ResultCategory,OperationPayload\n"
+        .to_vec();
+    let data = if selector & 1 == 0 {
+        owned.extend_from_slice(data);
+        &owned[..]
+    } else {
+        data
+    };
+    let body = strip_bom(data);
+    let Some((header, n)) = read_header(body) else { return };
+    let size = [usize::MAX, 1, 7, 64][(selector as usize >> 1) % 4];
+    let max = [usize::MAX, 5, 64][(selector as usize >> 3) % 3];
+    let pieces = split_rows(&body[n..], size, max);
+    assert_cuts_are_row_ends(&pieces, &row_ends(&body[n..], max), data);
+    for piece in pieces {
+        let (mut want, mut got) = (Calls::default(), Calls::default());
+        read_rows_core(piece, &header, &mut want);
+        read_rows(piece, &header, &mut got);
+        assert_eq!(got, want);
+    }
+}
+
+/// A resynchronisation with pieces of `usize::MAX` bytes overflowed the
+/// next cut's offset (found by the `csv_rows` fuzzer).
+#[test]
+fn r_fuzz_csv_resync_with_unbounded_pieces() {
+    csv_rows(&[8, 34, 31, 0, 10, 255, 10, 13]);
+}

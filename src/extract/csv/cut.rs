@@ -296,7 +296,7 @@ fn serial_cuts<'a>(
     cuts: &mut Vec<usize>,
     scanned: &mut impl FnMut(&'a [u8]),
 ) {
-    let mut next = from + size;
+    let mut next = from.saturating_add(size);
     let mut last = from;
     QuoteScan::new(max).scan_rows(&data[from..], 0, false, |end, resync| {
         let end = from + end;
@@ -304,7 +304,7 @@ fn serial_cuts<'a>(
             cuts.push(end);
             scanned(&data[last..end]);
             last = end;
-            next = end + size;
+            next = end.saturating_add(size);
         }
         true
     });
@@ -552,6 +552,10 @@ mod tests {
         // Cut after the resynchronisation, whatever the size.
         let data = b"a,b\n\"x,y\n1,2\n3,4\n5,6\n";
         assert_eq!(ends(&split_rows(data, 100, 8)), [9, data.len()]);
+        // Found by the csv_rows fuzzer: a resynchronisation with a piece
+        // size of usize::MAX (the sizes saturate).
+        let data = b"\"ab\ncd\nef\n";
+        assert_eq!(ends(&split_rows(data, usize::MAX, 3)), [4, data.len()]);
         // Streams wait for the newline after the quote.
         let mut s = QuoteScan::new(3);
         assert_eq!(s.scan(b"\"xyzw", 0, true, |_| {}), 1);
