@@ -60,8 +60,8 @@ pub use crate::record::time::Timestamp;
 pub use crate::record::{code_range, parse_int, Category, Outcome, Triple};
 pub use crate::tally::plan::DEFAULT_MAX_GROUPS;
 pub use crate::tally::{
-    Accounting, Cell, Filter, Filtered, FormatCount, GroupKey, Plan, Sample,
-    Tally, MAX_SAMPLES,
+    Accounting, Cell, Cells, Filter, Filtered, FormatCount, GroupKey, Plan,
+    Sample, Tally, MAX_SAMPLES,
 };
 
 /// The readers, the plain tree reading they are tested against, and the

@@ -46,6 +46,14 @@ impl GroupKey {
         }
     }
 
+    /// The key's words folded into one (for picking a shard of the cells).
+    #[inline]
+    pub(super) fn mix(&self) -> u64 {
+        self.code as u64
+            ^ (self.subcode as u64).rotate_left(29)
+            ^ u64::from(self.dims).rotate_left(47)
+    }
+
     /// The tuple of dimension values (0: the run has no dimensions).
     #[inline]
     pub fn dims(&self) -> u32 {

@@ -5,6 +5,7 @@
 //! (later) machines can be combined in any grouping and order with the same
 //! result. Property tests in `tests/` hold it to that.
 
+mod cells;
 pub mod distinct;
 pub mod groups;
 mod key;
@@ -17,6 +18,7 @@ use std::borrow::Cow;
 
 use rustc_hash::FxHashMap;
 
+pub use self::cells::Cells;
 pub use self::groups::Groups;
 pub use self::key::GroupKey;
 pub use self::plan::{Filter, Plan};
@@ -172,7 +174,7 @@ pub struct Tally {
     pub acc: Accounting,
     /// Counted records by group; a `None` category is resolved from the
     /// catalog when reports are made.
-    pub cells: FxHashMap<GroupKey, Cell>,
+    pub cells: Cells,
     /// The first malformed records, in input order, at most
     /// [`MAX_SAMPLES`].
     pub samples: Vec<Sample>,
@@ -235,15 +237,7 @@ impl Tally {
     /// Combine another tally into this one, in place.
     pub fn merge_from(&mut self, other: Tally) {
         if self.groups.is_empty() && other.groups.is_empty() {
-            let (mut big, small) = if self.cells.len() >= other.cells.len() {
-                (std::mem::take(&mut self.cells), other.cells)
-            } else {
-                (other.cells, std::mem::take(&mut self.cells))
-            };
-            for (k, v) in small {
-                *big.entry(k).or_default() += v;
-            }
-            self.cells = big;
+            self.cells.absorb(other.cells);
             self.acc.superseded +=
                 self.versions.absorb(other.versions, None, &self.groups);
         } else {
