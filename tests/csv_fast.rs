@@ -267,3 +267,14 @@ fn csv_rows(input: &[u8]) {
 fn r_fuzz_csv_resync_with_unbounded_pieces() {
     csv_rows(&[8, 34, 31, 0, 10, 255, 10, 13]);
 }
+
+/// A serial scan for one cut ran past the next nominal cut, whose reading
+/// from outside quotes was then taken for the scan from the last cut
+/// (found by the `csv_rows` fuzzer).
+#[test]
+fn r_fuzz_csv_serial_scan_past_the_next_nominal_cut() {
+    csv_rows(&[
+        20, 34, 45, 31, 1, 0, 0, 32, 0, 255, 126, 4, 125, 64, 10, 34, 10, 34,
+        10, 10, 10, 34, 45,
+    ]);
+}

@@ -81,3 +81,16 @@ fn r_prop_csv_rows_sharing_a_line() {
     // input order, the stream path's fold sorted by reason.
     whole_input(b"\x03a\nx\xff\r\xfe");
 }
+
+/// A CSV with quotes and invalid UTF-8 under a bound of 100 bytes read
+/// differently by the stream and the map (found by the `whole_input`
+/// fuzzer).
+#[test]
+fn r_fuzz_csv_stream_and_map_agree_under_a_small_bound() {
+    whole_input(&[
+        68, 28, 85, 34, 10, 33, 0, 10, 0, 96, 64, 33, 0, 10, 247, 0, 42, 34,
+        0, 247, 0, 32, 37, 34, 34, 10, 34, 0, 247, 0, 32, 0, 10, 34, 168, 10,
+        34, 168, 10, 91, 91, 91, 91, 91, 91, 0, 10, 68, 247, 0, 10, 34, 168,
+        10, 22, 10, 247, 0,
+    ]);
+}

@@ -238,6 +238,12 @@ pub fn split_rows_with<'a>(
     let mut cuts = Vec::with_capacity(near.len());
     let mut last = 0;
     for n in near {
+        // A serial scan for an earlier cut may have passed this one's
+        // start: the readings from there say nothing of the scan from the
+        // last cut.
+        if last >= n.start {
+            continue;
+        }
         // No quote between the last cut and here: the reading from the
         // last cut stands here outside quotes.
         let quoteless = n.last_quote.is_none_or(|q| q < last);
