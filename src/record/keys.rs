@@ -5,6 +5,11 @@
 //! order of preference), the size of the slot arrays of
 //! [`super::Fields`] and the fast rejection tables are all derived from
 //! the table at compile time.
+//!
+//! The keys of a run's `field:NAME` dimensions are known only at run time:
+//! [`FieldKeys`] classifies them, for the runs that have some.
+
+pub use super::field_keys::FieldKeys;
 
 /// What a key holds, and so how its value is read.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -57,6 +62,10 @@ pub enum Role {
     /// `resultInformation`: an object whose `code` and `subCode` are the
     /// last resort for the code and the subcode (Call Automation).
     ResultInformation,
+    /// A key named by a `field:NAME` dimension (spec §7), known only at
+    /// run time: its rank is its place among the run's names
+    /// ([`FieldKeys`]).
+    Field,
 }
 
 impl Role {
@@ -113,6 +122,7 @@ impl Role {
             | Role::Resource
             | Role::Version => Shape::Text,
             Role::OperationPayload => Shape::Payload,
+            Role::Field => Shape::Field,
             Role::Properties
             | Role::Records
             | Role::Tables
@@ -139,22 +149,28 @@ impl Role {
 pub const NESTED_LEVELS: usize = 3;
 
 /// A set of roles: which on-demand values ([`Role::on_demand`]) a run
-/// wants its readers to read.
+/// wants its readers to read; and the keys of its `field:NAME`
+/// dimensions, if it has any (`None` costs the readers nothing).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
-pub struct Roles(pub u32);
+pub struct Roles(pub u32, pub Option<&'static FieldKeys>);
 
 impl Roles {
     /// No on-demand value.
-    pub const NONE: Roles = Roles(0);
+    pub const NONE: Roles = Roles(0, None);
     /// Every role.
-    pub const ALL: Roles = Roles(u32::MAX);
+    pub const ALL: Roles = Roles(u32::MAX, None);
     /// What every run reads besides the triple and the kind: the version
     /// of a CallSummaryUpdates record (spec §3).
     pub const DEFAULT: Roles = Roles::NONE.with(Role::Version);
 
     /// The set with `role` added.
     pub const fn with(self, role: Role) -> Roles {
-        Roles(self.0 | role.bit())
+        Roles(self.0 | role.bit(), self.1)
+    }
+
+    /// The set with the keys of a run's `field:` dimensions.
+    pub const fn with_fields(self, fields: &'static FieldKeys) -> Roles {
+        Roles(self.0, Some(fields))
     }
 
     /// Whether a reader reads the values of `role`: always for the roles
@@ -180,6 +196,9 @@ pub enum Shape {
     /// A level, an envelope or `resultInformation`: the reader walks
     /// into it.
     Container,
+    /// The value of a `field:NAME` dimension: any scalar, as written
+    /// (see [`FieldKeys`]).
+    Field,
 }
 
 /// Every key that matters, lower case, with its role. Within a role,
@@ -228,13 +247,18 @@ pub const KEYS: &[(&str, Role)] = &[
     ("resultinformation", Role::ResultInformation),
 ];
 
-/// A key of [`KEYS`]: its row, role and rank within the role.
+/// A key of [`KEYS`]: its row, role and rank within the role; or a key
+/// of a run's `field:` dimensions ([`Role::Field`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct KeyId {
     /// What the key holds.
     pub role: Role,
-    /// Its preference within the role (0 is preferred).
+    /// Its preference within the role (0 is preferred); for a
+    /// [`Role::Field`] key, its place among the run's names.
     pub rank: u8,
+    /// For a [`Role::Field`] key whose name is also a key of [`KEYS`]:
+    /// one more than that key's row (its value is read as both); else 0.
+    also: u8,
 }
 
 impl KeyId {
@@ -262,7 +286,22 @@ impl KeyId {
         )
     }
 
-    /// The lower-case name of the key.
+    /// A key of a run's `field:` dimensions: the `rank`-th name, which is
+    /// also the key `also` of [`KEYS`] when it has that name.
+    pub(crate) fn field(rank: u8, also: Option<KeyId>) -> KeyId {
+        let row = also.and_then(|k| IDS.iter().position(|&i| i == k));
+        let also = row.map_or(0, |r| r as u8 + 1);
+        KeyId { role: Role::Field, rank, also }
+    }
+
+    /// For a [`Role::Field`] key whose name is also a key of [`KEYS`]:
+    /// that key (its value is read both ways).
+    #[inline]
+    pub fn also(self) -> Option<KeyId> {
+        IDS.get(usize::from(self.also).checked_sub(1)?).copied()
+    }
+
+    /// The lower-case name of a key of [`KEYS`].
     pub fn name(self) -> &'static str {
         KEYS[IDS.iter().position(|&k| k == self).expect("a key of KEYS")].0
     }
@@ -321,7 +360,7 @@ const fn eq_bytes(a: &[u8], b: &[u8]) -> bool {
 /// [`KeyId`] of each row of [`KEYS`]: the rank is the row's place among
 /// the rows of its role.
 const IDS: [KeyId; KEYS.len()] = {
-    let mut ids = [KeyId { role: Role::Code, rank: 0 }; KEYS.len()];
+    let mut ids = [KeyId { role: Role::Code, rank: 0, also: 0 }; KEYS.len()];
     let mut i = 0;
     while i < KEYS.len() {
         let mut rank = 0;
@@ -332,7 +371,7 @@ const IDS: [KeyId; KEYS.len()] = {
             }
             j += 1;
         }
-        ids[i] = KeyId { role: KEYS[i].1, rank };
+        ids[i] = KeyId { role: KEYS[i].1, rank, also: 0 };
         i += 1;
     }
     ids
@@ -366,7 +405,7 @@ struct SameLength {
 const BY_LEN: [SameLength; LEN_LIMIT] = {
     let none = SameLength {
         names: [b""; PER_LEN],
-        ids: [KeyId { role: Role::Code, rank: 0 }; PER_LEN],
+        ids: [KeyId { role: Role::Code, rank: 0, also: 0 }; PER_LEN],
         len: 0,
     };
     let mut t = [none; LEN_LIMIT];
@@ -501,6 +540,29 @@ pub fn classify_key_for(raw: &str, letters: &KeyLetters) -> Option<KeyId> {
         .map(|i| same.ids[i])
 }
 
+/// How a reader classifies a record's keys for a run: with the
+/// [`KeyLetters`] of its wanted roles, or, for a run with `field:`
+/// dimensions, with its [`FieldKeys`]. (A reader generic over it pays for
+/// the run-time keys only in the runs that have some.)
+pub trait Classify: Copy {
+    /// The key `raw` names, if any (see [`classify_key_for`]).
+    fn classify(self, raw: &str) -> Option<KeyId>;
+}
+
+impl Classify for &KeyLetters {
+    #[inline(always)]
+    fn classify(self, raw: &str) -> Option<KeyId> {
+        classify_key_for(raw, self)
+    }
+}
+
+impl Classify for &FieldKeys {
+    #[inline]
+    fn classify(self, raw: &str) -> Option<KeyId> {
+        FieldKeys::classify(self, raw)
+    }
+}
+
 /// `k.eq_ignore_ascii_case(name)` for a key name (lower-case letters, and
 /// `_`), eight bytes at a time: past the first byte, setting bit 5 folds
 /// exactly the upper-case letters onto the lower-case ones.
@@ -537,24 +599,30 @@ mod tests {
     fn ranks_follow_the_table() {
         assert_eq!(
             key("participantendreason"),
-            KeyId { role: Role::Code, rank: 0 }
+            KeyId { role: Role::Code, rank: 0, also: 0 }
         );
-        assert_eq!(key("_code"), KeyId { role: Role::Code, rank: 4 });
-        assert_eq!(key("resulttype"), KeyId { role: Role::Category, rank: 3 });
+        assert_eq!(key("_code"), KeyId { role: Role::Code, rank: 4, also: 0 });
+        assert_eq!(
+            key("resulttype"),
+            KeyId { role: Role::Category, rank: 3, also: 0 }
+        );
         assert_eq!(
             key("operationname"),
-            KeyId { role: Role::Operation, rank: 0 }
+            KeyId { role: Role::Operation, rank: 0, also: 0 }
         );
         assert_eq!(
             key("endpointid"),
-            KeyId { role: Role::Participant, rank: 2 }
+            KeyId { role: Role::Participant, rank: 2, also: 0 }
         );
         assert_eq!(PAYLOAD_SUBCODE.name(), "subcode");
         assert_eq!(count(Role::Code), 5);
         assert_eq!(count(Role::Subcode), 4);
         assert_eq!(count(Role::Category), 4);
         assert_eq!(count(Role::Kind), 3);
-        assert_eq!(key("eventtype"), KeyId { role: Role::Kind, rank: 2 });
+        assert_eq!(
+            key("eventtype"),
+            KeyId { role: Role::Kind, rank: 2, also: 0 }
+        );
         assert_eq!(Role::Data.level(), Some(1));
         assert!(!key("data").nests() && !key("error").nests());
         assert!(key("resultinformation").nests());
@@ -585,6 +653,7 @@ mod tests {
             Role::Data,
             Role::Error,
             Role::ResultInformation,
+            Role::Field,
         ];
         let listed: Vec<Role> =
             all.into_iter().filter(|r| r.on_demand()).collect();

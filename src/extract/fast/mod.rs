@@ -28,9 +28,8 @@ pub(crate) mod index;
 use super::json::payload_from_text;
 use super::line::Line;
 use crate::record::{
-    classify_key, classify_key_for, kind_text, CatVal, Fields, IntVal,
-    KeyLetters, Nested, Record, Role, Roles, Shape, PAYLOAD_SUBCODE,
-    RESULT_INFO_KEYS,
+    classify_key, kind_text, CatVal, Classify, Fields, IntVal, KeyLetters,
+    Nested, Record, Role, Roles, Shape, PAYLOAD_SUBCODE, RESULT_INFO_KEYS,
 };
 use index::{ascii_str, index};
 
@@ -62,8 +61,25 @@ pub fn read_line_with<'a>(
     masks.clear();
     let class = index(line, masks);
     let text = ascii_str(line, &class)?;
-    let letters = KeyLetters::of(wanted);
-    let mut s = Scanner { text, bytes: line, pos: 0, masks, wanted, letters };
+    // The scanner is built twice: a run without `field:` dimensions
+    // classifies keys as it always did, and pays nothing for them.
+    match wanted.1 {
+        None => scan(text, line, masks, wanted, KeyLetters::of(wanted)),
+        Some(fields) => scan(text, line, masks, wanted, fields),
+    }
+}
+
+/// [`read_line_with`] once the line is indexed, classifying keys with
+/// `keys`.
+#[inline(always)]
+fn scan<'a, K: Classify>(
+    text: &'a str,
+    line: &'a [u8],
+    masks: &[u64],
+    wanted: Roles,
+    keys: K,
+) -> Option<Line<'a>> {
+    let mut s = Scanner { text, bytes: line, pos: 0, masks, wanted, keys };
     s.ws();
     let read = if s.peek()? == b'[' {
         // A batch of events (spec §3): a container like `records`.
@@ -104,7 +120,7 @@ struct Rec<'a> {
     records: Option<Vec<Record<'a>>>,
 }
 
-struct Scanner<'a, 'q> {
+struct Scanner<'a, 'q, K> {
     text: &'a str,
     bytes: &'a [u8],
     pos: usize,
@@ -112,11 +128,12 @@ struct Scanner<'a, 'q> {
     masks: &'q [u64],
     /// The on-demand values to read (the others are skipped).
     wanted: Roles,
-    /// The letters of the keys read for `wanted`.
-    letters: &'static KeyLetters,
+    /// How keys are classified: the letters of the keys read for
+    /// `wanted`, or the run's `field:` keys.
+    keys: K,
 }
 
-impl<'a> Scanner<'a, '_> {
+impl<'a, K: Classify> Scanner<'a, '_, K> {
     fn peek(&self) -> Option<u8> {
         self.bytes.get(self.pos).copied()
     }
@@ -491,7 +508,7 @@ impl<'a> Scanner<'a, '_> {
         key: &str,
         rec: &mut Rec<'a>,
     ) -> Option<()> {
-        let Some(id) = classify_key_for(key, self.letters) else {
+        let Some(id) = self.keys.classify(key) else {
             return self.skip_value(depth);
         };
         match id.role {
@@ -508,20 +525,23 @@ impl<'a> Scanner<'a, '_> {
                 rec.records = self.records_value(depth)?;
             }
             Role::Tables if level == Level::Line => return None,
-            _ => self.field(id, depth, &mut rec.fields)?,
+            _ => self.field(id, depth, &mut rec.fields, false)?,
         }
         Some(())
     }
 
-    /// The value of a key that fills a field (any other key is skipped).
+    /// The value of a key that fills a field (any other key is skipped);
+    /// `nested`: the key is in a nested level.
     #[inline(always)]
     fn field(
         &mut self,
         id: crate::record::KeyId,
         depth: usize,
         fields: &mut Fields<'a>,
+        nested: bool,
     ) -> Option<()> {
         match id.shape() {
+            Shape::Field => return self.field_key(id, depth, fields, nested),
             Shape::Int => fields.set(id, self.int_value(depth)?),
             Shape::Category => fields.set(id, self.cat_value(depth)?),
             Shape::Text if self.wanted.reads(id.role) => {
@@ -536,6 +556,70 @@ impl<'a> Scanner<'a, '_> {
             Shape::Container => return self.skip_value(depth),
         }
         Some(())
+    }
+
+    /// The value of a `field:` key (`record::field_keys` says the
+    /// rules); a name that is also a key of the table is read again as
+    /// that key.
+    #[inline(never)]
+    fn field_key(
+        &mut self,
+        id: crate::record::KeyId,
+        depth: usize,
+        fields: &mut Fields<'a>,
+        nested: bool,
+    ) -> Option<()> {
+        let start = self.pos;
+        let value = self.field_value(depth, false)?;
+        fields.set(id, value);
+        if let Some(also) = id.also().filter(|a| !nested || a.nests()) {
+            self.pos = start;
+            self.field(also, depth, fields, nested)?;
+        }
+        Some(())
+    }
+
+    /// A `field:` value: a scalar as written (a number as serde_json
+    /// writes it), an array's first element (`first`: this is one), else
+    /// none.
+    fn field_value(
+        &mut self,
+        depth: usize,
+        first: bool,
+    ) -> Option<Option<Cow<'a, str>>> {
+        match self.peek()? {
+            b'"' => self.string().map(|s| kind_text(s).map(Cow::Borrowed)),
+            b'-' | b'0'..=b'9' => {
+                let (t, plain) = self.number()?;
+                if plain {
+                    return Some(Some(Cow::Borrowed(t)));
+                }
+                let n = serde_json::from_str::<serde_json::Number>(t).ok()?;
+                Some(Some(Cow::Owned(n.to_string())))
+            }
+            b't' => self.literal(b"true").map(|_| Some(Cow::Borrowed("true"))),
+            b'f' => {
+                self.literal(b"false").map(|_| Some(Cow::Borrowed("false")))
+            }
+            b'[' if !first => {
+                self.pos += 1;
+                let depth = depth + 1;
+                if depth > MAX_DEPTH {
+                    return None;
+                }
+                self.ws();
+                if self.eat(b']').is_some() {
+                    return Some(None);
+                }
+                let value = self.field_value(depth, true)?;
+                while !self.next_member(b']')? {
+                    self.ws();
+                    self.skip_value(depth)?;
+                }
+                Some(value)
+            }
+            _ => self.skip_value(depth).map(|_| None),
+        }
     }
 
     /// The rest of a nested level's object (`properties`, `data`,
@@ -554,8 +638,10 @@ impl<'a> Scanner<'a, '_> {
         }
         loop {
             let key = self.key()?;
-            match classify_key_for(key, self.letters) {
-                Some(id) if id.nests() => self.field(id, depth, level)?,
+            match self.keys.classify(key) {
+                Some(id) if id.nests() => {
+                    self.field(id, depth, level, true)?
+                }
                 _ => self.skip_value(depth)?,
             }
             if self.next_member(b'}')? {
