@@ -60,7 +60,7 @@ impl<'a> Slot<'a> for Option<Cow<'a, str>> {
         match key.role {
             Role::Kind => f.kind.get_mut(key.rank as usize),
             Role::Operation => Some(&mut f.operation),
-            role if role.on_demand() || role == Role::Field => {
+            role if Role::LISTED & role.bit() != 0 => {
                 f.extra.push((key, None));
                 f.extra.last_mut().map(|e| &mut e.1)
             }
@@ -219,19 +219,24 @@ impl<'a> Fields<'a> {
                 *slot = Some((rank, level, v));
             }
         }
-        // A key of a `field:` name that is also a known key is read as
-        // both, even where the run does not want the known key's role.
-        let fields = wanted.1;
-        for (role, found) in Role::ON_DEMAND.into_iter().zip(best) {
-            if let Some((_, _, v)) = found {
-                if fields.is_none() || wanted.reads(role) {
+        let found = Role::ON_DEMAND.into_iter().zip(best);
+        let Some(fields) = wanted.1 else {
+            for (role, found) in found {
+                if let Some((_, _, v)) = found {
                     texts.push((Text::Role(role), v.clone()));
                 }
             }
+            return;
+        };
+        // A key of a `field:` name that is also a known key is read as
+        // both, even where the run does not want the known key's role:
+        // that value is dropped here.
+        for (role, found) in found.filter(|(role, _)| wanted.reads(*role)) {
+            if let Some((_, _, v)) = found {
+                texts.push((Text::Role(role), v.clone()));
+            }
         }
-        if let Some(fields) = fields {
-            resolve_fields(&read, fields, texts);
-        }
+        resolve_fields(&read, fields, texts);
     }
 
     /// The outcome alone (see [`Fields::record`]).
@@ -291,8 +296,8 @@ fn resolve_fields<'a>(
     fields: &'static FieldKeys,
     texts: &mut Texts<'a>,
 ) {
-    for (rank, name) in fields.names().enumerate() {
-        let rank = rank as u8;
+    for (name, id) in fields.names().zip(fields.ids()) {
+        let Some(KeyId { rank, .. }) = id else { continue };
         let mut best: Option<(u8, &Cow<'a, str>)> = None;
         for (i, &(r, k, level, v)) in read.iter().enumerate() {
             if (r, k) != (FIELD, rank) {

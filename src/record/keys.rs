@@ -82,6 +82,18 @@ impl Role {
         Role::Version,
     ];
 
+    /// The roles whose values go to [`super::Fields`]' list of values read
+    /// on demand: the on-demand roles and [`Role::Field`].
+    pub const LISTED: u32 = {
+        let mut bits = Role::Field.bit();
+        let mut i = 0;
+        while i < Role::ON_DEMAND.len() {
+            bits |= Role::ON_DEMAND[i].bit();
+            i += 1;
+        }
+        bits
+    };
+
     /// This role in a [`Roles`] set.
     pub const fn bit(self) -> u32 {
         1 << self as u32
@@ -248,18 +260,23 @@ pub const KEYS: &[(&str, Role)] = &[
 ];
 
 /// A key of [`KEYS`]: its row, role and rank within the role; or a key
-/// of a run's `field:` dimensions ([`Role::Field`]).
+/// of a run's `field:` dimensions ([`Role::Field`]). Two bytes: readers
+/// pass them around for every key of every record.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct KeyId {
     /// What the key holds.
     pub role: Role,
-    /// Its preference within the role (0 is preferred); for a
-    /// [`Role::Field`] key, its place among the run's names.
+    /// Its preference within the role (0 is preferred). For a
+    /// [`Role::Field`] key: its place among the run's names, or, for a
+    /// name that is also a key of [`KEYS`], [`ALSO`] + that key's row
+    /// (its value is read both ways; [`KeyId::also`]).
     pub rank: u8,
-    /// For a [`Role::Field`] key whose name is also a key of [`KEYS`]:
-    /// one more than that key's row (its value is read as both); else 0.
-    also: u8,
 }
+
+/// The first rank of the [`Role::Field`] keys that are also keys of
+/// [`KEYS`] (see [`KeyId::rank`]).
+pub const ALSO: u8 = 128;
+const _: () = assert!(KEYS.len() < 256 - ALSO as usize);
 
 impl KeyId {
     /// How its value is read.
@@ -288,17 +305,20 @@ impl KeyId {
 
     /// A key of a run's `field:` dimensions: the `rank`-th name, which is
     /// also the key `also` of [`KEYS`] when it has that name.
-    pub(crate) fn field(rank: u8, also: Option<KeyId>) -> KeyId {
+    pub(crate) fn field(place: u8, also: Option<KeyId>) -> KeyId {
         let row = also.and_then(|k| IDS.iter().position(|&i| i == k));
-        let also = row.map_or(0, |r| r as u8 + 1);
-        KeyId { role: Role::Field, rank, also }
+        let rank = row.map_or(place, |r| ALSO + r as u8);
+        KeyId { role: Role::Field, rank }
     }
 
     /// For a [`Role::Field`] key whose name is also a key of [`KEYS`]:
     /// that key (its value is read both ways).
     #[inline]
     pub fn also(self) -> Option<KeyId> {
-        IDS.get(usize::from(self.also).checked_sub(1)?).copied()
+        if self.role != Role::Field {
+            return None;
+        }
+        IDS.get(usize::from(self.rank.checked_sub(ALSO)?)).copied()
     }
 
     /// The lower-case name of a key of [`KEYS`].
@@ -360,7 +380,7 @@ const fn eq_bytes(a: &[u8], b: &[u8]) -> bool {
 /// [`KeyId`] of each row of [`KEYS`]: the rank is the row's place among
 /// the rows of its role.
 const IDS: [KeyId; KEYS.len()] = {
-    let mut ids = [KeyId { role: Role::Code, rank: 0, also: 0 }; KEYS.len()];
+    let mut ids = [KeyId { role: Role::Code, rank: 0 }; KEYS.len()];
     let mut i = 0;
     while i < KEYS.len() {
         let mut rank = 0;
@@ -371,7 +391,7 @@ const IDS: [KeyId; KEYS.len()] = {
             }
             j += 1;
         }
-        ids[i] = KeyId { role: KEYS[i].1, rank, also: 0 };
+        ids[i] = KeyId { role: KEYS[i].1, rank };
         i += 1;
     }
     ids
@@ -405,7 +425,7 @@ struct SameLength {
 const BY_LEN: [SameLength; LEN_LIMIT] = {
     let none = SameLength {
         names: [b""; PER_LEN],
-        ids: [KeyId { role: Role::Code, rank: 0, also: 0 }; PER_LEN],
+        ids: [KeyId { role: Role::Code, rank: 0 }; PER_LEN],
         len: 0,
     };
     let mut t = [none; LEN_LIMIT];
@@ -545,11 +565,17 @@ pub fn classify_key_for(raw: &str, letters: &KeyLetters) -> Option<KeyId> {
 /// dimensions, with its [`FieldKeys`]. (A reader generic over it pays for
 /// the run-time keys only in the runs that have some.)
 pub trait Classify: Copy {
+    /// Whether [`Role::Field`] keys can come out (so a reader compiles
+    /// their reading out where they cannot).
+    const FIELDS: bool;
+
     /// The key `raw` names, if any (see [`classify_key_for`]).
     fn classify(self, raw: &str) -> Option<KeyId>;
 }
 
 impl Classify for &KeyLetters {
+    const FIELDS: bool = false;
+
     #[inline(always)]
     fn classify(self, raw: &str) -> Option<KeyId> {
         classify_key_for(raw, self)
@@ -557,6 +583,8 @@ impl Classify for &KeyLetters {
 }
 
 impl Classify for &FieldKeys {
+    const FIELDS: bool = true;
+
     #[inline]
     fn classify(self, raw: &str) -> Option<KeyId> {
         FieldKeys::classify(self, raw)
@@ -599,30 +627,24 @@ mod tests {
     fn ranks_follow_the_table() {
         assert_eq!(
             key("participantendreason"),
-            KeyId { role: Role::Code, rank: 0, also: 0 }
+            KeyId { role: Role::Code, rank: 0 }
         );
-        assert_eq!(key("_code"), KeyId { role: Role::Code, rank: 4, also: 0 });
-        assert_eq!(
-            key("resulttype"),
-            KeyId { role: Role::Category, rank: 3, also: 0 }
-        );
+        assert_eq!(key("_code"), KeyId { role: Role::Code, rank: 4 });
+        assert_eq!(key("resulttype"), KeyId { role: Role::Category, rank: 3 });
         assert_eq!(
             key("operationname"),
-            KeyId { role: Role::Operation, rank: 0, also: 0 }
+            KeyId { role: Role::Operation, rank: 0 }
         );
         assert_eq!(
             key("endpointid"),
-            KeyId { role: Role::Participant, rank: 2, also: 0 }
+            KeyId { role: Role::Participant, rank: 2 }
         );
         assert_eq!(PAYLOAD_SUBCODE.name(), "subcode");
         assert_eq!(count(Role::Code), 5);
         assert_eq!(count(Role::Subcode), 4);
         assert_eq!(count(Role::Category), 4);
         assert_eq!(count(Role::Kind), 3);
-        assert_eq!(
-            key("eventtype"),
-            KeyId { role: Role::Kind, rank: 2, also: 0 }
-        );
+        assert_eq!(key("eventtype"), KeyId { role: Role::Kind, rank: 2 });
         assert_eq!(Role::Data.level(), Some(1));
         assert!(!key("data").nests() && !key("error").nests());
         assert!(key("resultinformation").nests());

@@ -65,8 +65,21 @@ pub fn read_line_with<'a>(
     // classifies keys as it always did, and pays nothing for them.
     match wanted.1 {
         None => scan(text, line, masks, wanted, KeyLetters::of(wanted)),
-        Some(fields) => scan(text, line, masks, wanted, fields),
+        Some(fields) => scan_fields(text, line, masks, wanted, fields),
     }
+}
+
+/// [`scan`] for a run with `field:` dimensions (kept out of line, so the
+/// common reading stays as compact as it was).
+#[inline(never)]
+fn scan_fields<'a>(
+    text: &'a str,
+    line: &'a [u8],
+    masks: &[u64],
+    wanted: Roles,
+    fields: &'static crate::record::FieldKeys,
+) -> Option<Line<'a>> {
+    scan(text, line, masks, wanted, fields)
 }
 
 /// [`read_line_with`] once the line is indexed, classifying keys with
@@ -541,7 +554,9 @@ impl<'a, K: Classify> Scanner<'a, '_, K> {
         nested: bool,
     ) -> Option<()> {
         match id.shape() {
-            Shape::Field => return self.field_key(id, depth, fields, nested),
+            Shape::Field if K::FIELDS => {
+                return self.field_key(id, depth, fields, nested)
+            }
             Shape::Int => fields.set(id, self.int_value(depth)?),
             Shape::Category => fields.set(id, self.cat_value(depth)?),
             Shape::Text if self.wanted.reads(id.role) => {
@@ -553,7 +568,7 @@ impl<'a, K: Classify> Scanner<'a, '_, K> {
                 let [code, sub] = self.result_info(depth)?;
                 fields.set_result_information(code, sub);
             }
-            Shape::Container => return self.skip_value(depth),
+            Shape::Container | Shape::Field => return self.skip_value(depth),
         }
         Some(())
     }
