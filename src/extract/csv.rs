@@ -393,7 +393,7 @@ fn set_cell<'r>(fields: &mut Fields<'r>, key: KeyId, cell: &'r str) {
         Shape::Text => fields.set(key, kind_text(cell).map(Cow::Borrowed)),
         Shape::Payload => fields.set(key, payload_from_text(cell)),
         Shape::Field => {
-            fields.set(key, kind_text(cell).map(Cow::Borrowed));
+            fields.set_field(key, kind_text(cell).map(Cow::Borrowed));
             if let Some(also) = key.also() {
                 set_cell(fields, also, cell);
             }

@@ -271,7 +271,7 @@ fn fields<'a>(
             .rev()
             .find(|(k, _)| k.trim_ascii().eq_ignore_ascii_case(name));
         if let Some((_, v)) = last {
-            f.set(id, field_value(v, false));
+            f.set_field(id, field_value(v, false));
         }
     }
     // `resultInformation`: the last one; its `code` and `subCode`.

@@ -60,7 +60,7 @@ impl<'a> Slot<'a> for Option<Cow<'a, str>> {
         match key.role {
             Role::Kind => f.kind.get_mut(key.rank as usize),
             Role::Operation => Some(&mut f.operation),
-            role if Role::LISTED & role.bit() != 0 => {
+            role if role.on_demand() => {
                 f.extra.push((key, None));
                 f.extra.last_mut().map(|e| &mut e.1)
             }
@@ -127,6 +127,16 @@ impl<'a> Fields<'a> {
                 debug_assert!(false, "a value of the wrong kind for {key:?}")
             }
         }
+    }
+
+    /// Record the value of a key of the run's `field:` dimensions
+    /// ([`Role::Field`]; the last occurrence of a key wins). (Apart from
+    /// [`Fields::set`], so the readers of runs without such keys keep
+    /// their code as it was.)
+    #[inline]
+    pub fn set_field(&mut self, key: KeyId, value: Option<Cow<'a, str>>) {
+        debug_assert_eq!(key.role, Role::Field);
+        self.extra.push((key, value));
     }
 
     /// Record the `code` and `subCode` of this level's

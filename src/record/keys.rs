@@ -82,18 +82,6 @@ impl Role {
         Role::Version,
     ];
 
-    /// The roles whose values go to [`super::Fields`]' list of values read
-    /// on demand: the on-demand roles and [`Role::Field`].
-    pub const LISTED: u32 = {
-        let mut bits = Role::Field.bit();
-        let mut i = 0;
-        while i < Role::ON_DEMAND.len() {
-            bits |= Role::ON_DEMAND[i].bit();
-            i += 1;
-        }
-        bits
-    };
-
     /// This role in a [`Roles`] set.
     pub const fn bit(self) -> u32 {
         1 << self as u32

@@ -586,7 +586,7 @@ impl<'a, K: Classify> Scanner<'a, '_, K> {
     ) -> Option<()> {
         let start = self.pos;
         let value = self.field_value(depth, false)?;
-        fields.set(id, value);
+        fields.set_field(id, value);
         if let Some(also) = id.also().filter(|a| !nested || a.nests()) {
             self.pos = start;
             self.field(also, depth, fields, nested)?;

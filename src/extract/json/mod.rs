@@ -246,13 +246,13 @@ where
                     .also()
                     .filter(|a| level != Level::Nested || a.nests())
                 {
-                    None => fields.set(
+                    None => fields.set_field(
                         key,
                         map.next_value_seed(FieldSeed { nested: false })?,
                     ),
                     Some(also) => {
                         let v: tree::Value = map.next_value()?;
-                        fields.set(key, tree::field_value(&v, false));
+                        fields.set_field(key, tree::field_value(&v, false));
                         if wanted.reads(also.role) {
                             tree::set_value(fields, also, &v);
                         }
