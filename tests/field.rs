@@ -398,3 +398,45 @@ fn csv_readers_agree_on_fields() {
     }
     assert!(notes > 1000, "{notes}");
 }
+
+/// On generated lines (every key casing, padding, value style, level and
+/// envelope of the differential tests), the byte scanner reads the
+/// `field:` values of both field plans of `fast_path` itself, as the serde
+/// reader and the tree reading do; and the values are there (a scanner
+/// that read none would agree too).
+#[test]
+fn generated_lines_give_field_values() {
+    use crate::differential::Gen;
+    let plans = crate::fast_path::field_plans();
+    let mut found = [0usize; 2];
+    for seed in 0..20 {
+        let mut g = Gen::new(7000 + seed, true);
+        for _ in 0..300 {
+            let line = g.one_line();
+            for (plan, n) in plans.iter().zip(&mut found) {
+                let serde = json::read_line_for(&line, *plan);
+                assert_eq!(
+                    reference::read_line_for(&line, *plan),
+                    serde,
+                    "{}",
+                    String::from_utf8_lossy(&line)
+                );
+                let Some(fast) = fast::read_line_for(&line, *plan) else {
+                    continue;
+                };
+                assert_eq!(fast, serde, "{}", String::from_utf8_lossy(&line));
+                let recs = match fast {
+                    Line::One(r) => vec![r],
+                    Line::Envelope(rs) => rs,
+                    Line::Unmatched => Vec::new(),
+                };
+                let names = plan.1.expect("field keys");
+                *n += recs
+                    .iter()
+                    .flat_map(|r| names.names().filter_map(|k| r.field(k)))
+                    .count();
+            }
+        }
+    }
+    assert!(found.iter().all(|&n| n > 500), "{found:?}");
+}

@@ -32,9 +32,9 @@
 //! readers' [`super::Roles`] carries it by copy): one per distinct list of
 //! names a process runs with, a few bytes each.
 
-use std::sync::Mutex;
+use std::sync::{Mutex, OnceLock};
 
-use super::keys::{classify_key, KeyId, Shape};
+use super::keys::{classify_key, KeyId, KeyLetters, Shape};
 
 /// The most `field:` names one run may read.
 pub const MAX_FIELDS: usize = 32;
@@ -48,6 +48,9 @@ pub struct FieldKeys {
     /// The key each name is read as; `None` for a name that is refused
     /// ([`FieldKeys::refused`]), which is never read.
     ids: Vec<Option<KeyId>>,
+    /// The letters of the keys of the table and of the names, for the
+    /// byte scanner ([`KeyLetters::of`]), built once.
+    letters: OnceLock<KeyLetters>,
 }
 
 impl PartialEq for FieldKeys {
@@ -82,7 +85,11 @@ impl FieldKeys {
     }
 
     fn new<'n>(names: impl IntoIterator<Item = &'n str>) -> FieldKeys {
-        let mut keys = FieldKeys { names: Vec::new(), ids: Vec::new() };
+        let mut keys = FieldKeys {
+            names: Vec::new(),
+            ids: Vec::new(),
+            letters: OnceLock::new(),
+        };
         for name in names {
             let folded = name.trim_ascii().to_ascii_lowercase();
             if keys.names.iter().any(|n| **n == folded)
@@ -117,14 +124,29 @@ impl FieldKeys {
     /// The key `raw` names: one of the run's names (a [`super::Role::Field`]
     /// key), else a key of [`super::KEYS`] ([`classify_key`]).
     pub fn classify(&self, raw: &str) -> Option<KeyId> {
-        let known = classify_key(raw);
-        let k = raw.as_bytes().trim_ascii();
+        self.field(raw.as_bytes().trim_ascii(), classify_key(raw))
+    }
+
+    /// The key `k` (trimmed) names: one of the run's names, else `known`
+    /// (what the table makes of it).
+    #[inline(never)]
+    pub(crate) fn field(
+        &self,
+        k: &[u8],
+        known: Option<KeyId>,
+    ) -> Option<KeyId> {
         self.names
             .iter()
             .zip(&self.ids)
             .find(|(n, _)| k.eq_ignore_ascii_case(n.as_bytes()))
             .and_then(|(_, id)| *id)
             .or(known)
+    }
+
+    /// The letters the byte scanner classifies keys with in a run with
+    /// these names.
+    pub(crate) fn letters(&'static self) -> &'static KeyLetters {
+        self.letters.get_or_init(|| KeyLetters::with_fields(self))
     }
 
     /// The names, lower case, in order: the `rank`s of their keys.

@@ -60,7 +60,7 @@ impl<'a> Slot<'a> for Option<Cow<'a, str>> {
         match key.role {
             Role::Kind => f.kind.get_mut(key.rank as usize),
             Role::Operation => Some(&mut f.operation),
-            role if role.on_demand() => {
+            role if role.on_demand() || role == Role::Field => {
                 f.extra.push((key, None));
                 f.extra.last_mut().map(|e| &mut e.1)
             }
@@ -130,13 +130,11 @@ impl<'a> Fields<'a> {
     }
 
     /// Record the value of a key of the run's `field:` dimensions
-    /// ([`Role::Field`]; the last occurrence of a key wins). (Apart from
-    /// [`Fields::set`], so the readers of runs without such keys keep
-    /// their code as it was.)
+    /// ([`Role::Field`]; the last occurrence of a key wins).
     #[inline]
     pub fn set_field(&mut self, key: KeyId, value: Option<Cow<'a, str>>) {
         debug_assert_eq!(key.role, Role::Field);
-        self.extra.push((key, value));
+        self.set(key, value);
     }
 
     /// Record the `code` and `subCode` of this level's

@@ -472,15 +472,41 @@ const KEY_ENDS: [u32; LEN_LIMIT] = key_letters(true);
 /// The first and last letters of the keys a reader reads, per name length:
 /// the keys of the on-demand roles it does not read are left out, so their
 /// names (`time`, `correlationId`, …) mostly fail the cheap first test.
+/// For a run with `field:` dimensions, the letters of every key of the
+/// table and of its names, and the names ([`FieldKeys`]).
 #[derive(Debug)]
 pub struct KeyLetters {
     starts: [u32; LEN_LIMIT],
     ends: [u32; LEN_LIMIT],
+    fields: Option<&'static FieldKeys>,
 }
 
 impl KeyLetters {
+    /// The letters of every key of the table and of the names of
+    /// `fields` (a name longer than the table's keys is looked up past
+    /// the letters).
+    pub(crate) fn with_fields(fields: &'static FieldKeys) -> KeyLetters {
+        let mut t = KeyLetters {
+            starts: KEY_STARTS,
+            ends: KEY_ENDS,
+            fields: Some(fields),
+        };
+        for n in fields.names().map(str::as_bytes) {
+            if let (Some(&a), Some(&b)) = (n.first(), n.last()) {
+                if n.len() < LEN_LIMIT {
+                    t.starts[n.len()] |= letter_bit(a);
+                    t.ends[n.len()] |= letter_bit(b);
+                }
+            }
+        }
+        t
+    }
+
     /// The letters of the keys read for `wanted`, built once per set.
     pub fn of(wanted: Roles) -> &'static KeyLetters {
+        if let Some(fields) = wanted.1 {
+            return fields.letters();
+        }
         static TABLES: [std::sync::OnceLock<KeyLetters>;
             1 << Role::ON_DEMAND.len()] =
             [const { std::sync::OnceLock::new() }; 1 << Role::ON_DEMAND.len()];
@@ -491,8 +517,11 @@ impl KeyLetters {
             }
         }
         TABLES[index].get_or_init(|| {
-            let mut t =
-                KeyLetters { starts: [0; LEN_LIMIT], ends: [0; LEN_LIMIT] };
+            let mut t = KeyLetters {
+                starts: [0; LEN_LIMIT],
+                ends: [0; LEN_LIMIT],
+                fields: None,
+            };
             for (name, role) in KEYS {
                 if wanted.reads(*role) {
                     let n = name.as_bytes();
@@ -513,14 +542,16 @@ impl KeyLetters {
 /// that length are compared in place.
 #[inline]
 pub fn classify_key(raw: &str) -> Option<KeyId> {
-    static ALL: KeyLetters = KeyLetters { starts: KEY_STARTS, ends: KEY_ENDS };
+    static ALL: KeyLetters =
+        KeyLetters { starts: KEY_STARTS, ends: KEY_ENDS, fields: None };
     classify_key_for(raw, &ALL)
 }
 
 /// [`classify_key`] for a reader that reads the keys of `letters`
 /// ([`KeyLetters::of`] its wanted roles): a key of an on-demand role it
 /// does not read may be reported as unknown (the reader skips it either
-/// way).
+/// way). With a run's `field:` names, a key of such a name is a
+/// [`Role::Field`] key (see [`FieldKeys::classify`]).
 #[inline]
 pub fn classify_key_for(raw: &str, letters: &KeyLetters) -> Option<KeyId> {
     let (starts_t, ends_t) = (&letters.starts, &letters.ends);
@@ -537,45 +568,18 @@ pub fn classify_key_for(raw: &str, letters: &KeyLetters) -> Option<KeyId> {
     let (Some(starts), Some(ends)) =
         (starts_t.get(k.len()), ends_t.get(k.len()))
     else {
-        return None;
+        return letters.fields.and_then(|f| f.field(k, None));
     };
     if starts & letter_bit(first) == 0 || ends & letter_bit(last) == 0 {
         return None;
     }
     let same = &BY_LEN[k.len()];
-    (0..same.len.min(PER_LEN))
+    let found = (0..same.len.min(PER_LEN))
         .find(|&i| eq_folded(k, same.names[i]))
-        .map(|i| same.ids[i])
-}
-
-/// How a reader classifies a record's keys for a run: with the
-/// [`KeyLetters`] of its wanted roles, or, for a run with `field:`
-/// dimensions, with its [`FieldKeys`]. (A reader generic over it pays for
-/// the run-time keys only in the runs that have some.)
-pub trait Classify: Copy {
-    /// Whether [`Role::Field`] keys can come out (so a reader compiles
-    /// their reading out where they cannot).
-    const FIELDS: bool;
-
-    /// The key `raw` names, if any (see [`classify_key_for`]).
-    fn classify(self, raw: &str) -> Option<KeyId>;
-}
-
-impl Classify for &KeyLetters {
-    const FIELDS: bool = false;
-
-    #[inline(always)]
-    fn classify(self, raw: &str) -> Option<KeyId> {
-        classify_key_for(raw, self)
-    }
-}
-
-impl Classify for &FieldKeys {
-    const FIELDS: bool = true;
-
-    #[inline]
-    fn classify(self, raw: &str) -> Option<KeyId> {
-        FieldKeys::classify(self, raw)
+        .map(|i| same.ids[i]);
+    match letters.fields {
+        None => found,
+        Some(f) => f.field(k, found),
     }
 }
 

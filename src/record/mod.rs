@@ -21,8 +21,8 @@ use std::fmt;
 
 pub use fields::{Fields, Nested, Slot};
 pub use keys::{
-    classify_key, Classify, FieldKeys, KeyId, KeyLetters, Role, Roles, Shape,
-    KEYS, PAYLOAD_SUBCODE, RESULT_INFO_KEYS,
+    classify_key, classify_key_for, FieldKeys, KeyId, KeyLetters, Role, Roles,
+    Shape, KEYS, PAYLOAD_SUBCODE, RESULT_INFO_KEYS,
 };
 pub use values::{kind_text, number_text, parse_int, CatVal, IntVal};
 

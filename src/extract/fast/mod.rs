@@ -28,8 +28,9 @@ pub(crate) mod index;
 use super::json::payload_from_text;
 use super::line::Line;
 use crate::record::{
-    classify_key, kind_text, CatVal, Classify, Fields, IntVal, KeyLetters,
-    Nested, Record, Role, Roles, Shape, PAYLOAD_SUBCODE, RESULT_INFO_KEYS,
+    classify_key, classify_key_for, kind_text, CatVal, Fields, IntVal,
+    KeyLetters, Nested, Record, Role, Roles, Shape, PAYLOAD_SUBCODE,
+    RESULT_INFO_KEYS,
 };
 use index::{ascii_str, index};
 
@@ -61,38 +62,8 @@ pub fn read_line_with<'a>(
     masks.clear();
     let class = index(line, masks);
     let text = ascii_str(line, &class)?;
-    // The scanner is built twice: a run without `field:` dimensions
-    // classifies keys as it always did, and pays nothing for them.
-    match wanted.1 {
-        None => scan(text, line, masks, wanted, KeyLetters::of(wanted)),
-        Some(fields) => scan_fields(text, line, masks, wanted, fields),
-    }
-}
-
-/// [`scan`] for a run with `field:` dimensions (kept out of line, so the
-/// common reading stays as compact as it was).
-#[inline(never)]
-fn scan_fields<'a>(
-    text: &'a str,
-    line: &'a [u8],
-    masks: &[u64],
-    wanted: Roles,
-    fields: &'static crate::record::FieldKeys,
-) -> Option<Line<'a>> {
-    scan(text, line, masks, wanted, fields)
-}
-
-/// [`read_line_with`] once the line is indexed, classifying keys with
-/// `keys`.
-#[inline(always)]
-fn scan<'a, K: Classify>(
-    text: &'a str,
-    line: &'a [u8],
-    masks: &[u64],
-    wanted: Roles,
-    keys: K,
-) -> Option<Line<'a>> {
-    let mut s = Scanner { text, bytes: line, pos: 0, masks, wanted, keys };
+    let letters = KeyLetters::of(wanted);
+    let mut s = Scanner { text, bytes: line, pos: 0, masks, wanted, letters };
     s.ws();
     let read = if s.peek()? == b'[' {
         // A batch of events (spec §3): a container like `records`.
@@ -133,7 +104,7 @@ struct Rec<'a> {
     records: Option<Vec<Record<'a>>>,
 }
 
-struct Scanner<'a, 'q, K> {
+struct Scanner<'a, 'q> {
     text: &'a str,
     bytes: &'a [u8],
     pos: usize,
@@ -141,12 +112,12 @@ struct Scanner<'a, 'q, K> {
     masks: &'q [u64],
     /// The on-demand values to read (the others are skipped).
     wanted: Roles,
-    /// How keys are classified: the letters of the keys read for
-    /// `wanted`, or the run's `field:` keys.
-    keys: K,
+    /// The letters of the keys read for `wanted` (and the run's `field:`
+    /// keys).
+    letters: &'static KeyLetters,
 }
 
-impl<'a, K: Classify> Scanner<'a, '_, K> {
+impl<'a> Scanner<'a, '_> {
     fn peek(&self) -> Option<u8> {
         self.bytes.get(self.pos).copied()
     }
@@ -521,7 +492,7 @@ impl<'a, K: Classify> Scanner<'a, '_, K> {
         key: &str,
         rec: &mut Rec<'a>,
     ) -> Option<()> {
-        let Some(id) = self.keys.classify(key) else {
+        let Some(id) = classify_key_for(key, self.letters) else {
             return self.skip_value(depth);
         };
         match id.role {
@@ -554,9 +525,7 @@ impl<'a, K: Classify> Scanner<'a, '_, K> {
         nested: bool,
     ) -> Option<()> {
         match id.shape() {
-            Shape::Field if K::FIELDS => {
-                return self.field_key(id, depth, fields, nested)
-            }
+            Shape::Field => return self.field_key(id, depth, fields, nested),
             Shape::Int => fields.set(id, self.int_value(depth)?),
             Shape::Category => fields.set(id, self.cat_value(depth)?),
             Shape::Text if self.wanted.reads(id.role) => {
@@ -568,7 +537,7 @@ impl<'a, K: Classify> Scanner<'a, '_, K> {
                 let [code, sub] = self.result_info(depth)?;
                 fields.set_result_information(code, sub);
             }
-            Shape::Container | Shape::Field => return self.skip_value(depth),
+            Shape::Container => return self.skip_value(depth),
         }
         Some(())
     }
@@ -653,7 +622,7 @@ impl<'a, K: Classify> Scanner<'a, '_, K> {
         }
         loop {
             let key = self.key()?;
-            match self.keys.classify(key) {
+            match classify_key_for(key, self.letters) {
                 Some(id) if id.nests() => {
                     self.field(id, depth, level, true)?
                 }
