@@ -202,6 +202,45 @@ mod tests {
         assert!(std::ptr::eq(f, g));
     }
 
+    /// The byte scanner's lookup (the letters, then the names) against
+    /// the plain one, for names shorter and longer than the table's keys.
+    #[test]
+    fn letters_classify_like_the_names() {
+        use crate::record::keys::classify_key_for;
+        let f = FieldKeys::intern([
+            "region",
+            "x",
+            "aVeryLongFieldNameBeyondEveryKeyOfTheTable",
+            "endpointType",
+            "ÿtier",
+        ]);
+        let letters = f.letters();
+        let mut inputs: Vec<String> = Vec::new();
+        for n in f.names().chain(["code", "properties", "time", "regio"]) {
+            inputs.push(n.to_owned());
+            inputs.push(n.to_ascii_uppercase());
+            inputs.push(format!(" {n}\t"));
+            inputs.push(format!("{n}s"));
+        }
+        for raw in &inputs {
+            assert_eq!(
+                classify_key_for(raw, letters),
+                f.classify(raw),
+                "{raw:?}"
+            );
+        }
+        let long = classify_key_for(
+            " AVERYLONGFIELDNAMEBEYONDEVERYKEYOFTHETABLE",
+            letters,
+        );
+        assert_eq!(long.map(|k| (k.role, k.rank)), Some((Role::Field, 2)));
+        assert_eq!(
+            classify_key_for("ŸTIER", letters),
+            None,
+            "ASCII case only"
+        );
+    }
+
     #[test]
     fn containers_are_refused_and_never_read() {
         for name in [
