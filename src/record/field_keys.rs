@@ -129,7 +129,7 @@ impl FieldKeys {
 
     /// The key `k` (trimmed) names: one of the run's names, else `known`
     /// (what the table makes of it).
-    #[inline(never)]
+    #[cold]
     pub(crate) fn field(
         &self,
         k: &[u8],

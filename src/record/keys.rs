@@ -398,11 +398,14 @@ const LEN_LIMIT: usize = {
     max + 1
 };
 
-/// The most keys of one length.
-const PER_LEN: usize = 8;
+/// The most keys of [`KEYS`] of one length.
+const KEYS_PER_LEN: usize = 8;
+
+/// The most keys of one length: of [`KEYS`], and a run's `field:` names.
+const PER_LEN: usize = KEYS_PER_LEN + super::field_keys::MAX_FIELDS;
 
 /// The keys of one name length: their names and ids, `len` of them.
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, Debug)]
 struct SameLength {
     names: [&'static [u8]; PER_LEN],
     ids: [KeyId; PER_LEN],
@@ -422,8 +425,8 @@ const BY_LEN: [SameLength; LEN_LIMIT] = {
         let name = KEYS[i].0.as_bytes();
         let slot = &mut t[name.len()];
         assert!(
-            slot.len < PER_LEN,
-            "raise PER_LEN: too many keys of one length"
+            slot.len < KEYS_PER_LEN,
+            "raise KEYS_PER_LEN: too many keys of one length"
         );
         slot.names[slot.len] = name;
         slot.ids[slot.len] = IDS[i];
@@ -472,34 +475,58 @@ const KEY_ENDS: [u32; LEN_LIMIT] = key_letters(true);
 /// The first and last letters of the keys a reader reads, per name length:
 /// the keys of the on-demand roles it does not read are left out, so their
 /// names (`time`, `correlationId`, …) mostly fail the cheap first test.
-/// For a run with `field:` dimensions, the letters of every key of the
-/// table and of its names, and the names ([`FieldKeys`]).
+/// With the keys by length they are looked up in: [`BY_LEN`], or for a
+/// run with `field:` dimensions every key of the table and its names
+/// ([`FieldKeys`]; a name longer than the table's keys is looked up past
+/// the letters).
 #[derive(Debug)]
 pub struct KeyLetters {
     starts: [u32; LEN_LIMIT],
     ends: [u32; LEN_LIMIT],
+    by_len: &'static [SameLength; LEN_LIMIT],
     fields: Option<&'static FieldKeys>,
 }
 
 impl KeyLetters {
-    /// The letters of every key of the table and of the names of
-    /// `fields` (a name longer than the table's keys is looked up past
-    /// the letters).
+    /// The letters and keys of the table and of the names of `fields`: a
+    /// name's key replaces the table's key of that name (its id says it
+    /// is both), the others join their length. Lookups fold bit 5 of
+    /// every byte but the first, exact for the table's names (letters,
+    /// `_`) but loose for a name's other bytes: a reader checks a
+    /// [`Role::Field`] key again with [`FieldKeys::classify`].
     pub(crate) fn with_fields(fields: &'static FieldKeys) -> KeyLetters {
+        let mut by_len = Box::new(BY_LEN);
         let mut t = KeyLetters {
             starts: KEY_STARTS,
             ends: KEY_ENDS,
+            by_len: &BY_LEN,
             fields: Some(fields),
         };
-        for n in fields.names().map(str::as_bytes) {
-            if let (Some(&a), Some(&b)) = (n.first(), n.last()) {
-                if n.len() < LEN_LIMIT {
-                    t.starts[n.len()] |= letter_bit(a);
-                    t.ends[n.len()] |= letter_bit(b);
+        for (n, id) in fields.names().zip(fields.ids()) {
+            let (n, Some(id)) = (n.as_bytes(), id) else { continue };
+            let (Some(&a), Some(&b)) = (n.first(), n.last()) else {
+                continue;
+            };
+            let Some(same) = by_len.get_mut(n.len()) else { continue };
+            t.starts[n.len()] |= letter_bit(a);
+            t.ends[n.len()] |= letter_bit(b);
+            match same.names[..same.len].iter().position(|k| k == &n) {
+                Some(i) => same.ids[i] = id,
+                None if same.len < PER_LEN => {
+                    same.names[same.len] = n;
+                    same.ids[same.len] = id;
+                    same.len += 1;
                 }
+                None => {}
             }
         }
+        t.by_len = Box::leak(by_len);
         t
+    }
+
+    /// The run's `field:` keys, if it has some.
+    pub fn fields(&self) -> Option<&'static FieldKeys> {
+        self.fields
     }
 
     /// The letters of the keys read for `wanted`, built once per set.
@@ -520,6 +547,7 @@ impl KeyLetters {
             let mut t = KeyLetters {
                 starts: [0; LEN_LIMIT],
                 ends: [0; LEN_LIMIT],
+                by_len: &BY_LEN,
                 fields: None,
             };
             for (name, role) in KEYS {
@@ -542,8 +570,12 @@ impl KeyLetters {
 /// that length are compared in place.
 #[inline]
 pub fn classify_key(raw: &str) -> Option<KeyId> {
-    static ALL: KeyLetters =
-        KeyLetters { starts: KEY_STARTS, ends: KEY_ENDS, fields: None };
+    static ALL: KeyLetters = KeyLetters {
+        starts: KEY_STARTS,
+        ends: KEY_ENDS,
+        by_len: &BY_LEN,
+        fields: None,
+    };
     classify_key_for(raw, &ALL)
 }
 
@@ -573,14 +605,10 @@ pub fn classify_key_for(raw: &str, letters: &KeyLetters) -> Option<KeyId> {
     if starts & letter_bit(first) == 0 || ends & letter_bit(last) == 0 {
         return None;
     }
-    let same = &BY_LEN[k.len()];
-    let found = (0..same.len.min(PER_LEN))
+    let same = &letters.by_len[k.len()];
+    (0..same.len.min(PER_LEN))
         .find(|&i| eq_folded(k, same.names[i]))
-        .map(|i| same.ids[i]);
-    match letters.fields {
-        None => found,
-        Some(f) => f.field(k, found),
-    }
+        .map(|i| same.ids[i])
 }
 
 /// `k.eq_ignore_ascii_case(name)` for a key name (lower-case letters, and

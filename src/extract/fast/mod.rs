@@ -509,7 +509,7 @@ impl<'a> Scanner<'a, '_> {
                 rec.records = self.records_value(depth)?;
             }
             Role::Tables if level == Level::Line => return None,
-            _ => self.field(id, depth, &mut rec.fields, false)?,
+            _ => self.field(id, key, depth, &mut rec.fields, false)?,
         }
         Some(())
     }
@@ -520,12 +520,13 @@ impl<'a> Scanner<'a, '_> {
     fn field(
         &mut self,
         id: crate::record::KeyId,
+        key: &str,
         depth: usize,
         fields: &mut Fields<'a>,
         nested: bool,
     ) -> Option<()> {
         match id.shape() {
-            Shape::Field => return self.field_key(id, depth, fields, nested),
+            Shape::Field => return self.field_key(key, depth, fields, nested),
             Shape::Int => fields.set(id, self.int_value(depth)?),
             Shape::Category => fields.set(id, self.cat_value(depth)?),
             Shape::Text if self.wanted.reads(id.role) => {
@@ -548,17 +549,27 @@ impl<'a> Scanner<'a, '_> {
     #[inline(never)]
     fn field_key(
         &mut self,
-        id: crate::record::KeyId,
+        key: &str,
         depth: usize,
         fields: &mut Fields<'a>,
         nested: bool,
     ) -> Option<()> {
+        // The letters' lookup is loose past the first byte (bit 5 folded):
+        // the exact one decides.
+        let exact = self.letters.fields().and_then(|f| f.classify(key));
+        let id = match exact {
+            Some(k) if k.role == Role::Field => k,
+            Some(known) if !nested || known.nests() => {
+                return self.field(known, key, depth, fields, nested)
+            }
+            _ => return self.skip_value(depth),
+        };
         let start = self.pos;
         let value = self.field_value(depth, false)?;
         fields.set_field(id, value);
         if let Some(also) = id.also().filter(|a| !nested || a.nests()) {
             self.pos = start;
-            self.field(also, depth, fields, nested)?;
+            self.field(also, key, depth, fields, nested)?;
         }
         Some(())
     }
@@ -624,7 +635,7 @@ impl<'a> Scanner<'a, '_> {
             let key = self.key()?;
             match classify_key_for(key, self.letters) {
                 Some(id) if id.nests() => {
-                    self.field(id, depth, level, true)?
+                    self.field(id, key, depth, level, true)?
                 }
                 _ => self.skip_value(depth)?,
             }
