@@ -475,7 +475,7 @@ const KEY_ENDS: [u32; LEN_LIMIT] = key_letters(true);
 /// The first and last letters of the keys a reader reads, per name length:
 /// the keys of the on-demand roles it does not read are left out, so their
 /// names (`time`, `correlationId`, …) mostly fail the cheap first test.
-/// With the keys by length they are looked up in: [`BY_LEN`], or for a
+/// With the keys by length they are looked up in: the table's, or for a
 /// run with `field:` dimensions every key of the table and its names
 /// ([`FieldKeys`]; a name longer than the table's keys is looked up past
 /// the letters).
