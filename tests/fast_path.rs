@@ -24,7 +24,9 @@ fn check(line: &[u8]) -> bool {
         .with(Role::Time)
         .with(Role::Participant)
         .with(Role::Operation);
-    for wanted in [Roles::ALL, some] {
+    let [f1, f2] = field_plans();
+    let all_f1 = Roles(Roles::ALL.0, f1.1);
+    for wanted in [Roles::ALL, some, f1, f2, all_f1] {
         let serde = json::read_line_for(line, wanted);
         let plain = reference::read_line_for(line, wanted);
         assert_eq!(serde, plain, "serde vs plain, {wanted:?}: {shown}");
@@ -39,6 +41,39 @@ fn check(line: &[u8]) -> bool {
         }
         None => false,
     }
+}
+
+/// The readers' wants of two plans with `field:` dimensions (spec §7):
+/// names of the generated lines' keys that are no key of the table
+/// (`resultDescription` holds strings, `x` objects), and names that are
+/// (read both ways: a code, the log kind, a category, a payload, a
+/// subcode, the values of spec §7).
+pub(crate) fn field_plans() -> [Roles; 2] {
+    let now = calltally::testing::time::parse("2026-11-20T12:00:00Z")
+        .expect("a time");
+    let wanted = |by: &str| {
+        calltally::Plan::from_args(
+            &[by.into()],
+            None,
+            None,
+            &[],
+            10,
+            None,
+            now,
+        )
+        .expect("a plan")
+        .wanted()
+    };
+    [
+        wanted(
+            "field:code,field:resultDescription,field:sdkVersion,\
+             field:Category,field:resultType,field:x",
+        ),
+        wanted(
+            "field:OperationPayload,field:SUBCODE,field:endpointType,\
+             field:time,field:_code,field:callUpdatesVersion,field:extra",
+        ),
+    ]
 }
 
 /// Whether the scanner is expected to read a line itself: well-formed

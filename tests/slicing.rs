@@ -161,7 +161,7 @@ fn bad_slicing_words_are_usage_errors() {
         &["--since", "soon"],
         &["--where", "os"],
         &["--since", "2026-11-21", "--until", "2026-11-20"],
-        &["--by", "field:ParticipantType"],
+        &["--by", "field:properties"],
     ] {
         let out = scratch("slicing-bad");
         let mut a = vec![FIXTURE];

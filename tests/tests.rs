@@ -8,6 +8,7 @@ mod differential;
 mod explain;
 mod fast_path;
 mod faults;
+mod field;
 mod formats;
 mod gates;
 mod golden;

@@ -6,11 +6,12 @@
 
 use calltally::testing::csv::{read_header, read_rows, read_rows_core, row_ends, split_rows};
 use calltally::testing::lines::strip_bom;
-use calltally::testing::{Record, Sink};
+use calltally::testing::{Record, Roles, Sink};
 use libfuzzer_sys::fuzz_target;
 
+/// What was handed on, and what the sink asks the readers to read.
 #[derive(Debug, Default, PartialEq, Eq)]
-struct Calls(Vec<String>);
+struct Calls(Vec<String>, Roles);
 
 impl Sink for Calls {
     fn record(&mut self, rec: Record<'_>, line: u64, item: u32) {
@@ -31,6 +32,20 @@ impl Sink for Calls {
     fn restart(&mut self) {
         self.0.push("restart".into());
     }
+    fn wanted(&self) -> Roles {
+        self.1
+    }
+}
+
+/// A run with `field:` dimensions: a column of no key, and a column of a
+/// key of the table (read both ways).
+fn with_fields() -> Roles {
+    let now = calltally::testing::time::parse("2026-11-20T12:00:00Z")
+        .expect("a time");
+    let by = "field:Note,field:ParticipantEndReason".to_owned();
+    calltally::Plan::from_args(&[by], None, None, &[], 10, None, now)
+        .expect("a plan")
+        .wanted()
 }
 
 fuzz_target!(|input: &[u8]| {
@@ -48,6 +63,7 @@ fuzz_target!(|input: &[u8]| {
     let Some((header, n)) = read_header(body) else { return };
     let size = [usize::MAX, 1, 7, 64][(selector as usize >> 1) % 4];
     let max = [usize::MAX, 5, 64][(selector as usize >> 3) % 3];
+    let wanted = if selector & 0x10 == 0 { Roles::NONE } else { with_fields() };
     let pieces = split_rows(&body[n..], size, max);
     // Every cut of the parallel chunker is a row end of the serial scan.
     let serial = row_ends(&body[n..], max);
@@ -57,7 +73,8 @@ fuzz_target!(|input: &[u8]| {
         assert!(serial.binary_search(&at).is_ok(), "cut at {at}");
     }
     for piece in pieces {
-        let (mut want, mut got) = (Calls::default(), Calls::default());
+        let mut want = Calls(Vec::new(), wanted);
+        let mut got = Calls(Vec::new(), wanted);
         read_rows_core(piece, &header, &mut want);
         read_rows(piece, &header, &mut got);
         assert_eq!(got, want);

@@ -26,22 +26,33 @@ use crate::record::{
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Header {
     columns: Vec<Option<KeyId>>,
+    /// The column names, suffixes dropped (`None`: not UTF-8), for the
+    /// keys of a run's `field:` dimensions ([`Header::for_run`]).
+    names: Vec<Option<Box<str>>>,
 }
 
 impl Header {
     /// Classify header cells. A trailing bracketed suffix (` [UTC]`) is
     /// ignored, then names are matched like JSON keys.
     pub fn new<'a>(names: impl IntoIterator<Item = &'a [u8]>) -> Header {
-        Header {
-            columns: names
-                .into_iter()
-                .map(|n| {
-                    let n = std::str::from_utf8(n).ok()?;
-                    let key = classify_key(strip_suffix(n))?;
-                    // No nesting in CSV: only the keys of values count.
-                    (key.shape() != Shape::Container).then_some(key)
-                })
-                .collect(),
+        let names: Vec<Option<Box<str>>> = names
+            .into_iter()
+            .map(|n| Some(strip_suffix(std::str::from_utf8(n).ok()?).into()))
+            .collect();
+        let columns = classify(&names, classify_key);
+        Header { columns, names }
+    }
+
+    /// This header for a run: with the keys of its `field:` dimensions,
+    /// if it has some (a column of such a name is that field; one that is
+    /// also a key of the table is read both ways).
+    pub fn for_run(&self, wanted: Roles) -> Cow<'_, Header> {
+        match wanted.1 {
+            None => Cow::Borrowed(self),
+            Some(fields) => Cow::Owned(Header {
+                columns: classify(&self.names, |n| fields.classify(n)),
+                names: self.names.clone(),
+            }),
         }
     }
 
@@ -68,6 +79,21 @@ impl Header {
     pub fn is_empty(&self) -> bool {
         self.columns.is_empty()
     }
+}
+
+/// What each column (of `names`) is, by `classify`: no nesting in CSV,
+/// so only the keys of values count.
+fn classify(
+    names: &[Option<Box<str>>],
+    classify: impl Fn(&str) -> Option<KeyId>,
+) -> Vec<Option<KeyId>> {
+    names
+        .iter()
+        .map(|n| {
+            let key = classify(n.as_deref()?)?;
+            (key.shape() != Shape::Container).then_some(key)
+        })
+        .collect()
 }
 
 /// `TimeGenerated [UTC]` → `TimeGenerated`.
@@ -118,6 +144,7 @@ pub fn read_header(body: &[u8]) -> Option<(Header, usize)> {
 /// ([`read_rows_core`], the oracle of the differential tests). Setting
 /// `CALLTALLY_CSV_CORE=1` reads everything with `csv-core` (for A/B runs).
 pub fn read_rows(data: &[u8], header: &Header, sink: &mut impl Sink) {
+    let header = &*header.for_run(sink.wanted());
     static CORE: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
     if *CORE.get_or_init(|| std::env::var_os("CALLTALLY_CSV_CORE").is_some()) {
         read_rows_core(data, header, sink);
@@ -189,6 +216,7 @@ fn count_core(
 /// [`read_rows`] with `csv-core` alone: the reading the fast path is held
 /// to.
 pub fn read_rows_core(data: &[u8], header: &Header, sink: &mut impl Sink) {
+    let header = &*header.for_run(sink.wanted());
     let mut rdr = reader(data);
     // Each row is counted when the next one has been read (`prev` holds
     // it), so the last can still be judged: one whose quoted field never
@@ -379,6 +407,12 @@ fn set_cell<'r>(fields: &mut Fields<'r>, key: KeyId, cell: &'r str) {
         Shape::Category => fields.set(key, CatVal::from_str_value(cell)),
         Shape::Text => fields.set(key, kind_text(cell).map(Cow::Borrowed)),
         Shape::Payload => fields.set(key, payload_from_text(cell)),
+        Shape::Field => {
+            fields.set_field(key, kind_text(cell).map(Cow::Borrowed));
+            if let Some(also) = key.also() {
+                set_cell(fields, also, cell);
+            }
+        }
         Shape::Container => {}
     }
 }

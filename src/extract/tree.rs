@@ -260,33 +260,18 @@ fn fields<'a>(
             continue;
         }
         let Some(v) = last_key(members, id) else { continue };
-        match id.shape() {
-            Shape::Int => f.set(id, int_value(v)),
-            Shape::Category => f.set(id, cat_value(v, false)),
-            Shape::Text => f.set(
-                id,
-                match v {
-                    Value::String(s) => {
-                        kind_text(s).map(|t| Cow::Owned(t.to_owned()))
-                    }
-                    Value::Number(n) if id.role.on_demand() => {
-                        n.as_u64().map(|u| u.to_string().into())
-                    }
-                    _ => None,
-                },
-            ),
-            Shape::Payload => f.set(
-                id,
-                match v {
-                    Value::Object(p) => payload_subcode(p),
-                    Value::String(text) => match serde_json::from_str(text) {
-                        Ok(Value::Object(p)) => payload_subcode(&p),
-                        _ => IntVal::Absent,
-                    },
-                    _ => IntVal::Absent,
-                },
-            ),
-            Shape::Container => {}
+        set_value(&mut f, id, v);
+    }
+    // The keys of the run's `field:` dimensions: the last member of each
+    // name; a name that is also a key of the table was read above too.
+    for (name, id) in wanted.1.iter().flat_map(|k| k.names().zip(k.ids())) {
+        let Some(id) = id else { continue };
+        let last = members
+            .iter()
+            .rev()
+            .find(|(k, _)| k.trim_ascii().eq_ignore_ascii_case(name));
+        if let Some((_, v)) = last {
+            f.set_field(id, field_value(v, false));
         }
     }
     // `resultInformation`: the last one; its `code` and `subCode`.
@@ -297,6 +282,58 @@ fn fields<'a>(
     };
     f.set_result_information(code, subcode);
     f
+}
+
+/// Set the value `v` of `id`, a key of the table, as its shape reads it.
+pub(crate) fn set_value<'a>(f: &mut Fields<'a>, id: KeyId, v: &Value) {
+    match id.shape() {
+        Shape::Int => f.set(id, int_value(v)),
+        Shape::Category => f.set(id, cat_value(v, false)),
+        Shape::Text => f.set(
+            id,
+            match v {
+                Value::String(s) => {
+                    kind_text(s).map(|t| Cow::Owned(t.to_owned()))
+                }
+                Value::Number(n) if id.role.on_demand() => {
+                    n.as_u64().map(|u| u.to_string().into())
+                }
+                _ => None,
+            },
+        ),
+        Shape::Payload => f.set(
+            id,
+            match v {
+                Value::Object(p) => payload_subcode(p),
+                Value::String(text) => match serde_json::from_str(text) {
+                    Ok(Value::Object(p)) => payload_subcode(&p),
+                    _ => IntVal::Absent,
+                },
+                _ => IntVal::Absent,
+            },
+        ),
+        Shape::Container | Shape::Field => {}
+    }
+}
+
+/// The value of a `field:` key (`record::field_keys` says the rules):
+/// a scalar as written; an array's first element (`nested`: this is one,
+/// and does not unwrap further); an object none.
+pub(crate) fn field_value(
+    v: &Value,
+    nested: bool,
+) -> Option<Cow<'static, str>> {
+    match v {
+        Value::String(s) => kind_text(s).map(|t| Cow::Owned(t.to_owned())),
+        Value::Number(n) => Some(Cow::Owned(n.to_string())),
+        Value::Bool(b) => {
+            Some(Cow::Borrowed(if *b { "true" } else { "false" }))
+        }
+        Value::Array(items) if !nested => {
+            items.first().and_then(|e| field_value(e, true))
+        }
+        Value::Null | Value::Array(_) | Value::Object(_) => None,
+    }
 }
 
 fn payload_subcode(members: &[(String, Value)]) -> IntVal {

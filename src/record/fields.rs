@@ -5,8 +5,8 @@
 
 use std::borrow::Cow;
 
-use super::keys::{count, KeyId, Role, Roles, NESTED_LEVELS};
-use super::{CatVal, IntVal, Outcome, Record, Texts, Triple};
+use super::keys::{count, FieldKeys, KeyId, Role, Roles, NESTED_LEVELS};
+use super::{CatVal, IntVal, Outcome, Record, Text, Texts, Triple};
 
 /// Number of code keys.
 pub const CODE_KEYS: usize = count(Role::Code);
@@ -60,7 +60,7 @@ impl<'a> Slot<'a> for Option<Cow<'a, str>> {
         match key.role {
             Role::Kind => f.kind.get_mut(key.rank as usize),
             Role::Operation => Some(&mut f.operation),
-            role if role.on_demand() => {
+            role if role.on_demand() || role == Role::Field => {
                 f.extra.push((key, None));
                 f.extra.last_mut().map(|e| &mut e.1)
             }
@@ -109,8 +109,9 @@ pub struct Fields<'a> {
     result_info: [IntVal; 2],
     kind: [Option<Cow<'a, str>>; KIND_KEYS],
     operation: Option<Cow<'a, str>>,
-    /// Values of the on-demand roles the run asked for, in the order read
-    /// (empty, and no allocation, when it asked for none).
+    /// Values of the on-demand roles the run asked for, and of its
+    /// `field:` keys, in the order read (empty, and no allocation, when it
+    /// asked for none).
     extra: smallvec::SmallVec<[(KeyId, Option<Cow<'a, str>>); 4]>,
 }
 
@@ -126,6 +127,14 @@ impl<'a> Fields<'a> {
                 debug_assert!(false, "a value of the wrong kind for {key:?}")
             }
         }
+    }
+
+    /// Record the value of a key of the run's `field:` dimensions
+    /// ([`Role::Field`]; the last occurrence of a key wins).
+    #[inline]
+    pub fn set_field(&mut self, key: KeyId, value: Option<Cow<'a, str>>) {
+        debug_assert_eq!(key.role, Role::Field);
+        self.set(key, value);
     }
 
     /// Record the `code` and `subCode` of this level's
@@ -156,13 +165,13 @@ impl<'a> Fields<'a> {
         let mut texts = Texts::new();
         if wanted.0 & Role::Operation.bit() != 0 {
             if let Some(op) = &self.operation {
-                texts.push((Role::Operation, op.clone()));
+                texts.push((Text::Role(Role::Operation), op.clone()));
             }
         }
         if !self.extra.is_empty()
             || nested.levels.iter().flatten().any(|l| !l.extra.is_empty())
         {
-            self.resolve_extra(nested, &mut texts);
+            self.resolve_extra(nested, wanted, &mut texts);
         }
         let kind = match self.kind.iter_mut().find_map(Option::take) {
             Some(k) => Some(k),
@@ -173,8 +182,14 @@ impl<'a> Fields<'a> {
 
     /// The value of each on-demand role read: per key in order of
     /// preference, the levels in order (each level's last occurrence);
-    /// the first non-absent wins.
-    fn resolve_extra(&self, nested: &Nested<'a>, texts: &mut Texts<'a>) {
+    /// the first non-absent wins. Then the same for each `field:` key of
+    /// the run (one key each).
+    fn resolve_extra(
+        &self,
+        nested: &Nested<'a>,
+        wanted: Roles,
+        texts: &mut Texts<'a>,
+    ) {
         // What was read, in reading order per level: (role, rank, level,
         // value). A record holds a handful, so quadratic scans are cheap
         // (an array per (role, rank, level) cost more to clear per record).
@@ -189,6 +204,8 @@ impl<'a> Fields<'a> {
                     Role::ON_DEMAND.iter().position(|&r| r == k.role)
                 {
                     read.push((r as u8, k.rank, level as u8, v));
+                } else if k.role == Role::Field {
+                    read.push((FIELD, k.rank, level as u8, v));
                 }
             }
         }
@@ -204,16 +221,30 @@ impl<'a> Fields<'a> {
             if later {
                 continue;
             }
-            let slot = &mut best[r as usize];
+            // (`None` for the `field:` keys, resolved below.)
+            let Some(slot) = best.get_mut(r as usize) else { continue };
             if slot.is_none_or(|(br, bl, _)| (rank, level) < (br, bl)) {
                 *slot = Some((rank, level, v));
             }
         }
-        for (role, found) in Role::ON_DEMAND.into_iter().zip(best) {
+        let found = Role::ON_DEMAND.into_iter().zip(best);
+        let Some(fields) = wanted.1 else {
+            for (role, found) in found {
+                if let Some((_, _, v)) = found {
+                    texts.push((Text::Role(role), v.clone()));
+                }
+            }
+            return;
+        };
+        // A key of a `field:` name that is also a known key is read as
+        // both, even where the run does not want the known key's role:
+        // that value is dropped here.
+        for (role, found) in found.filter(|(role, _)| wanted.reads(*role)) {
             if let Some((_, _, v)) = found {
-                texts.push((role, v.clone()));
+                texts.push((Text::Role(role), v.clone()));
             }
         }
+        resolve_fields(&read, fields, texts);
     }
 
     /// The outcome alone (see [`Fields::record`]).
@@ -257,6 +288,39 @@ impl<'a> Fields<'a> {
                     _ => None,
                 },
             }),
+        }
+    }
+}
+
+/// The place of [`Role::Field`] values among the roles read by
+/// [`Fields::resolve_extra`] (after the on-demand roles).
+const FIELD: u8 = Role::ON_DEMAND.len() as u8;
+
+/// The value of each `field:` key of `fields` in what a record's levels
+/// read (`(role, rank, level, value)` in reading order): per key, the
+/// first level whose last occurrence holds a value.
+fn resolve_fields<'a>(
+    read: &[(u8, u8, u8, &Option<Cow<'a, str>>)],
+    fields: &'static FieldKeys,
+    texts: &mut Texts<'a>,
+) {
+    for (name, id) in fields.names().zip(fields.ids()) {
+        let Some(KeyId { rank, .. }) = id else { continue };
+        let mut best: Option<(u8, &Cow<'a, str>)> = None;
+        for (i, &(r, k, level, v)) in read.iter().enumerate() {
+            if (r, k) != (FIELD, rank) {
+                continue;
+            }
+            let Some(v) = v.as_ref() else { continue };
+            let later = read[i + 1..]
+                .iter()
+                .any(|&(r2, k2, l2, _)| (r2, k2, l2) == (r, k, level));
+            if !later && best.is_none_or(|(bl, _)| level < bl) {
+                best = Some((level, v));
+            }
+        }
+        if let Some((_, v)) = best {
+            texts.push((Text::Field(name), v.clone()));
         }
     }
 }
@@ -408,7 +472,7 @@ mod tests {
             top.record(&Nested::default(), Roles::NONE.with(Role::Operation));
         assert_eq!(
             rec.texts[..],
-            [(Role::Operation, Cow::from("CallSummary"))]
+            [(Text::Role(Role::Operation), Cow::from("CallSummary"))]
         );
     }
 

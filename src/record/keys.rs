@@ -5,6 +5,11 @@
 //! order of preference), the size of the slot arrays of
 //! [`super::Fields`] and the fast rejection tables are all derived from
 //! the table at compile time.
+//!
+//! The keys of a run's `field:NAME` dimensions are known only at run time:
+//! [`FieldKeys`] classifies them, for the runs that have some.
+
+pub use super::field_keys::FieldKeys;
 
 /// What a key holds, and so how its value is read.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -57,6 +62,10 @@ pub enum Role {
     /// `resultInformation`: an object whose `code` and `subCode` are the
     /// last resort for the code and the subcode (Call Automation).
     ResultInformation,
+    /// A key named by a `field:NAME` dimension (spec §7), known only at
+    /// run time: its rank is its place among the run's names
+    /// ([`FieldKeys`]).
+    Field,
 }
 
 impl Role {
@@ -113,6 +122,7 @@ impl Role {
             | Role::Resource
             | Role::Version => Shape::Text,
             Role::OperationPayload => Shape::Payload,
+            Role::Field => Shape::Field,
             Role::Properties
             | Role::Records
             | Role::Tables
@@ -139,22 +149,28 @@ impl Role {
 pub const NESTED_LEVELS: usize = 3;
 
 /// A set of roles: which on-demand values ([`Role::on_demand`]) a run
-/// wants its readers to read.
+/// wants its readers to read; and the keys of its `field:NAME`
+/// dimensions, if it has any (`None` costs the readers nothing).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
-pub struct Roles(pub u32);
+pub struct Roles(pub u32, pub Option<&'static FieldKeys>);
 
 impl Roles {
     /// No on-demand value.
-    pub const NONE: Roles = Roles(0);
+    pub const NONE: Roles = Roles(0, None);
     /// Every role.
-    pub const ALL: Roles = Roles(u32::MAX);
+    pub const ALL: Roles = Roles(u32::MAX, None);
     /// What every run reads besides the triple and the kind: the version
     /// of a CallSummaryUpdates record (spec §3).
     pub const DEFAULT: Roles = Roles::NONE.with(Role::Version);
 
     /// The set with `role` added.
     pub const fn with(self, role: Role) -> Roles {
-        Roles(self.0 | role.bit())
+        Roles(self.0 | role.bit(), self.1)
+    }
+
+    /// The set with the keys of a run's `field:` dimensions.
+    pub const fn with_fields(self, fields: &'static FieldKeys) -> Roles {
+        Roles(self.0, Some(fields))
     }
 
     /// Whether a reader reads the values of `role`: always for the roles
@@ -180,6 +196,9 @@ pub enum Shape {
     /// A level, an envelope or `resultInformation`: the reader walks
     /// into it.
     Container,
+    /// The value of a `field:NAME` dimension: any scalar, as written
+    /// (see [`FieldKeys`]).
+    Field,
 }
 
 /// Every key that matters, lower case, with its role. Within a role,
@@ -228,14 +247,24 @@ pub const KEYS: &[(&str, Role)] = &[
     ("resultinformation", Role::ResultInformation),
 ];
 
-/// A key of [`KEYS`]: its row, role and rank within the role.
+/// A key of [`KEYS`]: its row, role and rank within the role; or a key
+/// of a run's `field:` dimensions ([`Role::Field`]). Two bytes: readers
+/// pass them around for every key of every record.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct KeyId {
     /// What the key holds.
     pub role: Role,
-    /// Its preference within the role (0 is preferred).
+    /// Its preference within the role (0 is preferred). For a
+    /// [`Role::Field`] key: its place among the run's names, or, for a
+    /// name that is also a key of [`KEYS`], [`ALSO`] + that key's row
+    /// (its value is read both ways; [`KeyId::also`]).
     pub rank: u8,
 }
+
+/// The first rank of the [`Role::Field`] keys that are also keys of
+/// [`KEYS`] (see [`KeyId::rank`]).
+pub const ALSO: u8 = 128;
+const _: () = assert!(KEYS.len() < 256 - ALSO as usize);
 
 impl KeyId {
     /// How its value is read.
@@ -262,7 +291,25 @@ impl KeyId {
         )
     }
 
-    /// The lower-case name of the key.
+    /// A key of a run's `field:` dimensions: the `rank`-th name, which is
+    /// also the key `also` of [`KEYS`] when it has that name.
+    pub(crate) fn field(place: u8, also: Option<KeyId>) -> KeyId {
+        let row = also.and_then(|k| IDS.iter().position(|&i| i == k));
+        let rank = row.map_or(place, |r| ALSO + r as u8);
+        KeyId { role: Role::Field, rank }
+    }
+
+    /// For a [`Role::Field`] key whose name is also a key of [`KEYS`]:
+    /// that key (its value is read both ways).
+    #[inline]
+    pub fn also(self) -> Option<KeyId> {
+        if self.role != Role::Field {
+            return None;
+        }
+        IDS.get(usize::from(self.rank.checked_sub(ALSO)?)).copied()
+    }
+
+    /// The lower-case name of a key of [`KEYS`].
     pub fn name(self) -> &'static str {
         KEYS[IDS.iter().position(|&k| k == self).expect("a key of KEYS")].0
     }
@@ -351,11 +398,14 @@ const LEN_LIMIT: usize = {
     max + 1
 };
 
-/// The most keys of one length.
-const PER_LEN: usize = 8;
+/// The most keys of [`KEYS`] of one length.
+const KEYS_PER_LEN: usize = 8;
+
+/// The most keys of one length: of [`KEYS`], and a run's `field:` names.
+const PER_LEN: usize = KEYS_PER_LEN + super::field_keys::MAX_FIELDS;
 
 /// The keys of one name length: their names and ids, `len` of them.
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, Debug)]
 struct SameLength {
     names: [&'static [u8]; PER_LEN],
     ids: [KeyId; PER_LEN],
@@ -375,8 +425,8 @@ const BY_LEN: [SameLength; LEN_LIMIT] = {
         let name = KEYS[i].0.as_bytes();
         let slot = &mut t[name.len()];
         assert!(
-            slot.len < PER_LEN,
-            "raise PER_LEN: too many keys of one length"
+            slot.len < KEYS_PER_LEN,
+            "raise KEYS_PER_LEN: too many keys of one length"
         );
         slot.names[slot.len] = name;
         slot.ids[slot.len] = IDS[i];
@@ -425,15 +475,65 @@ const KEY_ENDS: [u32; LEN_LIMIT] = key_letters(true);
 /// The first and last letters of the keys a reader reads, per name length:
 /// the keys of the on-demand roles it does not read are left out, so their
 /// names (`time`, `correlationId`, …) mostly fail the cheap first test.
+/// With the keys by length they are looked up in: the table's, or for a
+/// run with `field:` dimensions every key of the table and its names
+/// ([`FieldKeys`]; a name longer than the table's keys is looked up past
+/// the letters).
 #[derive(Debug)]
 pub struct KeyLetters {
     starts: [u32; LEN_LIMIT],
     ends: [u32; LEN_LIMIT],
+    by_len: &'static [SameLength; LEN_LIMIT],
+    fields: Option<&'static FieldKeys>,
 }
 
 impl KeyLetters {
+    /// The letters and keys of the table and of the names of `fields`: a
+    /// name's key replaces the table's key of that name (its id says it
+    /// is both), the others join their length. Lookups fold bit 5 of
+    /// every byte but the first, exact for the table's names (letters,
+    /// `_`) but loose for a name's other bytes: a reader checks a
+    /// [`Role::Field`] key again with [`FieldKeys::classify`].
+    pub(crate) fn with_fields(fields: &'static FieldKeys) -> KeyLetters {
+        let mut by_len = Box::new(BY_LEN);
+        let mut t = KeyLetters {
+            starts: KEY_STARTS,
+            ends: KEY_ENDS,
+            by_len: &BY_LEN,
+            fields: Some(fields),
+        };
+        for (n, id) in fields.names().zip(fields.ids()) {
+            let (n, Some(id)) = (n.as_bytes(), id) else { continue };
+            let (Some(&a), Some(&b)) = (n.first(), n.last()) else {
+                continue;
+            };
+            let Some(same) = by_len.get_mut(n.len()) else { continue };
+            t.starts[n.len()] |= letter_bit(a);
+            t.ends[n.len()] |= letter_bit(b);
+            match same.names[..same.len].iter().position(|k| k == &n) {
+                Some(i) => same.ids[i] = id,
+                None if same.len < PER_LEN => {
+                    same.names[same.len] = n;
+                    same.ids[same.len] = id;
+                    same.len += 1;
+                }
+                None => {}
+            }
+        }
+        t.by_len = Box::leak(by_len);
+        t
+    }
+
+    /// The run's `field:` keys, if it has some.
+    pub fn fields(&self) -> Option<&'static FieldKeys> {
+        self.fields
+    }
+
     /// The letters of the keys read for `wanted`, built once per set.
     pub fn of(wanted: Roles) -> &'static KeyLetters {
+        if let Some(fields) = wanted.1 {
+            return fields.letters();
+        }
         static TABLES: [std::sync::OnceLock<KeyLetters>;
             1 << Role::ON_DEMAND.len()] =
             [const { std::sync::OnceLock::new() }; 1 << Role::ON_DEMAND.len()];
@@ -444,8 +544,12 @@ impl KeyLetters {
             }
         }
         TABLES[index].get_or_init(|| {
-            let mut t =
-                KeyLetters { starts: [0; LEN_LIMIT], ends: [0; LEN_LIMIT] };
+            let mut t = KeyLetters {
+                starts: [0; LEN_LIMIT],
+                ends: [0; LEN_LIMIT],
+                by_len: &BY_LEN,
+                fields: None,
+            };
             for (name, role) in KEYS {
                 if wanted.reads(*role) {
                     let n = name.as_bytes();
@@ -466,14 +570,20 @@ impl KeyLetters {
 /// that length are compared in place.
 #[inline]
 pub fn classify_key(raw: &str) -> Option<KeyId> {
-    static ALL: KeyLetters = KeyLetters { starts: KEY_STARTS, ends: KEY_ENDS };
+    static ALL: KeyLetters = KeyLetters {
+        starts: KEY_STARTS,
+        ends: KEY_ENDS,
+        by_len: &BY_LEN,
+        fields: None,
+    };
     classify_key_for(raw, &ALL)
 }
 
 /// [`classify_key`] for a reader that reads the keys of `letters`
 /// ([`KeyLetters::of`] its wanted roles): a key of an on-demand role it
 /// does not read may be reported as unknown (the reader skips it either
-/// way).
+/// way). With a run's `field:` names, a key of such a name is a
+/// [`Role::Field`] key (see [`FieldKeys::classify`]).
 #[inline]
 pub fn classify_key_for(raw: &str, letters: &KeyLetters) -> Option<KeyId> {
     let (starts_t, ends_t) = (&letters.starts, &letters.ends);
@@ -490,12 +600,12 @@ pub fn classify_key_for(raw: &str, letters: &KeyLetters) -> Option<KeyId> {
     let (Some(starts), Some(ends)) =
         (starts_t.get(k.len()), ends_t.get(k.len()))
     else {
-        return None;
+        return letters.fields.and_then(|f| f.field(k, None));
     };
     if starts & letter_bit(first) == 0 || ends & letter_bit(last) == 0 {
         return None;
     }
-    let same = &BY_LEN[k.len()];
+    let same = &letters.by_len[k.len()];
     (0..same.len.min(PER_LEN))
         .find(|&i| eq_folded(k, same.names[i]))
         .map(|i| same.ids[i])
@@ -585,6 +695,7 @@ mod tests {
             Role::Data,
             Role::Error,
             Role::ResultInformation,
+            Role::Field,
         ];
         let listed: Vec<Role> =
             all.into_iter().filter(|r| r.on_demand()).collect();

@@ -9,6 +9,7 @@
 //! side ([`crate::tally`]) is one.
 
 pub mod dims;
+pub mod field_keys;
 pub mod fields;
 pub mod keys;
 pub mod time;
@@ -20,8 +21,8 @@ use std::fmt;
 
 pub use fields::{Fields, Nested, Slot};
 pub use keys::{
-    classify_key, classify_key_for, KeyId, KeyLetters, Role, Roles, Shape,
-    KEYS, PAYLOAD_SUBCODE, RESULT_INFO_KEYS,
+    classify_key, classify_key_for, FieldKeys, KeyId, KeyLetters, Role, Roles,
+    Shape, KEYS, PAYLOAD_SUBCODE, RESULT_INFO_KEYS,
 };
 pub use values::{kind_text, number_text, parse_int, CatVal, IntVal};
 
@@ -122,11 +123,22 @@ pub enum Outcome {
     Malformed(String),
 }
 
-/// The values of the on-demand roles of a record (spec §7), each role at
-/// most once: empty (no allocation) unless the run asked for them. (An
-/// inline `SmallVec` was measured: larger records to move cost more
-/// instructions on runs that read none, and saved nothing on runs that do.)
-pub type Texts<'a> = Vec<(Role, Cow<'a, str>)>;
+/// What a text of a record ([`Texts`]) is the value of.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Text {
+    /// An on-demand role ([`Role::on_demand`]), or `operationName`.
+    Role(Role),
+    /// A `field:` dimension's key: its name, lower case
+    /// ([`FieldKeys::names`]).
+    Field(&'static str),
+}
+
+/// The values of the on-demand roles and `field:` keys of a record (spec
+/// §7), each at most once: empty (no allocation) unless the run asked for
+/// them. (An inline `SmallVec` was measured: larger records to move cost
+/// more instructions on runs that read none, and saved nothing on runs
+/// that do.)
+pub type Texts<'a> = Vec<(Text, Cow<'a, str>)>;
 
 /// One record as a reader hands it on.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -161,7 +173,18 @@ impl<'a> Record<'a> {
 
     /// The value of an on-demand role, if the record has one.
     pub fn text(&self, role: Role) -> Option<&str> {
+        let role = Text::Role(role);
         self.texts.iter().find(|(r, _)| *r == role).map(|(_, v)| &**v)
+    }
+
+    /// The value of the key of a `field:NAME` dimension (any casing), if
+    /// the record has one.
+    pub fn field(&self, name: &str) -> Option<&str> {
+        let name = name.trim_ascii();
+        self.texts.iter().find_map(|(t, v)| match t {
+            Text::Field(n) if n.eq_ignore_ascii_case(name) => Some(&**v),
+            _ => None,
+        })
     }
 }
 

@@ -7,8 +7,9 @@
 use std::fmt;
 
 use crate::record::dims::Dim;
+use crate::record::field_keys::MAX_FIELDS;
 use crate::record::time::{self, Timestamp};
-use crate::record::{Record, Role, Roles};
+use crate::record::{FieldKeys, Record, Role, Roles};
 
 /// The default `--max-groups`.
 pub const DEFAULT_MAX_GROUPS: usize = 1_000_000;
@@ -126,14 +127,7 @@ impl Plan {
             .iter()
             .map(|f| Filter::parse(f))
             .collect::<Result<Vec<_>, _>>()?;
-        for d in dims.iter().chain(filters.iter().map(|f| &f.dim)) {
-            if let Dim::Field(name) = d {
-                return Err(format!(
-                    "field:{name}: dimensions of arbitrary keys are not read yet; \
-                     use one of the named dimensions"
-                ));
-            }
-        }
+        check_fields(&dims, &filters)?;
         let bound = |flag: &str, v: Option<&str>| {
             v.map(|v| {
                 time::parse_bound(v, now).map_err(|e| format!("{flag}: {e}"))
@@ -153,7 +147,19 @@ impl Plan {
         Ok(Plan { by: dims, since, until, filters, max_groups, distinct })
     }
 
-    /// The on-demand values the readers must read for this plan.
+    /// The names of the plan's `field:` dimensions (`--by`, then
+    /// `--where`), as given.
+    pub fn field_names(&self) -> impl Iterator<Item = &str> {
+        self.by.iter().chain(self.filters.iter().map(|f| &f.dim)).filter_map(
+            |d| match d {
+                Dim::Field(name) => Some(name.as_str()),
+                _ => None,
+            },
+        )
+    }
+
+    /// The on-demand values the readers must read for this plan, and the
+    /// keys of its `field:` dimensions.
     pub fn wanted(&self) -> Roles {
         // Versioned records (spec §3) are always looked for; the ids that
         // key them are read when one is found (`Counter::reading_ids`).
@@ -175,6 +181,9 @@ impl Plan {
                 Dim::Resource => roles.with(Role::Resource),
                 Dim::Hour | Dim::Day => roles.with(Role::Time),
             };
+        }
+        if self.field_names().next().is_some() {
+            roles = roles.with_fields(FieldKeys::intern(self.field_names()));
         }
         roles
     }
@@ -231,20 +240,62 @@ pub fn dim_value<'r>(
         Dim::Os => rec.text(Role::OsVersion),
         Dim::Resource => rec.text(Role::Resource),
         Dim::Hour | Dim::Day => rec.text(Role::Time),
-        Dim::Field(_) => None,
+        Dim::Field(name) => rec.field(name),
     };
     dim.value(raw)
+}
+
+/// The `field:` dimensions of `--by` and `--where` can be read: no key
+/// named twice in two casings (one key, one column), none a level or an
+/// envelope, at most [`MAX_FIELDS`] keys.
+fn check_fields(by: &[Dim], filters: &[Filter]) -> Result<(), String> {
+    let mut by_names: Vec<&str> = Vec::new();
+    for d in by {
+        if let Dim::Field(name) = d {
+            if let Some(other) =
+                by_names.iter().find(|n| n.eq_ignore_ascii_case(name))
+            {
+                return Err(format!(
+                    "--by: field:{other} and field:{name} name the same key \
+                     (keys are matched in any casing); give it once"
+                ));
+            }
+            by_names.push(name);
+        }
+    }
+    let mut keys: Vec<String> = Vec::new();
+    for d in by.iter().chain(filters.iter().map(|f| &f.dim)) {
+        if let Dim::Field(name) = d {
+            if let Some(why) = FieldKeys::refused(name) {
+                return Err(why);
+            }
+            let folded = name.to_ascii_lowercase();
+            if !keys.contains(&folded) {
+                keys.push(folded);
+            }
+        }
+    }
+    if keys.len() > MAX_FIELDS {
+        return Err(format!(
+            "{} field: keys given; at most {MAX_FIELDS} can be read in one run",
+            keys.len()
+        ));
+    }
+    Ok(())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::record::Text;
     use std::borrow::Cow;
 
     fn rec(texts: &[(Role, &'static str)]) -> Record<'static> {
         let mut r = Record::without_code();
-        r.texts =
-            texts.iter().map(|&(role, v)| (role, Cow::Borrowed(v))).collect();
+        r.texts = texts
+            .iter()
+            .map(|&(role, v)| (Text::Role(role), Cow::Borrowed(v)))
+            .collect();
         r
     }
 
@@ -283,7 +334,25 @@ mod tests {
             Plan::from_args(&by, since, until, &[], 10, None, now).unwrap_err()
         };
         assert!(err(&["hour", "hour"], None, None).contains("twice"));
-        assert!(err(&["field:X"], None, None).contains("not read yet"));
+        assert!(err(&["field:X,field:x"], None, None).contains("same key"));
+        assert!(err(&["field:Properties"], None, None).contains("not a value"));
+        let many: Vec<String> =
+            (0..=MAX_FIELDS).map(|i| format!("field:k{i}")).collect();
+        let many: Vec<&str> = many.iter().map(String::as_str).collect();
+        assert!(err(&many, None, None).contains("at most"));
+        let p = Plan::from_args(
+            &["field:Region,kind".into()],
+            None,
+            None,
+            &["field:REGION=eu".into(), "field:tier!=free".into()],
+            10,
+            None,
+            now,
+        )
+        .unwrap();
+        let fields = p.wanted().1.expect("field keys");
+        assert_eq!(fields.names().collect::<Vec<_>>(), ["region", "tier"]);
+        assert_eq!(Plan::default().wanted().1, None);
         assert!(err(&[], Some("2h"), Some("3h")).contains("not before"));
         assert!(err(&[], Some("soon"), None).starts_with("--since"));
     }

@@ -112,7 +112,8 @@ struct Scanner<'a, 'q> {
     masks: &'q [u64],
     /// The on-demand values to read (the others are skipped).
     wanted: Roles,
-    /// The letters of the keys read for `wanted`.
+    /// The letters of the keys read for `wanted` (and the run's `field:`
+    /// keys).
     letters: &'static KeyLetters,
 }
 
@@ -508,20 +509,24 @@ impl<'a> Scanner<'a, '_> {
                 rec.records = self.records_value(depth)?;
             }
             Role::Tables if level == Level::Line => return None,
-            _ => self.field(id, depth, &mut rec.fields)?,
+            _ => self.field(id, key, depth, &mut rec.fields, false)?,
         }
         Some(())
     }
 
-    /// The value of a key that fills a field (any other key is skipped).
+    /// The value of a key that fills a field (any other key is skipped);
+    /// `nested`: the key is in a nested level.
     #[inline(always)]
     fn field(
         &mut self,
         id: crate::record::KeyId,
+        key: &str,
         depth: usize,
         fields: &mut Fields<'a>,
+        nested: bool,
     ) -> Option<()> {
         match id.shape() {
+            Shape::Field => return self.field_key(key, depth, fields, nested),
             Shape::Int => fields.set(id, self.int_value(depth)?),
             Shape::Category => fields.set(id, self.cat_value(depth)?),
             Shape::Text if self.wanted.reads(id.role) => {
@@ -536,6 +541,80 @@ impl<'a> Scanner<'a, '_> {
             Shape::Container => return self.skip_value(depth),
         }
         Some(())
+    }
+
+    /// The value of a `field:` key (`record::field_keys` says the
+    /// rules); a name that is also a key of the table is read again as
+    /// that key.
+    #[inline(never)]
+    fn field_key(
+        &mut self,
+        key: &str,
+        depth: usize,
+        fields: &mut Fields<'a>,
+        nested: bool,
+    ) -> Option<()> {
+        // The letters' lookup is loose past the first byte (bit 5 folded):
+        // the exact one decides.
+        let exact = self.letters.fields().and_then(|f| f.classify(key));
+        let id = match exact {
+            Some(k) if k.role == Role::Field => k,
+            Some(known) if !nested || known.nests() => {
+                return self.field(known, key, depth, fields, nested)
+            }
+            _ => return self.skip_value(depth),
+        };
+        let start = self.pos;
+        let value = self.field_value(depth, false)?;
+        fields.set_field(id, value);
+        if let Some(also) = id.also().filter(|a| !nested || a.nests()) {
+            self.pos = start;
+            self.field(also, key, depth, fields, nested)?;
+        }
+        Some(())
+    }
+
+    /// A `field:` value: a scalar as written (a number as serde_json
+    /// writes it), an array's first element (`first`: this is one), else
+    /// none.
+    fn field_value(
+        &mut self,
+        depth: usize,
+        first: bool,
+    ) -> Option<Option<Cow<'a, str>>> {
+        match self.peek()? {
+            b'"' => self.string().map(|s| kind_text(s).map(Cow::Borrowed)),
+            b'-' | b'0'..=b'9' => {
+                let (t, plain) = self.number()?;
+                if plain {
+                    return Some(Some(Cow::Borrowed(t)));
+                }
+                let n = serde_json::from_str::<serde_json::Number>(t).ok()?;
+                Some(Some(Cow::Owned(n.to_string())))
+            }
+            b't' => self.literal(b"true").map(|_| Some(Cow::Borrowed("true"))),
+            b'f' => {
+                self.literal(b"false").map(|_| Some(Cow::Borrowed("false")))
+            }
+            b'[' if !first => {
+                self.pos += 1;
+                let depth = depth + 1;
+                if depth > MAX_DEPTH {
+                    return None;
+                }
+                self.ws();
+                if self.eat(b']').is_some() {
+                    return Some(None);
+                }
+                let value = self.field_value(depth, true)?;
+                while !self.next_member(b']')? {
+                    self.ws();
+                    self.skip_value(depth)?;
+                }
+                Some(value)
+            }
+            _ => self.skip_value(depth).map(|_| None),
+        }
     }
 
     /// The rest of a nested level's object (`properties`, `data`,
@@ -555,7 +634,9 @@ impl<'a> Scanner<'a, '_> {
         loop {
             let key = self.key()?;
             match classify_key_for(key, self.letters) {
-                Some(id) if id.nests() => self.field(id, depth, level)?,
+                Some(id) if id.nests() => {
+                    self.field(id, key, depth, level, true)?
+                }
                 _ => self.skip_value(depth)?,
             }
             if self.next_member(b'}')? {

@@ -70,7 +70,7 @@ macro_rules! scalars_are {
 mod values;
 pub use values::payload_from_text;
 use values::{
-    skip_map, skip_seq, CatSeed, IntSeed, KeySeed, PayloadSeed,
+    skip_map, skip_seq, CatSeed, FieldSeed, IntSeed, KeySeed, PayloadSeed,
     ResultInfoSeed, Skip, TextSeed,
 };
 
@@ -231,13 +231,34 @@ where
     // remembered and decided at the end.
     let mut records = false;
     let mut tables: Option<tree::Value> = None;
-    while let Some(key) = map.next_key_seed(KeySeed)? {
+    let keys = KeySeed { fields: wanted.1 };
+    while let Some(key) = map.next_key_seed(keys)? {
         let Some(key) = key.filter(|k| level != Level::Nested || k.nests())
         else {
             map.next_value_seed(Skip)?;
             continue;
         };
         match key.shape() {
+            Shape::Field => {
+                // A name that is also a key of the table is read both
+                // ways: from a tree, as the plain reading does.
+                match key
+                    .also()
+                    .filter(|a| level != Level::Nested || a.nests())
+                {
+                    None => fields.set_field(
+                        key,
+                        map.next_value_seed(FieldSeed { nested: false })?,
+                    ),
+                    Some(also) => {
+                        let v: tree::Value = map.next_value()?;
+                        fields.set_field(key, tree::field_value(&v, false));
+                        if wanted.reads(also.role) {
+                            tree::set_value(fields, also, &v);
+                        }
+                    }
+                }
+            }
             Shape::Int => fields.set(key, map.next_value_seed(IntSeed)?),
             Shape::Category => fields
                 .set(key, map.next_value_seed(CatSeed { nested: false })?),

@@ -9,8 +9,8 @@ use serde::de::{
 };
 
 use crate::record::{
-    classify_key, kind_text, CatVal, IntVal, KeyId, PAYLOAD_SUBCODE,
-    RESULT_INFO_KEYS,
+    classify_key, kind_text, CatVal, FieldKeys, IntVal, KeyId,
+    PAYLOAD_SUBCODE, RESULT_INFO_KEYS,
 };
 
 /// A text value (the log kind): a non-absent string, trimmed.
@@ -82,8 +82,15 @@ impl<'de> Visitor<'de> for TextVisitor {
     }
 }
 
-/// A map key, classified without allocating.
-pub(super) struct KeySeed;
+/// A map key, classified without allocating: a key of the table, or
+/// of a run's `field:` dimensions (`fields`).
+#[derive(Clone, Copy)]
+pub(super) struct KeySeed {
+    pub(super) fields: Option<&'static FieldKeys>,
+}
+
+/// A key of the table (not of a level: no `field:` keys there).
+pub(super) const TABLE_KEY: KeySeed = KeySeed { fields: None };
 
 impl<'de> DeserializeSeed<'de> for KeySeed {
     type Value = Option<KeyId>;
@@ -91,13 +98,11 @@ impl<'de> DeserializeSeed<'de> for KeySeed {
         self,
         d: D,
     ) -> Result<Self::Value, D::Error> {
-        d.deserialize_str(KeyVisitor)
+        d.deserialize_str(self)
     }
 }
 
-struct KeyVisitor;
-
-impl<'de> Visitor<'de> for KeyVisitor {
+impl<'de> Visitor<'de> for KeySeed {
     type Value = Option<KeyId>;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -105,7 +110,79 @@ impl<'de> Visitor<'de> for KeyVisitor {
     }
 
     fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
-        Ok(classify_key(v))
+        Ok(match self.fields {
+            None => classify_key(v),
+            Some(fields) => fields.classify(v),
+        })
+    }
+}
+
+/// The value of a `field:` key (`record::field_keys` says the rules).
+/// `nested`: the first element of an array, which does not unwrap again.
+pub(super) struct FieldSeed {
+    pub(super) nested: bool,
+}
+
+impl<'de> DeserializeSeed<'de> for FieldSeed {
+    type Value = Option<Cow<'de, str>>;
+    fn deserialize<D: Deserializer<'de>>(
+        self,
+        d: D,
+    ) -> Result<Self::Value, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for FieldSeed {
+    type Value = Option<Cow<'de, str>>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+
+    fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Self::Value, E> {
+        Ok(kind_text(v).map(Cow::Borrowed))
+    }
+
+    fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
+        Ok(kind_text(v).map(|t| Cow::Owned(t.to_owned())))
+    }
+
+    /// Numbers as serde_json writes them.
+    fn visit_u64<E>(self, v: u64) -> Result<Self::Value, E> {
+        Ok(Some(Cow::Owned(v.to_string())))
+    }
+    fn visit_i64<E>(self, v: i64) -> Result<Self::Value, E> {
+        Ok(Some(Cow::Owned(v.to_string())))
+    }
+    fn visit_f64<E>(self, v: f64) -> Result<Self::Value, E> {
+        Ok(serde_json::Number::from_f64(v).map(|n| Cow::Owned(n.to_string())))
+    }
+    fn visit_bool<E>(self, v: bool) -> Result<Self::Value, E> {
+        Ok(Some(Cow::Borrowed(if v { "true" } else { "false" })))
+    }
+    fn visit_unit<E>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(
+        self,
+        mut seq: A,
+    ) -> Result<Self::Value, A::Error> {
+        if self.nested {
+            return skip_seq(seq).map(|_| None);
+        }
+        let first =
+            seq.next_element_seed(FieldSeed { nested: true })?.flatten();
+        skip_seq(seq)?;
+        Ok(first)
+    }
+
+    fn visit_map<A: MapAccess<'de>>(
+        self,
+        map: A,
+    ) -> Result<Self::Value, A::Error> {
+        skip_map(map).map(|_| None)
     }
 }
 
@@ -263,7 +340,7 @@ impl<'de> Visitor<'de> for PayloadVisitor {
         mut map: A,
     ) -> Result<IntVal, A::Error> {
         let mut sub = IntVal::Absent;
-        while let Some(key) = map.next_key_seed(KeySeed)? {
+        while let Some(key) = map.next_key_seed(TABLE_KEY)? {
             if key == Some(PAYLOAD_SUBCODE) {
                 sub = map.next_value_seed(IntSeed)?;
             } else {
@@ -312,7 +389,7 @@ impl<'de> Visitor<'de> for ResultInfoVisitor {
         mut map: A,
     ) -> Result<[IntVal; 2], A::Error> {
         let mut got = [IntVal::Absent, IntVal::Absent];
-        while let Some(key) = map.next_key_seed(KeySeed)? {
+        while let Some(key) = map.next_key_seed(TABLE_KEY)? {
             match RESULT_INFO_KEYS.iter().position(|&k| key == Some(k)) {
                 Some(i) => got[i] = map.next_value_seed(IntSeed)?,
                 None => map.next_value_seed(Skip)?,
