@@ -144,7 +144,24 @@ pub fn walk(
                 add(&mut inputs, &mut notes, path.clone(), &m)
             }
             Ok(_) => {
+                // The output directory can only be met inside this tree
+                // if it lies under it (or a link leads there: then its
+                // earlier `summary.json` marks it, as any report folder).
+                let out_inside = out_dir.is_some_and(|d| {
+                    match (
+                        std::fs::canonicalize(d),
+                        std::fs::canonicalize(path),
+                    ) {
+                        (Ok(d), Ok(root)) => d.starts_with(root),
+                        _ => true,
+                    }
+                });
                 let mut skipped = Vec::new();
+                // Folders holding an earlier run's `summary.json`, found
+                // as the walk meets that file (probing every folder for
+                // one cost a failed open per folder of a storage tree).
+                let mut report_dirs: Vec<PathBuf> = Vec::new();
+                let mut found = Vec::new();
                 let walk = walkdir::WalkDir::new(path)
                     .follow_links(true)
                     .sort_by_file_name()
@@ -158,9 +175,10 @@ pub fn walk(
                         let skip = e.depth() > 0
                             && (not_a_log
                                 || (dir
-                                    && (e.metadata().is_ok_and(|m| {
+                                    && out_inside
+                                    && e.metadata().is_ok_and(|m| {
                                         Some((m.dev(), m.ino())) == out_id
-                                    }) || holds_reports(e.path()))));
+                                    })));
                         if skip {
                             skipped.push(e.path().to_owned());
                         }
@@ -178,12 +196,20 @@ pub fn walk(
                              skipped"
                                 .into(),
                         ),
-                        Ok(e) => match e.metadata() {
-                            Ok(m) => {
-                                add(&mut inputs, &mut notes, e.into_path(), &m)
+                        Ok(e) => {
+                            if e.depth() > 1
+                                && e.file_name() == "summary.json"
+                                && e.path().parent().is_some_and(holds_reports)
+                            {
+                                report_dirs.extend(
+                                    e.path().parent().map(Path::to_owned),
+                                );
                             }
-                            Err(err) => error(e.path(), err.to_string()),
-                        },
+                            match e.metadata() {
+                                Ok(m) => found.push((e.into_path(), m)),
+                                Err(err) => error(e.path(), err.to_string()),
+                            }
+                        }
                         Err(e) => {
                             let p = e.path().unwrap_or(path).to_path_buf();
                             let msg = match e.loop_ancestor() {
@@ -199,6 +225,29 @@ pub fn walk(
                             error(&p, msg);
                         }
                     }
+                }
+                // A report folder is skipped whole, in walk order among
+                // the other skipped names.
+                if !report_dirs.is_empty() {
+                    let inside = |p: &Path| {
+                        report_dirs.iter().any(|d| p.starts_with(d))
+                    };
+                    found.retain(|(p, _)| !inside(p));
+                    skipped.retain(|p| !inside(p));
+                    skipped.extend(
+                        report_dirs
+                            .iter()
+                            .filter(|d| {
+                                !report_dirs
+                                    .iter()
+                                    .any(|o| o != *d && d.starts_with(o))
+                            })
+                            .cloned(),
+                    );
+                    skipped.sort();
+                }
+                for (p, m) in found {
+                    add(&mut inputs, &mut notes, p, &m);
                 }
                 for dir in skipped {
                     count_skipped(&dir, &mut notes);
