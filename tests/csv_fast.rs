@@ -6,15 +6,22 @@ use calltally::testing::csv::{
     read_header, read_rows, read_rows_core, row_ends, split_rows,
 };
 use calltally::testing::lines::strip_bom;
-use calltally::testing::{Record, Sink};
+use calltally::testing::{Record, Roles, Sink};
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
 
 use crate::differential::generated_csv;
 
-/// Every call a reader makes, in order.
-#[derive(Debug, Default, PartialEq, Eq)]
-struct Calls(Vec<String>);
+/// Every call a reader makes, in order, for a sink that wants the values
+/// of `.1` (none by default, as a plain counter of triples).
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) struct Calls(pub Vec<String>, pub Roles);
+
+impl Default for Calls {
+    fn default() -> Calls {
+        Calls(Vec::new(), Roles::NONE)
+    }
+}
 
 impl Sink for Calls {
     fn record(&mut self, rec: Record<'_>, line: u64, item: u32) {
@@ -34,6 +41,9 @@ impl Sink for Calls {
     }
     fn restart(&mut self) {
         self.0.push("restart".into());
+    }
+    fn wanted(&self) -> Roles {
+        self.1
     }
 }
 

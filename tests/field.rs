@@ -325,34 +325,7 @@ fn gates_select_field_groups() {
     );
 }
 
-/// Every call a CSV reader makes, in order, for a sink that wants the
-/// values of `field:` dimensions.
-#[derive(Debug, PartialEq, Eq)]
-struct Calls(Vec<String>, calltally::testing::Roles);
-
-impl calltally::testing::Sink for Calls {
-    fn record(&mut self, rec: Record<'_>, line: u64, item: u32) {
-        self.0.push(format!("{rec:?} @{line}.{item}"));
-    }
-    fn blank(&mut self) {
-        self.0.push("blank".into());
-    }
-    fn unmatched(&mut self) {
-        self.0.push("unmatched".into());
-    }
-    fn envelope(&mut self, n: u64) {
-        self.0.push(format!("envelope {n}"));
-    }
-    fn lines(&mut self, n: u64) {
-        self.0.push(format!("lines {n}"));
-    }
-    fn restart(&mut self) {
-        self.0.push("restart".into());
-    }
-    fn wanted(&self) -> calltally::testing::Roles {
-        self.1
-    }
-}
+use crate::csv_fast::Calls;
 
 /// The SIMD CSV scanner and `csv-core` read the same `field:` values on
 /// generated CSV (columns of no key, of a key read both ways, with a
