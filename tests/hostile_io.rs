@@ -243,10 +243,13 @@ fn walks_skip_their_own_reports_and_earlier_ones() {
     for f in REPORT_FILES {
         std::fs::copy(out.join(f), old.join(f)).unwrap();
     }
+    // A log inside a report folder's subfolder is skipped with it.
+    std::fs::create_dir(old.join("sub")).unwrap();
+    log(&old.join("sub").join("c.json"), 4, 0, 0);
     let second = counted(&report(&out, &[s(&dir)]));
     assert_eq!(second["counted"], 3, "{second}");
     assert_eq!(second["inputs"]["files"], 1);
-    assert_eq!(second["inputs"]["skipped_files"], 8, "{second}");
+    assert_eq!(second["inputs"]["skipped_files"], 9, "{second}");
     // A summary.json that is not calltally's does not hide its folder.
     let other = dir.join("other");
     std::fs::create_dir(&other).unwrap();
