@@ -130,6 +130,20 @@ impl<'a> Scanner<'a, '_> {
         }
     }
 
+    /// Step into the object or array whose opening byte is at `pos`:
+    /// `None` when it is nested too deep, `Some(None)` when `close` follows
+    /// at once (it is empty), else the depth of its members.
+    #[inline]
+    fn enter(&mut self, close: u8, depth: usize) -> Option<Option<usize>> {
+        self.pos += 1;
+        let depth = depth + 1;
+        if depth > MAX_DEPTH {
+            return None;
+        }
+        self.ws();
+        Some(self.eat(close).is_none().then_some(depth))
+    }
+
     fn eat(&mut self, b: u8) -> Option<()> {
         if self.peek() == Some(b) {
             self.pos += 1;
@@ -267,15 +281,9 @@ impl<'a> Scanner<'a, '_> {
         if self.peek()? != b'[' {
             return self.cat_element(depth);
         }
-        self.pos += 1;
-        let depth = depth + 1;
-        if depth > MAX_DEPTH {
-            return None;
-        }
-        self.ws();
-        if self.eat(b']').is_some() {
+        let Some(depth) = self.enter(b']', depth)? else {
             return Some(CatVal::Absent);
-        }
+        };
         let first = self.cat_element(depth)?;
         while !self.next_member(b']')? {
             self.ws();
@@ -300,16 +308,10 @@ impl<'a> Scanner<'a, '_> {
         match self.peek()? {
             b'"' => self.string().map(payload_from_text),
             b'{' => {
-                self.pos += 1;
-                let depth = depth + 1;
-                if depth > MAX_DEPTH {
-                    return None;
-                }
                 let mut sub = IntVal::Absent;
-                self.ws();
-                if self.eat(b'}').is_some() {
+                let Some(depth) = self.enter(b'}', depth)? else {
                     return Some(sub);
-                }
+                };
                 loop {
                     let key = self.key()?;
                     if classify_key(key) == Some(PAYLOAD_SUBCODE) {
@@ -333,15 +335,9 @@ impl<'a> Scanner<'a, '_> {
         if self.peek()? != b'{' {
             return self.skip_value(depth).map(|_| got);
         }
-        self.pos += 1;
-        let depth = depth + 1;
-        if depth > MAX_DEPTH {
-            return None;
-        }
-        self.ws();
-        if self.eat(b'}').is_some() {
+        let Some(depth) = self.enter(b'}', depth)? else {
             return Some(got);
-        }
+        };
         loop {
             let key = classify_key(self.key()?);
             match RESULT_INFO_KEYS.iter().position(|&k| key == Some(k)) {
@@ -597,15 +593,9 @@ impl<'a> Scanner<'a, '_> {
                 self.literal(b"false").map(|_| Some(Cow::Borrowed("false")))
             }
             b'[' if !first => {
-                self.pos += 1;
-                let depth = depth + 1;
-                if depth > MAX_DEPTH {
-                    return None;
-                }
-                self.ws();
-                if self.eat(b']').is_some() {
+                let Some(depth) = self.enter(b']', depth)? else {
                     return Some(None);
-                }
+                };
                 let value = self.field_value(depth, true)?;
                 while !self.next_member(b']')? {
                     self.ws();
