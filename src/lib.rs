@@ -208,22 +208,16 @@ pub fn run(config: &Config, catalog: &Catalog) -> Result<Run> {
     if tally.ungrouped > 0 {
         return Err(too_many_groups(&tally, &config.plan));
     }
-    // A tally that is not read again gives its cells up to the report
-    // (a million distinct keys are then not held twice).
-    let report = if config.partial.is_none()
-        && config.rules.is_empty()
-        && baseline.is_none()
-    {
-        report::Report::build_from(&mut tally, catalog, &config.plan)
-    } else {
-        report::Report::build_for(&tally, catalog, &config.plan)
-    };
-    let gates = if config.rules.is_empty() {
-        None
-    } else {
-        let snapshot = report::Snapshot::of_run(&report, &tally, catalog);
-        Some(gates.evaluate(&snapshot)?)
-    };
+    let judge = !config.rules.is_empty();
+    let keep = judge || config.partial.is_some() || baseline.is_some();
+    let (report, gates) = report_and_gates(
+        &mut tally,
+        catalog,
+        &config.plan,
+        &gates,
+        judge,
+        keep,
+    )?;
     let elapsed = start.elapsed().as_secs_f64();
     Ok(Run {
         inputs,
@@ -235,6 +229,32 @@ pub fn run(config: &Config, catalog: &Catalog) -> Result<Run> {
         gates,
         baseline,
     })
+}
+
+/// The report of `tally`, and with `judge` the outcomes of `gates` over
+/// it. Unless `keep` (the tally is read again: a partial, gates, a
+/// baseline), the tally gives its cells up to the report, so that a
+/// million distinct keys are not held twice.
+fn report_and_gates(
+    tally: &mut Tally,
+    catalog: &Catalog,
+    plan: &Plan,
+    gates: &gate::Gates,
+    judge: bool,
+    keep: bool,
+) -> Result<(report::Report, Option<Vec<gate::GateOutcome>>)> {
+    let report = match keep {
+        true => report::Report::build_for(tally, catalog, plan),
+        false => report::Report::build_from(tally, catalog, plan),
+    };
+    let outcomes = match judge {
+        true => {
+            let snapshot = report::Snapshot::of_run(&report, tally, catalog);
+            Some(gates.evaluate(&snapshot)?)
+        }
+        false => None,
+    };
+    Ok((report, outcomes))
 }
 
 /// The error of a run whose groups passed `--max-groups`, naming the
@@ -390,12 +410,10 @@ pub fn run_of_partial(
     if p.inputs.is_empty() {
         return Err(Error::NoInput("the partials read no input".into()));
     }
-    // As in a run: a tally not read again gives its cells up.
-    let report = if rules.is_empty() && baseline.is_none() {
-        report::Report::build_from(&mut tally, catalog, &p.plan)
-    } else {
-        report::Report::build_for(&tally, catalog, &p.plan)
-    };
+    let judge = !rules.is_empty();
+    let keep = judge || baseline.is_some();
+    let (report, gates) =
+        report_and_gates(&mut tally, catalog, &p.plan, &gates, judge, keep)?;
     let inputs = p
         .inputs
         .into_iter()
@@ -404,12 +422,6 @@ pub fn run_of_partial(
             name,
         })
         .collect();
-    let gates = if rules.is_empty() {
-        None
-    } else {
-        let snapshot = report::Snapshot::of_run(&report, &tally, catalog);
-        Some(gates.evaluate(&snapshot)?)
-    };
     Ok(Run {
         inputs,
         tally,
