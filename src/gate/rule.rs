@@ -27,21 +27,7 @@ use serde::Serialize;
 
 use super::Severity;
 use crate::record::dims::Dim;
-use crate::record::{code_range, parse_int, Category};
-
-/// The categories a selector names, as the reports spell them (case
-/// matters: `Unknown` is the category, `unknown` the undocumented pairs).
-const CATEGORIES: [Category; 5] = [
-    Category::Success,
-    Category::ExpectedError,
-    Category::UnexpectedClientError,
-    Category::UnexpectedServerError,
-    Category::Unknown,
-];
-
-/// The code ranges a selector names (as `by_code_range.csv` spells them).
-const RANGES: [&str; 10] =
-    ["1xx", "2xx", "3xx", "4xx", "5xx", "6xx", "7xx", "8xx", "9xx", "other"];
+use crate::record::{code_range, parse_int, Category, CODE_RANGES};
 
 /// One parsed `--fail-on` / `--warn-on` rule.
 #[derive(Clone, Debug, PartialEq)]
@@ -409,7 +395,9 @@ fn parse_selector(text: &str) -> Result<Selector, String> {
             sel.special = Some(s);
             continue;
         }
-        if let Some(&c) = CATEGORIES.iter().find(|c| c.as_str() == term) {
+        // Case matters: `Unknown` is the category, `unknown` the
+        // undocumented pairs.
+        if let Some(&c) = Category::ALL.iter().find(|c| c.as_str() == term) {
             if sel.category.replace(c).is_some() {
                 return Err("name at most one category".into());
             }
@@ -441,7 +429,9 @@ fn parse_selector(text: &str) -> Result<Selector, String> {
 
 /// Parse a code range, code or pair.
 fn parse_codes(term: &str) -> Result<Codes, String> {
-    if let Some(&r) = RANGES.iter().find(|r| r.eq_ignore_ascii_case(term)) {
+    // (`0` is the code 0, not its range.)
+    let ranges = &CODE_RANGES[1..];
+    if let Some(&r) = ranges.iter().find(|r| r.eq_ignore_ascii_case(term)) {
         return Ok(Codes::Range(r));
     }
     let int = |s: &str| parse_int(s.trim());
@@ -455,7 +445,7 @@ fn parse_codes(term: &str) -> Result<Codes, String> {
         return Ok(Codes::Code(c));
     }
     if let Some(c) =
-        CATEGORIES.iter().find(|c| c.as_str().eq_ignore_ascii_case(term))
+        Category::ALL.iter().find(|c| c.as_str().eq_ignore_ascii_case(term))
     {
         return Err(format!(
             "unknown selector {term:?}; the category is \

@@ -88,14 +88,18 @@ impl fmt::Display for Category {
 
 /// The code range column (spec §3): `0`, `1xx` … `9xx`, or `other`.
 pub fn code_range(code: i64) -> &'static str {
-    const R: [&str; 9] =
-        ["1xx", "2xx", "3xx", "4xx", "5xx", "6xx", "7xx", "8xx", "9xx"];
     match code {
-        0 => "0",
-        100..=999 => R[(code / 100 - 1) as usize],
-        _ => "other",
+        0 => CODE_RANGES[0],
+        100..=999 => CODE_RANGES[(code / 100) as usize],
+        _ => CODE_RANGES[10],
     }
 }
+
+/// Every code range [`code_range`] gives, in report order.
+pub const CODE_RANGES: [&str; 11] = [
+    "0", "1xx", "2xx", "3xx", "4xx", "5xx", "6xx", "7xx", "8xx", "9xx",
+    "other",
+];
 
 /// The log kind reported when a record names none.
 pub const NO_KIND: &str = "(none)";

@@ -12,24 +12,11 @@ use super::snapshot::{Coarse, Row, Snapshot};
 use super::write::{BY_CATEGORY, BY_CODE, BY_CODE_RANGE, SUMMARY_JSON};
 use super::{Distincts, Group};
 use crate::error::{Error, Result};
-use crate::record::{parse_int, Category};
+use crate::record::{parse_int, Category, CODE_RANGES};
 
 /// The largest report file read back (a report of a million groups is
 /// well under this; `/dev/zero` must not fill the memory).
 const MAX_FILE_BYTES: u64 = 1 << 30;
-
-const CATEGORIES: [Category; 5] = [
-    Category::Success,
-    Category::ExpectedError,
-    Category::UnexpectedClientError,
-    Category::UnexpectedServerError,
-    Category::Unknown,
-];
-
-const RANGES: [&str; 11] = [
-    "0", "1xx", "2xx", "3xx", "4xx", "5xx", "6xx", "7xx", "8xx", "9xx",
-    "other",
-];
 
 /// Read the report directory `dir`.
 pub fn report_dir(dir: &Path) -> Result<Snapshot<'static>> {
@@ -160,7 +147,7 @@ fn read_table(
         if group == next {
             snap.groups.push(Group { values, counted: 0 });
         }
-        let category = CATEGORIES
+        let category = Category::ALL
             .into_iter()
             .find(|c| c.as_str() == cell(ndims))
             .ok_or_else(|| {
@@ -171,15 +158,16 @@ fn read_table(
             participants: opt_u64(cell(participants)).map_err(&at)?,
         };
         if table > 0 {
-            let range =
-                if table == 1 {
-                    let r = cell(col("code_range")?);
-                    Some(RANGES.into_iter().find(|x| *x == r).ok_or_else(
+            let range = if table == 1 {
+                let r = cell(col("code_range")?);
+                Some(
+                    CODE_RANGES.into_iter().find(|x| *x == r).ok_or_else(
                         || at(format!("unknown code range {r:?}")),
-                    )?)
-                } else {
-                    None
-                };
+                    )?,
+                )
+            } else {
+                None
+            };
             snap.coarse.push(Coarse { group, category, range, ids });
             continue;
         }
