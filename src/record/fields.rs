@@ -61,8 +61,16 @@ impl<'a> Slot<'a> for Option<Cow<'a, str>> {
             Role::Kind => f.kind.get_mut(key.rank as usize),
             Role::Operation => Some(&mut f.operation),
             role if role.on_demand() || role == Role::Field => {
-                f.extra.push((key, None));
-                f.extra.last_mut().map(|e| &mut e.1)
+                // The last occurrence of a key wins: a key read again at
+                // this level replaces its value in place.
+                let i = match f.extra.iter().position(|e| e.0 == key) {
+                    Some(i) => i,
+                    None => {
+                        f.extra.push((key, None));
+                        f.extra.len() - 1
+                    }
+                };
+                f.extra.get_mut(i).map(|e| &mut e.1)
             }
             _ => None,
         }
@@ -112,7 +120,7 @@ pub struct Fields<'a> {
     /// Values of the on-demand roles the run asked for, and of its
     /// `field:` keys, in the order read (empty, and no allocation, when it
     /// asked for none).
-    extra: smallvec::SmallVec<[(KeyId, Option<Cow<'a, str>>); 4]>,
+    extra: smallvec::SmallVec<[(KeyId, Option<Cow<'a, str>>); 8]>,
 }
 
 impl<'a> Fields<'a> {
@@ -162,17 +170,14 @@ impl<'a> Fields<'a> {
         if let Outcome::Malformed(_) = outcome {
             return Record { outcome, kind: None, texts: Texts::new() };
         }
-        let mut texts = Texts::new();
-        if wanted.0 & Role::Operation.bit() != 0 {
-            if let Some(op) = &self.operation {
-                texts.push((Text::Role(Role::Operation), op.clone()));
-            }
-        }
-        if !self.extra.is_empty()
-            || nested.levels.iter().flatten().any(|l| !l.extra.is_empty())
-        {
-            self.resolve_extra(nested, wanted, &mut texts);
-        }
+        let op =
+            wanted.0 & Role::Operation.bit() != 0 && self.operation.is_some();
+        let extra = !self.extra.is_empty()
+            || nested.levels.iter().flatten().any(|l| !l.extra.is_empty());
+        let texts = match op || extra {
+            true => self.texts(nested, wanted, op),
+            false => Texts::new(),
+        };
         let kind = match self.kind.iter_mut().find_map(Option::take) {
             Some(k) => Some(k),
             None => self.operation.take(),
@@ -180,71 +185,43 @@ impl<'a> Fields<'a> {
         Record { outcome, kind, texts }
     }
 
-    /// The value of each on-demand role read: per key in order of
-    /// preference, the levels in order (each level's last occurrence);
-    /// the first non-absent wins. Then the same for each `field:` key of
-    /// the run (one key each).
-    fn resolve_extra(
+    /// The texts of a record (see [`Fields::record`]); `op`: with
+    /// `operationName`.
+    fn texts(
         &self,
         nested: &Nested<'a>,
         wanted: Roles,
-        texts: &mut Texts<'a>,
-    ) {
-        // What was read, in reading order per level: (role, rank, level,
-        // value). A record holds a handful, so quadratic scans are cheap
-        // (an array per (role, rank, level) cost more to clear per record).
-        type Read<'f, 'a> = (u8, u8, u8, &'f Option<Cow<'a, str>>);
-        let mut read: smallvec::SmallVec<[Read<'_, 'a>; 8]> =
-            smallvec::SmallVec::new();
-        let levels = std::iter::once(Some(self))
-            .chain(nested.levels.iter().map(Option::as_ref));
-        for (level, f) in levels.enumerate() {
-            for (k, v) in f.iter().flat_map(|f| &f.extra) {
-                if let Some(r) =
-                    Role::ON_DEMAND.iter().position(|&r| r == k.role)
-                {
-                    read.push((r as u8, k.rank, level as u8, v));
-                } else if k.role == Role::Field {
-                    read.push((FIELD, k.rank, level as u8, v));
-                }
-            }
+        op: bool,
+    ) -> Texts<'a> {
+        let levels = [
+            Some(self),
+            nested.levels[0].as_ref(),
+            nested.levels[1].as_ref(),
+            nested.levels[2].as_ref(),
+        ];
+        let mut best = [None; Role::ON_DEMAND.len()];
+        best_extra(&levels, &mut best);
+        // With a `field:` key, a known key is read whatever the run wants
+        // (a name may be both): values of roles it does not want are
+        // dropped here.
+        let keep = |role: Role| wanted.1.is_none() || wanted.reads(role);
+        // Sized once: growing the vector cost a reallocation a record.
+        let fields = wanted.1.map_or(0, |f| f.len());
+        let mut texts = Texts::with_capacity(
+            usize::from(op) + best.iter().flatten().count() + fields,
+        );
+        if let Some(v) = self.operation.as_ref().filter(|_| op) {
+            texts.push((Text::Role(Role::Operation), v.clone()));
         }
-        // Per role, the smallest (rank, level) whose last occurrence holds
-        // a value: per key in order of preference, the levels in order.
-        let mut best: [Option<(u8, u8, &Cow<'a, str>)>;
-            Role::ON_DEMAND.len()] = [None; Role::ON_DEMAND.len()];
-        for (i, &(r, rank, level, v)) in read.iter().enumerate() {
-            let Some(v) = v.as_ref() else { continue };
-            let later = read[i + 1..]
-                .iter()
-                .any(|&(r2, k2, l2, _)| (r2, k2, l2) == (r, rank, level));
-            if later {
-                continue;
-            }
-            // (`None` for the `field:` keys, resolved below.)
-            let Some(slot) = best.get_mut(r as usize) else { continue };
-            if slot.is_none_or(|(br, bl, _)| (rank, level) < (br, bl)) {
-                *slot = Some((rank, level, v));
-            }
-        }
-        let found = Role::ON_DEMAND.into_iter().zip(best);
-        let Some(fields) = wanted.1 else {
-            for (role, found) in found {
-                if let Some((_, _, v)) = found {
-                    texts.push((Text::Role(role), v.clone()));
-                }
-            }
-            return;
-        };
-        // A key of a `field:` name that is also a known key is read as
-        // both, even where the run does not want the known key's role:
-        // that value is dropped here.
-        for (role, found) in found.filter(|(role, _)| wanted.reads(*role)) {
-            if let Some((_, _, v)) = found {
+        for (role, v) in Role::ON_DEMAND.into_iter().zip(best) {
+            if let Some(v) = v.filter(|_| keep(role)) {
                 texts.push((Text::Role(role), v.clone()));
             }
         }
-        resolve_fields(&read, fields, texts);
+        if let Some(fields) = wanted.1 {
+            resolve_fields(&levels, fields, &mut texts);
+        }
+        texts
     }
 
     /// The outcome alone (see [`Fields::record`]).
@@ -292,34 +269,48 @@ impl<'a> Fields<'a> {
     }
 }
 
-/// The place of [`Role::Field`] values among the roles read by
-/// [`Fields::resolve_extra`] (after the on-demand roles).
-const FIELD: u8 = Role::ON_DEMAND.len() as u8;
+/// The value of each on-demand role read, in `best` by its place in
+/// [`Role::ON_DEMAND`]: per key in order of preference, the levels in
+/// order (each level holds a key's last occurrence); the first non-absent
+/// wins.
+fn best_extra<'f, 'a>(
+    levels: &[Option<&'f Fields<'a>>; 4],
+    best: &mut [Option<&'f Cow<'a, str>>; Role::ON_DEMAND.len()],
+) {
+    // The (rank, level) of each role's value so far.
+    let mut at = [(u8::MAX, u8::MAX); Role::ON_DEMAND.len()];
+    for (level, f) in levels.iter().enumerate() {
+        for (k, v) in f.iter().flat_map(|f| &f.extra) {
+            let (Some(r), Some(v)) = (k.role.on_demand_index(), v) else {
+                continue;
+            };
+            let here = (k.rank, level as u8);
+            if here < at[r] {
+                at[r] = here;
+                best[r] = Some(v);
+            }
+        }
+    }
+}
 
-/// The value of each `field:` key of `fields` in what a record's levels
-/// read (`(role, rank, level, value)` in reading order): per key, the
-/// first level whose last occurrence holds a value.
+/// The value of each `field:` key of `fields` in a record's levels (each
+/// holding a key's last occurrence): per key, the first level holding a
+/// value.
 fn resolve_fields<'a>(
-    read: &[(u8, u8, u8, &Option<Cow<'a, str>>)],
+    levels: &[Option<&Fields<'a>>; 4],
     fields: &'static FieldKeys,
     texts: &mut Texts<'a>,
 ) {
     for (name, id) in fields.names().zip(fields.ids()) {
         let Some(KeyId { rank, .. }) = id else { continue };
-        let mut best: Option<(u8, &Cow<'a, str>)> = None;
-        for (i, &(r, k, level, v)) in read.iter().enumerate() {
-            if (r, k) != (FIELD, rank) {
-                continue;
-            }
-            let Some(v) = v.as_ref() else { continue };
-            let later = read[i + 1..]
-                .iter()
-                .any(|&(r2, k2, l2, _)| (r2, k2, l2) == (r, k, level));
-            if !later && best.is_none_or(|(bl, _)| level < bl) {
-                best = Some((level, v));
-            }
-        }
-        if let Some((_, v)) = best {
+        let found = levels.iter().flatten().find_map(|f| {
+            f.extra.iter().find_map(|(k, v)| {
+                (k.role == Role::Field && k.rank == rank)
+                    .then_some(v.as_ref())
+                    .flatten()
+            })
+        });
+        if let Some(v) = found {
             texts.push((Text::Field(name), v.clone()));
         }
     }

@@ -82,6 +82,24 @@ impl Role {
         Role::Version,
     ];
 
+    /// The place of an on-demand role in [`Role::ON_DEMAND`].
+    #[inline(always)]
+    pub const fn on_demand_index(self) -> Option<usize> {
+        const PLACES: [u8; 64] = {
+            let mut t = [u8::MAX; 64];
+            let mut i = 0;
+            while i < Role::ON_DEMAND.len() {
+                t[Role::ON_DEMAND[i] as usize] = i as u8;
+                i += 1;
+            }
+            t
+        };
+        match PLACES[self as usize] {
+            u8::MAX => None,
+            i => Some(i as usize),
+        }
+    }
+
     /// This role in a [`Roles`] set.
     pub const fn bit(self) -> u32 {
         1 << self as u32
@@ -444,72 +462,78 @@ const BY_LEN: [SameLength; LEN_LIMIT] = {
     t
 };
 
-/// A bit for a key's first or last byte, case-folded: letters by their
-/// place in the alphabet, anything else bit 31 (`_`, and bytes that are
-/// then compared exactly).
-const fn letter_bit(b: u8) -> u32 {
-    let l = b | 0x20;
-    if l >= b'a' && l <= b'z' {
-        1 << (l - b'a')
-    } else {
-        1 << 31
+/// The candidates of a key's first or last byte: bits 0–4 of the byte,
+/// the same for a letter in either case (other bytes share an index with
+/// some letter: the comparison decides).
+#[inline(always)]
+const fn letter_index(b: u8) -> usize {
+    (b & 31) as usize
+}
+
+/// For each name length and each [`letter_index`] of a first (or last)
+/// byte, the places in [`SameLength`] of the names read that start (end)
+/// with it: a key's candidates are the places set in both.
+#[derive(Debug)]
+struct Candidates {
+    first: [[u64; 32]; LEN_LIMIT],
+    last: [[u64; 32]; LEN_LIMIT],
+}
+
+impl Candidates {
+    /// The candidates of the names in `by_len` for which `read` holds.
+    fn of(
+        by_len: &[SameLength; LEN_LIMIT],
+        read: impl Fn(KeyId) -> bool,
+    ) -> &'static Candidates {
+        let mut c = Box::new(Candidates {
+            first: [[0; 32]; LEN_LIMIT],
+            last: [[0; 32]; LEN_LIMIT],
+        });
+        for (len, same) in by_len.iter().enumerate() {
+            for i in 0..same.len {
+                let n = same.names[i];
+                if n.is_empty() || !read(same.ids[i]) {
+                    continue;
+                }
+                c.first[len][letter_index(n[0])] |= 1 << i;
+                c.last[len][letter_index(n[n.len() - 1])] |= 1 << i;
+            }
+        }
+        Box::leak(c)
     }
 }
 
-/// For each key length, the first (`last` false) or last bytes a known
-/// key of that length has, as [`letter_bit`]s.
-const fn key_letters(last: bool) -> [u32; LEN_LIMIT] {
-    let mut t = [0u32; LEN_LIMIT];
-    let mut i = 0;
-    while i < KEYS.len() {
-        let n = KEYS[i].0.as_bytes();
-        let b = if last { n[n.len() - 1] } else { n[0] };
-        t[n.len()] |= letter_bit(b);
-        i += 1;
-    }
-    t
-}
+// Candidate places are bits of a `u64`.
+const _: () = assert!(PER_LEN <= 64);
 
-const KEY_STARTS: [u32; LEN_LIMIT] = key_letters(false);
-const KEY_ENDS: [u32; LEN_LIMIT] = key_letters(true);
-/// The first and last letters of the keys a reader reads, per name length:
-/// the keys of the on-demand roles it does not read are left out, so their
-/// names (`time`, `correlationId`, …) mostly fail the cheap first test.
-/// With the keys by length they are looked up in: the table's, or for a
-/// run with `field:` dimensions every key of the table and its names
+/// The keys a reader reads, by length, with their [`Candidates`]: the
+/// keys of the on-demand roles it does not read are left out, so their
+/// names (`time`, `correlationId`, …) are not even compared. For a run
+/// with `field:` dimensions, every key of the table and the run's names
 /// ([`FieldKeys`]; a name longer than the table's keys is looked up past
-/// the letters).
+/// the candidates).
 #[derive(Debug)]
 pub struct KeyLetters {
-    starts: [u32; LEN_LIMIT],
-    ends: [u32; LEN_LIMIT],
+    candidates: &'static Candidates,
     by_len: &'static [SameLength; LEN_LIMIT],
     fields: Option<&'static FieldKeys>,
 }
 
 impl KeyLetters {
-    /// The letters and keys of the table and of the names of `fields`: a
-    /// name's key replaces the table's key of that name (its id says it
-    /// is both), the others join their length. Lookups fold bit 5 of
-    /// every byte but the first, exact for the table's names (letters,
-    /// `_`) but loose for a name's other bytes: a reader checks a
-    /// [`Role::Field`] key again with [`FieldKeys::classify`].
+    /// The keys of the table and the names of `fields`: a name's key
+    /// replaces the table's key of that name (its id says it is both),
+    /// the others join their length. Lookups fold bit 5 of every byte but
+    /// the first, exact for the table's names (letters, `_`) but loose
+    /// for a name's other bytes: a reader checks a [`Role::Field`] key
+    /// again with [`FieldKeys::classify`].
     pub(crate) fn with_fields(fields: &'static FieldKeys) -> KeyLetters {
         let mut by_len = Box::new(BY_LEN);
-        let mut t = KeyLetters {
-            starts: KEY_STARTS,
-            ends: KEY_ENDS,
-            by_len: &BY_LEN,
-            fields: Some(fields),
-        };
         for (n, id) in fields.names().zip(fields.ids()) {
             let (n, Some(id)) = (n.as_bytes(), id) else { continue };
-            let (Some(&a), Some(&b)) = (n.first(), n.last()) else {
+            if n.is_empty() {
                 continue;
-            };
+            }
             let Some(same) = by_len.get_mut(n.len()) else { continue };
-            t.starts[n.len()] |= letter_bit(a);
-            t.ends[n.len()] |= letter_bit(b);
             match same.names[..same.len].iter().position(|k| k == &n) {
                 Some(i) => same.ids[i] = id,
                 None if same.len < PER_LEN => {
@@ -520,8 +544,12 @@ impl KeyLetters {
                 None => {}
             }
         }
-        t.by_len = Box::leak(by_len);
-        t
+        let by_len: &'static [SameLength; LEN_LIMIT] = Box::leak(by_len);
+        KeyLetters {
+            candidates: Candidates::of(by_len, |_| true),
+            by_len,
+            fields: Some(fields),
+        }
     }
 
     /// The run's `field:` keys, if it has some.
@@ -529,7 +557,7 @@ impl KeyLetters {
         self.fields
     }
 
-    /// The letters of the keys read for `wanted`, built once per set.
+    /// The keys read for `wanted`, built once per set.
     pub fn of(wanted: Roles) -> &'static KeyLetters {
         if let Some(fields) = wanted.1 {
             return fields.letters();
@@ -543,96 +571,104 @@ impl KeyLetters {
                 index |= 1 << i;
             }
         }
-        TABLES[index].get_or_init(|| {
-            let mut t = KeyLetters {
-                starts: [0; LEN_LIMIT],
-                ends: [0; LEN_LIMIT],
-                by_len: &BY_LEN,
-                fields: None,
-            };
-            for (name, role) in KEYS {
-                if wanted.reads(*role) {
-                    let n = name.as_bytes();
-                    t.starts[n.len()] |= letter_bit(n[0]);
-                    t.ends[n.len()] |= letter_bit(n[n.len() - 1]);
-                }
-            }
-            t
+        TABLES[index].get_or_init(|| KeyLetters {
+            candidates: Candidates::of(&BY_LEN, |id| wanted.reads(id.role)),
+            by_len: &BY_LEN,
+            fields: None,
+        })
+    }
+
+    /// Every key of the table.
+    fn all() -> &'static KeyLetters {
+        static ALL: std::sync::OnceLock<KeyLetters> =
+            std::sync::OnceLock::new();
+        ALL.get_or_init(|| KeyLetters {
+            candidates: Candidates::of(&BY_LEN, |_| true),
+            by_len: &BY_LEN,
+            fields: None,
         })
     }
 }
 
 /// Classify a field name: trimmed of ASCII whitespace, ASCII
 /// case-insensitive. Escapes must already be decoded.
-///
-/// Called for every key of every record, so it avoids copying: the length
-/// and the first and last letters reject most names, and the few keys of
-/// that length are compared in place.
 #[inline]
 pub fn classify_key(raw: &str) -> Option<KeyId> {
-    static ALL: KeyLetters = KeyLetters {
-        starts: KEY_STARTS,
-        ends: KEY_ENDS,
-        by_len: &BY_LEN,
-        fields: None,
-    };
-    classify_key_for(raw, &ALL)
+    classify_key_for(raw, KeyLetters::all())
 }
 
 /// [`classify_key`] for a reader that reads the keys of `letters`
 /// ([`KeyLetters::of`] its wanted roles): a key of an on-demand role it
-/// does not read may be reported as unknown (the reader skips it either
+/// does not read is reported as unknown (the reader skips it either
 /// way). With a run's `field:` names, a key of such a name is a
 /// [`Role::Field`] key (see [`FieldKeys::classify`]).
+///
+/// Called for every key of every record, so it avoids copying: the
+/// length and the first and last bytes give the few names it can be
+/// (most keys: none), compared in place.
 #[inline]
 pub fn classify_key_for(raw: &str, letters: &KeyLetters) -> Option<KeyId> {
-    let (starts_t, ends_t) = (&letters.starts, &letters.ends);
-    let k = raw.as_bytes();
-    let k = match (k.first(), k.last()) {
-        (Some(a), Some(b))
-            if a.is_ascii_whitespace() || b.is_ascii_whitespace() =>
-        {
-            k.trim_ascii()
-        }
-        _ => k,
-    };
+    let mut k = raw.as_bytes();
     let (&first, &last) = (k.first()?, k.last()?);
-    let (Some(starts), Some(ends)) =
-        (starts_t.get(k.len()), ends_t.get(k.len()))
-    else {
+    // (Every ASCII whitespace byte is at most b' '.)
+    if first <= b' ' || last <= b' ' {
+        k = k.trim_ascii();
+        if k.is_empty() {
+            return None;
+        }
+    }
+    let (first, last) = (k[0], k[k.len() - 1]);
+    let (Some(firsts), Some(lasts)) = (
+        letters.candidates.first.get(k.len()),
+        letters.candidates.last.get(k.len()),
+    ) else {
         return letters.fields.and_then(|f| f.field(k, None));
     };
-    if starts & letter_bit(first) == 0 || ends & letter_bit(last) == 0 {
+    let mut places = firsts[letter_index(first)] & lasts[letter_index(last)];
+    if places == 0 {
         return None;
     }
     let same = &letters.by_len[k.len()];
-    (0..same.len.min(PER_LEN))
-        .find(|&i| eq_folded(k, same.names[i]))
-        .map(|i| same.ids[i])
+    while places != 0 {
+        let i = places.trailing_zeros() as usize;
+        if eq_folded(k, same.names[i]) {
+            return Some(same.ids[i]);
+        }
+        places &= places - 1;
+    }
+    None
 }
 
-/// `k.eq_ignore_ascii_case(name)` for a key name (lower-case letters, and
-/// `_`), eight bytes at a time: past the first byte, setting bit 5 folds
-/// exactly the upper-case letters onto the lower-case ones.
-#[inline]
+/// `k.eq_ignore_ascii_case(name)` for a key name of the same length
+/// (lower-case letters, and `_`): the first byte compared exactly (ASCII
+/// case-insensitive), then every byte with bit 5 set on both sides, which
+/// folds exactly the upper-case letters onto the lower-case ones, in two
+/// overlapping words.
+#[inline(always)]
 fn eq_folded(k: &[u8], name: &[u8]) -> bool {
-    const FOLD: u64 = 0x2020_2020_2020_2020;
     if k.len() != name.len() || !k[0].eq_ignore_ascii_case(&name[0]) {
         return false;
     }
-    let (mut a, mut b) = (k.chunks_exact(8), name.chunks_exact(8));
-    for (x, y) in (&mut a).zip(&mut b) {
-        let x = u64::from_le_bytes(x.try_into().expect("8 bytes"));
-        let y = u64::from_le_bytes(y.try_into().expect("8 bytes"));
-        // Byte 0 of the first chunk was checked exactly above; fold both
-        // sides so `_` (0x5F) there compares equal to itself.
-        if x | FOLD != y | FOLD {
-            return false;
-        }
-    }
+    let n = k.len();
     // `_` (0x5F) folds onto DEL (0x7F), so names keep `_` first, where it
     // is compared exactly (the table is checked for that at compile time).
-    a.remainder().iter().zip(b.remainder()).all(|(x, y)| x | 0x20 == y | 0x20)
+    if n >= 8 {
+        const FOLD: u64 = 0x2020_2020_2020_2020;
+        let word = |s: &[u8], at: usize| {
+            u64::from_le_bytes(s[at..at + 8].try_into().expect("8 bytes"))
+                | FOLD
+        };
+        word(k, 0) == word(name, 0) && word(k, n - 8) == word(name, n - 8)
+    } else if n >= 4 {
+        const FOLD: u32 = 0x2020_2020;
+        let word = |s: &[u8], at: usize| {
+            u32::from_le_bytes(s[at..at + 4].try_into().expect("4 bytes"))
+                | FOLD
+        };
+        word(k, 0) == word(name, 0) && word(k, n - 4) == word(name, n - 4)
+    } else {
+        k.iter().zip(name).all(|(x, y)| x | 0x20 == y | 0x20)
+    }
 }
 
 #[cfg(test)]
@@ -765,11 +801,45 @@ mod tests {
                 "\x7fresultcategories",
                 "participantStartTime",
                 "participantEndReaso\x0e",
+                // Bytes whose low five bits are a letter's.
+                "\x03ode",
+                "Cod\x05",
+                "@ndpointid",
+                "correlationI\x04",
+                "\x7fcorrelationid",
             ]
             .map(String::from),
         );
         for raw in &inputs {
             assert_eq!(classify_key(raw), plain(raw), "{raw:?}");
+        }
+        // A reader's keys: those of the roles it reads (the others are
+        // unknown to it), for every set of on-demand roles.
+        for set in 0..1u32 << Role::ON_DEMAND.len() {
+            let wanted = Role::ON_DEMAND
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| set & (1 << i) != 0)
+                .fold(Roles::NONE, |w, (_, r)| w.with(*r));
+            let letters = KeyLetters::of(wanted);
+            for raw in &inputs {
+                let want = plain(raw).filter(|k| wanted.reads(k.role));
+                assert_eq!(
+                    classify_key_for(raw, letters),
+                    want,
+                    "{raw:?} {wanted:?}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn on_demand_places() {
+        for (i, r) in Role::ON_DEMAND.iter().enumerate() {
+            assert_eq!(r.on_demand_index(), Some(i));
+        }
+        for r in [Role::Code, Role::Kind, Role::Operation, Role::Field] {
+            assert_eq!(r.on_demand_index(), None, "{r:?}");
         }
     }
 }
