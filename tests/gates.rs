@@ -434,3 +434,44 @@ fn the_summary_line_counts_the_outcomes() {
         stdout(&o)
     );
 }
+
+/// A run with a gate or a baseline keeps its tally and builds its report
+/// from a borrowed tally (`Report::build_for`); one without gives the tally
+/// up to the report (`Report::build_from`). Both write the same reports,
+/// byte for byte (summary.json but for its timing fields), with and
+/// without `--by` and distinct counting.
+#[test]
+fn runs_that_keep_their_tally_write_the_same_reports() {
+    use crate::util::stable_summary;
+    use calltally::report::CSV_FILES;
+    for plan in [
+        &[][..],
+        &["--no-distinct"],
+        &["--by", "resource"],
+        &["--by", "resource", "--no-distinct"],
+        &["--by", "hour,endpoint_type,sdk_version"],
+    ] {
+        let (given_up, o) = run(NEW_B, plan);
+        assert_eq!(o.status.code(), Some(0), "{plan:?}: {}", stderr(&o));
+        let base = given_up.to_str().unwrap();
+        let gate = ["--warn-on", "all:count > 1"];
+        let baseline = ["--baseline", base];
+        for keep in [&gate[..], &baseline[..]] {
+            let flags: Vec<&str> = plan.iter().chain(keep).copied().collect();
+            let (kept, o) = run(NEW_B, &flags);
+            assert_eq!(o.status.code(), Some(0), "{flags:?}: {}", stderr(&o));
+            for f in CSV_FILES {
+                assert_eq!(
+                    read(&kept, f),
+                    read(&given_up, f),
+                    "{flags:?} {f}"
+                );
+            }
+            assert_eq!(
+                stable_summary(&kept),
+                stable_summary(&given_up),
+                "{flags:?}"
+            );
+        }
+    }
+}

@@ -128,7 +128,7 @@ pub fn write_by_code(report: &Report, out: &mut dyn Write) -> io::Result<()> {
 /// The `calls` and `participants` cells: empty with `--no-distinct`.
 fn distinct_cells(ids: Distincts) -> [String; 2] {
     let cell = |n: Option<u64>| n.map(|n| n.to_string()).unwrap_or_default();
-    [cell(ids.calls), cell(ids.participants)]
+    [cell(ids.calls()), cell(ids.participants())]
 }
 
 /// A text cell (catalog text, values from logs): one that begins with
@@ -144,7 +144,7 @@ pub fn text_cell(s: &str) -> String {
 /// `n` as a share of the counted records of group `g` (of the whole run
 /// without `--by`), to six places.
 fn share(report: &Report, g: u32, n: u64) -> String {
-    let total = report.groups.get(g as usize).map_or(0, |g| g.counted);
+    let total = report.groups.counted(g);
     if total == 0 {
         return "0.000000".into();
     }
@@ -166,9 +166,8 @@ fn table(
         report.dims.iter().map(String::as_str).chain(header.iter().copied());
     w.write_record(names)?;
     for (g, row) in rows {
-        let dims =
-            report.groups.get(g as usize).map_or(&[][..], |g| &g.values[..]);
-        w.write_record(dims.iter().chain(row.iter()))?;
+        let dims = report.groups.values(g);
+        w.write_record(dims.chain(row.iter().map(String::as_str)))?;
     }
     w.flush()
 }
@@ -258,7 +257,7 @@ mod tests {
             "result_category,count,share,calls,participants\n\
              ExpectedError,3,1.000000,2,2\n"
         );
-        assert_eq!(r.totals.calls, Some(2));
+        assert_eq!(r.totals.calls(), Some(2));
     }
 
     #[test]

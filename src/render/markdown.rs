@@ -151,9 +151,9 @@ fn groups(s: &mut String, v: &View<'_>) {
         (0..r.groups.len()).filter(|&g| failing[g] > 0).collect();
     // Most failing records first; ties in the order of the CSVs.
     order.sort_by(|&a, &b| {
-        failing[b]
-            .cmp(&failing[a])
-            .then_with(|| r.groups[a].values.cmp(&r.groups[b].values))
+        failing[b].cmp(&failing[a]).then_with(|| {
+            r.groups.values(a as u32).cmp(r.groups.values(b as u32))
+        })
     });
     if order.is_empty() {
         return;
@@ -171,10 +171,10 @@ fn groups(s: &mut String, v: &View<'_>) {
     s.push_str("---:|---:|---:|\n");
     for &g in order.iter().take(MAX_GROUPS) {
         s.push('|');
-        for value in &r.groups[g].values {
+        for value in r.groups.values(g as u32) {
             let _ = write!(s, " {} |", cell(value));
         }
-        let n = r.groups[g].counted;
+        let n = r.groups.counted(g as u32);
         let _ = writeln!(
             s,
             " {} | {n} | {} |",

@@ -134,6 +134,7 @@ mod tests {
     use crate::catalog::Catalog;
     use crate::record::Category::*;
     use crate::report::tests::tally;
+    use crate::report::Distincts;
 
     #[test]
     fn totals_categories_and_the_top_codes() {
@@ -188,7 +189,7 @@ mod tests {
         std::sync::Arc::make_mut(r.by_code[0].annotation.as_mut().unwrap())
             .summary = "a\u{1b}[2Jb".into();
         r.plan.distinct = Some(12);
-        r.by_code[0].ids.calls = Some(4);
+        r.by_code[0].ids = Distincts::new(Some(4), None);
         let text = human(&r, &t.acc, 1.0, 5);
         let tail = text.split("top failures:\n").nth(1).unwrap();
         assert!(tail.contains("a\\u{1b}[2Jb (4 calls)"), "{text}");

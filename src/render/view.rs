@@ -125,7 +125,7 @@ pub fn failing(report: &Report) -> Vec<Failing> {
         FxHashMap::default();
     for r in &report.by_code {
         let e = spread.entry((r.category, r.code, r.subcode)).or_default();
-        e.0 = e.0.max(r.ids.calls.unwrap_or(0));
+        e.0 = e.0.max(r.ids.calls().unwrap_or(0));
         e.1 += 1;
     }
     let counts_calls = report.plan.distinct.is_some();
@@ -140,7 +140,7 @@ pub fn failing(report: &Report) -> Vec<Failing> {
             .unwrap_or_default();
         // The totals carry the union over the groups; without it (a report
         // read back), the largest group's figure is a lower bound.
-        let calls = match (counts_calls, r.ids.calls, rows) {
+        let calls = match (counts_calls, r.ids.calls(), rows) {
             (false, ..) => Calls::NotCounted,
             (true, Some(n), _) => Calls::Exact(n),
             (true, None, 0 | 1) => Calls::Exact(most),
@@ -248,7 +248,7 @@ pub fn timeline(report: &Report) -> Option<Vec<(String, [u64; 5])>> {
     let mut buckets: std::collections::BTreeMap<(bool, &str), [u64; 5]> =
         std::collections::BTreeMap::new();
     for r in &report.by_category {
-        let value = report.groups[r.group as usize].values[col].as_str();
+        let value = report.groups.value(r.group, col).unwrap_or_default();
         let slot = TIMELINE_CATEGORIES
             .iter()
             .position(|&c| c == r.category)

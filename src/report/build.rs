@@ -7,9 +7,10 @@ use std::sync::Arc;
 
 use rustc_hash::FxHashMap;
 
+use super::sums::GroupSums;
 use super::{
     code_order, resolve_category, CategoryFrom, CategoryRow, CategorySources,
-    CodeRow, Distincts, Group, RangeRow, Report, Undocumented,
+    CodeRow, Distincts, Groups, RangeRow, Report, Undocumented,
     MAX_UNDOCUMENTED,
 };
 use crate::catalog::Catalog;
@@ -131,7 +132,7 @@ impl Report {
     /// each pair is annotated once.
     fn of_rows<I: Borrow<Ids>>(
         mut rows: Vec<CellRow<I>>,
-        groups: Vec<Group>,
+        groups: Groups,
         sources: CategorySources,
         counted: u64,
         catalog: &Catalog,
@@ -145,10 +146,11 @@ impl Report {
         // (Reserved once: the pages of a large allocation are only taken
         // as rows are written into it, while `rows` hands its back.)
         let mut by_code: Vec<CodeRow> = Vec::with_capacity(rows.len());
-        let mut by_category_sums: GroupSums<Category> =
-            GroupSums::new(groups.len());
-        let mut by_range: GroupSums<(Category, &'static str)> =
-            GroupSums::new(groups.len());
+        let empty = Distincts::of(None, plan);
+        let mut by_category_sums: GroupSums<CategoryRow> =
+            GroupSums::new(groups.len(), empty);
+        let mut by_range: GroupSums<RangeRow> =
+            GroupSums::new(groups.len(), empty);
         let mut all_ids: Option<Ids> = None;
         let mut undocumented = TopUndocumented::default();
         let union = |into: &mut Option<Ids>, ids: Option<&Ids>| {
@@ -222,12 +224,10 @@ impl Report {
         let ngroups = groups.len();
         // Groups in the order of their values.
         let mut order: Vec<u32> = (0..ngroups as u32).collect();
-        order.sort_by(|&a, &b| {
-            groups[a as usize].values.cmp(&groups[b as usize].values)
-        });
-        let mut rank = vec![0usize; ngroups];
+        order.sort_by(|&a, &b| groups.values(a).cmp(groups.values(b)));
+        let mut rank = vec![0u32; ngroups];
         for (i, &g) in order.iter().enumerate() {
-            rank[g as usize] = i;
+            rank[g as usize] = i as u32;
         }
         drop(order);
         // (Unstable: no two rows share a key, and a stable sort would
@@ -237,32 +237,15 @@ impl Report {
                 .cmp(&rank[b.group as usize])
                 .then_with(|| code_order(a, b))
         });
-        // (Sized once: a run of a million groups has a million rows.)
-        let mut by_category = Vec::with_capacity(by_category_sums.len());
-        by_category.extend(by_category_sums.into_rows().map(
-            |(group, category, count, ids)| CategoryRow {
-                group,
-                category,
-                count,
-                ids: Distincts::of(ids.as_ref(), plan),
-            },
-        ));
+        let of = |ids: &Ids| Distincts::of(Some(ids), plan);
+        let mut by_category = by_category_sums.into_rows(of);
         by_category.sort_unstable_by(|a, b| {
             rank[a.group as usize]
                 .cmp(&rank[b.group as usize])
                 .then(b.count.cmp(&a.count))
                 .then_with(|| a.category.as_str().cmp(b.category.as_str()))
         });
-        let mut by_code_range = Vec::with_capacity(by_range.len());
-        by_code_range.extend(by_range.into_rows().map(
-            |(group, (category, range), count, ids)| RangeRow {
-                group,
-                category,
-                range,
-                count,
-                ids: Distincts::of(ids.as_ref(), plan),
-            },
-        ));
+        let mut by_code_range = by_range.into_rows(of);
         by_code_range.sort_unstable_by(|a, b| {
             rank[a.group as usize]
                 .cmp(&rank[b.group as usize])
@@ -291,18 +274,13 @@ impl Report {
 }
 
 /// Per group id of `tally`: its dimension values, with no records yet.
-fn groups_of(tally: &Tally) -> Vec<Group> {
-    (0..=tally.groups.len() as u32)
-        .map(|id| Group {
-            values: tally
-                .groups
-                .values(id)
-                .into_iter()
-                .map(str::to_owned)
-                .collect(),
-            counted: 0,
-        })
-        .collect()
+fn groups_of(tally: &Tally) -> Groups {
+    let mut groups = Groups::with_capacity(tally.groups.len() + 1);
+    for id in 0..=tally.groups.len() as u32 {
+        groups.push(tally.groups.values(id), 0);
+    }
+    groups.shrink_to_fit();
+    groups
 }
 
 /// The row of a tally cell, its category resolved through the catalog
@@ -312,11 +290,9 @@ fn cell_row<I>(
     count: u64,
     ids: Option<I>,
     catalog: &Catalog,
-    groups: &mut [Group],
+    groups: &mut Groups,
 ) -> (CellRow<I>, CategoryFrom) {
-    if let Some(g) = groups.get_mut(key.dims() as usize) {
-        g.counted += count;
-    }
+    groups.add_counted(key.dims(), count);
     let (category, from) = resolve_category(&key.triple(), catalog);
     (CellRow::new(key, count, ids, category), from)
 }
@@ -329,97 +305,6 @@ impl CategorySources {
             CategoryFrom::Catalog => &mut self.from_catalog,
             CategoryFrom::Neither => &mut self.unknown,
         } += n;
-    }
-}
-
-/// Records and ids summed per group and key (a category, or a category
-/// and range): per group, a short list of its keys (a group has a few),
-/// not a map of (group, key); the ids apart, so a run that does not count
-/// them holds 24 to 40 bytes a key, and one that does, no spare room.
-struct GroupSums<K> {
-    /// Per group, its last entry, plus one (0: none yet).
-    heads: Vec<u32>,
-    entries: Vec<GroupSum<K>>,
-    ids: Vec<Option<Ids>>,
-}
-
-/// One (group, key) of [`GroupSums`].
-struct GroupSum<K> {
-    key: K,
-    count: u64,
-    /// The group's entry before this one, plus one (0: none).
-    next: u32,
-    /// Its ids in [`GroupSums::ids`], plus one (0: none).
-    ids: u32,
-}
-
-impl<K: Copy + Eq> GroupSums<K> {
-    /// Sums for `groups` groups.
-    fn new(groups: usize) -> Self {
-        GroupSums {
-            heads: vec![0; groups],
-            entries: Vec::new(),
-            ids: Vec::new(),
-        }
-    }
-
-    /// Add `n` records and their ids under `key` in `group`.
-    fn add(&mut self, group: u32, key: K, n: u64, ids: Option<&Ids>) {
-        let g = group as usize;
-        if g >= self.heads.len() {
-            self.heads.resize(g + 1, 0);
-        }
-        let mut at = self.heads[g];
-        while at != 0 && self.entries[at as usize - 1].key != key {
-            at = self.entries[at as usize - 1].next;
-        }
-        if at == 0 {
-            self.entries.push(GroupSum {
-                key,
-                count: 0,
-                next: self.heads[g],
-                ids: 0,
-            });
-            at = self.entries.len() as u32;
-            self.heads[g] = at;
-        }
-        let e = &mut self.entries[at as usize - 1];
-        e.count += n;
-        if let Some(ids) = ids {
-            match e.ids {
-                0 => {
-                    self.ids.push(Some(ids.clone()));
-                    e.ids = self.ids.len() as u32;
-                }
-                i => {
-                    if let Some(a) = &mut self.ids[i as usize - 1] {
-                        a.merge(ids);
-                    }
-                }
-            }
-        }
-    }
-
-    /// The number of (group, key) entries.
-    fn len(&self) -> usize {
-        self.entries.len()
-    }
-
-    /// Each group, key, records and ids, by group.
-    fn into_rows(self) -> impl Iterator<Item = (u32, K, u64, Option<Ids>)> {
-        let GroupSums { heads, entries, mut ids } = self;
-        let (mut g, mut at) = (0, 0u32);
-        std::iter::from_fn(move || {
-            while at == 0 {
-                at = *heads.get(g)?;
-                g += 1;
-            }
-            let e = &entries[at as usize - 1];
-            at = e.next;
-            let i = (e.ids as usize).checked_sub(1);
-            let taken = i.and_then(|i| ids.get_mut(i)?.take());
-            Some(((g - 1) as u32, e.key, e.count, taken))
-        })
     }
 }
 

@@ -115,9 +115,8 @@ pub fn diff(old: &Snapshot<'_>, new: &Snapshot<'_>) -> Result<Vec<DiffRow>> {
     let mut rows: FxHashMap<Key, DiffRow> = FxHashMap::default();
     for (snap, is_new) in [(old, false), (new, true)] {
         for r in &snap.rows {
-            let values = snap.group_values(r.group).to_vec();
-            let total =
-                snap.groups.get(r.group as usize).map_or(0, |g| g.counted);
+            let values = snap.group_values(r.group);
+            let total = snap.groups.counted(r.group);
             let share =
                 if total == 0 { 0.0 } else { r.count as f64 / total as f64 };
             let key = (values.clone(), r.category, r.code, r.subcode);

@@ -9,9 +9,11 @@
 
 mod build;
 pub mod diff;
+mod groups;
 pub mod read;
 pub mod snapshot;
 pub mod summary;
+mod sums;
 pub mod write;
 
 use std::sync::Arc;
@@ -24,6 +26,7 @@ use crate::input::Input;
 use crate::record::{code_range, Category, Triple};
 use crate::tally::{Ids, Plan};
 
+pub use self::groups::{GroupValues, Groups};
 pub use self::snapshot::Snapshot;
 pub use self::summary::{Summary, MAX_KINDS, MAX_UNDOCUMENTED, OTHER_KINDS};
 pub use self::write::{
@@ -83,25 +86,96 @@ pub struct RangeRow {
 
 /// Distinct calls and participants of a row (spec §7): estimates from the
 /// rows' sketches; `None` when the run does not count them.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+///
+/// 16 bytes, not the 32 of two `Option<u64>` (a report of a million
+/// groups holds three million of them): "none" is kept as `u64::MAX`, so
+/// an estimate is at most `u64::MAX - 1` ([`Distincts::new`] saturates
+/// there; no sketch comes near).
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub struct Distincts {
-    /// Distinct `correlationId`s.
-    pub calls: Option<u64>,
-    /// Distinct participant ids.
-    pub participants: Option<u64>,
+    calls: u64,
+    participants: u64,
+}
+
+/// The stored value of "none" in [`Distincts`].
+const NO_ESTIMATE: u64 = u64::MAX;
+
+/// An estimate as stored in [`Distincts`].
+const fn stored(v: Option<u64>) -> u64 {
+    match v {
+        Some(v) if v < NO_ESTIMATE => v,
+        Some(_) => NO_ESTIMATE - 1,
+        None => NO_ESTIMATE,
+    }
+}
+
+/// An estimate as [`Distincts`] stores it, read back.
+const fn estimate(v: u64) -> Option<u64> {
+    match v {
+        NO_ESTIMATE => None,
+        v => Some(v),
+    }
 }
 
 impl Distincts {
+    /// Neither counted.
+    pub const NONE: Distincts =
+        Distincts { calls: NO_ESTIMATE, participants: NO_ESTIMATE };
+
+    /// Distinct calls and participants (`u64::MAX` is taken as
+    /// `u64::MAX - 1`).
+    pub const fn new(calls: Option<u64>, participants: Option<u64>) -> Self {
+        Distincts { calls: stored(calls), participants: stored(participants) }
+    }
+
+    /// Distinct `correlationId`s, if counted.
+    pub const fn calls(&self) -> Option<u64> {
+        estimate(self.calls)
+    }
+
+    /// Distinct participant ids, if counted.
+    pub const fn participants(&self) -> Option<u64> {
+        estimate(self.participants)
+    }
+
     /// The estimates of some ids (none seen: 0), or `None` without
     /// distinct counting.
     fn of(ids: Option<&Ids>, plan: &Plan) -> Distincts {
         if plan.distinct.is_none() {
-            return Distincts::default();
+            return Distincts::NONE;
         }
-        Distincts {
-            calls: Some(ids.map_or(0, |i| i.calls.estimate())),
-            participants: Some(ids.map_or(0, |i| i.participants.estimate())),
-        }
+        Distincts::new(
+            Some(ids.map_or(0, |i| i.calls.estimate())),
+            Some(ids.map_or(0, |i| i.participants.estimate())),
+        )
+    }
+}
+
+impl Default for Distincts {
+    fn default() -> Self {
+        Distincts::NONE
+    }
+}
+
+impl std::fmt::Debug for Distincts {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Distincts")
+            .field("calls", &self.calls())
+            .field("participants", &self.participants())
+            .finish()
+    }
+}
+
+impl Serialize for Distincts {
+    fn serialize<S: serde::Serializer>(
+        &self,
+        s: S,
+    ) -> std::result::Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct("Distincts", 2)?;
+        st.serialize_field("calls", &self.calls())?;
+        st.serialize_field("participants", &self.participants())?;
+        st.end()
     }
 }
 
@@ -138,7 +212,7 @@ pub struct Report {
     pub dims: Vec<String>,
     /// Per group id: its dimension values, and its counted records (the
     /// denominator of `share`). Group 0 is the whole run without `--by`.
-    pub groups: Vec<Group>,
+    pub groups: Groups,
     /// Distinct calls and participants of the whole run.
     pub totals: Distincts,
     /// `by_category.csv` rows.
@@ -158,15 +232,6 @@ pub struct Report {
     /// participants of each (category, code, subcode) over all groups, from
     /// the union of its rows' sketches ([`Report::code_totals`]).
     pub pair_ids: FxHashMap<(Category, i64, Option<i64>), Distincts>,
-}
-
-/// One group of dimension values.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Group {
-    /// The values, one per dimension column.
-    pub values: Vec<String>,
-    /// Counted records of the group.
-    pub counted: u64,
 }
 
 impl Report {
@@ -311,6 +376,29 @@ pub(crate) mod tests {
         assert_eq!(
             r.undocumented,
             [Undocumented { code: 499, subcode: Some(99_999), count: 1 }]
+        );
+    }
+
+    /// `Distincts` holds two estimates or none in 16 bytes, and shows and
+    /// serializes as two `Option<u64>`.
+    #[test]
+    fn distincts_are_two_options_in_sixteen_bytes() {
+        assert_eq!(std::mem::size_of::<Distincts>(), 16);
+        assert_eq!(std::mem::size_of::<CodeRow>(), 64);
+        let d = Distincts::new(Some(0), None);
+        assert_eq!((d.calls(), d.participants()), (Some(0), None));
+        assert_eq!(Distincts::default(), Distincts::NONE);
+        assert_eq!(Distincts::NONE.calls(), None);
+        let max = Distincts::new(Some(u64::MAX), Some(u64::MAX - 1));
+        assert_eq!(max.calls(), Some(u64::MAX - 1));
+        assert_eq!(max.participants(), Some(u64::MAX - 1));
+        assert_eq!(
+            format!("{d:?}"),
+            "Distincts { calls: Some(0), participants: None }"
+        );
+        assert_eq!(
+            serde_json::to_string(&Distincts::new(Some(7), Some(9))).unwrap(),
+            r#"{"calls":7,"participants":9}"#
         );
     }
 

@@ -10,7 +10,7 @@ use rustc_hash::FxHashMap;
 
 use super::snapshot::{Coarse, Row, Snapshot};
 use super::write::{BY_CATEGORY, BY_CODE, BY_CODE_RANGE, SUMMARY_JSON};
-use super::{Distincts, Group};
+use super::{Distincts, Groups};
 use crate::error::{Error, Result};
 use crate::record::{parse_int, Category, CODE_RANGES};
 
@@ -49,16 +49,16 @@ pub fn report_dir(dir: &Path) -> Result<Snapshot<'static>> {
     let mut snap = Snapshot {
         source: dir.display().to_string(),
         dims,
-        groups: Vec::new(),
+        groups: Groups::default(),
         rows: Vec::new(),
         coarse: Vec::new(),
         counted: num("counted")?,
         records: num("records")?,
         malformed: num("malformed")?,
-        totals: Distincts {
-            calls: v.get("calls").and_then(|n| n.as_u64()),
-            participants: v.get("participants").and_then(|n| n.as_u64()),
-        },
+        totals: Distincts::new(
+            v.get("calls").and_then(|n| n.as_u64()),
+            v.get("participants").and_then(|n| n.as_u64()),
+        ),
         distinct,
     };
     let mut groups: FxHashMap<Vec<String>, u32> = FxHashMap::default();
@@ -145,7 +145,7 @@ fn read_table(
         let next = groups.len() as u32;
         let group = *groups.entry(values.clone()).or_insert(next);
         if group == next {
-            snap.groups.push(Group { values, counted: 0 });
+            snap.groups.push(values.iter().map(String::as_str), 0);
         }
         let category = Category::ALL
             .into_iter()
@@ -153,10 +153,10 @@ fn read_table(
             .ok_or_else(|| {
                 at(format!("unknown category {:?}", cell(ndims)))
             })?;
-        let ids = Distincts {
-            calls: opt_u64(cell(calls)).map_err(&at)?,
-            participants: opt_u64(cell(participants)).map_err(&at)?,
-        };
+        let ids = Distincts::new(
+            opt_u64(cell(calls)).map_err(&at)?,
+            opt_u64(cell(participants)).map_err(&at)?,
+        );
         if table > 0 {
             let range = if table == 1 {
                 let r = cell(col("code_range")?);
@@ -185,7 +185,7 @@ fn read_table(
                     at("the subcode is not an integer".into())
                 })?)
             };
-        snap.groups[group as usize].counted += n;
+        snap.groups.add_counted(group, n);
         snap.rows.push(Row {
             group,
             category,
@@ -249,7 +249,7 @@ mod tests {
     fn a_good_directory_reads() {
         let snap = report_dir(dir_with(&[]).path()).unwrap();
         assert_eq!(snap.rows.len(), 1);
-        assert_eq!(snap.groups[0].counted, 1);
+        assert_eq!(snap.groups.counted(0), 1);
         assert_eq!(snap.coarse.len(), 2);
     }
 

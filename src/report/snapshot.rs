@@ -15,7 +15,7 @@ use std::path::Path;
 
 use rustc_hash::{FxHashMap, FxHashSet};
 
-use super::{resolve_category, Distincts, Group, Report};
+use super::{resolve_category, Distincts, Groups, Report};
 use crate::catalog::Catalog;
 use crate::error::{Error, Result};
 use crate::gate::rule::{Codes, Metric, Selector, Special};
@@ -65,7 +65,7 @@ pub struct Snapshot<'a> {
     /// The `--by` dimension names, in order.
     pub dims: Vec<String>,
     /// The groups of dimension values, by id, with their counted records.
-    pub groups: Vec<Group>,
+    pub groups: Groups,
     /// The `by_code` rows.
     pub rows: Vec<Row<'a>>,
     /// Read-back `by_category`/`by_code_range` rows (empty when built
@@ -251,13 +251,14 @@ impl<'a> Snapshot<'a> {
     pub fn pair_keys(&self) -> PairKeys {
         self.rows
             .iter()
-            .map(|r| (self.group_values(r.group).to_vec(), r.code, r.subcode))
+            .map(|r| (self.group_values(r.group), r.code, r.subcode))
             .collect()
     }
 
-    /// The dimension values of group `g`.
-    pub fn group_values(&self, g: u32) -> &[String] {
-        self.groups.get(g as usize).map_or(&[], |g| &g.values)
+    /// The dimension values of group `g`, owned (a key of rows across
+    /// snapshots).
+    pub fn group_values(&self, g: u32) -> Vec<String> {
+        self.groups.values(g).map(str::to_owned).collect()
     }
 
     /// Measure `metric` of the records `sel` selects. `new_against` holds
@@ -291,12 +292,10 @@ impl<'a> Snapshot<'a> {
         match metric {
             Metric::Count => Ok(count as f64),
             Metric::Share => {
-                let total: u64 = self
-                    .groups
-                    .iter()
+                let total: u64 = (0..self.groups.len() as u32)
                     .zip(&in_group)
                     .filter(|(_, &m)| m)
-                    .map(|(g, _)| g.counted)
+                    .map(|(g, _)| self.groups.counted(g))
                     .sum();
                 Ok(ratio(count as f64, total as f64))
             }
@@ -308,8 +307,8 @@ impl<'a> Snapshot<'a> {
                     ));
                 }
                 let pick = |d: Distincts| match metric {
-                    Metric::Calls => d.calls,
-                    _ => d.participants,
+                    Metric::Calls => d.calls(),
+                    _ => d.participants(),
                 };
                 self.distinct_of(sel, &in_group, &rows)
                     .map(|d| pick(d).unwrap_or(0) as f64)
@@ -327,13 +326,12 @@ impl<'a> Snapshot<'a> {
             })
             .collect();
         let unmatched_dim = limits.len() < sel.limits.len();
-        self.groups
-            .iter()
+        (0..self.groups.len() as u32)
             .map(|g| {
                 !unmatched_dim
-                    && limits
-                        .iter()
-                        .all(|&(i, v)| g.values.get(i).is_some_and(|x| x == v))
+                    && limits.iter().all(|&(i, v)| {
+                        self.groups.value(g, i).is_some_and(|x| x == v)
+                    })
             })
             .collect()
     }
@@ -351,7 +349,7 @@ impl<'a> Snapshot<'a> {
                 Some(Special::Unknown) => !r.known,
                 Some(Special::New) => new_against.is_some_and(|keys| {
                     !keys.contains(&(
-                        self.group_values(r.group).to_vec(),
+                        self.group_values(r.group),
                         r.code,
                         r.subcode,
                     ))
@@ -369,9 +367,7 @@ impl<'a> Snapshot<'a> {
         rows: &[&Row<'a>],
     ) -> std::result::Result<Distincts, String> {
         match rows {
-            [] => {
-                return Ok(Distincts { calls: Some(0), participants: Some(0) })
-            }
+            [] => return Ok(Distincts::new(Some(0), Some(0))),
             [one] => return Ok(one.ids),
             _ => {}
         }
@@ -383,10 +379,10 @@ impl<'a> Snapshot<'a> {
                     None => all = Some(s.clone()),
                 }
             }
-            return Ok(Distincts {
-                calls: all.as_ref().map(|a| a.calls.estimate()),
-                participants: all.as_ref().map(|a| a.participants.estimate()),
-            });
+            return Ok(Distincts::new(
+                all.as_ref().map(|a| a.calls.estimate()),
+                all.as_ref().map(|a| a.participants.estimate()),
+            ));
         }
         let range = match sel.codes {
             None => None,

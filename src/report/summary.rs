@@ -233,8 +233,8 @@ impl<'a> Summary<'a> {
             formats,
             kinds,
             accounting: tally.acc,
-            calls: report.totals.calls,
-            participants: report.totals.participants,
+            calls: report.totals.calls(),
+            participants: report.totals.participants(),
             filtered_by: (report.plan.since.is_some()
                 || report.plan.until.is_some()
                 || !report.plan.filters.is_empty())
