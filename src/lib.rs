@@ -166,8 +166,18 @@ pub fn run(config: &Config, catalog: &Catalog) -> Result<Run> {
         })?;
         paths.extend(more);
     }
-    let (inputs, errors, mut walk) =
-        input::walk(&paths, Some(&config.out_dir), config.all_files);
+    // Folders a window misses are not entered; with `--shard`, walked
+    // through, so that shards split the listing of a run without a
+    // window whatever the window (spec §7, §8).
+    let pruning =
+        input::prune::Window::new(config.plan.since, config.plan.until).map(
+            |window| input::FolderPruning {
+                window,
+                positions: config.shard.is_some(),
+            },
+        );
+    let input::Walked { inputs, positions, errors, notes: mut walk } =
+        input::walk(&paths, Some(&config.out_dir), config.all_files, pruning);
     if config.partial.is_some() {
         let names: Vec<&str> =
             inputs.iter().map(|i| i.name.as_str()).collect();
@@ -181,9 +191,9 @@ pub fn run(config: &Config, catalog: &Catalog) -> Result<Run> {
         None => inputs,
         Some(shard) => inputs
             .into_iter()
-            .enumerate()
-            .filter(|(i, _)| shard.takes(*i))
-            .map(|(_, input)| input)
+            .zip(positions)
+            .filter(|(_, p)| shard.takes(*p))
+            .map(|(input, _)| input)
             .collect(),
     };
     if config.partial.is_some() {
