@@ -322,12 +322,19 @@ pub fn check_run(config: &Config, run: &Run) -> Result<()> {
         .filter(|&i| i != u32::MAX)
         .collect();
     if run.inputs.is_empty() {
-        let why = if run.tally.errors.is_empty() {
-            "no input files found"
+        let (files, folders) =
+            (run.tally.pruned_files, run.walk.pruned_folders);
+        let why = if !run.tally.errors.is_empty() {
+            "every path failed".to_owned()
+        } else if files + folders > 0 {
+            format!(
+                "the time window prunes every input: {files} files and \
+                 {folders} partition folders"
+            )
         } else {
-            "every path failed"
+            "no input files found".to_owned()
         };
-        return Err(Error::NoInput(why.into()));
+        return Err(Error::NoInput(why));
     }
     // Inputs that failed without a byte read and cannot even be opened
     // (deleted, unreadable) were not read at all. One that was opened and

@@ -368,6 +368,22 @@ fn windows_on_day_month_and_year_boundaries() {
         .filter(|r| r.late && r.time < START)
         .count();
     assert!(late_in_january > 0, "no December record in a January blob");
+    // A window after the tree: the year 2023 and January 2024 are pruned,
+    // and the run says so rather than that it found nothing.
+    let tree = dir.join("tree");
+    let o = report(
+        &dir.join("after"),
+        &[tree.to_str().unwrap(), "--since", "2024-02-10"],
+    );
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains(
+            "the time window prunes every input: 0 files and 2 partition \
+             folders"
+        ),
+        "{}",
+        stderr(&o)
+    );
 }
 
 /// `--shard` with a window: shards split the listing of a run without a
@@ -437,7 +453,7 @@ fn shards_of_a_pruned_walk_merge_to_one_run() {
 #[test]
 fn pruned_folders_say_nothing_of_what_they_hold() {
     let dir = scratch("prune-window-holds");
-    let all = write_trees(&dir, 0..2);
+    write_trees(&dir, 0..2);
     let tree = dir.join("tree");
     let day1 = blob(&tree, 0);
     let day1 = day1.ancestors().nth(3).unwrap(); // .../d=01
