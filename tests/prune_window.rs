@@ -265,17 +265,24 @@ fn last_hour_opens_at_most_three_blobs() {
     assert!(opened <= 3, "{opened} blobs opened for the last hour");
     assert_eq!(opened, 1);
     assert_eq!(expected_walk(JANUARY, last, last + 3600), (1, 29 + 23));
-    // `--since` alone, as a nightly job's "last hour" runs.
+    // `--since` alone, as a nightly job's "last hour" runs; the Markdown
+    // summary's facts say what was pruned.
     let out = dir.join("since-only");
     let since = rfc3339(last);
     let tree = dir.join("tree");
-    let o = report(&out, &[tree.to_str().unwrap(), "--since", &since]);
+    let md = dir.join("summary.md");
+    let md_arg = md.to_str().unwrap();
+    let tree_arg = tree.to_str().unwrap();
+    let o = report(&out, &[tree_arg, "--since", &since, "--markdown", md_arg]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let s = stable_summary(&out);
     assert_eq!(s["inputs"]["files"], 1, "{s}");
     assert_eq!(s["inputs"]["pruned_folders"], 29 + 23, "{s}");
     assert_eq!(s["inputs"]["pruned_files"], 0, "{s}");
     assert_eq!(s["counted"], expected(&all, last, i64::MAX).0, "{s}");
+    let md = fs::read_to_string(&md).unwrap();
+    assert!(md.contains("| Pruned files | 0 |"), "{md}");
+    assert!(md.contains("| Pruned folders | 52 |"), "{md}");
 }
 
 /// An hour in the middle: its records may sit in any blob of the 48

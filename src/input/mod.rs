@@ -84,9 +84,11 @@ pub struct FolderPruning {
 pub struct Walked {
     /// The inputs, in walk order.
     pub inputs: Vec<Input>,
-    /// The position of each input in the listing of the same walk without
-    /// pruned folders left out (with [`FolderPruning::positions`], or
-    /// without a window: else the inputs' own positions).
+    /// The position of each input in the listing of every file the walk
+    /// met, in walk order, each file once: without a window, or with
+    /// [`FolderPruning::positions`], the listing of a walk without a
+    /// window (what `--shard` splits); else the files of unpruned
+    /// folders only.
     pub positions: Vec<usize>,
     /// Paths that could not be listed.
     pub errors: Vec<InputError>,
