@@ -410,7 +410,7 @@ fn shards_of_a_pruned_walk_merge_to_one_run() {
         let bytes = fs::read(partial(name)).unwrap();
         calltally::partial::read(&bytes, name).unwrap().inputs
     };
-    let mut merge = vec!["merge".to_owned()];
+    let mut partials = Vec::new();
     for i in 0..3 {
         let shard = format!("{i}/3");
         let p = partial(&format!("{i}.partial"));
@@ -421,7 +421,7 @@ fn shards_of_a_pruned_walk_merge_to_one_run() {
             w,
             &["--shard", &shard, "--partial", &p],
         );
-        merge.push(p);
+        partials.push(p);
         // The same shard without a window: a superset.
         let all_p = partial(&format!("all{i}.partial"));
         let o = report(
@@ -438,11 +438,7 @@ fn shards_of_a_pruned_walk_merge_to_one_run() {
             assert!(whole.contains(name), "{name} moved to another shard");
         }
     }
-    let merged = dir.join("merged");
-    merge.extend(["-q".into(), "-o".into(), merged.display().to_string()]);
-    let args: Vec<&str> = merge.iter().map(String::as_str).collect();
-    let o = calltally_run(&args);
-    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let merged = merge_into(&dir.join("merged"), &partials);
     for name in CSV_FILES {
         assert_eq!(read(&one, name), read(&merged, name), "{name}");
     }
@@ -450,6 +446,26 @@ fn shards_of_a_pruned_walk_merge_to_one_run() {
     assert_eq!(s, stable_summary(&merged));
     assert_eq!(s["inputs"]["files"], 49, "{s}");
     assert!(s["inputs"]["pruned_folders"].as_u64().unwrap() > 0, "{s}");
+    // A partial without `--shard` walks as a run does (pruned folders not
+    // entered), and merges to the same reports.
+    let p = partial("whole.partial");
+    run(&dir, "whole", &tree, w, &["--partial", &p]);
+    let alone = merge_into(&dir.join("merged-whole"), &[p]);
+    for name in CSV_FILES {
+        assert_eq!(read(&one, name), read(&alone, name), "{name}");
+    }
+    assert_eq!(s, stable_summary(&alone));
+}
+
+/// `calltally merge PARTIALS… -o out`; returns `out`.
+fn merge_into(out: &Path, partials: &[String]) -> PathBuf {
+    let mut args = vec!["merge"];
+    args.extend(partials.iter().map(String::as_str));
+    let out_arg = out.to_str().unwrap();
+    args.extend(["-q", "-o", out_arg]);
+    let o = calltally_run(&args);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    out.to_owned()
 }
 
 /// What lies in a pruned folder (hidden and other files, a FIFO, a
@@ -505,7 +521,7 @@ fn pruned_folders_say_nothing_of_what_they_hold() {
     assert_eq!(whole["inputs"]["errors"].as_array().unwrap().len(), 2);
     assert!(whole["inputs"]["skipped_files"].as_u64().unwrap() > 4);
     // Shards and their merge.
-    let mut merge = vec!["merge".to_owned()];
+    let mut partials = Vec::new();
     for i in 0..2 {
         let p = dir.join(format!("{i}.partial")).display().to_string();
         let shard = format!("{i}/2");
@@ -516,13 +532,9 @@ fn pruned_folders_say_nothing_of_what_they_hold() {
             w,
             &["--shard", &shard, "--partial", &p],
         );
-        merge.push(p);
+        partials.push(p);
     }
-    let merged = dir.join("merged");
-    merge.extend(["-q".into(), "-o".into(), merged.display().to_string()]);
-    let args: Vec<&str> = merge.iter().map(String::as_str).collect();
-    let o = calltally_run(&args);
-    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let merged = merge_into(&dir.join("merged"), &partials);
     for name in CSV_FILES {
         assert_eq!(read(&one, name), read(&merged, name), "{name}");
     }
