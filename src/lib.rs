@@ -166,8 +166,18 @@ pub fn run(config: &Config, catalog: &Catalog) -> Result<Run> {
         })?;
         paths.extend(more);
     }
-    let (inputs, errors, mut walk) =
-        input::walk(&paths, Some(&config.out_dir), config.all_files);
+    // Folders a window misses are not entered; with `--shard`, walked
+    // through, so that shards split the listing of a run without a
+    // window whatever the window (spec §7, §8).
+    let pruning =
+        input::prune::Window::new(config.plan.since, config.plan.until).map(
+            |window| input::FolderPruning {
+                window,
+                positions: config.shard.is_some(),
+            },
+        );
+    let input::Walked { inputs, positions, errors, notes: mut walk } =
+        input::walk(&paths, Some(&config.out_dir), config.all_files, pruning);
     if config.partial.is_some() {
         let names: Vec<&str> =
             inputs.iter().map(|i| i.name.as_str()).collect();
@@ -181,9 +191,9 @@ pub fn run(config: &Config, catalog: &Catalog) -> Result<Run> {
         None => inputs,
         Some(shard) => inputs
             .into_iter()
-            .enumerate()
-            .filter(|(i, _)| shard.takes(*i))
-            .map(|(_, input)| input)
+            .zip(positions)
+            .filter(|(_, p)| shard.takes(*p))
+            .map(|(input, _)| input)
             .collect(),
     };
     if config.partial.is_some() {
@@ -312,12 +322,19 @@ pub fn check_run(config: &Config, run: &Run) -> Result<()> {
         .filter(|&i| i != u32::MAX)
         .collect();
     if run.inputs.is_empty() {
-        let why = if run.tally.errors.is_empty() {
-            "no input files found"
+        let (files, folders) =
+            (run.tally.pruned_files, run.walk.pruned_folders);
+        let why = if !run.tally.errors.is_empty() {
+            "every path failed".to_owned()
+        } else if files + folders > 0 {
+            format!(
+                "the time window prunes every input: {files} files and \
+                 {folders} partition folders"
+            )
         } else {
-            "every path failed"
+            "no input files found".to_owned()
         };
-        return Err(Error::NoInput(why.into()));
+        return Err(Error::NoInput(why));
     }
     // Inputs that failed without a byte read and cannot even be opened
     // (deleted, unreadable) were not read at all. One that was opened and

@@ -117,9 +117,11 @@ fn storage_paths_are_pruned_soundly() {
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let s = stable_summary(&out);
     // 2 resources x 5 hourly blobs: only the two 00:00 blobs of the 21st
-    // can hold such records (the 23:00 blobs end at midnight); the CSV has
+    // can hold such records (the 23:00 blobs end at midnight): the two
+    // `d=20` folders, with the other 8 blobs, are not entered; the CSV has
     // no partitions and is read.
-    assert_eq!(s["inputs"]["pruned_files"], 8, "{s}");
+    assert_eq!(s["inputs"]["pruned_folders"], 2, "{s}");
+    assert_eq!(s["inputs"]["pruned_files"], 0, "{s}");
     assert_eq!(s["inputs"]["files"], 3);
     let late = scratch("slicing-late");
     let o = report(

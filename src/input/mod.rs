@@ -52,6 +52,10 @@ pub struct WalkNotes {
     /// Files reached more than once (named twice, or through a folder and
     /// by name): read once, at their first place.
     pub duplicates: Vec<String>,
+    /// Partition folders a time window misses (spec §7), not entered:
+    /// the topmost such folders (one under another counts once), the
+    /// folders named on the command line included.
+    pub pruned_folders: u64,
     /// A digest of the whole listing (inputs before `--shard`, walk
     /// errors, skipped files), set by [`crate::run`]: partials of the
     /// shards of one listing share it, so its notes count once in a merge.
@@ -61,13 +65,44 @@ pub struct WalkNotes {
 /// How many skipped file names [`WalkNotes`] keeps.
 pub const MAX_SKIPPED_NAMES: usize = 10;
 
+/// How a directory walk treats the partition folders a time window misses
+/// (spec §7).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FolderPruning {
+    /// The window.
+    pub window: prune::Window,
+    /// Walk through the pruned folders anyway, without reading or noting
+    /// anything in them, only to give each input the position it has in
+    /// the listing of a walk without a window ([`Walked::positions`]):
+    /// what `--shard` splits, so that a window does not move an input to
+    /// another shard. Without it, pruned folders are not opened.
+    pub positions: bool,
+}
+
+/// What a walk ([`walk`]) found.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Walked {
+    /// The inputs, in walk order.
+    pub inputs: Vec<Input>,
+    /// The position of each input in the listing of every file the walk
+    /// met, in walk order, each file once: without a window, or with
+    /// [`FolderPruning::positions`], the listing of a walk without a
+    /// window (what `--shard` splits); else the files of unpruned
+    /// folders only.
+    pub positions: Vec<usize>,
+    /// Paths that could not be listed.
+    pub errors: Vec<InputError>,
+    /// What the walk noted besides.
+    pub notes: WalkNotes,
+}
+
 /// Expand the paths of a run into inputs: files as given, directories
 /// walked recursively with entries in sorted order (symlinks followed, loops
 /// reported), `-` as standard input. Paths that cannot be listed are
 /// returned as errors; the others still run.
 pub fn collect(paths: &[PathBuf]) -> (Vec<Input>, Vec<InputError>) {
-    let (inputs, errors, _) = walk(paths, None, false);
-    (inputs, errors)
+    let w = walk(paths, None, false, None);
+    (w.inputs, w.errors)
 }
 
 /// The endings of the file names a directory walk reads (spec §5), each
@@ -100,49 +135,31 @@ fn is_hidden(name: &std::ffi::OsStr) -> bool {
 /// `all_files`; and always skip this run's output directory `out_dir` and
 /// any folder holding a `summary.json` written by calltally (earlier
 /// reports). What they skip is counted in the notes. A file reached twice
-/// is read once. A path named on the command line is always read.
+/// is read once. A path named on the command line is always read. With
+/// `pruning`, folders (a directory named on the command line included)
+/// whose partitions the window misses are not entered, and counted.
 pub fn walk(
     paths: &[PathBuf],
     out_dir: Option<&Path>,
     all_files: bool,
-) -> (Vec<Input>, Vec<InputError>, WalkNotes) {
+    pruning: Option<FolderPruning>,
+) -> Walked {
     use std::os::unix::fs::MetadataExt as _;
-    let mut inputs = Vec::new();
-    let mut errors = Vec::new();
-    let mut notes = WalkNotes::default();
-    let mut seen = std::collections::HashSet::new();
+    let mut w = Walked::default();
+    let mut list = Files::default();
     let out_id = out_dir
         .and_then(|d| std::fs::metadata(d).ok())
         .map(|m| (m.dev(), m.ino()));
-    let mut error = |path: &Path, message: String| {
-        errors.push(InputError {
-            input: u32::MAX,
-            path: path.display().to_string(),
-            message,
-        })
-    };
-    let mut add = |inputs: &mut Vec<Input>,
-                   notes: &mut WalkNotes,
-                   path: PathBuf,
-                   meta: &std::fs::Metadata| {
-        let name = path.display().to_string();
-        if seen.insert((meta.dev(), meta.ino())) {
-            inputs.push(Input { name, source: Source::File(path) });
-        } else {
-            notes.duplicates.push(name);
-        }
-    };
     for path in paths {
         if path.as_os_str() == "-" {
-            inputs
+            w.positions.push(list.next());
+            w.inputs
                 .push(Input { name: "<stdin>".into(), source: Source::Stdin });
             continue;
         }
         match std::fs::metadata(path) {
-            Err(e) => error(path, e.to_string()),
-            Ok(m) if !m.is_dir() => {
-                add(&mut inputs, &mut notes, path.clone(), &m)
-            }
+            Err(e) => error(&mut w.errors, path, e.to_string()),
+            Ok(m) if !m.is_dir() => list.add(&mut w, path.clone(), &m, false),
             Ok(_) => {
                 // The output directory can only be met inside this tree
                 // if it lies under it (or a link leads there: then its
@@ -156,106 +173,246 @@ pub fn walk(
                         _ => true,
                     }
                 });
-                let mut skipped = Vec::new();
-                // Folders holding an earlier run's `summary.json`, found
-                // as the walk meets that file (probing every folder for
-                // one cost a failed open per folder of a storage tree).
-                let mut report_dirs: Vec<PathBuf> = Vec::new();
-                let mut found = Vec::new();
-                let walk = walkdir::WalkDir::new(path)
-                    .follow_links(true)
-                    .sort_by_file_name()
-                    .into_iter()
-                    .filter_entry(|e| {
-                        let dir = e.file_type().is_dir();
-                        let name = e.file_name();
-                        let not_a_log = !all_files
-                            && (is_hidden(name)
-                                || (!dir && !is_log_name(name)));
-                        let skip = e.depth() > 0
-                            && (not_a_log
-                                || (dir
-                                    && out_inside
-                                    && e.metadata().is_ok_and(|m| {
-                                        Some((m.dev(), m.ino())) == out_id
-                                    })));
-                        if skip {
-                            skipped.push(e.path().to_owned());
-                        }
-                        !skip
-                    });
-                for entry in walk {
-                    match entry {
-                        Ok(e) if e.file_type().is_dir() => {}
-                        // A FIFO, socket or device inside a tree would
-                        // block or read forever: only regular files are
-                        // read from directories.
-                        Ok(e) if !e.file_type().is_file() => error(
-                            e.path(),
-                            "not a regular file (FIFO, socket or device); \
-                             skipped"
-                                .into(),
-                        ),
-                        Ok(e) => {
-                            if e.depth() > 1
-                                && e.file_name() == "summary.json"
-                                && e.path().parent().is_some_and(holds_reports)
-                            {
-                                report_dirs.extend(
-                                    e.path().parent().map(Path::to_owned),
-                                );
-                            }
-                            match e.metadata() {
-                                Ok(m) => found.push((e.into_path(), m)),
-                                Err(err) => error(e.path(), err.to_string()),
-                            }
-                        }
-                        Err(e) => {
-                            let p = e.path().unwrap_or(path).to_path_buf();
-                            let msg = match e.loop_ancestor() {
-                                Some(a) => format!(
-                                    "symbolic link loop back to {}",
-                                    a.display()
-                                ),
-                                None => e.io_error().map_or_else(
-                                    || e.to_string(),
-                                    |io| io.to_string(),
-                                ),
-                            };
-                            error(&p, msg);
-                        }
-                    }
+                let skip_out = |e: &walkdir::DirEntry| {
+                    out_inside
+                        && e.metadata()
+                            .is_ok_and(|m| Some((m.dev(), m.ino())) == out_id)
+                };
+                let pruned = pruning.map(Pruned::new);
+                let found = walk_dir(
+                    path,
+                    all_files,
+                    &skip_out,
+                    pruned.as_ref(),
+                    &mut w,
+                );
+                for (p, m, inside) in found {
+                    list.add(&mut w, p, &m, inside);
                 }
-                // A report folder is skipped whole, in walk order among
-                // the other skipped names.
-                if !report_dirs.is_empty() {
-                    let inside = |p: &Path| {
-                        report_dirs.iter().any(|d| p.starts_with(d))
-                    };
-                    found.retain(|(p, _)| !inside(p));
-                    skipped.retain(|p| !inside(p));
-                    skipped.extend(
-                        report_dirs
-                            .iter()
-                            .filter(|d| {
-                                !report_dirs
-                                    .iter()
-                                    .any(|o| o != *d && d.starts_with(o))
-                            })
-                            .cloned(),
-                    );
-                    skipped.sort();
-                }
-                for (p, m) in found {
-                    add(&mut inputs, &mut notes, p, &m);
-                }
-                for dir in skipped {
-                    count_skipped(&dir, &mut notes);
+                if let Some(p) = pruned {
+                    w.notes.pruned_folders += p.0.borrow().count;
                 }
             }
         }
     }
-    (inputs, errors, notes)
+    w
+}
+
+/// Record a path that could not be listed.
+fn error(errors: &mut Vec<InputError>, path: &Path, message: String) {
+    errors.push(InputError {
+        input: u32::MAX,
+        path: path.display().to_string(),
+        message,
+    })
+}
+
+/// The files of a walk, each known once: the listing of every file met
+/// (pruned folders' included), and the inputs read.
+#[derive(Default)]
+struct Files {
+    /// (device, inode) of every file met, and its position in the
+    /// listing.
+    all: std::collections::HashMap<(u64, u64), usize>,
+    len: usize,
+    /// (device, inode) of the inputs.
+    read: std::collections::HashSet<(u64, u64)>,
+}
+
+impl Files {
+    /// A new position in the listing.
+    fn next(&mut self) -> usize {
+        self.len += 1;
+        self.len - 1
+    }
+
+    /// A file met at `path`: listed at its first place; an input unless
+    /// `inside` a pruned folder or already one (then a duplicate).
+    fn add(
+        &mut self,
+        w: &mut Walked,
+        path: PathBuf,
+        meta: &std::fs::Metadata,
+        inside: bool,
+    ) {
+        use std::os::unix::fs::MetadataExt as _;
+        let id = (meta.dev(), meta.ino());
+        let pos = match self.all.get(&id) {
+            Some(&p) => p,
+            None => {
+                let p = self.next();
+                self.all.insert(id, p);
+                p
+            }
+        };
+        if inside {
+            return;
+        }
+        let name = path.display().to_string();
+        if self.read.insert(id) {
+            w.inputs.push(Input { name, source: Source::File(path) });
+            w.positions.push(pos);
+        } else {
+            w.notes.duplicates.push(name);
+        }
+    }
+}
+
+/// The pruned folders of one walk: the window, the topmost folder it
+/// misses that the walk is in (with [`FolderPruning::positions`]), and how
+/// many there were.
+struct Pruned(std::cell::RefCell<PrunedState>);
+
+struct PrunedState {
+    how: FolderPruning,
+    current: Option<PathBuf>,
+    count: u64,
+}
+
+impl Pruned {
+    fn new(how: FolderPruning) -> Pruned {
+        Pruned(std::cell::RefCell::new(PrunedState {
+            how,
+            current: None,
+            count: 0,
+        }))
+    }
+
+    /// Whether `path` lies in the pruned folder the walk is in.
+    fn inside(&self, path: &Path) -> bool {
+        self.0.borrow().current.as_ref().is_some_and(|c| path.starts_with(c))
+    }
+
+    /// Meet an entry (in walk order): `None` to skip it (a pruned folder
+    /// not walked through), else whether it lies in a pruned folder.
+    fn meet(&self, path: &Path, dir: bool) -> Option<bool> {
+        if self.inside(path) {
+            return Some(true);
+        }
+        let mut s = self.0.borrow_mut();
+        s.current = None;
+        if !(dir && s.how.window.misses(path)) {
+            return Some(false);
+        }
+        s.count += 1;
+        if !s.how.positions {
+            return None;
+        }
+        s.current = Some(path.to_owned());
+        Some(true)
+    }
+}
+
+/// Walk the directory `root` (see [`walk`]): its files in walk order,
+/// each with its metadata and whether it lies in a pruned folder; errors
+/// and notes (none from within pruned folders) go to `w`.
+fn walk_dir(
+    root: &Path,
+    all_files: bool,
+    skip_out: &dyn Fn(&walkdir::DirEntry) -> bool,
+    pruned: Option<&Pruned>,
+    w: &mut Walked,
+) -> Vec<(PathBuf, std::fs::Metadata, bool)> {
+    let inside = |p: &Path| pruned.is_some_and(|s| s.inside(p));
+    let mut skipped = Vec::new();
+    // Folders holding an earlier run's `summary.json`, found as the walk
+    // meets that file (probing every folder for one cost a failed open
+    // per folder of a storage tree), and whether they lie in a pruned
+    // folder.
+    let mut report_dirs: Vec<(PathBuf, bool)> = Vec::new();
+    let mut found = Vec::new();
+    let walk = walkdir::WalkDir::new(root)
+        .follow_links(true)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_entry(|e| {
+            let dir = e.file_type().is_dir();
+            let in_pruned = match pruned {
+                None => false,
+                Some(p) => match p.meet(e.path(), dir) {
+                    None => return false,
+                    Some(inside) => inside,
+                },
+            };
+            let name = e.file_name();
+            let not_a_log = !all_files
+                && (is_hidden(name) || (!dir && !is_log_name(name)));
+            let skip = e.depth() > 0 && (not_a_log || (dir && skip_out(e)));
+            if skip && !in_pruned {
+                skipped.push(e.path().to_owned());
+            }
+            !skip
+        });
+    for entry in walk {
+        match entry {
+            Ok(e) if e.file_type().is_dir() => {}
+            Ok(e) if inside(e.path()) && !e.file_type().is_file() => {}
+            // A FIFO, socket or device inside a tree would block or read
+            // forever: only regular files are read from directories.
+            Ok(e) if !e.file_type().is_file() => error(
+                &mut w.errors,
+                e.path(),
+                "not a regular file (FIFO, socket or device); skipped".into(),
+            ),
+            Ok(e) => {
+                let in_pruned = inside(e.path());
+                if e.depth() > 1
+                    && e.file_name() == "summary.json"
+                    && e.path().parent().is_some_and(holds_reports)
+                {
+                    report_dirs.extend(
+                        e.path().parent().map(|d| (d.to_owned(), in_pruned)),
+                    );
+                }
+                match e.metadata() {
+                    Ok(m) => found.push((e.into_path(), m, in_pruned)),
+                    Err(_) if in_pruned => {}
+                    Err(err) => {
+                        error(&mut w.errors, e.path(), err.to_string())
+                    }
+                }
+            }
+            Err(e) => {
+                let p = e.path().unwrap_or(root).to_path_buf();
+                if inside(&p) {
+                    continue;
+                }
+                let msg = match e.loop_ancestor() {
+                    Some(a) => {
+                        format!("symbolic link loop back to {}", a.display())
+                    }
+                    None => e
+                        .io_error()
+                        .map_or_else(|| e.to_string(), |io| io.to_string()),
+                };
+                error(&mut w.errors, &p, msg);
+            }
+        }
+    }
+    // A report folder is skipped whole, in walk order among the other
+    // skipped names.
+    if !report_dirs.is_empty() {
+        let within =
+            |p: &Path| report_dirs.iter().any(|(d, _)| p.starts_with(d));
+        found.retain(|(p, _, _)| !within(p));
+        skipped.retain(|p| !within(p));
+        skipped.extend(
+            report_dirs
+                .iter()
+                .filter(|(d, in_pruned)| {
+                    !in_pruned
+                        && !report_dirs
+                            .iter()
+                            .any(|(o, _)| o != d && d.starts_with(o))
+                })
+                .map(|(d, _)| d.clone()),
+        );
+        skipped.sort();
+    }
+    for dir in skipped {
+        count_skipped(&dir, &mut w.notes);
+    }
+    found
 }
 
 /// Whether `dir` holds a `summary.json` written by calltally: one whose

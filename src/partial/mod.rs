@@ -19,8 +19,9 @@
 //! component (the order a sorted directory walk gives). `report --partial`
 //! counts its inputs in that order too, so the samples a partial keeps are
 //! the first of its inputs in the merged order. Walk notes (skipped report
-//! folders) and walk errors belong to a *listing* (the walk before
-//! `--shard`): the shards of one listing each carry it, and it counts once.
+//! folders, pruned partition folders) and walk errors belong to a
+//! *listing* (the walk before `--shard`): the shards of one listing each
+//! carry it, and it counts once.
 
 mod merge;
 mod read;
@@ -65,6 +66,9 @@ pub mod section {
     /// this version; a reader of this version refuses it, as it is
     /// flagged required).
     pub const UPDATES: u16 = 8;
+    /// The partition folders each listing pruned (optional: written only
+    /// when a listing pruned some; an older reader skips it).
+    pub const PRUNED: u16 = 9;
     /// The last section: nothing may follow it.
     pub const END: u16 = 0xFFFF;
     /// The flag bit of a section a reader must understand.
@@ -104,6 +108,9 @@ pub struct Listing {
     pub duplicates: Vec<String>,
     /// Paths that did not become inputs, and why (`path`, `message`).
     pub errors: Vec<(String, String)>,
+    /// Partition folders the walk did not enter (a time window misses
+    /// them).
+    pub pruned_folders: u64,
 }
 
 impl Listing {
@@ -112,6 +119,7 @@ impl Listing {
         self.skipped_files == 0
             && self.duplicates.is_empty()
             && self.errors.is_empty()
+            && self.pruned_folders == 0
     }
 
     /// The walk notes of a set of listings, as one walk over all of them
@@ -120,6 +128,7 @@ impl Listing {
         let mut notes = WalkNotes::default();
         for l in listings {
             notes.skipped_files += l.skipped_files;
+            notes.pruned_folders += l.pruned_folders;
             notes.skipped_names.extend(l.skipped_names.iter().cloned());
             notes.duplicates.extend(l.duplicates.iter().cloned());
         }
@@ -184,6 +193,7 @@ impl Partial {
             skipped_files: run.walk.skipped_files,
             skipped_names: run.walk.skipped_names.clone(),
             duplicates: run.walk.duplicates.clone(),
+            pruned_folders: run.walk.pruned_folders,
             errors: walk_errors
                 .into_iter()
                 .map(|e| (e.path, e.message))

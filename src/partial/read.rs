@@ -26,7 +26,7 @@ pub fn read(bytes: &[u8], file: &str) -> Result<Partial> {
 }
 
 /// The sections of version 1, in the order they are written.
-const KNOWN: [u16; 8] = [
+const KNOWN: [u16; 9] = [
     section::META,
     section::INPUTS,
     section::ACCOUNTING,
@@ -36,6 +36,8 @@ const KNOWN: [u16; 8] = [
     section::LISTINGS,
     // Written only when the table is not empty.
     section::UPDATES,
+    // Optional, written only when a listing pruned folders.
+    section::PRUNED,
 ];
 
 fn decode(bytes: &[u8]) -> std::result::Result<Partial, String> {
@@ -148,7 +150,10 @@ fn decode(bytes: &[u8]) -> std::result::Result<Partial, String> {
         updates(&mut In::new(b), &plan, &mut tally)?;
     }
     problems(&mut body(5)?, inputs.len(), &mut tally)?;
-    let listings = listings(&mut body(6)?)?;
+    let mut listings = listings(&mut body(6)?)?;
+    if let Some(b) = bodies[8] {
+        pruned(&mut In::new(b), &mut listings)?;
+    }
     check(&tally)?;
     Ok(Partial { tool, plan, catalog, inputs, tally, listings })
 }
@@ -427,10 +432,30 @@ fn listings(i: &mut In<'_>) -> R<Vec<Listing>> {
             skipped_names,
             duplicates,
             errors,
+            pruned_folders: 0,
         });
     }
     done(i, "listings")?;
     Ok(out)
+}
+
+/// The partition folders each listing pruned (`write::write`).
+fn pruned(i: &mut In<'_>, listings: &mut [Listing]) -> R<()> {
+    for _ in 0..i.len("pruned listings", 9)? {
+        let digest = i.u64_le("listing digest")?;
+        let n = i.count("pruned folders")?;
+        let l = listings
+            .iter_mut()
+            .find(|l| l.digest == digest)
+            .ok_or("pruned folders of a listing it does not hold")?;
+        if l.pruned_folders > 0 || n == 0 {
+            return Err("a listing's pruned folders are given twice or \
+                        as 0"
+                .into());
+        }
+        l.pruned_folders = n;
+    }
+    done(i, "pruned")
 }
 
 /// The CallSummaryUpdates version table (`write::updates`).

@@ -42,13 +42,12 @@ pub fn write(p: &Partial) -> Vec<u8> {
         });
     }
     put(&mut file, section::PROBLEMS, req, |o| problems(o, &p.tally, &remap));
+    let mut ls: Vec<_> = p.listings.iter().filter(|l| !l.is_empty()).collect();
+    ls.sort();
+    ls.dedup_by_key(|l| l.digest);
     put(&mut file, section::LISTINGS, req, |o| {
-        let mut ls: Vec<_> =
-            p.listings.iter().filter(|l| !l.is_empty()).collect();
-        ls.sort();
-        ls.dedup_by_key(|l| l.digest);
         o.uint(ls.len() as u64);
-        for l in ls {
+        for l in &ls {
             o.u64_le(l.digest);
             o.uint(l.skipped_files);
             for list in [&l.skipped_names, &l.duplicates] {
@@ -62,6 +61,16 @@ pub fn write(p: &Partial) -> Vec<u8> {
             }
         }
     });
+    let pruned: Vec<_> = ls.iter().filter(|l| l.pruned_folders > 0).collect();
+    if !pruned.is_empty() {
+        put(&mut file, section::PRUNED, 0, |o| {
+            o.uint(pruned.len() as u64);
+            for l in pruned {
+                o.u64_le(l.digest);
+                o.uint(l.pruned_folders);
+            }
+        });
+    }
     put(&mut file, section::END, req, |_| {});
     file
 }

@@ -192,6 +192,9 @@ pub fn facts(
     if let Some(n) = i.pruned_files {
         v.push(("Pruned files", n.to_string()));
     }
+    if let Some(n) = i.pruned_folders.filter(|&n| n > 0) {
+        v.push(("Pruned folders", n.to_string()));
+    }
     if let (Some(c), Some(p)) = (summary.calls, summary.participants) {
         v.push(("Calls", c.to_string()));
         v.push(("Participants", p.to_string()));

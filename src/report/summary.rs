@@ -145,6 +145,11 @@ pub struct InputsSummary<'a> {
     /// the time window (only with a window).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub pruned_files: Option<u64>,
+    /// Partition folders not entered because their path proves nothing
+    /// under them holds a record of the time window (only with a window;
+    /// their files are not listed, so not in `pruned_files`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pruned_folders: Option<u64>,
     /// Inputs that could not be read.
     pub errors: Vec<ErrorOut<'a>>,
     /// Files a directory walk skipped (earlier reports, this run's output
@@ -222,6 +227,7 @@ impl<'a> Summary<'a> {
                 pruned_files: (report.plan.since.is_some()
                     || report.plan.until.is_some())
                 .then_some(tally.pruned_files),
+                pruned_folders: None,
                 errors: tally
                     .errors
                     .iter()
@@ -272,10 +278,13 @@ impl<'a> Summary<'a> {
         }
     }
 
-    /// Add what the walk skipped.
+    /// Add what the walk skipped, and the folders it pruned.
     pub fn with_walk(mut self, walk: &'a WalkNotes) -> Summary<'a> {
         self.inputs.skipped_files = walk.skipped_files;
         self.inputs.skipped = &walk.skipped_names;
+        if self.inputs.pruned_files.is_some() {
+            self.inputs.pruned_folders = Some(walk.pruned_folders);
+        }
         self
     }
 
