@@ -16,6 +16,11 @@ pub const SUBCODE_KEYS: usize = count(Role::Subcode);
 pub const CATEGORY_KEYS: usize = count(Role::Category);
 /// Number of log-kind keys.
 pub const KIND_KEYS: usize = count(Role::Kind);
+/// Number of call-id keys.
+const CALL_KEYS: usize = count(Role::Correlation);
+/// Number of id keys: the call's, then the participant's in order of
+/// preference.
+const ID_KEYS: usize = CALL_KEYS + count(Role::Participant);
 
 /// A value a key's slot holds: an integer ([`IntVal`]: codes, subcodes,
 /// `OperationPayload`'s `SubCode`), a category ([`CatVal`]), or a text
@@ -59,6 +64,8 @@ impl<'a> Slot<'a> for Option<Cow<'a, str>> {
     ) -> Option<&'f mut Option<Cow<'a, str>>> {
         match key.role {
             Role::Kind => f.kind.get_mut(key.rank as usize),
+            Role::Correlation => f.ids.get_mut(key.rank as usize),
+            Role::Participant => f.ids.get_mut(CALL_KEYS + key.rank as usize),
             Role::Operation => Some(&mut f.operation),
             role if role.on_demand() || role == Role::Field => {
                 // The last occurrence of a key wins: a key read again at
@@ -117,7 +124,10 @@ pub struct Fields<'a> {
     result_info: [IntVal; 2],
     kind: [Option<Cow<'a, str>>; KIND_KEYS],
     operation: Option<Cow<'a, str>>,
-    /// Values of the on-demand roles the run asked for, and of its
+    /// The call's and the participant's ids, when the run reads them
+    /// (slots, not `extra`: most runs read them).
+    ids: [Option<Cow<'a, str>>; ID_KEYS],
+    /// Values of the other on-demand roles the run asked for, and of its
     /// `field:` keys, in the order read (empty, and no allocation, when it
     /// asked for none).
     extra: smallvec::SmallVec<[(KeyId, Option<Cow<'a, str>>); 8]>,
@@ -168,31 +178,34 @@ impl<'a> Fields<'a> {
     ) -> Record<'a> {
         let outcome = self.outcome(nested);
         if let Outcome::Malformed(_) = outcome {
-            return Record { outcome, kind: None, texts: Texts::new() };
+            return Record::malformed_with(outcome);
         }
         let op =
             wanted.0 & Role::Operation.bit() != 0 && self.operation.is_some();
-        let extra = !self.extra.is_empty()
-            || nested.levels.iter().flatten().any(|l| !l.extra.is_empty());
-        let texts = match op || extra {
+        let read = |l: &Fields<'a>| {
+            !l.extra.is_empty() || l.ids.iter().any(Option::is_some)
+        };
+        let extra = read(self) || nested.levels.iter().flatten().any(read);
+        let (texts, [call, participant]) = match op || extra {
             true => self.texts(nested, wanted, op),
-            false => Texts::new(),
+            false => (Texts::new(), [None, None]),
         };
         let kind = match self.kind.iter_mut().find_map(Option::take) {
             Some(k) => Some(k),
             None => self.operation.take(),
         };
-        Record { outcome, kind, texts }
+        Record { outcome, kind, texts, call, participant }
     }
 
-    /// The texts of a record (see [`Fields::record`]); `op`: with
-    /// `operationName`.
+    /// The texts of a record (see [`Fields::record`]), and its call and
+    /// participant ids (held apart: most runs read them and nothing else,
+    /// and then need no vector); `op`: with `operationName`.
     fn texts(
         &self,
         nested: &Nested<'a>,
         wanted: Roles,
         op: bool,
-    ) -> Texts<'a> {
+    ) -> (Texts<'a>, [Option<&'a str>; 2]) {
         let levels = [
             Some(self),
             nested.levels[0].as_ref(),
@@ -205,13 +218,40 @@ impl<'a> Fields<'a> {
         // (a name may be both): values of roles it does not want are
         // dropped here.
         let keep = |role: Role| wanted.1.is_none() || wanted.reads(role);
+        // The ids: per key in order of preference, the levels in order.
+        // Those borrowed from the input are held apart, the others (decoded
+        // from escapes) are texts.
+        let id = |keys: std::ops::Range<usize>| {
+            keys.flat_map(|k| levels.iter().flatten().map(move |l| &l.ids[k]))
+                .find_map(Option::as_ref)
+        };
+        let mut owned: [Option<&Cow<'a, str>>; 2] = [None; 2];
+        let mut ids = [None; 2];
+        let found = [
+            (Role::Correlation, 0..CALL_KEYS),
+            (Role::Participant, CALL_KEYS..ID_KEYS),
+        ];
+        for (i, (role, keys)) in found.into_iter().enumerate() {
+            match id(keys).filter(|_| keep(role)) {
+                Some(Cow::Borrowed(v)) => ids[i] = Some(*v),
+                other => owned[i] = other,
+            }
+        }
         // Sized once: growing the vector cost a reallocation a record.
         let fields = wanted.1.map_or(0, |f| f.len());
-        let mut texts = Texts::with_capacity(
-            usize::from(op) + best.iter().flatten().count() + fields,
-        );
+        let n = usize::from(op)
+            + best.iter().chain(&owned).flatten().count()
+            + fields;
+        let mut texts = Texts::with_capacity(n);
         if let Some(v) = self.operation.as_ref().filter(|_| op) {
             texts.push((Text::Role(Role::Operation), v.clone()));
+        }
+        for (role, v) in
+            [Role::Correlation, Role::Participant].into_iter().zip(owned)
+        {
+            if let Some(v) = v {
+                texts.push((Text::Role(role), v.clone()));
+            }
         }
         for (role, v) in Role::ON_DEMAND.into_iter().zip(best) {
             if let Some(v) = v.filter(|_| keep(role)) {
@@ -221,7 +261,7 @@ impl<'a> Fields<'a> {
         if let Some(fields) = wanted.1 {
             resolve_fields(&levels, fields, &mut texts);
         }
-        texts
+        (texts, ids)
     }
 
     /// The outcome alone (see [`Fields::record`]).
@@ -483,6 +523,35 @@ mod tests {
         assert_eq!(rec.text(Role::Participant), Some("p1"), "{:?}", rec.texts);
         assert_eq!(rec.text(Role::Time), Some("2026-11-20T10:00:00Z"));
         assert_eq!(rec.text(Role::EndpointType), None);
+    }
+
+    /// Ids borrowed from the input are held apart, decoded ones in the
+    /// texts; the record reads (and compares) the same either way. A key
+    /// met again at a level replaces its value, even by an absent one.
+    #[test]
+    fn ids_wherever_held() {
+        let read = |call: Cow<'static, str>, part: Cow<'static, str>| {
+            let mut top = Fields::default();
+            top.set(key("code"), int(1));
+            top.set(key("correlationid"), Some(call));
+            top.set(key("participantid"), Some(Cow::from("gone")));
+            top.set(key("participantid"), None::<Cow<'_, str>>);
+            let mut props = Fields::default();
+            props.set(key("identifier"), Some(part));
+            top.record(&with_props(Some(&props)), Roles::ALL)
+        };
+        let borrowed = read(Cow::from("c1"), Cow::from("p1"));
+        assert_eq!(
+            (borrowed.call, borrowed.participant),
+            (Some("c1"), Some("p1"))
+        );
+        assert!(borrowed.texts.is_empty(), "{:?}", borrowed.texts);
+        let owned = read(Cow::Owned("c1".into()), Cow::Owned("p1".into()));
+        assert_eq!((owned.call, owned.participant), (None, None));
+        assert_eq!(owned.text(Role::Correlation), Some("c1"));
+        assert_eq!(owned.text(Role::Participant), Some("p1"));
+        assert_eq!(owned, borrowed);
+        assert_ne!(read(Cow::from("c1"), Cow::from("p2")), borrowed);
     }
 
     #[test]

@@ -145,15 +145,44 @@ pub enum Text {
 pub type Texts<'a> = Vec<(Text, Cow<'a, str>)>;
 
 /// One record as a reader hands it on.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, Eq)]
 pub struct Record<'a> {
     /// What the record turned out to be.
     pub outcome: Outcome,
     /// Its log kind (`category`, `Type`, else `operationName`), borrowed
     /// from the input where it can be; `None` for malformed records.
     pub kind: Option<Cow<'a, str>>,
-    /// The values the run asked for (its time, ids, dimensions).
+    /// The values the run asked for (its time, dimensions), but for the
+    /// two ids, held apart.
     pub texts: Texts<'a>,
+    /// The call's id (`correlationId`), when the run reads it and it is
+    /// the input's own text (an id decoded from escapes is in `texts`):
+    /// most runs read the two ids and nothing else, and so need no
+    /// vector. [`Record::text`] finds it either way.
+    pub call: Option<&'a str>,
+    /// The participant's id (spec §7), as `call` is held.
+    pub participant: Option<&'a str>,
+}
+
+impl PartialEq for Record<'_> {
+    /// The same outcome, kind and values, wherever the ids are held (a
+    /// reader that decoded them holds them in `texts`).
+    fn eq(&self, other: &Record<'_>) -> bool {
+        fn others<'r>(r: &'r Record<'_>) -> Vec<(Text, &'r str)> {
+            let ids =
+                [Text::Role(Role::Correlation), Text::Role(Role::Participant)];
+            r.texts
+                .iter()
+                .filter(|(t, _)| !ids.contains(t))
+                .map(|(t, v)| (*t, &**v))
+                .collect()
+        }
+        self.outcome == other.outcome
+            && self.kind == other.kind
+            && self.text(Role::Correlation) == other.text(Role::Correlation)
+            && self.text(Role::Participant) == other.text(Role::Participant)
+            && others(self) == others(other)
+    }
 }
 
 impl<'a> Record<'a> {
@@ -163,6 +192,19 @@ impl<'a> Record<'a> {
             outcome: Outcome::Malformed(reason),
             kind: None,
             texts: Texts::new(),
+            call: None,
+            participant: None,
+        }
+    }
+
+    /// A record of this outcome, with no kind or values.
+    pub(crate) fn malformed_with(outcome: Outcome) -> Record<'a> {
+        Record {
+            outcome,
+            kind: None,
+            texts: Texts::new(),
+            call: None,
+            participant: None,
         }
     }
 
@@ -172,13 +214,23 @@ impl<'a> Record<'a> {
             outcome: Outcome::WithoutCode,
             kind: None,
             texts: Texts::new(),
+            call: None,
+            participant: None,
         }
     }
 
     /// The value of an on-demand role, if the record has one.
+    #[inline]
     pub fn text(&self, role: Role) -> Option<&str> {
-        let role = Text::Role(role);
-        self.texts.iter().find(|(r, _)| *r == role).map(|(_, v)| &**v)
+        let id = match role {
+            Role::Correlation => self.call,
+            Role::Participant => self.participant,
+            _ => None,
+        };
+        id.or_else(|| {
+            let role = Text::Role(role);
+            self.texts.iter().find(|(r, _)| *r == role).map(|(_, v)| &**v)
+        })
     }
 
     /// The value of the key of a `field:NAME` dimension (any casing), if

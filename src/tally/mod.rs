@@ -154,6 +154,51 @@ impl Ids {
             self.participants.insert(p);
         }
     }
+
+    /// [`Ids::insert`] of ids already hashed ([`LastCall`]): `None` for
+    /// an id not counted.
+    #[inline]
+    fn insert_coupons(&mut self, call: Option<u32>, participant: Option<u32>) {
+        if let Some(c) = call {
+            self.calls.insert_coupon(c);
+        }
+        if let Some(p) = participant {
+            self.participants.insert_coupon(p);
+        }
+    }
+}
+
+/// The coupon (hash) of the last call id a counter saw: records of one
+/// call mostly come one after another, and comparing the id costs less
+/// than hashing it again.
+#[derive(Debug, Default)]
+struct LastCall {
+    id: String,
+    coupon: u32,
+}
+
+impl LastCall {
+    /// The coupons of a record's ids as [`Ids::insert`] counts them (an
+    /// empty id is not counted; nor is a participant equal to the call).
+    #[inline]
+    fn coupons(
+        &mut self,
+        call: Option<&str>,
+        participant: Option<&str>,
+    ) -> (Option<u32>, Option<u32>) {
+        let call_coupon = call.filter(|c| !c.is_empty()).map(|c| {
+            if self.id != c {
+                self.id.clear();
+                self.id.push_str(c);
+                self.coupon = distinct::coupon(c);
+            }
+            self.coupon
+        });
+        let participant = participant
+            .filter(|p| !p.is_empty() && Some(*p) != call)
+            .map(distinct::coupon);
+        (call_coupon, participant)
+    }
 }
 
 impl std::ops::AddAssign for Cell {
@@ -410,6 +455,8 @@ pub struct Counter<'p> {
     /// A versioned record came without the ids that key it: the piece
     /// must be read again [`Counter::reading_ids`].
     missed_ids: bool,
+    /// The last call id counted, hashed.
+    last_call: LastCall,
 }
 
 impl<'p> Counter<'p> {
@@ -429,6 +476,7 @@ impl<'p> Counter<'p> {
             wanted: plan.wanted(),
             missed_ids: false,
             summary_kind: false,
+            last_call: LastCall::default(),
         }
     }
 
@@ -566,12 +614,13 @@ impl<'p> Counter<'p> {
                     .or_default();
                 cell.count += 1;
                 if let Some(lg_k) = plan.distinct {
+                    let (call, participant) = self.last_call.coupons(
+                        rec.text(Role::Correlation),
+                        rec.text(Role::Participant),
+                    );
                     cell.ids
                         .get_or_insert_with(|| Box::new(Ids::new(lg_k)))
-                        .insert(
-                            rec.text(crate::record::Role::Correlation),
-                            rec.text(crate::record::Role::Participant),
-                        );
+                        .insert_coupons(call, participant);
                 }
             }
             _ => {
