@@ -506,9 +506,10 @@ impl Candidates {
 // Candidate places are bits of a `u64`.
 const _: () = assert!(PER_LEN <= 64);
 
-/// The keys a reader reads, by length, with their candidates by first and last byte: the
-/// keys of the on-demand roles it does not read are left out, so their
-/// names (`time`, `correlationId`, …) are not even compared. For a run
+/// The keys a reader reads, by length, with their candidates by first and
+/// last byte: the keys of the on-demand roles it does not read are left
+/// out, so their names (`time`, `correlationId`, …) are not even
+/// compared. For a run
 /// with `field:` dimensions, every key of the table and the run's names
 /// ([`FieldKeys`]; a name longer than the table's keys is looked up past
 /// the candidates).
