@@ -130,7 +130,7 @@ pub struct Fields<'a> {
     /// Values of the other on-demand roles the run asked for, and of its
     /// `field:` keys, in the order read (empty, and no allocation, when it
     /// asked for none).
-    extra: smallvec::SmallVec<[(KeyId, Option<Cow<'a, str>>); 8]>,
+    extra: smallvec::SmallVec<[(KeyId, Option<Cow<'a, str>>); 4]>,
 }
 
 impl<'a> Fields<'a> {
