@@ -182,8 +182,11 @@ impl<'a> Fields<'a> {
         }
         let op =
             wanted.0 & Role::Operation.bit() != 0 && self.operation.is_some();
+        // (Readers fill the id slots only for a run that reads ids.)
+        let ids =
+            wanted.reads(Role::Correlation) || wanted.reads(Role::Participant);
         let read = |l: &Fields<'a>| {
-            !l.extra.is_empty() || l.ids.iter().any(Option::is_some)
+            !l.extra.is_empty() || (ids && l.ids.iter().any(Option::is_some))
         };
         let extra = read(self) || nested.levels.iter().flatten().any(read);
         let (texts, [call, participant]) = match op || extra {
