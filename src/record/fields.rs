@@ -182,89 +182,39 @@ impl<'a> Fields<'a> {
         }
         let op =
             wanted.0 & Role::Operation.bit() != 0 && self.operation.is_some();
+        let extra = !self.extra.is_empty()
+            || nested.levels.iter().flatten().any(|l| !l.extra.is_empty());
         // (Readers fill the id slots only for a run that reads ids.)
         let ids =
             wanted.reads(Role::Correlation) || wanted.reads(Role::Participant);
-        let read = |l: &Fields<'a>| {
-            !l.extra.is_empty() || (ids && l.ids.iter().any(Option::is_some))
-        };
-        let extra = read(self) || nested.levels.iter().flatten().any(read);
-        let (texts, [call, participant]) = match op || extra {
-            true => self.texts(nested, wanted, op),
-            false => (Texts::new(), [None, None]),
+        let levels = [
+            Some(&*self),
+            nested.levels[0].as_ref(),
+            nested.levels[1].as_ref(),
+            nested.levels[2].as_ref(),
+        ];
+        let (texts, [call, participant]) = if !(op || extra || ids) {
+            (Texts::new(), [None, None])
+        } else if op || extra || wanted.1.is_some() {
+            texts(&levels, wanted, op)
+        } else {
+            // The ids alone (the default run): no other text to resolve.
+            let [call, participant] = found_ids(&levels, wanted);
+            let mut texts = Texts::new();
+            for (role, v) in
+                [(Role::Correlation, call), (Role::Participant, participant)]
+            {
+                if let Some(Cow::Owned(v)) = v {
+                    texts.push((Text::Role(role), Cow::Owned(v.clone())));
+                }
+            }
+            (texts, [call.and_then(borrowed), participant.and_then(borrowed)])
         };
         let kind = match self.kind.iter_mut().find_map(Option::take) {
             Some(k) => Some(k),
             None => self.operation.take(),
         };
         Record { outcome, kind, texts, call, participant }
-    }
-
-    /// The texts of a record (see [`Fields::record`]), and its call and
-    /// participant ids (held apart: most runs read them and nothing else,
-    /// and then need no vector); `op`: with `operationName`.
-    fn texts(
-        &self,
-        nested: &Nested<'a>,
-        wanted: Roles,
-        op: bool,
-    ) -> (Texts<'a>, [Option<&'a str>; 2]) {
-        let levels = [
-            Some(self),
-            nested.levels[0].as_ref(),
-            nested.levels[1].as_ref(),
-            nested.levels[2].as_ref(),
-        ];
-        let mut best = [None; Role::ON_DEMAND.len()];
-        best_extra(&levels, &mut best);
-        // With a `field:` key, a known key is read whatever the run wants
-        // (a name may be both): values of roles it does not want are
-        // dropped here.
-        let keep = |role: Role| wanted.1.is_none() || wanted.reads(role);
-        // The ids: per key in order of preference, the levels in order.
-        // Those borrowed from the input are held apart, the others (decoded
-        // from escapes) are texts.
-        let id = |keys: std::ops::Range<usize>| {
-            keys.flat_map(|k| levels.iter().flatten().map(move |l| &l.ids[k]))
-                .find_map(Option::as_ref)
-        };
-        let mut owned: [Option<&Cow<'a, str>>; 2] = [None; 2];
-        let mut ids = [None; 2];
-        let found = [
-            (Role::Correlation, 0..CALL_KEYS),
-            (Role::Participant, CALL_KEYS..ID_KEYS),
-        ];
-        for (i, (role, keys)) in found.into_iter().enumerate() {
-            match id(keys).filter(|_| keep(role)) {
-                Some(Cow::Borrowed(v)) => ids[i] = Some(*v),
-                other => owned[i] = other,
-            }
-        }
-        // Sized once: growing the vector cost a reallocation a record.
-        let fields = wanted.1.map_or(0, |f| f.len());
-        let n = usize::from(op)
-            + best.iter().chain(&owned).flatten().count()
-            + fields;
-        let mut texts = Texts::with_capacity(n);
-        if let Some(v) = self.operation.as_ref().filter(|_| op) {
-            texts.push((Text::Role(Role::Operation), v.clone()));
-        }
-        for (role, v) in
-            [Role::Correlation, Role::Participant].into_iter().zip(owned)
-        {
-            if let Some(v) = v {
-                texts.push((Text::Role(role), v.clone()));
-            }
-        }
-        for (role, v) in Role::ON_DEMAND.into_iter().zip(best) {
-            if let Some(v) = v.filter(|_| keep(role)) {
-                texts.push((Text::Role(role), v.clone()));
-            }
-        }
-        if let Some(fields) = wanted.1 {
-            resolve_fields(&levels, fields, &mut texts);
-        }
-        (texts, ids)
     }
 
     /// The outcome alone (see [`Fields::record`]).
@@ -309,6 +259,87 @@ impl<'a> Fields<'a> {
                 },
             }),
         }
+    }
+}
+
+/// The texts of a record's `levels` (see [`Fields::record`]), and its
+/// call and participant ids (held apart when borrowed from the input:
+/// most runs read them and nothing else, and then need no vector); `op`:
+/// with `operationName`.
+fn texts<'a>(
+    levels: &[Option<&Fields<'a>>; 4],
+    wanted: Roles,
+    op: bool,
+) -> (Texts<'a>, [Option<&'a str>; 2]) {
+    let mut best = [None; Role::ON_DEMAND.len()];
+    best_extra(levels, &mut best);
+    // With a `field:` key, a known key is read whatever the run wants (a
+    // name may be both): values of roles it does not want are dropped
+    // here.
+    let keep = |role: Role| wanted.1.is_none() || wanted.reads(role);
+    // Ids decoded from escapes are texts.
+    let found = found_ids(levels, wanted);
+    let owned = found.map(|v| v.filter(|v| matches!(v, Cow::Owned(_))));
+    // Sized once: growing the vector cost a reallocation a record.
+    let fields = wanted.1.map_or(0, |f| f.len());
+    let n =
+        usize::from(op) + best.iter().chain(&owned).flatten().count() + fields;
+    let mut texts = Texts::with_capacity(n);
+    if let Some(v) =
+        levels[0].and_then(|l| l.operation.as_ref()).filter(|_| op)
+    {
+        texts.push((Text::Role(Role::Operation), v.clone()));
+    }
+    for (role, v) in
+        [Role::Correlation, Role::Participant].into_iter().zip(owned)
+    {
+        if let Some(v) = v {
+            texts.push((Text::Role(role), v.clone()));
+        }
+    }
+    for (role, v) in Role::ON_DEMAND.into_iter().zip(best) {
+        if let Some(v) = v.filter(|_| keep(role)) {
+            texts.push((Text::Role(role), v.clone()));
+        }
+    }
+    if let Some(fields) = wanted.1 {
+        resolve_fields(levels, fields, &mut texts);
+    }
+    (texts, found.map(|v| v.and_then(borrowed)))
+}
+
+/// The call's and the participant's ids of a record's levels: per key in
+/// order of preference, the levels in order (each level holds a key's
+/// last occurrence); the first present wins. (A run with `field:` keys
+/// reads known keys whatever it wants: ids it does not want are left.)
+fn found_ids<'f, 'a>(
+    levels: &[Option<&'f Fields<'a>>; 4],
+    wanted: Roles,
+) -> [Option<&'f Cow<'a, str>>; 2] {
+    let pick = |role: Role, keys: std::ops::Range<usize>| {
+        if wanted.1.is_some() && !wanted.reads(role) {
+            return None;
+        }
+        for k in keys {
+            for l in levels.iter().flatten() {
+                if let Some(v) = &l.ids[k] {
+                    return Some(v);
+                }
+            }
+        }
+        None
+    };
+    [
+        pick(Role::Correlation, 0..CALL_KEYS),
+        pick(Role::Participant, CALL_KEYS..ID_KEYS),
+    ]
+}
+
+/// The text of a value borrowed from the input.
+fn borrowed<'a>(v: &Cow<'a, str>) -> Option<&'a str> {
+    match v {
+        Cow::Borrowed(v) => Some(v),
+        Cow::Owned(_) => None,
     }
 }
 
