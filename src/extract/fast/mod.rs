@@ -429,13 +429,18 @@ impl<'a> Scanner<'a, '_> {
 
     /// A member's key and the colon after it (whitespace skipped around).
     fn key(&mut self) -> Option<&'a str> {
-        self.ws();
+        // (Compact JSON, `"key":value`, is tried first: a space is rare.)
         if self.peek()? != b'"' {
-            return None;
+            self.ws();
+            if self.peek()? != b'"' {
+                return None;
+            }
         }
         let k = self.string()?;
-        self.ws();
-        self.eat(b':')?;
+        if self.eat(b':').is_none() {
+            self.ws();
+            self.eat(b':')?;
+        }
         self.ws();
         Some(k)
     }
