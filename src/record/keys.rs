@@ -607,7 +607,7 @@ pub fn classify_key(raw: &str) -> Option<KeyId> {
 /// Called for every key of every record, so it avoids copying: the
 /// length and the first and last bytes give the few names it can be
 /// (most keys: none), compared in place.
-#[inline]
+#[inline(always)]
 pub fn classify_key_for(raw: &str, letters: &KeyLetters) -> Option<KeyId> {
     let mut k = raw.as_bytes();
     let (&first, &last) = (k.first()?, k.last()?);

@@ -371,10 +371,20 @@ impl<'a> Scanner<'a, '_> {
         }
     }
 
-    /// Skip any value, checking it is well-formed.
+    /// Skip any value, checking it is well-formed. (A string, the usual
+    /// value, is skipped in line; the rest in [`Scanner::skip_other`].)
+    #[inline(always)]
     fn skip_value(&mut self, depth: usize) -> Option<()> {
         match self.peek()? {
             b'"' => self.string().map(|_| ()),
+            _ => self.skip_other(depth),
+        }
+    }
+
+    /// [`Scanner::skip_value`] of a value that is not a string.
+    #[inline(never)]
+    fn skip_other(&mut self, depth: usize) -> Option<()> {
+        match self.peek()? {
             b'{' => {
                 self.pos += 1;
                 self.skip_object(depth + 1)
@@ -428,6 +438,7 @@ impl<'a> Scanner<'a, '_> {
     }
 
     /// A member's key and the colon after it (whitespace skipped around).
+    #[inline(always)]
     fn key(&mut self) -> Option<&'a str> {
         // (Compact JSON, `"key":value`, is tried first: a space is rare.)
         if self.peek()? != b'"' {
