@@ -37,8 +37,23 @@ pub(super) fn in_pieces(
     match pieces.len() {
         0 => Tally::default(),
         1 => one(pieces[0]),
-        _ => fold_in_order(pieces.par_iter().map(|p| one(p)).collect()),
+        // Adjacent tallies merge as soon as both are counted, on the
+        // workers (a reduction of an indexed iterator keeps the order):
+        // the main thread is left the last merge, not one per piece.
+        _ => pieces
+            .par_iter()
+            .map(|p| one(p))
+            .reduce(Tally::default, join_in_order),
     }
+}
+
+/// The tally of consecutive parts `first` then `then`: the sample line
+/// numbers of `then` are shifted by the lines of `first`. Associative, so
+/// any grouping of a sequence of parts gives [`fold_in_order`]'s tally.
+pub(super) fn join_in_order(mut first: Tally, mut then: Tally) -> Tally {
+    then.shift_lines(first.acc.lines);
+    first.merge_from(then);
+    first
 }
 
 /// A batch of at most `max` items from `rx`, starting with `first`: with
@@ -64,10 +79,5 @@ pub(super) fn take_batch<T>(
 /// Fold consecutive pieces of one input: each piece's sample line numbers
 /// are shifted by the lines before it.
 pub(super) fn fold_in_order(parts: Vec<Tally>) -> Tally {
-    let mut total = Tally::default();
-    for mut part in parts {
-        part.shift_lines(total.acc.lines);
-        total.merge_from(part);
-    }
-    total
+    parts.into_iter().fold(Tally::default(), join_in_order)
 }

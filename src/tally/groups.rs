@@ -7,7 +7,7 @@
 //! depend on which piece saw a value first.
 
 use std::borrow::Cow;
-use std::hash::{BuildHasher, Hash};
+use std::hash::{BuildHasher, Hash, Hasher};
 
 use hashbrown::HashTable;
 use rustc_hash::FxBuildHasher;
@@ -29,13 +29,26 @@ pub struct Groups {
     /// Where each tuple ends in `tuple_values`: tuple `i + 1` ends at
     /// `tuple_ends[i]`.
     tuple_ends: Vec<usize>,
-    /// Tuple ids, by the hash of their value ids.
+    /// Tuple ids, by the hash of their values' text ([`texts_hash`]): a
+    /// record's tuple is found with one hash of its values and one probe,
+    /// its values interned only when the tuple is new.
     index: HashTable<u32>,
 }
 
-/// The hash of a value or of a tuple's value ids.
+/// The hash of a value.
 fn hash_of<T: Hash + ?Sized>(v: &T) -> u64 {
     FxBuildHasher.hash_one(v)
+}
+
+/// The hash of a tuple of values, one per dimension (each hashed as a
+/// `str` hashes: its bytes and a terminator, so `("ab", "c")` and
+/// `("a", "bc")` differ).
+fn texts_hash<'a>(values: impl Iterator<Item = &'a str>) -> u64 {
+    let mut h = FxBuildHasher.build_hasher();
+    for v in values {
+        v.hash(&mut h);
+    }
+    h.finish()
 }
 
 /// The distinct values of one dimension.
@@ -57,6 +70,7 @@ fn item<'a, T>(all: &'a [T], ends: &[usize], id: usize) -> &'a [T] {
 
 impl Values {
     /// The value of id `id`.
+    #[inline]
     fn get(&self, id: u32) -> &str {
         let start = if id == 0 { 0 } else { self.ends[id as usize - 1] };
         &self.text[start..self.ends[id as usize]]
@@ -134,6 +148,22 @@ impl Groups {
     /// The id of a tuple of values (one per dimension), interned; `None`
     /// when it is new and the bound is reached.
     pub fn id(&mut self, values: &[Cow<'_, str>]) -> Option<u32> {
+        let hash = texts_hash(values.iter().map(|v| &**v));
+        let Groups { dims, tuple_values, tuple_ends, index, .. } = self;
+        let found = index.find(hash, |&id| {
+            let tuple = item(tuple_values, tuple_ends, id as usize - 1);
+            tuple.len() == values.len()
+                && tuple
+                    .iter()
+                    .zip(dims.iter())
+                    .zip(values)
+                    .all(|((&v, dim), want)| dim.get(v) == &**want)
+        });
+        if let Some(&id) = found {
+            return Some(id);
+        }
+        // A new tuple (or one past the bound): its values are interned
+        // all the same, as `distinct_values` counts them.
         if self.dims.len() < values.len() {
             self.dims.resize_with(values.len(), Values::default);
         }
@@ -143,7 +173,7 @@ impl Groups {
             .zip(values)
             .map(|(dim, v)| dim.id(v))
             .collect();
-        self.tuple_id(&ids)
+        self.insert_tuple(&ids, hash)
     }
 
     /// The value ids of tuple `id` (1-based).
@@ -151,20 +181,33 @@ impl Groups {
         item(&self.tuple_values, &self.tuple_ends, id as usize - 1)
     }
 
+    /// The hash of a tuple of value ids: that of their values' text.
+    fn ids_hash(&self, ids: &[u32]) -> u64 {
+        texts_hash(ids.iter().zip(&self.dims).map(|(&v, d)| d.get(v)))
+    }
+
+    /// The id of the tuple of value ids `ids`, interned.
     fn tuple_id(&mut self, ids: &[u32]) -> Option<u32> {
-        let hash = hash_of(ids);
+        let hash = self.ids_hash(ids);
         if let Some(&id) = self.index.find(hash, |&id| self.tuple(id) == ids) {
             return Some(id);
         }
+        self.insert_tuple(ids, hash)
+    }
+
+    /// Add the tuple of value ids `ids` (not held yet), whose
+    /// [`texts_hash`] is `hash`, unless the bound is reached.
+    fn insert_tuple(&mut self, ids: &[u32], hash: u64) -> Option<u32> {
         if self.len() >= self.max {
             return None;
         }
         self.tuple_values.extend_from_slice(ids);
         self.tuple_ends.push(self.tuple_values.len());
         let id = self.tuple_ends.len() as u32;
-        let Groups { tuple_values, tuple_ends, index, .. } = self;
+        let Groups { dims, tuple_values, tuple_ends, index, .. } = self;
         index.insert_unique(hash, id, |&id| {
-            hash_of(item(tuple_values, tuple_ends, id as usize - 1))
+            let tuple = item(tuple_values, tuple_ends, id as usize - 1);
+            texts_hash(tuple.iter().zip(dims.iter()).map(|(&v, d)| d.get(v)))
         });
         Some(id)
     }
@@ -239,6 +282,67 @@ mod tests {
         assert_eq!(g.distinct_values(), [1, 2]);
         assert_eq!(g.id(&cows(&["x", "y"])), None, "past the bound");
         assert_eq!(g.id(&cows(&["2026-11-20T10:00:00Z", "VoIP"])), Some(b));
+    }
+
+    /// A tuple is found by its values' text: values that only differ in
+    /// where one ends and the next starts are other tuples, a tuple past
+    /// the bound still interns its values, and tuples taken in from
+    /// another tally are found by their text too.
+    #[test]
+    fn tuples_are_found_by_their_text() {
+        let mut g = Groups::default();
+        let ab_c = g.id(&cows(&["ab", "c"])).unwrap();
+        let a_bc = g.id(&cows(&["a", "bc"])).unwrap();
+        assert_ne!(ab_c, a_bc);
+        assert_eq!(g.id(&[Cow::Owned("ab".into()), "c".into()]), Some(ab_c));
+        assert_eq!(g.id(&cows(&["a"])), Some(3), "a shorter tuple");
+        assert_eq!(g.id(&cows(&["a", "bc"])), Some(a_bc));
+        g.bound(3);
+        assert_eq!(g.id(&cows(&["x", "c"])), None);
+        assert_eq!(g.distinct_values(), [3, 2], "x is interned all the same");
+        let mut other = Groups::default();
+        other.id(&cows(&["q", "c"]));
+        other.id(&cows(&["a", "bc"]));
+        let mut h = Groups::default();
+        assert_eq!(h.absorb(&other), [Some(0), Some(1), Some(2)]);
+        assert_eq!(h.id(&cows(&["a", "bc"])), Some(2));
+        assert_eq!(h.id(&cows(&["q", "c"])), Some(1));
+        assert_eq!(h.len(), 2);
+    }
+
+    /// Many tuples, interned directly or taken in from other tallies in
+    /// pieces, get the ids of a plain map of their values (first seen,
+    /// first numbered), across the tables' growth.
+    #[test]
+    fn ids_match_a_map_of_values() {
+        let tuple = |i: u32| {
+            let i = i.wrapping_mul(2_654_435_761) % 5_000;
+            [format!("h{}", i % 97), format!("{}", i % 7), format!("v{}", i)]
+        };
+        let mut want: std::collections::HashMap<[String; 3], u32> =
+            Default::default();
+        let mut whole = Groups::default();
+        let mut merged = Groups::default();
+        for piece in 0..4u32 {
+            let mut part = Groups::default();
+            for i in piece * 3_000..(piece + 1) * 3_000 {
+                let t = tuple(i);
+                let next = want.len() as u32 + 1;
+                let id = *want.entry(t.clone()).or_insert(next);
+                let values: Vec<Cow<'_, str>> =
+                    t.iter().map(|s| Cow::Borrowed(s.as_str())).collect();
+                assert_eq!(whole.id(&values), Some(id));
+                part.id(&values);
+            }
+            merged.absorb(&part);
+        }
+        assert_eq!(merged, whole);
+        for (t, &id) in &want {
+            assert_eq!(
+                whole.values(id),
+                t.iter().map(String::as_str).collect::<Vec<_>>()
+            );
+        }
     }
 
     #[test]
