@@ -1,6 +1,9 @@
 //! Counting the pieces of one input in parallel, folded in input order so
 //! sample line numbers follow the input whatever the scheduling.
 
+use std::collections::BTreeMap;
+use std::sync::{Mutex, PoisonError};
+
 use rayon::prelude::*;
 
 use super::ctx::Release;
@@ -37,23 +40,67 @@ pub(super) fn in_pieces(
     match pieces.len() {
         0 => Tally::default(),
         1 => one(pieces[0]),
-        // Adjacent tallies merge as soon as both are counted, on the
-        // workers (a reduction of an indexed iterator keeps the order):
-        // the main thread is left the last merge, not one per piece.
-        _ => pieces
-            .par_iter()
-            .map(|p| one(p))
-            .reduce(Tally::default, join_in_order),
+        _ => {
+            let folded = InOrder::default();
+            pieces
+                .par_iter()
+                .enumerate()
+                .for_each(|(i, p)| folded.add(i, one(p)));
+            folded.finish()
+        }
     }
 }
 
-/// The tally of consecutive parts `first` then `then`: the sample line
-/// numbers of `then` are shifted by the lines of `first`. Associative, so
-/// any grouping of a sequence of parts gives [`fold_in_order`]'s tally.
-pub(super) fn join_in_order(mut first: Tally, mut then: Tally) -> Tally {
-    then.shift_lines(first.acc.lines);
-    first.merge_from(then);
-    first
+/// The tallies of consecutive pieces, folded in order while the pieces
+/// are counted: a worker that counts a piece folds it, and any that
+/// waited for it, into the total unless another worker is folding (which
+/// then takes it). The merges are the sequential fold's, in its order
+/// (the total, which grows, takes in one piece at a time), only done on
+/// the workers: the main thread is left the pieces counted last.
+#[derive(Default)]
+struct InOrder {
+    /// The tally of the pieces folded so far, and the next piece's index.
+    total: Mutex<(Tally, usize)>,
+    /// Pieces counted before all those ahead of them were.
+    waiting: Mutex<BTreeMap<usize, Tally>>,
+}
+
+impl InOrder {
+    /// Take in the tally of piece `i`, and fold what can be folded.
+    fn add(&self, i: usize, tally: Tally) {
+        lock(&self.waiting).insert(i, tally);
+        while let Ok(mut total) = self.total.try_lock() {
+            loop {
+                let next = lock(&self.waiting).remove(&total.1);
+                let Some(part) = next else { break };
+                let t = std::mem::take(&mut total.0);
+                total.0 = join_in_order(t, part);
+                total.1 += 1;
+            }
+            let next = total.1;
+            drop(total);
+            // A piece that came in between the last look and the unlock
+            // would wait for the next one counted: look again.
+            if !lock(&self.waiting).contains_key(&next) {
+                break;
+            }
+        }
+    }
+
+    /// The tally of all the pieces.
+    fn finish(self) -> Tally {
+        let (total, _) =
+            self.total.into_inner().unwrap_or_else(PoisonError::into_inner);
+        let waiting =
+            self.waiting.into_inner().unwrap_or_else(PoisonError::into_inner);
+        waiting.into_values().fold(total, join_in_order)
+    }
+}
+
+/// The value behind `m` (a worker that panicked while holding it has
+/// already failed the run).
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 /// A batch of at most `max` items from `rx`, starting with `first`: with
@@ -74,6 +121,14 @@ pub(super) fn take_batch<T>(
         }
     }
     batch
+}
+
+/// The tally of consecutive parts `first` then `then`: the sample line
+/// numbers of `then` are shifted by the lines of `first`.
+fn join_in_order(mut first: Tally, mut then: Tally) -> Tally {
+    then.shift_lines(first.acc.lines);
+    first.merge_from(then);
+    first
 }
 
 /// Fold consecutive pieces of one input: each piece's sample line numbers

@@ -29,6 +29,9 @@ pub struct Groups {
     /// Where each tuple ends in `tuple_values`: tuple `i + 1` ends at
     /// `tuple_ends[i]`.
     tuple_ends: Vec<usize>,
+    /// Each tuple's [`texts_hash`], kept so that growing `index` does not
+    /// hash every tuple's text again.
+    tuple_hashes: Vec<u64>,
     /// Tuple ids, by the hash of their values' text ([`texts_hash`]): a
     /// record's tuple is found with one hash of its values and one probe,
     /// its values interned only when the tuple is new.
@@ -104,6 +107,7 @@ impl Default for Groups {
             dims: Vec::new(),
             tuple_values: Vec::new(),
             tuple_ends: Vec::new(),
+            tuple_hashes: Vec::new(),
             index: HashTable::new(),
         }
     }
@@ -181,14 +185,9 @@ impl Groups {
         item(&self.tuple_values, &self.tuple_ends, id as usize - 1)
     }
 
-    /// The hash of a tuple of value ids: that of their values' text.
-    fn ids_hash(&self, ids: &[u32]) -> u64 {
-        texts_hash(ids.iter().zip(&self.dims).map(|(&v, d)| d.get(v)))
-    }
-
-    /// The id of the tuple of value ids `ids`, interned.
-    fn tuple_id(&mut self, ids: &[u32]) -> Option<u32> {
-        let hash = self.ids_hash(ids);
+    /// The id of the tuple of value ids `ids`, whose [`texts_hash`] is
+    /// `hash`, interned.
+    fn tuple_id(&mut self, ids: &[u32], hash: u64) -> Option<u32> {
         if let Some(&id) = self.index.find(hash, |&id| self.tuple(id) == ids) {
             return Some(id);
         }
@@ -203,12 +202,10 @@ impl Groups {
         }
         self.tuple_values.extend_from_slice(ids);
         self.tuple_ends.push(self.tuple_values.len());
+        self.tuple_hashes.push(hash);
         let id = self.tuple_ends.len() as u32;
-        let Groups { dims, tuple_values, tuple_ends, index, .. } = self;
-        index.insert_unique(hash, id, |&id| {
-            let tuple = item(tuple_values, tuple_ends, id as usize - 1);
-            texts_hash(tuple.iter().zip(dims.iter()).map(|(&v, d)| d.get(v)))
-        });
+        let hashes = &self.tuple_hashes;
+        self.index.insert_unique(hash, id, |&id| hashes[id as usize - 1]);
         Some(id)
     }
 
@@ -255,7 +252,9 @@ impl Groups {
                     .zip(&values)
                     .map(|(&v, m)| m[v as usize]),
             );
-            map.push(self.tuple_id(&ids));
+            // (The hash is of the values' text: the same in both.)
+            let hash = other.tuple_hashes[id as usize - 1];
+            map.push(self.tuple_id(&ids, hash));
         }
         map
     }
