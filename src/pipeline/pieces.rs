@@ -136,3 +136,76 @@ fn join_in_order(mut first: Tally, mut then: Tally) -> Tally {
 pub(super) fn fold_in_order(parts: Vec<Tally>) -> Tally {
     parts.into_iter().fold(Tally::default(), join_in_order)
 }
+
+#[cfg(test)]
+mod tests {
+    use std::borrow::Cow;
+
+    use super::*;
+    use crate::record::{Category, Triple};
+    use crate::tally::{Cell, GroupKey, Sample};
+
+    /// The tally of piece `i`: lines, a malformed sample (its line is
+    /// relative to the piece), and a count in a group that several pieces
+    /// share.
+    fn piece(i: u64) -> Tally {
+        let mut t = Tally::default();
+        t.acc.lines = 3 + i % 4;
+        t.samples.push(Sample {
+            input: 0,
+            line: 1 + i % 3,
+            item: 0,
+            reason: format!("r{i}"),
+        });
+        let g = t.groups.id(&[Cow::Owned(format!("g{}", i % 5))]).unwrap();
+        let triple = Triple {
+            code: 400 + (i % 3) as i64,
+            subcode: Some(1),
+            category: Some(Category::ExpectedError),
+        };
+        t.cells.insert(
+            GroupKey::new(g, triple),
+            Cell { count: i + 1, ids: None },
+        );
+        t.acc.counted = i + 1;
+        t
+    }
+
+    /// Pieces folded as they are counted, in any order of completion,
+    /// give the tally of the sequential fold: the same counts, sample
+    /// lines and group ids.
+    #[test]
+    fn folding_as_counted_is_the_sequential_fold() {
+        let parts: Vec<Tally> = (0..40).map(piece).collect();
+        let want = fold_in_order(parts.clone());
+        assert!(want.samples.iter().any(|s| s.line > 40), "lines shifted");
+        let mut state = 0x9E37_79B9_7F4A_7C15u64;
+        for _ in 0..20 {
+            let mut order: Vec<usize> = (0..parts.len()).collect();
+            for k in (1..order.len()).rev() {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                order.swap(k, (state % (k as u64 + 1)) as usize);
+            }
+            let folded = InOrder::default();
+            for &i in &order {
+                folded.add(i, parts[i].clone());
+            }
+            assert_eq!(folded.finish(), want, "order {order:?}");
+        }
+        // And on a pool, as `in_pieces` uses it.
+        let pool =
+            rayon::ThreadPoolBuilder::new().num_threads(4).build().unwrap();
+        for _ in 0..10 {
+            let folded = InOrder::default();
+            pool.install(|| {
+                parts
+                    .par_iter()
+                    .enumerate()
+                    .for_each(|(i, p)| folded.add(i, p.clone()))
+            });
+            assert_eq!(folded.finish(), want);
+        }
+    }
+}
