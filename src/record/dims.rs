@@ -153,12 +153,21 @@ impl fmt::Display for Dim {
 pub fn endpoint_type(raw: &str) -> &str {
     const KNOWN: [&str; 6] =
         ["VoIP", "PSTN", "Bot", "Server", "Teams", "Unknown"];
+    // Most logs write the docs' case: one comparison of the length and
+    // the bytes, not six case-blind ones.
+    if let "VoIP" | "PSTN" | "Bot" | "Server" | "Teams" | "Unknown" = raw {
+        return raw;
+    }
     KNOWN.iter().find(|k| k.eq_ignore_ascii_case(raw)).copied().unwrap_or(raw)
 }
 
 /// `sdkVersion` up to its first `_` (`1.25.1.1_beta` → `1.25.1.1`).
 pub fn sdk_version(raw: &str) -> &str {
-    raw.split_once('_').map_or(raw, |(v, _)| v)
+    // (`_` is ASCII: the cut is at a character boundary.)
+    match raw.bytes().position(|b| b == b'_') {
+        Some(at) => &raw[..at],
+        None => raw,
+    }
 }
 
 /// The workbooks' OS family of an `osVersion`.

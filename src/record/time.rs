@@ -134,25 +134,42 @@ impl Bytes<'_> {
 
     /// Nothing, or `.` or `,` and 1 to 9 digits, as nanoseconds (no digit
     /// or more than 9 is not a time).
+    #[inline]
     fn fraction(&mut self) -> Option<u32> {
+        /// `10^(9 - n)` for `n` digits read.
+        const SCALE: [u32; 10] = [
+            1_000_000_000,
+            100_000_000,
+            10_000_000,
+            1_000_000,
+            100_000,
+            10_000,
+            1_000,
+            100,
+            10,
+            1,
+        ];
         if !matches!(self.peek(), Some(b'.' | b',')) {
             return Some(0);
         }
-        self.i += 1;
-        let start = self.i;
-        let mut nanos = 0u32;
-        while let Some(c) = self.peek().filter(u8::is_ascii_digit) {
-            if self.i - start == 9 {
+        let rest = &self.b[self.i + 1..];
+        let (mut n, mut nanos) = (0, 0u32);
+        while let Some(&c) = rest.get(n) {
+            let d = c.wrapping_sub(b'0');
+            if d > 9 {
+                break;
+            }
+            if n == 9 {
                 return None;
             }
-            nanos = nanos * 10 + u32::from(c - b'0');
-            self.i += 1;
+            nanos = nanos * 10 + u32::from(d);
+            n += 1;
         }
-        let n = self.i - start;
         if n == 0 {
             return None;
         }
-        Some(nanos * 10u32.pow(9 - n as u32))
+        self.i += 1 + n;
+        Some(nanos * SCALE[n])
     }
 
     fn done(&self) -> bool {
@@ -160,21 +177,30 @@ impl Bytes<'_> {
     }
 }
 
+/// The two-digit number at `i` of `b`; `None` if either is not a digit.
+#[inline]
+fn two_digits(b: &[u8; 16], i: usize) -> Option<u32> {
+    let (x, y) = (b[i].wrapping_sub(b'0'), b[i + 1].wrapping_sub(b'0'));
+    (x <= 9 && y <= 9).then(|| u32::from(x) * 10 + u32::from(y))
+}
+
 /// `YYYY-MM-DD[T ]HH:MM[:SS[.f]][Z|±HH[:MM]]`.
 fn parse_iso(b: &[u8]) -> Option<Timestamp> {
-    let mut c = Bytes { b, i: 0 };
-    let year = c.digits(4)?;
-    c.eat(b'-')?;
-    let month = c.digits(2)?;
-    c.eat(b'-')?;
-    let day = c.digits(2)?;
-    if !matches!(c.peek()?, b'T' | b't' | b' ') {
+    // The head, `YYYY-MM-DDTHH:MM`, has fixed offsets: read in place.
+    let head: &[u8; 16] = b.get(..16)?.try_into().ok()?;
+    if head[4] != b'-'
+        || head[7] != b'-'
+        || !matches!(head[10], b'T' | b't' | b' ')
+        || head[13] != b':'
+    {
         return None;
     }
-    c.i += 1;
-    let hour = c.digits(2)?;
-    c.eat(b':')?;
-    let minute = c.digits(2)?;
+    let year = two_digits(head, 0)? * 100 + two_digits(head, 2)?;
+    let month = two_digits(head, 5)?;
+    let day = two_digits(head, 8)?;
+    let hour = two_digits(head, 11)?;
+    let minute = two_digits(head, 14)?;
+    let mut c = Bytes { b, i: 16 };
     let (second, nanos) = if c.eat(b':').is_some() {
         (c.digits(2)?, c.fraction()?)
     } else {
@@ -410,6 +436,42 @@ mod tests {
             p("1/31/2024, 11:59:59.9999999 PM").as_deref(),
             Some("2024-01-31T23:59:59.9999999Z")
         );
+    }
+
+    /// Every cut of a time is a time exactly when it ends after the
+    /// minutes, the seconds, a fraction of 1 to 9 digits, or an offset;
+    /// a tenth fractional digit is refused.
+    #[test]
+    fn cuts_of_a_time() {
+        let full = "2026-11-20T10:15:30.123456789+02:00";
+        let ends = [16, 19, 21, 22, 23, 24, 25, 26, 27, 28, 29, 32, 35];
+        for n in 0..=full.len() {
+            let cut = &full[..n];
+            assert_eq!(parse(cut).is_some(), ends.contains(&n), "{cut:?}");
+        }
+        assert_eq!(
+            p("2026-11-20T10:15:30,5Z").as_deref(),
+            Some("2026-11-20T10:15:30.5Z")
+        );
+        assert_eq!(
+            p("2026-11-20 10:15:30.000000001z").as_deref(),
+            Some("2026-11-20T10:15:30.000000001Z")
+        );
+        assert_eq!(p("2026-11-20T10:15:30.1234567890Z"), None);
+        assert_eq!(p("2026-11-20T10:15:30.Z"), None);
+        for bad in [
+            "2026-11-20X10:15",
+            "2026-11-20T10-15",
+            "2026_11-20T10:15",
+            "2026-11/20T10:15",
+            "2026-1x-20T10:15",
+            "202a-11-20T10:15",
+            "2026-11-20T1x:15",
+            "2026-11-20T10:1x",
+            "2026-11-2xT10:15",
+        ] {
+            assert_eq!(p(bad), None, "{bad}");
+        }
     }
 
     #[test]

@@ -147,8 +147,6 @@ impl Report {
         // as rows are written into it, while `rows` hands its back.)
         let mut by_code: Vec<CodeRow> = Vec::with_capacity(rows.len());
         let empty = Distincts::of(None, plan);
-        let mut by_category_sums: GroupSums<CategoryRow> =
-            GroupSums::new(groups.len(), empty);
         let mut by_range: GroupSums<RangeRow> =
             GroupSums::new(groups.len(), empty);
         let mut all_ids: Option<Ids> = None;
@@ -183,9 +181,7 @@ impl Report {
                 }
                 pair_count += count;
                 let range = code_range(code);
-                by_category_sums.add(group, category, count, ids.as_ref());
                 by_range.add(group, (category, range), count, ids.as_ref());
-                union(&mut all_ids, ids.as_ref());
                 if per_pair {
                     match pair_union.iter_mut().find(|(c, _)| *c == category) {
                         Some((_, u)) => union(u, ids.as_ref()),
@@ -221,6 +217,17 @@ impl Report {
         }
         drop(rows);
         by_code.shrink_to_fit();
+        // A category's rows are those of its code ranges, and all rows
+        // those of all ranges: their counts and unions are taken from the
+        // range sums (a union is a function of the set of ids, whatever
+        // the order or grouping), a few merges a group instead of one a
+        // `by_code` row.
+        let mut by_category_sums: GroupSums<CategoryRow> =
+            GroupSums::new(groups.len(), empty);
+        by_range.each(|r, ids| {
+            by_category_sums.add(r.group, r.category, r.count, ids);
+            union(&mut all_ids, ids);
+        });
         let ngroups = groups.len();
         // Groups in the order of their values.
         let mut order: Vec<u32> = (0..ngroups as u32).collect();

@@ -136,6 +136,18 @@ impl<R: SumRow> GroupSums<R> {
         }
     }
 
+    /// Each row, in no particular order, with the union of its ids (if
+    /// any row added to it had ids).
+    pub(super) fn each(&self, mut f: impl FnMut(&R, Option<&Ids>)) {
+        for (i, row) in self.rows.iter().enumerate() {
+            let ids = match self.ids_at.get(i) {
+                Some(&j) if j > 0 => self.ids[j as usize - 1].as_ref(),
+                _ => None,
+            };
+            f(row, ids);
+        }
+    }
+
     /// The rows, in no particular order, each with the estimates of its
     /// ids (`of` turns a union into estimates).
     pub(super) fn into_rows(self, of: impl Fn(&Ids) -> Distincts) -> Vec<R> {

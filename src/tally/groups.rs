@@ -7,7 +7,7 @@
 //! depend on which piece saw a value first.
 
 use std::borrow::Cow;
-use std::hash::{BuildHasher, Hash};
+use std::hash::{BuildHasher, Hash, Hasher};
 
 use hashbrown::HashTable;
 use rustc_hash::FxBuildHasher;
@@ -16,8 +16,9 @@ use rustc_hash::FxBuildHasher;
 /// without dimensions); tuple ids start at 1.
 ///
 /// Each value and each tuple is held once, in flat vectors, and indexed
-/// by its position (a tuple of one value costs about 50 bytes: a run of a
-/// million groups holds them in every tally being merged).
+/// by its position (a tuple of one value costs about 58 bytes, its hash
+/// included: a run of a million groups holds them in every tally being
+/// merged).
 #[derive(Clone)]
 pub struct Groups {
     /// The most tuples held (`--max-groups`).
@@ -29,13 +30,29 @@ pub struct Groups {
     /// Where each tuple ends in `tuple_values`: tuple `i + 1` ends at
     /// `tuple_ends[i]`.
     tuple_ends: Vec<usize>,
-    /// Tuple ids, by the hash of their value ids.
+    /// Each tuple's [`texts_hash`], kept so that growing `index` does not
+    /// hash every tuple's text again.
+    tuple_hashes: Vec<u64>,
+    /// Tuple ids, by the hash of their values' text ([`texts_hash`]): a
+    /// record's tuple is found with one hash of its values and one probe,
+    /// its values interned only when the tuple is new.
     index: HashTable<u32>,
 }
 
-/// The hash of a value or of a tuple's value ids.
+/// The hash of a value.
 fn hash_of<T: Hash + ?Sized>(v: &T) -> u64 {
     FxBuildHasher.hash_one(v)
+}
+
+/// The hash of a tuple of values, one per dimension (each hashed as a
+/// `str` hashes: its bytes and a terminator, so `("ab", "c")` and
+/// `("a", "bc")` differ).
+fn texts_hash<'a>(values: impl Iterator<Item = &'a str>) -> u64 {
+    let mut h = FxBuildHasher.build_hasher();
+    for v in values {
+        v.hash(&mut h);
+    }
+    h.finish()
 }
 
 /// The distinct values of one dimension.
@@ -57,6 +74,7 @@ fn item<'a, T>(all: &'a [T], ends: &[usize], id: usize) -> &'a [T] {
 
 impl Values {
     /// The value of id `id`.
+    #[inline]
     fn get(&self, id: u32) -> &str {
         let start = if id == 0 { 0 } else { self.ends[id as usize - 1] };
         &self.text[start..self.ends[id as usize]]
@@ -90,6 +108,7 @@ impl Default for Groups {
             dims: Vec::new(),
             tuple_values: Vec::new(),
             tuple_ends: Vec::new(),
+            tuple_hashes: Vec::new(),
             index: HashTable::new(),
         }
     }
@@ -134,6 +153,22 @@ impl Groups {
     /// The id of a tuple of values (one per dimension), interned; `None`
     /// when it is new and the bound is reached.
     pub fn id(&mut self, values: &[Cow<'_, str>]) -> Option<u32> {
+        let hash = texts_hash(values.iter().map(|v| &**v));
+        let Groups { dims, tuple_values, tuple_ends, index, .. } = self;
+        let found = index.find(hash, |&id| {
+            let tuple = item(tuple_values, tuple_ends, id as usize - 1);
+            tuple.len() == values.len()
+                && tuple
+                    .iter()
+                    .zip(dims.iter())
+                    .zip(values)
+                    .all(|((&v, dim), want)| dim.get(v) == &**want)
+        });
+        if let Some(&id) = found {
+            return Some(id);
+        }
+        // A new tuple (or one past the bound): its values are interned
+        // all the same, as `distinct_values` counts them.
         if self.dims.len() < values.len() {
             self.dims.resize_with(values.len(), Values::default);
         }
@@ -143,7 +178,7 @@ impl Groups {
             .zip(values)
             .map(|(dim, v)| dim.id(v))
             .collect();
-        self.tuple_id(&ids)
+        self.insert_tuple(&ids, hash)
     }
 
     /// The value ids of tuple `id` (1-based).
@@ -151,21 +186,27 @@ impl Groups {
         item(&self.tuple_values, &self.tuple_ends, id as usize - 1)
     }
 
-    fn tuple_id(&mut self, ids: &[u32]) -> Option<u32> {
-        let hash = hash_of(ids);
+    /// The id of the tuple of value ids `ids`, whose [`texts_hash`] is
+    /// `hash`, interned.
+    fn tuple_id(&mut self, ids: &[u32], hash: u64) -> Option<u32> {
         if let Some(&id) = self.index.find(hash, |&id| self.tuple(id) == ids) {
             return Some(id);
         }
+        self.insert_tuple(ids, hash)
+    }
+
+    /// Add the tuple of value ids `ids` (not held yet), whose
+    /// [`texts_hash`] is `hash`, unless the bound is reached.
+    fn insert_tuple(&mut self, ids: &[u32], hash: u64) -> Option<u32> {
         if self.len() >= self.max {
             return None;
         }
         self.tuple_values.extend_from_slice(ids);
         self.tuple_ends.push(self.tuple_values.len());
+        self.tuple_hashes.push(hash);
         let id = self.tuple_ends.len() as u32;
-        let Groups { tuple_values, tuple_ends, index, .. } = self;
-        index.insert_unique(hash, id, |&id| {
-            hash_of(item(tuple_values, tuple_ends, id as usize - 1))
-        });
+        let hashes = &self.tuple_hashes;
+        self.index.insert_unique(hash, id, |&id| hashes[id as usize - 1]);
         Some(id)
     }
 
@@ -212,7 +253,9 @@ impl Groups {
                     .zip(&values)
                     .map(|(&v, m)| m[v as usize]),
             );
-            map.push(self.tuple_id(&ids));
+            // (The hash is of the values' text: the same in both.)
+            let hash = other.tuple_hashes[id as usize - 1];
+            map.push(self.tuple_id(&ids, hash));
         }
         map
     }
@@ -239,6 +282,67 @@ mod tests {
         assert_eq!(g.distinct_values(), [1, 2]);
         assert_eq!(g.id(&cows(&["x", "y"])), None, "past the bound");
         assert_eq!(g.id(&cows(&["2026-11-20T10:00:00Z", "VoIP"])), Some(b));
+    }
+
+    /// A tuple is found by its values' text: values that only differ in
+    /// where one ends and the next starts are other tuples, a tuple past
+    /// the bound still interns its values, and tuples taken in from
+    /// another tally are found by their text too.
+    #[test]
+    fn tuples_are_found_by_their_text() {
+        let mut g = Groups::default();
+        let ab_c = g.id(&cows(&["ab", "c"])).unwrap();
+        let a_bc = g.id(&cows(&["a", "bc"])).unwrap();
+        assert_ne!(ab_c, a_bc);
+        assert_eq!(g.id(&[Cow::Owned("ab".into()), "c".into()]), Some(ab_c));
+        assert_eq!(g.id(&cows(&["a"])), Some(3), "a shorter tuple");
+        assert_eq!(g.id(&cows(&["a", "bc"])), Some(a_bc));
+        g.bound(3);
+        assert_eq!(g.id(&cows(&["x", "c"])), None);
+        assert_eq!(g.distinct_values(), [3, 2], "x is interned all the same");
+        let mut other = Groups::default();
+        other.id(&cows(&["q", "c"]));
+        other.id(&cows(&["a", "bc"]));
+        let mut h = Groups::default();
+        assert_eq!(h.absorb(&other), [Some(0), Some(1), Some(2)]);
+        assert_eq!(h.id(&cows(&["a", "bc"])), Some(2));
+        assert_eq!(h.id(&cows(&["q", "c"])), Some(1));
+        assert_eq!(h.len(), 2);
+    }
+
+    /// Many tuples, interned directly or taken in from other tallies in
+    /// pieces, get the ids of a plain map of their values (first seen,
+    /// first numbered), across the tables' growth.
+    #[test]
+    fn ids_match_a_map_of_values() {
+        let tuple = |i: u32| {
+            let i = i.wrapping_mul(2_654_435_761) % 5_000;
+            [format!("h{}", i % 97), format!("{}", i % 7), format!("v{}", i)]
+        };
+        let mut want: std::collections::HashMap<[String; 3], u32> =
+            Default::default();
+        let mut whole = Groups::default();
+        let mut merged = Groups::default();
+        for piece in 0..4u32 {
+            let mut part = Groups::default();
+            for i in piece * 3_000..(piece + 1) * 3_000 {
+                let t = tuple(i);
+                let next = want.len() as u32 + 1;
+                let id = *want.entry(t.clone()).or_insert(next);
+                let values: Vec<Cow<'_, str>> =
+                    t.iter().map(|s| Cow::Borrowed(s.as_str())).collect();
+                assert_eq!(whole.id(&values), Some(id));
+                part.id(&values);
+            }
+            merged.absorb(&part);
+        }
+        assert_eq!(merged, whole);
+        for (t, &id) in &want {
+            assert_eq!(
+                whole.values(id),
+                t.iter().map(String::as_str).collect::<Vec<_>>()
+            );
+        }
     }
 
     #[test]
