@@ -152,6 +152,20 @@ fn run(
     out
 }
 
+/// Run shard `i` of `n` of a window over `input` into the partial file
+/// `partial` (its reports under `dir/s{i}`).
+fn shard(
+    dir: &Path,
+    input: &Path,
+    window: (i64, i64),
+    (i, n): (usize, usize),
+    partial: &str,
+) {
+    let shard = format!("{i}/{n}");
+    let extra = ["--shard", shard.as_str(), "--partial", partial];
+    run(dir, &format!("s{i}"), input, window, &extra);
+}
+
 /// Counted records per code in a window, counted here.
 fn expected(all: &[Rec], since: i64, until: i64) -> (u64, u64) {
     let inside = all.iter().filter(|r| (since..until).contains(&r.time));
@@ -412,21 +426,20 @@ fn shards_of_a_pruned_walk_merge_to_one_run() {
     };
     let mut partials = Vec::new();
     for i in 0..3 {
-        let shard = format!("{i}/3");
         let p = partial(&format!("{i}.partial"));
-        run(
-            &dir,
-            &format!("s{i}"),
-            &tree,
-            w,
-            &["--shard", &shard, "--partial", &p],
-        );
+        shard(&dir, &tree, w, (i, 3), &p);
         partials.push(p);
         // The same shard without a window: a superset.
         let all_p = partial(&format!("all{i}.partial"));
         let o = report(
             &dir.join(format!("all{i}")),
-            &[tree.to_str().unwrap(), "--shard", &shard, "--partial", &all_p],
+            &[
+                tree.to_str().unwrap(),
+                "--shard",
+                &format!("{i}/3"),
+                "--partial",
+                &all_p,
+            ],
         );
         assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
         let (windowed, whole) = (
@@ -524,14 +537,7 @@ fn pruned_folders_say_nothing_of_what_they_hold() {
     let mut partials = Vec::new();
     for i in 0..2 {
         let p = dir.join(format!("{i}.partial")).display().to_string();
-        let shard = format!("{i}/2");
-        run(
-            &dir,
-            &format!("s{i}"),
-            &tree,
-            w,
-            &["--shard", &shard, "--partial", &p],
-        );
+        shard(&dir, &tree, w, (i, 2), &p);
         partials.push(p);
     }
     let merged = merge_into(&dir.join("merged"), &partials);
