@@ -147,12 +147,11 @@ impl Ids {
     /// that is the call's id (spec §7).
     #[inline]
     pub fn insert(&mut self, call: Option<&str>, participant: Option<&str>) {
-        if let Some(c) = call {
-            self.calls.insert(c);
-        }
-        if let Some(p) = participant.filter(|p| Some(*p) != call) {
-            self.participants.insert(p);
-        }
+        let (call, participant) = counted_ids(call, participant);
+        self.insert_coupons(
+            call.map(distinct::coupon),
+            participant.map(distinct::coupon),
+        );
     }
 
     /// [`Ids::insert`] of ids already hashed ([`LastCall`]): `None` for
@@ -168,6 +167,18 @@ impl Ids {
     }
 }
 
+/// The ids of a record that count (spec §7): not an empty one, nor a
+/// participant id equal to the call's.
+#[inline(always)]
+fn counted_ids<'r>(
+    call: Option<&'r str>,
+    participant: Option<&'r str>,
+) -> (Option<&'r str>, Option<&'r str>) {
+    let participant = participant.filter(|p| Some(*p) != call);
+    let id = |v: Option<&'r str>| v.filter(|v| !v.is_empty());
+    (id(call), id(participant))
+}
+
 /// The coupon (hash) of the last call id a counter saw: records of one
 /// call mostly come one after another, and comparing the id costs less
 /// than hashing it again.
@@ -178,15 +189,16 @@ struct LastCall {
 }
 
 impl LastCall {
-    /// The coupons of a record's ids as [`Ids::insert`] counts them (an
-    /// empty id is not counted; nor is a participant equal to the call).
+    /// The coupons of a record's ids as [`Ids::insert`] counts them
+    /// ([`counted_ids`]).
     #[inline]
     fn coupons(
         &mut self,
         call: Option<&str>,
         participant: Option<&str>,
     ) -> (Option<u32>, Option<u32>) {
-        let call_coupon = call.filter(|c| !c.is_empty()).map(|c| {
+        let (call, participant) = counted_ids(call, participant);
+        let call_coupon = call.map(|c| {
             if self.id != c {
                 self.id.clear();
                 self.id.push_str(c);
@@ -194,10 +206,7 @@ impl LastCall {
             }
             self.coupon
         });
-        let participant = participant
-            .filter(|p| !p.is_empty() && Some(*p) != call)
-            .map(distinct::coupon);
-        (call_coupon, participant)
+        (call_coupon, participant.map(distinct::coupon))
     }
 }
 
