@@ -199,16 +199,9 @@ impl<'a> Fields<'a> {
             texts(&levels, wanted, op)
         } else {
             // The ids alone (the default run): no other text to resolve.
-            let [call, participant] = found_ids(&levels, wanted);
             let mut texts = Texts::new();
-            for (role, v) in
-                [(Role::Correlation, call), (Role::Participant, participant)]
-            {
-                if let Some(Cow::Owned(v)) = v {
-                    texts.push((Text::Role(role), Cow::Owned(v.clone())));
-                }
-            }
-            (texts, [call.and_then(borrowed), participant.and_then(borrowed)])
+            let ids = hold_ids(found_ids(&levels, wanted), &mut texts);
+            (texts, ids)
         };
         let kind = match self.kind.iter_mut().find_map(Option::take) {
             Some(k) => Some(k),
@@ -277,26 +270,18 @@ fn texts<'a>(
     // name may be both): values of roles it does not want are dropped
     // here.
     let keep = |role: Role| wanted.1.is_none() || wanted.reads(role);
-    // Ids decoded from escapes are texts.
     let found = found_ids(levels, wanted);
-    let owned = found.map(|v| v.filter(|v| matches!(v, Cow::Owned(_))));
     // Sized once: growing the vector cost a reallocation a record.
+    let owned = found.iter().flatten().filter(|v| borrowed(v).is_none());
     let fields = wanted.1.map_or(0, |f| f.len());
-    let n =
-        usize::from(op) + best.iter().chain(&owned).flatten().count() + fields;
-    let mut texts = Texts::with_capacity(n);
+    let n = usize::from(op) + best.iter().flatten().count() + owned.count();
+    let mut texts = Texts::with_capacity(n + fields);
     if let Some(v) =
         levels[0].and_then(|l| l.operation.as_ref()).filter(|_| op)
     {
         texts.push((Text::Role(Role::Operation), v.clone()));
     }
-    for (role, v) in
-        [Role::Correlation, Role::Participant].into_iter().zip(owned)
-    {
-        if let Some(v) = v {
-            texts.push((Text::Role(role), v.clone()));
-        }
-    }
+    let ids = hold_ids(found, &mut texts);
     for (role, v) in Role::ON_DEMAND.into_iter().zip(best) {
         if let Some(v) = v.filter(|_| keep(role)) {
             texts.push((Text::Role(role), v.clone()));
@@ -305,7 +290,24 @@ fn texts<'a>(
     if let Some(fields) = wanted.1 {
         resolve_fields(levels, fields, &mut texts);
     }
-    (texts, found.map(|v| v.and_then(borrowed)))
+    (texts, ids)
+}
+
+/// The call's and the participant's ids as a `Record` holds them: those
+/// borrowed from the input apart (returned), those decoded from escapes
+/// as texts (pushed to `texts`).
+#[inline(always)]
+fn hold_ids<'a>(
+    found: [Option<&Cow<'a, str>>; 2],
+    texts: &mut Texts<'a>,
+) -> [Option<&'a str>; 2] {
+    let roles = [Role::Correlation, Role::Participant];
+    for (role, v) in roles.into_iter().zip(found) {
+        if let Some(v) = v.filter(|v| borrowed(v).is_none()) {
+            texts.push((Text::Role(role), v.clone()));
+        }
+    }
+    found.map(|v| v.and_then(borrowed))
 }
 
 /// The call's and the participant's ids of a record's levels: per key in
