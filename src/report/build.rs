@@ -75,23 +75,11 @@ impl Report {
     /// values (time buckets sort chronologically as text), then count
     /// (most first), then their keys.
     pub fn build_for(tally: &Tally, catalog: &Catalog, plan: &Plan) -> Report {
-        let mut sources = CategorySources::default();
-        let mut groups = groups_of(tally);
-        let mut rows = Vec::with_capacity(tally.cells.len());
-        for (key, cell) in &tally.cells {
-            let ids = cell.ids.as_deref();
-            let row = cell_row(key, cell.count, ids, catalog, &mut groups);
-            sources.add(row.1, cell.count);
-            rows.push(row.0);
-        }
-        Report::of_rows(
-            rows,
-            groups,
-            sources,
-            tally.acc.counted,
-            catalog,
-            plan,
-        )
+        let cells =
+            tally.cells.iter().map(|(k, c)| (*k, c.count, c.ids.as_deref()));
+        let groups = groups_of(tally);
+        let n = tally.cells.len();
+        Report::of_cells(cells, n, groups, tally.acc.counted, catalog, plan)
     }
 
     /// [`Report::build_for`], taking the cells and the groups out of
@@ -105,25 +93,34 @@ impl Report {
         catalog: &Catalog,
         plan: &Plan,
     ) -> Report {
-        let mut sources = CategorySources::default();
-        let mut groups = groups_of(tally);
+        let groups = groups_of(tally);
         tally.groups = Default::default();
         let cells = std::mem::take(&mut tally.cells);
-        let mut rows = Vec::with_capacity(cells.len());
-        for (key, cell) in cells {
-            let count = cell.count;
-            let row = cell_row(&key, count, cell.ids, catalog, &mut groups);
-            sources.add(row.1, count);
-            rows.push(row.0);
+        let n = cells.len();
+        let cells = cells.into_iter().map(|(k, c)| (k, c.count, c.ids));
+        Report::of_cells(cells, n, groups, tally.acc.counted, catalog, plan)
+    }
+
+    /// The rows of `n` cells (key, count, ids), each group's counted
+    /// records added to `groups` and each category's source counted, then
+    /// aggregated ([`Report::of_rows`]).
+    fn of_cells<I: Borrow<Ids>>(
+        cells: impl Iterator<Item = (GroupKey, u64, Option<I>)>,
+        n: usize,
+        mut groups: Groups,
+        counted: u64,
+        catalog: &Catalog,
+        plan: &Plan,
+    ) -> Report {
+        let mut sources = CategorySources::default();
+        let mut rows = Vec::with_capacity(n);
+        for (key, count, ids) in cells {
+            groups.add_counted(key.dims(), count);
+            let (category, from) = resolve_category(&key.triple(), catalog);
+            sources.add(from, count);
+            rows.push(CellRow::new(&key, count, ids, category));
         }
-        Report::of_rows(
-            rows,
-            groups,
-            sources,
-            tally.acc.counted,
-            catalog,
-            plan,
-        )
+        Report::of_rows(rows, groups, sources, counted, catalog, plan)
     }
 
     /// Aggregate the rows of the tally cells. Memory grows with distinct
@@ -288,20 +285,6 @@ fn groups_of(tally: &Tally) -> Groups {
     }
     groups.shrink_to_fit();
     groups
-}
-
-/// The row of a tally cell, its category resolved through the catalog
-/// (and where that came from); its records counted in its group.
-fn cell_row<I>(
-    key: &GroupKey,
-    count: u64,
-    ids: Option<I>,
-    catalog: &Catalog,
-    groups: &mut Groups,
-) -> (CellRow<I>, CategoryFrom) {
-    groups.add_counted(key.dims(), count);
-    let (category, from) = resolve_category(&key.triple(), catalog);
-    (CellRow::new(key, count, ids, category), from)
 }
 
 impl CategorySources {
