@@ -12,6 +12,7 @@ pub mod dims;
 pub mod field_keys;
 pub mod fields;
 pub mod keys;
+mod lookup;
 pub mod time;
 pub mod values;
 
