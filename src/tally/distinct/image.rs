@@ -10,6 +10,7 @@ impl Distinct {
     pub fn to_bytes(&self) -> Vec<u8> {
         match &self.repr {
             Repr::Coupons(v) if v.len() <= LG_LIST_CAPACITY_LAST => {
+                let v = v.sorted();
                 let mut out = Vec::with_capacity(LIST_HEADER + 4 * v.len());
                 let flags =
                     COMPACT_FLAG | if v.is_empty() { EMPTY_FLAG } else { 0 };
@@ -27,6 +28,7 @@ impl Distinct {
                 out
             }
             Repr::Coupons(v) => {
+                let v = v.sorted();
                 let mut out = Vec::with_capacity(SET_HEADER + 4 * v.len());
                 out.extend_from_slice(&[
                     SET_PREINTS,
@@ -91,10 +93,16 @@ impl Distinct {
         let coupons = |at: usize, n: usize| -> Result<Vec<u32>, BadSketch> {
             let body =
                 image.get(at..at + 4 * n).ok_or_else(|| bad("length"))?;
-            Ok(body
+            let v: Vec<u32> = body
                 .chunks_exact(4)
                 .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
-                .collect())
+                .collect();
+            // No id hashes to a coupon of value 0 (and the coupon sets
+            // hold 0 as "empty").
+            if v.iter().any(|&c| c >> KEY_BITS == 0) {
+                return Err(BadSketch("a coupon of value 0".into()));
+            }
+            Ok(v)
         };
         let mut out = Distinct::new(lg_k);
         match mode {

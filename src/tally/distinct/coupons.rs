@@ -1,0 +1,207 @@
+//! The coupons of a sketch in coupon mode (DataSketches' LIST and SET
+//! modes): a set of distinct nonzero coupons, held in no order.
+//!
+//! Up to [`LIST_MAX`] coupons sit in a short array scanned from the start;
+//! past that, in an open-addressing table of a power of two slots (0 marks
+//! an empty slot: no coupon is 0, its value field being at least 1),
+//! probed linearly from the coupon's low bits (its register address, which
+//! is uniform), and doubled when more than 3/4 full, as DataSketches grows
+//! its SET. An insert is a few compares whatever the size, where a sorted
+//! vector paid a binary search (mispredicted branches) and a move of half
+//! the vector. The order of the slots depends on the order of inserts, so
+//! nothing reads it: the image sorts the coupons ([`Coupons::sorted`]), and
+//! equality is set equality.
+
+/// The most coupons held as a list (DataSketches' LIST holds 8).
+pub(super) const LIST_MAX: usize = 8;
+
+/// The slots of the first table.
+const TABLE_MIN: usize = 32;
+
+#[derive(Clone, Default)]
+pub(super) struct Coupons {
+    /// How many coupons there are.
+    n: u32,
+    /// A list (`slots.len() <= LIST_MAX`): the coupons are `slots[..n]`.
+    /// A table (more slots, a power of two): the nonzero slots.
+    slots: Box<[u32]>,
+}
+
+impl Coupons {
+    pub(super) fn len(&self) -> usize {
+        self.n as usize
+    }
+
+    pub(super) fn is_empty(&self) -> bool {
+        self.n == 0
+    }
+
+    fn is_table(&self) -> bool {
+        self.slots.len() > LIST_MAX
+    }
+
+    /// Bytes on the heap.
+    pub(super) fn heap_bytes(&self) -> usize {
+        self.slots.len() * size_of::<u32>()
+    }
+
+    /// Adds `c` (nonzero) if it is not there. A table grows when more than
+    /// 3/4 full, unless that makes more than `limit` coupons: then the
+    /// sketch becomes registers, and a larger table would be wasted.
+    #[inline]
+    pub(super) fn insert(&mut self, c: u32, limit: usize) {
+        debug_assert!(c != 0, "no coupon is 0");
+        if self.is_table() {
+            let Some(at) = self.vacant(c) else { return };
+            self.slots[at] = c;
+            self.n += 1;
+            debug_assert!(self.len() < self.slots.len(), "a slot stays empty");
+            let n = self.n as usize;
+            if n * 4 > self.slots.len() * 3 && n <= limit {
+                self.rehash(self.slots.len() * 2);
+            }
+            return;
+        }
+        let n = self.n as usize;
+        if self.slots[..n].contains(&c) {
+            return;
+        }
+        if n == self.slots.len() {
+            if n == LIST_MAX {
+                self.rehash(TABLE_MIN);
+                return self.insert(c, limit);
+            }
+            let mut grown = vec![0; (n * 2).max(4)].into_boxed_slice();
+            grown[..n].copy_from_slice(&self.slots);
+            self.slots = grown;
+        }
+        self.slots[n] = c;
+        self.n += 1;
+    }
+
+    /// The slot a new `c` goes to in the table, or `None` if `c` is there.
+    #[inline]
+    fn vacant(&self, c: u32) -> Option<usize> {
+        let mask = self.slots.len() - 1;
+        let mut at = c as usize & mask;
+        loop {
+            match self.slots[at] {
+                0 => return Some(at),
+                s if s == c => return None,
+                _ => at = (at + 1) & mask,
+            }
+        }
+    }
+
+    /// Moves the coupons into a table of `slots` slots.
+    fn rehash(&mut self, slots: usize) {
+        let old = std::mem::replace(
+            &mut self.slots,
+            vec![0; slots].into_boxed_slice(),
+        );
+        let was_table = old.len() > LIST_MAX;
+        let n = self.n as usize;
+        let coupons = if was_table { &old[..] } else { &old[..n] };
+        for &c in coupons.iter().filter(|&&c| c != 0) {
+            let at = self.vacant(c).expect("coupons are distinct");
+            self.slots[at] = c;
+        }
+    }
+
+    /// Whether `c` is there.
+    pub(super) fn contains(&self, c: u32) -> bool {
+        if self.is_table() {
+            c != 0 && self.vacant(c).is_none()
+        } else {
+            self.slots[..self.len()].contains(&c)
+        }
+    }
+
+    /// The coupons, in slot order (which depends on the order of inserts).
+    pub(super) fn iter(&self) -> impl Iterator<Item = u32> + '_ {
+        let held = if self.is_table() {
+            &self.slots[..]
+        } else {
+            &self.slots[..self.len()]
+        };
+        held.iter().copied().filter(|&c| c != 0)
+    }
+
+    /// The coupons, ascending: the canonical order of an image.
+    pub(super) fn sorted(&self) -> Vec<u32> {
+        let mut v: Vec<u32> = self.iter().collect();
+        v.sort_unstable();
+        v
+    }
+}
+
+impl PartialEq for Coupons {
+    /// The same set of coupons, in whatever slots.
+    fn eq(&self, other: &Coupons) -> bool {
+        self.n == other.n && self.iter().all(|c| other.contains(c))
+    }
+}
+
+impl Eq for Coupons {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+    use std::collections::BTreeSet;
+
+    proptest! {
+        /// Against a `BTreeSet`: the same members, count and sorted
+        /// order, through the list, every table size and repeats.
+        #[test]
+        fn is_a_set(
+            raw in proptest::collection::vec(1u32..3000, 0..600),
+            limit in prop_oneof![Just(384usize), Just(24), 1usize..1000],
+        ) {
+            let mut c = Coupons::default();
+            let mut want = BTreeSet::new();
+            for &x in &raw {
+                // Coupons spread like real ones: nonzero, low bits mixed.
+                let x = x.wrapping_mul(0x9E37_79B1) | 1 << 26;
+                c.insert(x, limit);
+                want.insert(x);
+                prop_assert_eq!(c.len(), want.len());
+                if c.len() > limit {
+                    // The sketch becomes registers here.
+                    break;
+                }
+            }
+            prop_assert_eq!(c.sorted(), want.iter().copied().collect::<Vec<_>>());
+            for x in &want {
+                prop_assert!(c.contains(*x));
+            }
+            prop_assert!(!c.contains(7));
+            prop_assert!(!c.contains(0));
+            // Inserted in another order: a different slot layout, equal.
+            let mut d = Coupons::default();
+            for x in want.iter().rev() {
+                d.insert(*x, limit);
+            }
+            prop_assert!(c == d);
+        }
+    }
+
+    #[test]
+    fn grows_like_datasketches_set() {
+        let mut c = Coupons::default();
+        let mut sizes = vec![];
+        for i in 1..=400u32 {
+            c.insert(i.wrapping_mul(0x9E37_79B1) & 0x3FF_FFFF | 1 << 26, 384);
+            sizes.push((c.len(), c.heap_bytes() / 4));
+        }
+        let slots = |n: usize| sizes[n - 1].1;
+        assert_eq!(slots(1), 4);
+        assert_eq!(slots(8), 8);
+        assert_eq!(slots(9), 32);
+        assert_eq!(slots(24), 32);
+        assert_eq!(slots(25), 64);
+        assert_eq!(slots(384), 512);
+        // Past the limit the table stays: the sketch becomes registers.
+        assert_eq!(slots(400), 512);
+    }
+}
