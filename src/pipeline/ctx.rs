@@ -11,7 +11,7 @@ use crate::extract::{Cut, Detected, Reader};
 use crate::input::lines::count_lines;
 use crate::progress::Progress;
 use crate::record::{Record, Sink};
-use crate::tally::{Counter, FormatCount, InputError, Tally};
+use crate::tally::{Counter, FormatCount, IdStore, InputError, Tally};
 
 /// How many leading bytes of a stream are looked at to decide its format
 /// (more are read while the first line is longer, up to [`SNIFF_MAX`]).
@@ -28,6 +28,10 @@ pub struct Readers {
     /// reads calls and participants, which key versions, even when the
     /// plan does not count them.
     versions_seen: std::sync::atomic::AtomicBool,
+    /// The sketches of the run's cells, kept across pieces, when it
+    /// counts calls without dimensions: the caller that made the readers
+    /// attaches them to the run's tally ([`Readers::attach_ids`]).
+    ids: Option<IdStore>,
 }
 
 impl Readers {
@@ -37,10 +41,13 @@ impl Readers {
             Some(p) => TextReader::with_pattern(p).map_err(Error::Pattern)?,
             None => TextReader::default(),
         };
+        let plan = &config.plan;
+        let keeps_ids = plan.distinct.is_some() && plan.by.is_empty();
         Ok(Readers {
             format: config.format,
             text,
             versions_seen: false.into(),
+            ids: keeps_ids.then(IdStore::default),
         })
     }
 
@@ -50,6 +57,15 @@ impl Readers {
             format: Format::Jsonl,
             text: TextReader::default(),
             versions_seen: false.into(),
+            ids: None,
+        }
+    }
+
+    /// Put the sketches the run's pieces counted into the run's `tally`
+    /// (which every piece's tally was merged into).
+    pub(super) fn attach_ids(&self, tally: &mut Tally) {
+        if let Some(store) = &self.ids {
+            store.attach(&mut tally.cells);
         }
     }
 
@@ -190,14 +206,20 @@ pub(super) fn count(
 fn count_all(reader: &Reader<'_>, piece: &[u8], ctx: &Ctx<'_>) -> Tally {
     use std::sync::atomic::Ordering::Relaxed;
     let seen = &ctx.readers.versions_seen;
-    let mut counter = Counter::new(&ctx.config.plan, ctx.index);
+    let store = ctx.readers.ids.as_ref();
+    let mut counter =
+        Counter::new(&ctx.config.plan, ctx.index).with_store(store);
     if seen.load(Relaxed) {
         counter = counter.reading_ids();
     }
     reader.read(piece, &mut counter);
     if counter.missed_ids() {
+        // (The counter dropped here gave the store nothing: a counter
+        // counts into it when it finishes.)
         seen.store(true, Relaxed);
-        counter = Counter::new(&ctx.config.plan, ctx.index).reading_ids();
+        counter = Counter::new(&ctx.config.plan, ctx.index)
+            .with_store(store)
+            .reading_ids();
         reader.read(piece, &mut counter);
     }
     counter.finish()

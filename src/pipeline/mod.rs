@@ -86,6 +86,8 @@ pub fn tally_inputs_noting(
                 },
             )
     });
+    let mut tally = tally;
+    readers.attach_ids(&mut tally);
     unused.sort_unstable();
     Ok((tally, unused))
 }

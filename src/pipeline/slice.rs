@@ -47,11 +47,13 @@ pub fn tally_data(
 ) -> Result<Tally> {
     let readers = Readers::new(config)?;
     let ctx = Ctx::new(0, "<data>", config, &readers);
-    Ok(if stream {
+    let mut tally = if stream {
         stream::tally_stream(data, &ctx, true)
     } else {
         tally_bytes(data, &ctx, None)
-    })
+    };
+    readers.attach_ids(&mut tally);
+    Ok(tally)
 }
 
 /// A slice of a map read as a stream, in steps of [`STEP`] bytes, whose

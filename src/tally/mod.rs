@@ -5,6 +5,7 @@
 //! (later) machines can be combined in any grouping and order with the same
 //! result. Property tests in `tests/` hold it to that.
 
+mod batch;
 mod cells;
 pub mod distinct;
 pub mod groups;
@@ -12,6 +13,8 @@ mod key;
 pub mod plan;
 pub mod versions;
 
+pub use self::batch::IdStore;
+use self::batch::PieceCells;
 use self::distinct::Distinct;
 use self::versions::{Version, Versions};
 use std::borrow::Cow;
@@ -442,8 +445,15 @@ fn version_of<'r>(
 #[derive(Debug)]
 pub struct Counter<'p> {
     plan: &'p Plan,
-    /// The plan only counts: no window, filter or dimension.
+    /// The plan only counts (and may count ids): no window, filter or
+    /// dimension.
     plain: bool,
+    /// The cells, when the plan counts calls and participants: they go
+    /// into `tally.cells` at the end.
+    piece: Option<PieceCells>,
+    /// Where the sketches of a plan without dimensions are kept across
+    /// pieces ([`Counter::with_store`]).
+    store: Option<&'p IdStore>,
     /// The plan reads record times (a window, an hour or day bucket).
     times: bool,
     input: u32,
@@ -475,7 +485,9 @@ impl<'p> Counter<'p> {
         tally.groups.bound(plan.max_groups);
         Counter {
             plan,
-            plain: plan.is_plain(),
+            plain: plan.counts_only(),
+            piece: plan.distinct.map(PieceCells::new),
+            store: None,
             times: plan.wanted().0 & crate::record::Role::Time.bit() != 0,
             input,
             tally,
@@ -497,6 +509,17 @@ impl<'p> Counter<'p> {
         self
     }
 
+    /// This counter, counting calls and participants into `store` rather
+    /// than into its tally's cells, when the plan has no dimensions (the
+    /// store is attached to the run's tally at its end);
+    /// `None`, or a plan with dimensions, keeps them in the tally.
+    pub fn with_store(mut self, store: Option<&'p IdStore>) -> Counter<'p> {
+        if self.plan.by.is_empty() {
+            self.store = store;
+        }
+        self
+    }
+
     /// Whether a versioned record came without its ids because the
     /// readers did not read them: the counts are wrong, and the piece must
     /// be read again by a counter [`Counter::reading_ids`].
@@ -512,6 +535,9 @@ impl<'p> Counter<'p> {
     /// The counts.
     pub fn finish(mut self) -> Tally {
         self.flush_kind();
+        if let Some(piece) = self.piece.take() {
+            piece.finish_into(&mut self.tally.cells, self.store);
+        }
         self.tally
     }
 
@@ -616,21 +642,7 @@ impl<'p> Counter<'p> {
                     self.tally.ungrouped += 1;
                     return;
                 };
-                let cell = self
-                    .tally
-                    .cells
-                    .entry(GroupKey::new(dims, triple))
-                    .or_default();
-                cell.count += 1;
-                if let Some(lg_k) = plan.distinct {
-                    let (call, participant) = self.last_call.coupons(
-                        rec.text(Role::Correlation),
-                        rec.text(Role::Participant),
-                    );
-                    cell.ids
-                        .get_or_insert_with(|| Box::new(Ids::new(lg_k)))
-                        .insert_coupons(call, participant);
-                }
+                self.count_cell(GroupKey::new(dims, triple), &rec);
             }
             _ => {
                 acc.records += 1;
@@ -649,6 +661,22 @@ impl<'p> Counter<'p> {
                     }
                 }
             }
+        }
+    }
+
+    /// Count a record in the cell `key`, with its ids when the plan counts
+    /// them.
+    #[inline]
+    fn count_cell(&mut self, key: GroupKey, rec: &Record<'_>) {
+        match &mut self.piece {
+            Some(piece) => {
+                let (call, participant) = self.last_call.coupons(
+                    rec.text(Role::Correlation),
+                    rec.text(Role::Participant),
+                );
+                piece.count(key, call, participant, self.store);
+            }
+            None => self.tally.cells.entry(key).or_default().count += 1,
         }
     }
 
@@ -709,11 +737,7 @@ impl Sink for Counter<'_> {
                 self.count_kind(rec.kind.as_deref().unwrap_or(NO_KIND));
                 self.tally.acc.unversioned_summaries +=
                     u64::from(self.summary_kind);
-                self.tally
-                    .cells
-                    .entry(GroupKey::of(triple))
-                    .or_default()
-                    .count += 1;
+                self.count_cell(GroupKey::of(triple), &rec);
             }
             Outcome::WithoutCode => {
                 acc.records += 1;

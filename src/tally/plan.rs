@@ -191,8 +191,13 @@ impl Plan {
     /// Whether the plan only counts (no window, filter, dimension or
     /// distinct count): the counter's fast path.
     pub fn is_plain(&self) -> bool {
-        self.distinct.is_none()
-            && self.by.is_empty()
+        self.distinct.is_none() && self.counts_only()
+    }
+
+    /// Whether the plan has no window, filter or dimension: every record
+    /// with a code is counted under its code alone.
+    pub fn counts_only(&self) -> bool {
+        self.by.is_empty()
             && self.filters.is_empty()
             && self.since.is_none()
             && self.until.is_none()
