@@ -10,6 +10,7 @@ use calltally::testing::{fast, json, read_jsonl_line, Role, Roles};
 use proptest::prelude::*;
 
 use crate::differential::Gen;
+use crate::util::wanted;
 
 /// Compare one line three ways; returns whether the scanner read it.
 /// Each way reads the triple alone, and again with every on-demand value
@@ -49,21 +50,6 @@ fn check(line: &[u8]) -> bool {
 /// (read both ways: a code, the log kind, a category, a payload, a
 /// subcode, the values of spec §7).
 pub(crate) fn field_plans() -> [Roles; 2] {
-    let now = calltally::testing::time::parse("2026-11-20T12:00:00Z")
-        .expect("a time");
-    let wanted = |by: &str| {
-        calltally::Plan::from_args(
-            &[by.into()],
-            None,
-            None,
-            &[],
-            10,
-            None,
-            now,
-        )
-        .expect("a plan")
-        .wanted()
-    };
     [
         wanted(
             "field:code,field:resultDescription,field:sdkVersion,\

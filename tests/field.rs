@@ -13,58 +13,17 @@ use std::collections::BTreeMap;
 use calltally::report::{CSV_FILES, GATES_JSON};
 use calltally::testing::tree as reference;
 use calltally::testing::{fast, json, Line, Record};
-use calltally::Plan;
 
 use crate::util::{
-    cases, golden, read, report, run, scratch, stable_summary, stderr,
+    golden_cases, read, report, report_counts, run, scratch, stable_summary,
+    stderr, wanted,
 };
 
 const CALLS: &str = "fixtures/field/calls.jsonl";
 
-fn args(row: &[String]) -> Vec<String> {
-    row[1].split(' ').map(str::to_owned).collect()
-}
-
-fn run_case(
-    out: &std::path::Path,
-    extra: &[&str],
-    case: &[String],
-) -> std::process::Output {
-    let mut a = args(case);
-    a.extend(extra.iter().map(|s| s.to_string()));
-    let a: Vec<&str> = a.iter().map(String::as_str).collect();
-    report(out, &a)
-}
-
 #[test]
 fn every_case_has_golden_reports_at_every_thread_count_and_path() {
-    for case in cases("tests/golden/field/cases.tsv") {
-        let name = &case[0];
-        let out = scratch("field");
-        let o = run_case(&out, &["-j1"], &case);
-        assert_eq!(o.status.code(), Some(0), "{name}: {}", stderr(&o));
-        for f in CSV_FILES {
-            golden(&format!("tests/golden/field/{name}/{f}"), &read(&out, f));
-        }
-        let s = stable_summary(&out);
-        for way in [
-            &["-j2"][..],
-            &["-j2", "--no-mmap", "--chunk-size", "300"],
-            &["-j1", "--chunk-size", "97"],
-        ] {
-            let again = scratch("field");
-            let o = run_case(&again, way, &case);
-            assert_eq!(o.status.code(), Some(0), "{name} {way:?}");
-            for f in CSV_FILES {
-                assert_eq!(
-                    read(&again, f),
-                    read(&out, f),
-                    "{name} {way:?} {f}"
-                );
-            }
-            assert_eq!(stable_summary(&again)["records"], s["records"]);
-        }
-    }
+    golden_cases("field", &[], "300", |_, _| {});
 }
 
 /// The count of each `field:region` value in `calls.jsonl`, read here
@@ -75,7 +34,7 @@ fn every_case_has_golden_reports_at_every_thread_count_and_path() {
 fn region_counts_match_a_plain_reading() {
     let text = std::fs::read_to_string(crate::util::root().join(CALLS))
         .expect("fixture");
-    let mut want: BTreeMap<String, u64> = BTreeMap::new();
+    let mut want: BTreeMap<Vec<String>, u64> = BTreeMap::new();
     for line in text.lines() {
         let Ok(serde_json::Value::Object(top)) =
             serde_json::from_str::<serde_json::Value>(line)
@@ -110,17 +69,14 @@ fn region_counts_match_a_plain_reading() {
             .or_else(|| nested("properties"))
             .or_else(|| nested("data"))
             .unwrap_or_else(|| "(none)".into());
-        *want.entry(region).or_default() += 1;
+        *want.entry(vec![region]).or_default() += 1;
     }
-    let out = scratch("field");
-    let o = report(&out, &[CALLS, "--by", "field:region", "--no-distinct"]);
-    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-    let mut got: BTreeMap<String, u64> = BTreeMap::new();
-    for row in read(&out, "by_code.csv").lines().skip(1) {
-        let cells: Vec<&str> = row.split(',').collect();
-        *got.entry(cells[0].to_owned()).or_default() +=
-            cells[5].parse::<u64>().unwrap();
-    }
+    let got = report_counts(
+        &[CALLS, "--by", "field:region", "--no-distinct"],
+        "by_code.csv",
+        &[0],
+        5,
+    );
     assert_eq!(got, want);
     assert_eq!(want.values().sum::<u64>(), 8, "{want:?}");
 }
@@ -172,18 +128,7 @@ fn values(line: Line<'_>, name: &str) -> Vec<Option<String>> {
 /// serde reader and the plain tree reading alike.
 #[test]
 fn the_three_readers_read_each_value_rule() {
-    let now = calltally::testing::time::parse("2026-11-20T12:00:00Z").unwrap();
-    let plan = Plan::from_args(
-        &["field:v,field:code,field:category".into()],
-        None,
-        None,
-        &[],
-        10,
-        None,
-        now,
-    )
-    .unwrap();
-    let wanted = plan.wanted();
+    let wanted = wanted("field:v,field:code,field:category");
     let cases: [(&str, Option<&str>); 18] = [
         (r#"{"v":" eu "}"#, Some("eu")),
         (r#"{"V":"x","v":"y"}"#, Some("y")),
@@ -336,19 +281,9 @@ fn csv_readers_agree_on_fields() {
         read_header, read_rows, read_rows_core, split_rows,
     };
     use calltally::testing::lines::strip_bom;
-    let now = calltally::testing::time::parse("2026-11-20T12:00:00Z").unwrap();
-    let wanted = Plan::from_args(
-        &["field:note,field:ParticipantEndReason,field:timegenerated,field:Type"
-            .into()],
-        None,
-        None,
-        &[],
-        10,
-        None,
-        now,
-    )
-    .unwrap()
-    .wanted();
+    let wanted = wanted(
+        "field:note,field:ParticipantEndReason,field:timegenerated,field:Type",
+    );
     let mut notes = 0;
     for seed in 0..40 {
         let input = crate::differential::generated_csv(seed, 200);

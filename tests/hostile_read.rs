@@ -305,6 +305,48 @@ fn small_bounds_keep_the_fuzz_property() {
     }
 }
 
+/// A CSV export: the header row, then `rows`.
+fn csv_export(rows: &[&[u8]]) -> Vec<u8> {
+    let mut data =
+        b"ParticipantEndReason,ParticipantEndSubCode,ResultCategory\n"
+            .to_vec();
+    data.extend(rows.concat());
+    data
+}
+
+/// A good row of [`csv_export`].
+const ROW: &[u8] = b"410,3112,ExpectedError\n";
+
+/// Write `data` as `NAME.csv` and `NAME.csv.gz` into `dir`; each, read
+/// every way with `--max-record-bytes 100000`, counts `counted` records of
+/// `lines` lines, with `malformed` malformed ones at the lines `at`, the
+/// last sample's reason saying `reason`. Returns the `.csv` path.
+fn bad_rows_cost_one_record_each(
+    dir: &Path,
+    name: &str,
+    data: &[u8],
+    (counted, malformed, lines): (u64, u64, u64),
+    at: &[u64],
+    reason: &str,
+) -> PathBuf {
+    let csv = write(dir, &format!("{name}.csv"), data);
+    let gz = write(dir, &format!("{name}.csv.gz"), &gzip(data));
+    for path in [&csv, &gz] {
+        for s in summaries(path, 0, &["--max-record-bytes", "100000"]) {
+            assert_eq!(s["counted"], counted, "{path:?}: {s}");
+            assert_eq!(s["malformed"], malformed, "{path:?}");
+            assert_eq!(s["lines"], lines, "{path:?}");
+            let samples = s["malformed_samples"].as_array().unwrap();
+            let got: Vec<_> =
+                samples.iter().map(|m| m["line"].as_u64().unwrap()).collect();
+            assert_eq!(got, at, "{path:?}");
+            let r = samples.last().unwrap()["reason"].as_str().unwrap();
+            assert!(r.contains(reason), "{path:?}: {r}");
+        }
+    }
+    csv
+}
+
 /// A stray quote in a CSV export (issue 12: a 1 GB file used 4.19 GB and
 /// every later row became one malformed record). Spec §10: a quote still
 /// open after `--max-record-bytes` ends its row at its line; that row is
@@ -313,30 +355,17 @@ fn small_bounds_keep_the_fuzz_property() {
 #[test]
 fn a_stray_quote_in_a_csv_costs_one_row() {
     let dir = scratch("hostile");
-    let mut data =
-        b"ParticipantEndReason,ParticipantEndSubCode,ResultCategory\n"
-            .to_vec();
-    let row = b"410,3112,ExpectedError\n";
-    for _ in 0..1000 {
-        data.extend_from_slice(row);
-    }
-    data.extend_from_slice(b"\"0,1,Success\n");
-    for _ in 0..200_000 {
-        data.extend_from_slice(row);
-    }
-    let csv = write(&dir, "stray.csv", &data);
-    let gz = write(&dir, "stray.csv.gz", &gzip(&data));
-    for path in [&csv, &gz] {
-        for s in summaries(path, 0, &["--max-record-bytes", "100000"]) {
-            assert_eq!(s["counted"], 201_000, "{path:?}: {s}");
-            assert_eq!(s["malformed"], 1, "{path:?}");
-            assert_eq!(s["lines"], 201_002, "{path:?}");
-            let sample = &s["malformed_samples"][0];
-            assert_eq!(sample["line"], 1002, "{path:?}");
-            let r = sample["reason"].as_str().unwrap();
-            assert!(r.contains("quoted field never closes"), "{r}");
-        }
-    }
+    let mut rows = vec![ROW; 1000];
+    rows.push(b"\"0,1,Success\n");
+    rows.extend(vec![ROW; 200_000]);
+    let csv = bad_rows_cost_one_record_each(
+        &dir,
+        "stray",
+        &csv_export(&rows),
+        (201_000, 1, 201_002),
+        &[1002],
+        "quoted field never closes",
+    );
     // Before the bound, the quote is a quoted field that may span lines:
     // with the default bound the whole rest is that one row.
     for s in summaries(&csv, 0, &[]) {
@@ -350,37 +379,18 @@ fn a_stray_quote_in_a_csv_costs_one_row() {
 #[test]
 fn a_csv_row_longer_than_the_bound_is_malformed() {
     let dir = scratch("hostile");
-    let mut data =
-        b"ParticipantEndReason,ParticipantEndSubCode,ResultCategory\n"
-            .to_vec();
-    let row = b"410,3112,ExpectedError\n";
-    for long in [
-        format!("0,1,{}\n", "x".repeat(300_000)),
-        // A quoted field (closed within the bound) in a row of two lines.
-        format!("0,\"1\n{}\",{}\n", "y,".repeat(40_000), "z".repeat(250_000)),
-    ] {
-        data.extend_from_slice(row);
-        data.extend_from_slice(long.as_bytes());
-    }
-    for _ in 0..10 {
-        data.extend_from_slice(row);
-    }
-    let csv = write(&dir, "long.csv", &data);
-    let gz = write(&dir, "long.csv.gz", &gzip(&data));
-    for path in [&csv, &gz] {
-        for s in summaries(path, 0, &["--max-record-bytes", "100000"]) {
-            assert_eq!(s["counted"], 12, "{path:?}: {s}");
-            assert_eq!(s["malformed"], 2, "{path:?}");
-            assert_eq!(s["lines"], 16, "{path:?}");
-            let lines: Vec<_> = s["malformed_samples"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|m| m["line"].as_u64().unwrap())
-                .collect();
-            assert_eq!(lines, [3, 5], "{path:?}");
-            let r = s["malformed_samples"][1]["reason"].as_str().unwrap();
-            assert!(r.contains("row of 330008 bytes is longer"), "{r}");
-        }
-    }
+    let unquoted = format!("0,1,{}\n", "x".repeat(300_000));
+    // A quoted field (closed within the bound) in a row of two lines.
+    let quoted =
+        format!("0,\"1\n{}\",{}\n", "y,".repeat(40_000), "z".repeat(250_000));
+    let mut rows = vec![ROW, unquoted.as_bytes(), ROW, quoted.as_bytes()];
+    rows.extend(vec![ROW; 10]);
+    bad_rows_cost_one_record_each(
+        &dir,
+        "long",
+        &csv_export(&rows),
+        (12, 2, 16),
+        &[3, 5],
+        "row of 330008 bytes is longer",
+    );
 }

@@ -7,74 +7,24 @@
 //! the library.
 
 use std::collections::BTreeMap;
-use std::path::Path;
-
-use calltally::report::CSV_FILES;
 
 use crate::util::{
-    cases, golden, read, report, scratch, stable_summary, stderr,
+    golden, golden_cases, read, report, report_counts, scratch,
+    stable_summary, stderr,
 };
 
 const FIXTURE: &str = "fixtures/slicing";
 
-fn args(row: &[String]) -> Vec<String> {
-    row[1].split(' ').map(str::to_owned).collect()
-}
-
-fn run_case(
-    out: &Path,
-    extra: &[&str],
-    case: &[String],
-) -> std::process::Output {
-    let mut a: Vec<String> = vec![FIXTURE.into()];
-    a.extend(args(case));
-    a.extend(extra.iter().map(|s| s.to_string()));
-    let a: Vec<&str> = a.iter().map(String::as_str).collect();
-    report(out, &a)
-}
-
 #[test]
 fn every_case_has_golden_reports_at_every_thread_count_and_path() {
-    for case in cases("tests/golden/slicing/cases.tsv") {
-        let name = &case[0];
-        let out = scratch("slicing");
-        let o = run_case(&out, &["-j1"], &case);
-        assert_eq!(o.status.code(), Some(0), "{name}: {}", stderr(&o));
-        for f in CSV_FILES {
-            golden(
-                &format!("tests/golden/slicing/{name}/{f}"),
-                &read(&out, f),
-            );
-        }
-        let mut s = stable_summary(&out);
+    golden_cases("slicing", &[FIXTURE], "500", |name, out| {
+        let mut s = stable_summary(out);
         s["inputs"]["bytes"] = 0.into();
         golden(
             &format!("tests/golden/slicing/{name}/summary.json"),
             &(serde_json::to_string_pretty(&s).unwrap() + "\n"),
         );
-        for way in [
-            &["-j2"][..],
-            &["-j2", "--no-mmap", "--chunk-size", "500"],
-            &["-j1", "--chunk-size", "97"],
-        ] {
-            let again = scratch("slicing");
-            let o = run_case(&again, way, &case);
-            assert_eq!(
-                o.status.code(),
-                Some(0),
-                "{name} {way:?}: {}",
-                stderr(&o)
-            );
-            for f in CSV_FILES {
-                assert_eq!(
-                    read(&again, f),
-                    read(&out, f),
-                    "{name} {way:?} {f}"
-                );
-            }
-            assert_eq!(stable_summary(&again)["records"], s["records"]);
-        }
-    }
+    });
 }
 
 /// The accounting identity of spec §4 with filtered records.
@@ -239,9 +189,9 @@ fn endpoint(v: Option<&str>) -> String {
     }
 }
 
-/// Counted records per (hour, endpoint type), read from the fixture's
+/// Counted records per [hour, endpoint type], read from the fixture's
 /// files with serde_json and the rules of spec §7 as written.
-fn plain_counts() -> BTreeMap<(String, String), u64> {
+fn plain_counts() -> BTreeMap<Vec<String>, u64> {
     let mut counts = BTreeMap::new();
     let root = crate::util::root().join(FIXTURE);
     let mut stack = vec![root];
@@ -262,10 +212,10 @@ fn plain_counts() -> BTreeMap<(String, String), u64> {
                         .unwrap();
                     let cells: Vec<&str> = rest.split(',').collect();
                     *counts
-                        .entry((
+                        .entry(vec![
                             hour_bucket(Some(t)),
                             endpoint(Some(cells[2])),
-                        ))
+                        ])
                         .or_insert(0) += 1;
                 }
                 continue;
@@ -275,8 +225,9 @@ fn plain_counts() -> BTreeMap<(String, String), u64> {
                 let props = &v["properties"];
                 let t = v["time"].as_str();
                 let ep = props["endpointType"].as_str();
-                *counts.entry((hour_bucket(t), endpoint(ep))).or_insert(0) +=
-                    1;
+                *counts
+                    .entry(vec![hour_bucket(t), endpoint(ep)])
+                    .or_insert(0) += 1;
             }
         }
     }
@@ -285,20 +236,17 @@ fn plain_counts() -> BTreeMap<(String, String), u64> {
 
 #[test]
 fn hour_and_endpoint_counts_match_a_plain_reading() {
-    let out = scratch("slicing-plain");
-    let o = report(&out, &[FIXTURE, "--by", "hour,endpoint_type"]);
-    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-    let mut got: BTreeMap<(String, String), u64> = BTreeMap::new();
-    for line in read(&out, "by_category.csv").lines().skip(1) {
-        let c: Vec<&str> = line.split(',').collect();
-        *got.entry((c[0].to_owned(), c[1].to_owned())).or_insert(0) +=
-            c[3].parse::<u64>().unwrap();
-    }
+    let got = report_counts(
+        &[FIXTURE, "--by", "hour,endpoint_type"],
+        "by_category.csv",
+        &[0, 1],
+        3,
+    );
     let want = plain_counts();
     assert_eq!(got, want);
-    assert!(want.keys().any(|(h, _)| h == "unknown"));
+    assert!(want.keys().any(|k| k[0] == "unknown"));
     assert!(
-        want.keys().any(|(h, _)| h == "2026-11-20T23:00:00Z"),
+        want.keys().any(|k| k[0] == "2026-11-20T23:00:00Z"),
         "the +02:00 forms cross midnight"
     );
 }

@@ -1,10 +1,13 @@
-//! Shared helpers: running the binary, scratch directories, golden files.
+//! Shared helpers: running the binary, scratch directories, golden files,
+//! case lists, reading reports back, the readers' wants of a plan.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use calltally::report::SUMMARY_JSON;
+use calltally::report::{CSV_FILES, SUMMARY_JSON};
+use calltally::testing::Roles;
 
 /// The repository root.
 pub fn root() -> PathBuf {
@@ -135,4 +138,91 @@ pub fn stable_summary(dir: &Path) -> serde_json::Value {
         assert!(m.remove(k).is_some(), "summary.json lacks {k}");
     }
     v
+}
+
+/// For each case of `tests/golden/SET/cases.tsv` (a name, then the
+/// arguments separated by spaces, given after `before`): the CSV reports
+/// of a `-j1` run are the golden files under `tests/golden/SET/NAME/`
+/// (then `also(name, out)` checks more of that run), and runs at `-j2`,
+/// `-j2 --no-mmap --chunk-size CHUNK` and `-j1 --chunk-size 97` write the
+/// same bytes and read the same records.
+pub fn golden_cases(
+    set: &str,
+    before: &[&str],
+    chunk: &str,
+    mut also: impl FnMut(&str, &Path),
+) {
+    for case in cases(&format!("tests/golden/{set}/cases.tsv")) {
+        let name = &case[0];
+        let run = |out: &Path, way: &[&str]| {
+            let mut a = before.to_vec();
+            a.extend(case[1].split(' '));
+            a.extend_from_slice(way);
+            report(out, &a)
+        };
+        let out = scratch(set);
+        let o = run(&out, &["-j1"]);
+        assert_eq!(o.status.code(), Some(0), "{name}: {}", stderr(&o));
+        for f in CSV_FILES {
+            golden(&format!("tests/golden/{set}/{name}/{f}"), &read(&out, f));
+        }
+        also(name, &out);
+        let records = stable_summary(&out)["records"].clone();
+        for way in [
+            &["-j2"][..],
+            &["-j2", "--no-mmap", "--chunk-size", chunk],
+            &["-j1", "--chunk-size", "97"],
+        ] {
+            let again = scratch(set);
+            let o = run(&again, way);
+            assert_eq!(
+                o.status.code(),
+                Some(0),
+                "{name} {way:?}: {}",
+                stderr(&o)
+            );
+            for f in CSV_FILES {
+                assert_eq!(
+                    read(&again, f),
+                    read(&out, f),
+                    "{name} {way:?} {f}"
+                );
+            }
+            assert_eq!(stable_summary(&again)["records"], records, "{name}");
+        }
+    }
+}
+
+/// Run `calltally report ARGS…` (it must succeed) and read back the CSV
+/// report `file`: the sum of its column `count` per the values of its
+/// columns `key` (cells split at commas: the reports' values here hold
+/// none).
+pub fn report_counts(
+    args: &[&str],
+    file: &str,
+    key: &[usize],
+    count: usize,
+) -> BTreeMap<Vec<String>, u64> {
+    let out = scratch("counts");
+    let o = report(&out, args);
+    assert_eq!(o.status.code(), Some(0), "{args:?}: {}", stderr(&o));
+    let mut got = BTreeMap::new();
+    for row in read(&out, file).lines().skip(1) {
+        let cells: Vec<&str> = row.split(',').collect();
+        let k = key.iter().map(|&i| cells[i].to_owned()).collect();
+        *got.entry(k).or_default() += cells[count]
+            .parse::<u64>()
+            .unwrap_or_else(|e| panic!("{file}: {row}: {e}"));
+    }
+    got
+}
+
+/// What the readers are asked for (`Plan::wanted`) by a plan of
+/// `--by BY` alone, as of 2026-11-20T12:00:00Z.
+pub fn wanted(by: &str) -> Roles {
+    let now = calltally::testing::time::parse("2026-11-20T12:00:00Z")
+        .expect("a time");
+    calltally::Plan::from_args(&[by.into()], None, None, &[], 10, None, now)
+        .expect("a plan")
+        .wanted()
 }
