@@ -417,6 +417,22 @@ add_row() {
 
 q() { printf '%q' "$1"; }
 
+# duckdb_row ID WORKLOAD BYTES REF_ID LABEL NA_LABEL SCRIPT ARGS...
+# With DuckDB: times $WORK/SCRIPT ARGS... (a row "DuckDB <version>
+# LABEL"). Without: a row NA_LABEL of n/a, or none if NA_LABEL is empty.
+duckdb_row() {
+    local id=$1 workload=$2 bytes=$3 ref=$4 label=$5 na=$6 script=$7 cmd a
+    shift 7
+    if [[ -n $DUCKDB_PY ]]; then
+        cmd="$(q "$DUCKDB_PY") $(q "$WORK/$script")"
+        for a in "$@"; do cmd+=" $(q "$a")"; done
+        measure "$id" "$workload" "$bytes" "$ref" "DuckDB $DUCKDB_V $label" \
+            "$cmd"
+    elif [[ -n $na ]]; then
+        add_row "$id" "$workload" "$bytes" "$ref" "$na" n/a n/a
+    fi
+}
+
 FILE_W="file $(human "$FILE_BYTES")"
 SLICE_W="slice $(human "$SLICE_BYTES")"
 TREE_W="tree $FILES files, $(human "$TREE_BYTES")"
@@ -445,14 +461,8 @@ if wants jsonl; then
     measure wc "$FILE_W" "$FILE_BYTES" ct_j2 "wc -l (baseline)" \
         "wc -l $(q "$FILE")"
 
-    if [[ -n $DUCKDB_PY ]]; then
-        measure duckdb "$FILE_W" "$FILE_BYTES" ct_j2 \
-            "DuckDB $DUCKDB_V read_json, 2 threads" \
-            "$(q "$DUCKDB_PY") $(q "$WORK/duckdb_count.py") $(q "$FILE")"
-    else
-        add_row duckdb "$FILE_W" "$FILE_BYTES" ct_j2 "DuckDB read_json" \
-            n/a n/a
-    fi
+    duckdb_row duckdb "$FILE_W" "$FILE_BYTES" ct_j2 "read_json, 2 threads" \
+        "DuckDB read_json" duckdb_count.py "$FILE"
 
     # jq stops at the first parse error, and the logs hold malformed
     # lines: read raw lines and skip the bad ones with `fromjson?` (which
@@ -481,14 +491,10 @@ if wants by; then
     measure ct_by "$FILE_W" "$FILE_BYTES" ct_by \
         "calltally report -j2 --by $BY" \
         "$(ct out_by -j2 --by $BY "$(q "$FILE")")"
-    if [[ -n $DUCKDB_PY ]]; then
-        measure duckdb_by "$FILE_W" "$FILE_BYTES" ct_by \
-            "DuckDB $DUCKDB_V read_json GROUP BY hour, endpoint type, SDK version, triple + approx_count_distinct(correlationId), 2 threads" \
-            "$(q "$DUCKDB_PY") $(q "$WORK/duckdb_by.py") $(q "$FILE")"
-    else
-        add_row duckdb_by "$FILE_W" "$FILE_BYTES" ct_by \
-            "DuckDB read_json GROUP BY ... approx_count_distinct" n/a n/a
-    fi
+    duckdb_row duckdb_by "$FILE_W" "$FILE_BYTES" ct_by \
+        "read_json GROUP BY hour, endpoint type, SDK version, triple + approx_count_distinct(correlationId), 2 threads" \
+        "DuckDB read_json GROUP BY ... approx_count_distinct" \
+        duckdb_by.py "$FILE"
 fi
 
 if wants tree; then
@@ -507,19 +513,14 @@ if wants csv; then
     measure ct_csv_nd "$CSV_W" "$CSV_BYTES" ct_csv_nd \
         "calltally report -j2 --no-distinct" \
         "$(ct out_csv_nd -j2 --no-distinct "$(q "$CSV")")"
-    if [[ -n $DUCKDB_PY ]]; then
-        measure duckdb_csv "$CSV_W" "$CSV_BYTES" ct_csv_nd \
-            "DuckDB $DUCKDB_V read_csv(header, ignore_errors) GROUP BY triple, count(*), 2 threads" \
-            "$(q "$DUCKDB_PY") $(q "$WORK/duckdb_csv.py") $(q "$CSV")"
-        # And with the default run's affected calls: approx_count_distinct
-        # of CorrelationId per row.
-        measure duckdb_csv_calls "$CSV_W" "$CSV_BYTES" ct_csv_j2 \
-            "DuckDB $DUCKDB_V the same, with approx_count_distinct(CorrelationId)" \
-            "$(q "$DUCKDB_PY") $(q "$WORK/duckdb_csv.py") $(q "$CSV") calls"
-    else
-        add_row duckdb_csv "$CSV_W" "$CSV_BYTES" ct_csv_j2 \
-            "DuckDB read_csv" n/a n/a
-    fi
+    duckdb_row duckdb_csv "$CSV_W" "$CSV_BYTES" ct_csv_nd \
+        "read_csv(header, ignore_errors) GROUP BY triple, count(*), 2 threads" \
+        "DuckDB read_csv" duckdb_csv.py "$CSV"
+    # And with the default run's affected calls: approx_count_distinct of
+    # CorrelationId per row (without DuckDB, the row above stands for both).
+    duckdb_row duckdb_csv_calls "$CSV_W" "$CSV_BYTES" ct_csv_j2 \
+        "the same, with approx_count_distinct(CorrelationId)" "" \
+        duckdb_csv.py "$CSV" calls
 fi
 
 # Compressed inputs: bytes (and MB/s) are the uncompressed bytes.
@@ -548,14 +549,9 @@ if wants gz; then
     else
         add_row gunzip "$GZ_W" "$FILE_BYTES" ct_gz_j2 "gzip -dc" n/a n/a
     fi
-    if [[ -n $DUCKDB_PY ]]; then
-        measure duckdb_gz "$GZ_W" "$FILE_BYTES" ct_gz_j2 \
-            "DuckDB $DUCKDB_V read_json (.gz), 2 threads" \
-            "$(q "$DUCKDB_PY") $(q "$WORK/duckdb_count.py") $(q "$GZ")"
-    else
-        add_row duckdb_gz "$GZ_W" "$FILE_BYTES" ct_gz_j2 \
-            "DuckDB read_json (.gz)" n/a n/a
-    fi
+    duckdb_row duckdb_gz "$GZ_W" "$FILE_BYTES" ct_gz_j2 \
+        "read_json (.gz), 2 threads" "DuckDB read_json (.gz)" \
+        duckdb_count.py "$GZ"
 fi
 
 if wants zst; then
