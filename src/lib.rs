@@ -462,8 +462,19 @@ pub fn write_reports(config: &Config, run: &Run) -> Result<()> {
         run.elapsed,
     )
     .with_walk(&run.walk);
-    report::write_report_files(
-        &config.out_dir,
-        &render::report_files(&run.report, &summary, run.gates.as_deref()),
-    )
+    // The tables are rendered on the run's threads.
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(config.threads)
+        .build()
+        .map_err(|e| Error::Threads(e.to_string()))?
+        .install(|| {
+            report::write_report_files(
+                &config.out_dir,
+                &render::report_files(
+                    &run.report,
+                    &summary,
+                    run.gates.as_deref(),
+                ),
+            )
+        })
 }

@@ -203,22 +203,68 @@ impl Row {
     }
 }
 
+/// Rows rendered by one task when a table is rendered on several threads.
+const TASK_ROWS: usize = 4096;
+
 /// A CSV table into `out`: the dimension columns and `header`, then one
 /// record per row, each starting with its group's dimension values
 /// (`fill` writes a row's other cells and gives its group).
-fn table<R>(
+///
+/// A large table is rendered on the current rayon pool's threads (the
+/// run's `-j`): a few thousand rows per task, into memory, written in
+/// order, a bounded window of tasks at a time. The bytes are those of one
+/// writer: a CSV record's bytes do not depend on the records before it.
+fn table<R: Sync>(
     out: &mut dyn Write,
     report: &Report,
     header: &[&str],
     rows: &[R],
-    mut fill: impl FnMut(&R, &mut Row) -> u32,
+    fill: impl Fn(&R, &mut Row) -> u32 + Sync,
 ) -> io::Result<()> {
-    let mut w = ::csv::WriterBuilder::new()
-        .terminator(::csv::Terminator::Any(b'\n'))
-        .from_writer(out);
     let names =
         report.dims.iter().map(String::as_str).chain(header.iter().copied());
+    let mut w = writer(&mut *out);
     w.write_record(names)?;
+    let threads = rayon::current_num_threads();
+    if threads < 2 || rows.len() < 2 * TASK_ROWS {
+        return records(&mut w, report, rows, &fill).and_then(|_| w.flush());
+    }
+    w.flush()?;
+    drop(w);
+    use rayon::prelude::*;
+    for window in rows.chunks(TASK_ROWS * threads * 2) {
+        let parts: Vec<io::Result<Vec<u8>>> = window
+            .par_chunks(TASK_ROWS)
+            .map(|rows| {
+                let mut part = Vec::new();
+                let mut w = writer(&mut part);
+                records(&mut w, report, rows, &fill)?;
+                w.flush()?;
+                drop(w);
+                Ok(part)
+            })
+            .collect();
+        for part in parts {
+            out.write_all(&part?)?;
+        }
+    }
+    out.flush()
+}
+
+/// The CSV writer of the reports: RFC 4180, `\n` line ends.
+fn writer<W: Write>(out: W) -> ::csv::Writer<W> {
+    ::csv::WriterBuilder::new()
+        .terminator(::csv::Terminator::Any(b'\n'))
+        .from_writer(out)
+}
+
+/// The records of `rows` into `w` (see [`table`]).
+fn records<W: Write, R>(
+    w: &mut ::csv::Writer<W>,
+    report: &Report,
+    rows: &[R],
+    fill: &impl Fn(&R, &mut Row) -> u32,
+) -> io::Result<()> {
     let mut row = Row::default();
     for r in rows {
         row.clear();
@@ -226,7 +272,7 @@ fn table<R>(
         let dims = report.groups.values(g);
         w.write_record(dims.chain(row.cells()))?;
     }
-    w.flush()
+    Ok(())
 }
 
 #[cfg(test)]
@@ -270,6 +316,41 @@ mod tests {
             lines[3],
             "Unknown,4xx,499,99999,1,0.250000,,,false,none,,"
         );
+    }
+
+    /// A table large enough to be rendered in tasks writes the bytes of
+    /// one writer, on one thread or several, whatever the window.
+    #[test]
+    fn tables_rendered_in_parallel_are_the_same_bytes() {
+        use crate::record::Category::*;
+        let cats = [Some(Success), None, Some(ExpectedError)];
+        let rows: Vec<_> = (0..3 * TASK_ROWS as i64 + 17)
+            .map(|i| {
+                (
+                    400 + i % 200,
+                    Some(i),
+                    cats[i as usize % 3],
+                    1 + i as u64 % 7,
+                )
+            })
+            .collect();
+        let r = Report::build(&tally(&rows), Catalog::embedded());
+        assert_eq!(r.by_code.len(), rows.len());
+        let on = |threads: usize| {
+            rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .unwrap()
+                .install(|| by_code(&r))
+        };
+        let one = on(1);
+        assert_eq!(
+            one.iter().filter(|&&b| b == b'\n').count(),
+            rows.len() + 1
+        );
+        for threads in [2, 3, 4] {
+            assert!(one == on(threads), "{threads} threads");
+        }
     }
 
     #[test]

@@ -104,7 +104,7 @@ impl Report {
     /// The rows of `n` cells (key, count, ids), each group's counted
     /// records added to `groups` and each category's source counted, then
     /// aggregated ([`Report::of_rows`]).
-    fn of_cells<I: Borrow<Ids>>(
+    fn of_cells<I: CellIds>(
         cells: impl Iterator<Item = (GroupKey, u64, Option<I>)>,
         n: usize,
         mut groups: Groups,
@@ -127,7 +127,7 @@ impl Report {
     /// keys only: the rows are sorted in place, merged into `by_code`
     /// rows from the end, and released as they go (no maps per key);
     /// each pair is annotated once.
-    fn of_rows<I: Borrow<Ids>>(
+    fn of_rows<I: CellIds>(
         mut rows: Vec<CellRow<I>>,
         groups: Groups,
         sources: CategorySources,
@@ -156,6 +156,16 @@ impl Report {
                 }
             }
         };
+        // (A row's own ids are taken, not copied, where the report owns
+        // them: most unions are of one row.)
+        let take = |into: &mut Option<Ids>, ids: Option<I>| {
+            if let Some(ids) = ids {
+                match into {
+                    Some(a) => a.merge(ids.borrow()),
+                    None => *into = Some(ids.into_ids()),
+                }
+            }
+        };
         let mut pair_ids = FxHashMap::default();
         // Unions over the groups only matter with groups.
         let per_pair = !plan.by.is_empty() && plan.distinct.is_some();
@@ -174,17 +184,11 @@ impl Report {
                     (r.pair(), r.group, r.category) == (pair, group, category)
                 }) {
                     count += r.count;
-                    union(&mut ids, r.ids.as_ref().map(Borrow::borrow));
+                    take(&mut ids, r.ids);
                 }
                 pair_count += count;
                 let range = code_range(code);
                 by_range.add(group, (category, range), count, ids.as_ref());
-                if per_pair {
-                    match pair_union.iter_mut().find(|(c, _)| *c == category) {
-                        Some((_, u)) => union(u, ids.as_ref()),
-                        None => pair_union.push((category, ids.clone())),
-                    }
-                }
                 by_code.push(CodeRow {
                     group,
                     category,
@@ -194,6 +198,12 @@ impl Report {
                     ids: Distincts::of(ids.as_ref(), plan),
                     annotation: annotation.clone(),
                 });
+                if per_pair {
+                    match pair_union.iter_mut().find(|(c, _)| *c == category) {
+                        Some((_, u)) => union(u, ids.as_ref()),
+                        None => pair_union.push((category, ids)),
+                    }
+                }
             }
             for (category, u) in pair_union {
                 pair_ids.insert(
@@ -274,6 +284,25 @@ impl Report {
             undocumented_pairs,
             pair_ids,
         }
+    }
+}
+
+/// The ids of a tally cell as the report reads them: borrowed from a
+/// tally that is kept, or taken from one given up.
+pub(super) trait CellIds: Borrow<Ids> {
+    /// The ids, owned (taken, or copied).
+    fn into_ids(self) -> Ids;
+}
+
+impl CellIds for Box<Ids> {
+    fn into_ids(self) -> Ids {
+        *self
+    }
+}
+
+impl CellIds for &Ids {
+    fn into_ids(self) -> Ids {
+        self.clone()
     }
 }
 
