@@ -220,14 +220,16 @@ pub fn run(config: &Config, catalog: &Catalog) -> Result<Run> {
     }
     let judge = !config.rules.is_empty();
     let keep = judge || config.partial.is_some() || baseline.is_some();
-    let (report, gates) = report_and_gates(
-        &mut tally,
-        catalog,
-        &config.plan,
-        &gates,
-        judge,
-        keep,
-    )?;
+    // The report is built on the run's threads (unless it has too many
+    // groups for that).
+    let build = |tally: &mut Tally| {
+        report_and_gates(tally, catalog, &config.plan, &gates, judge, keep)
+    };
+    let (report, gates) = if report::builds_in_parallel(&tally) {
+        pool(config.threads)?.install(|| build(&mut tally))?
+    } else {
+        build(&mut tally)?
+    };
     let elapsed = start.elapsed().as_secs_f64();
     Ok(Run {
         inputs,
@@ -265,6 +267,15 @@ fn report_and_gates(
         false => None,
     };
     Ok((report, outcomes))
+}
+
+/// A pool of `threads` workers for the report's steps (the counting has
+/// its own, [`pipeline::tally_inputs`]).
+fn pool(threads: usize) -> Result<rayon::ThreadPool> {
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .map_err(|e| Error::Threads(e.to_string()))
 }
 
 /// The error of a run whose groups passed `--max-groups`, naming the
@@ -463,18 +474,10 @@ pub fn write_reports(config: &Config, run: &Run) -> Result<()> {
     )
     .with_walk(&run.walk);
     // The tables are rendered on the run's threads.
-    rayon::ThreadPoolBuilder::new()
-        .num_threads(config.threads)
-        .build()
-        .map_err(|e| Error::Threads(e.to_string()))?
-        .install(|| {
-            report::write_report_files(
-                &config.out_dir,
-                &render::report_files(
-                    &run.report,
-                    &summary,
-                    run.gates.as_deref(),
-                ),
-            )
-        })
+    pool(config.threads)?.install(|| {
+        report::write_report_files(
+            &config.out_dir,
+            &render::report_files(&run.report, &summary, run.gates.as_deref()),
+        )
+    })
 }

@@ -5,6 +5,7 @@
 use std::borrow::Borrow;
 use std::sync::Arc;
 
+use rayon::slice::ParallelSliceMut;
 use rustc_hash::FxHashMap;
 
 use super::sums::GroupSums;
@@ -126,7 +127,9 @@ impl Report {
     /// Aggregate the rows of the tally cells. Memory grows with distinct
     /// keys only: the rows are sorted in place, merged into `by_code`
     /// rows from the end, and released as they go (no maps per key);
-    /// each pair is annotated once.
+    /// each pair is annotated once. With a few groups, the pairs are
+    /// shared out among the current rayon pool's threads (see
+    /// [`Pairs`]).
     fn of_rows<I: CellIds>(
         mut rows: Vec<CellRow<I>>,
         groups: Groups,
@@ -135,19 +138,15 @@ impl Report {
         catalog: &Catalog,
         plan: &Plan,
     ) -> Report {
-        /// Rows taken before their memory is handed back (2.5 MB).
-        const RELEASE_ROWS: usize = 1 << 16;
         // One row per (group, pair, category): cells that differ only in
         // the category the log gave merge here.
-        rows.sort_unstable_by_key(CellRow::order);
-        // (Reserved once: the pages of a large allocation are only taken
-        // as rows are written into it, while `rows` hands its back.)
-        let mut by_code: Vec<CodeRow> = Vec::with_capacity(rows.len());
+        let pooled = in_pool();
+        if pooled {
+            rows.par_sort_unstable_by_key(CellRow::order);
+        } else {
+            rows.sort_unstable_by_key(CellRow::order);
+        }
         let empty = Distincts::of(None, plan);
-        let mut by_range: GroupSums<RangeRow> =
-            GroupSums::new(groups.len(), empty);
-        let mut all_ids: Option<Ids> = None;
-        let mut undocumented = TopUndocumented::default();
         let union = |into: &mut Option<Ids>, ids: Option<&Ids>| {
             if let Some(ids) = ids {
                 match into {
@@ -156,74 +155,28 @@ impl Report {
                 }
             }
         };
-        // (A row's own ids are taken, not copied, where the report owns
-        // them: most unions are of one row.)
-        let take = |into: &mut Option<Ids>, ids: Option<I>| {
-            if let Some(ids) = ids {
-                match into {
-                    Some(a) => a.merge(ids.borrow()),
-                    None => *into = Some(ids.into_ids()),
-                }
-            }
+        let ngroups = groups.len();
+        let threads = rayon::current_num_threads();
+        let parts = if pooled
+            && threads > 1
+            && ngroups <= PARALLEL_GROUPS
+            && rows.len() >= PARALLEL_ROWS
+        {
+            split_at_pairs(rows, threads)
+        } else {
+            vec![rows]
         };
-        let mut pair_ids = FxHashMap::default();
-        // Unions over the groups only matter with groups.
-        let per_pair = !plan.by.is_empty() && plan.distinct.is_some();
-        while let Some(last) = rows.last() {
-            let pair = last.pair();
-            let (code, subcode) = pair;
-            let annotation = catalog.annotate(code, subcode).map(Arc::new);
-            let mut pair_count = 0;
-            let mut pair_union: Vec<(Category, Option<Ids>)> = Vec::new();
-            while let Some(last) = rows.last().filter(|r| r.pair() == pair) {
-                // The rows of one (group, category) within the pair.
-                let (group, category) = (last.group, last.category);
-                let mut count = 0;
-                let mut ids: Option<Ids> = None;
-                while let Some(r) = rows.pop_if(|r| {
-                    (r.pair(), r.group, r.category) == (pair, group, category)
-                }) {
-                    count += r.count;
-                    take(&mut ids, r.ids);
-                }
-                pair_count += count;
-                let range = code_range(code);
-                by_range.add(group, (category, range), count, ids.as_ref());
-                by_code.push(CodeRow {
-                    group,
-                    category,
-                    code,
-                    subcode,
-                    count,
-                    ids: Distincts::of(ids.as_ref(), plan),
-                    annotation: annotation.clone(),
-                });
-                if per_pair {
-                    match pair_union.iter_mut().find(|(c, _)| *c == category) {
-                        Some((_, u)) => union(u, ids.as_ref()),
-                        None => pair_union.push((category, ids)),
-                    }
-                }
-            }
-            for (category, u) in pair_union {
-                pair_ids.insert(
-                    (category, code, subcode),
-                    Distincts::of(u.as_ref(), plan),
-                );
-            }
-            if annotation.is_none() {
-                undocumented.push(Undocumented {
-                    code,
-                    subcode,
-                    count: pair_count,
-                });
-            }
-            if rows.capacity() - rows.len() >= RELEASE_ROWS {
-                rows.shrink_to_fit();
-            }
-        }
-        drop(rows);
+        let pairs = {
+            use rayon::prelude::*;
+            parts
+                .into_par_iter()
+                .map(|rows| Pairs::of(rows, ngroups, catalog, plan))
+                .reduce_with(Pairs::absorb)
+                .unwrap_or_else(|| Pairs::new(0, empty))
+        };
+        let Pairs { mut by_code, by_range, pair_ids, undocumented } = pairs;
         by_code.shrink_to_fit();
+        let mut all_ids: Option<Ids> = None;
         // A category's rows are those of its code ranges, and all rows
         // those of all ranges: their counts and unions are taken from the
         // range sums (a union is a function of the set of ids, whatever
@@ -235,7 +188,6 @@ impl Report {
             by_category_sums.add(r.group, r.category, r.count, ids);
             union(&mut all_ids, ids);
         });
-        let ngroups = groups.len();
         // Groups in the order of their values.
         let mut order: Vec<u32> = (0..ngroups as u32).collect();
         order.sort_by(|&a, &b| groups.values(a).cmp(groups.values(b)));
@@ -246,11 +198,16 @@ impl Report {
         drop(order);
         // (Unstable: no two rows share a key, and a stable sort would
         // allocate half the rows again.)
-        by_code.sort_unstable_by(|a, b| {
+        let order = |a: &CodeRow, b: &CodeRow| {
             rank[a.group as usize]
                 .cmp(&rank[b.group as usize])
                 .then_with(|| code_order(a, b))
-        });
+        };
+        if pooled {
+            by_code.par_sort_unstable_by(order);
+        } else {
+            by_code.sort_unstable_by(order);
+        }
         let of = |ids: &Ids| Distincts::of(Some(ids), plan);
         let mut by_category = by_category_sums.into_rows(of);
         by_category.sort_unstable_by(|a, b| {
@@ -287,9 +244,178 @@ impl Report {
     }
 }
 
+/// At most this many groups for the pairs to be shared out among
+/// threads: each thread sums the code ranges of the groups it meets, so
+/// with many groups (a million `--by resource` groups) the sums could be
+/// held twice; those runs build on one thread.
+const PARALLEL_GROUPS: usize = 1 << 16;
+
+/// Whether a report of `tally` is worth building on a pool of threads
+/// (see [`in_pool`]): few enough groups that its steps run in parallel.
+/// (A report of more is built on the calling thread, which frees the
+/// tally's memory where the report takes it: the same build on a pool
+/// thread peaked 50 MB higher on a million groups.)
+pub(crate) fn builds_in_parallel(tally: &Tally) -> bool {
+    tally.groups.len() <= PARALLEL_GROUPS
+}
+
+/// Whether the caller runs in a rayon pool (one it chose, of the run's
+/// `-j` threads): the report's steps run in parallel only there, never on
+/// the global pool.
+pub(super) fn in_pool() -> bool {
+    rayon::current_thread_index().is_some()
+}
+
+/// At least this many rows for the pairs to be shared out among threads.
+const PARALLEL_ROWS: usize = 1 << 14;
+
+/// What the rows of some (code, subcode) pairs aggregate to: their
+/// `by_code` rows, their code-range sums per group, the union of each
+/// pair's ids over the groups, and their undocumented pairs.
+struct Pairs {
+    by_code: Vec<CodeRow>,
+    by_range: GroupSums<RangeRow>,
+    pair_ids: FxHashMap<(Category, i64, Option<i64>), Distincts>,
+    undocumented: TopUndocumented,
+}
+
+impl Pairs {
+    fn new(groups: usize, empty: Distincts) -> Pairs {
+        Pairs {
+            by_code: Vec::new(),
+            by_range: GroupSums::new(groups, empty),
+            pair_ids: FxHashMap::default(),
+            undocumented: TopUndocumented::default(),
+        }
+    }
+
+    /// Aggregate `rows` (sorted by [`CellRow::order`]), from the end,
+    /// handing their memory back as they go.
+    fn of<I: CellIds>(
+        mut rows: Vec<CellRow<I>>,
+        groups: usize,
+        catalog: &Catalog,
+        plan: &Plan,
+    ) -> Pairs {
+        /// Rows taken before their memory is handed back (2.5 MB).
+        const RELEASE_ROWS: usize = 1 << 16;
+        let mut out = Pairs::new(groups, Distincts::of(None, plan));
+        // (Reserved once: the pages of a large allocation are only taken
+        // as rows are written into it, while `rows` hands its back.)
+        out.by_code.reserve_exact(rows.len());
+        let union = |into: &mut Option<Ids>, ids: Option<&Ids>| {
+            if let Some(ids) = ids {
+                match into {
+                    Some(a) => a.merge(ids),
+                    None => *into = Some(ids.clone()),
+                }
+            }
+        };
+        // (A row's own ids are taken, not copied, where the report owns
+        // them: most unions are of one row.)
+        let take = |into: &mut Option<Ids>, ids: Option<I>| {
+            if let Some(ids) = ids {
+                match into {
+                    Some(a) => a.merge(ids.borrow()),
+                    None => *into = Some(ids.into_ids()),
+                }
+            }
+        };
+        // Unions over the groups only matter with groups.
+        let per_pair = !plan.by.is_empty() && plan.distinct.is_some();
+        while let Some(last) = rows.last() {
+            let pair = last.pair();
+            let (code, subcode) = pair;
+            let annotation = catalog.annotate(code, subcode).map(Arc::new);
+            let mut pair_count = 0;
+            let mut pair_union: Vec<(Category, Option<Ids>)> = Vec::new();
+            while let Some(last) = rows.last().filter(|r| r.pair() == pair) {
+                // The rows of one (group, category) within the pair.
+                let (group, category) = (last.group, last.category);
+                let mut count = 0;
+                let mut ids: Option<Ids> = None;
+                while let Some(r) = rows.pop_if(|r| {
+                    (r.pair(), r.group, r.category) == (pair, group, category)
+                }) {
+                    count += r.count;
+                    take(&mut ids, r.ids);
+                }
+                pair_count += count;
+                let range = code_range(code);
+                let key = (category, range);
+                out.by_range.add(group, key, count, ids.as_ref());
+                out.by_code.push(CodeRow {
+                    group,
+                    category,
+                    code,
+                    subcode,
+                    count,
+                    ids: Distincts::of(ids.as_ref(), plan),
+                    annotation: annotation.clone(),
+                });
+                if per_pair {
+                    match pair_union.iter_mut().find(|(c, _)| *c == category) {
+                        Some((_, u)) => union(u, ids.as_ref()),
+                        None => pair_union.push((category, ids)),
+                    }
+                }
+            }
+            for (category, u) in pair_union {
+                out.pair_ids.insert(
+                    (category, code, subcode),
+                    Distincts::of(u.as_ref(), plan),
+                );
+            }
+            if annotation.is_none() {
+                out.undocumented.push(Undocumented {
+                    code,
+                    subcode,
+                    count: pair_count,
+                });
+            }
+            if rows.capacity() - rows.len() >= RELEASE_ROWS {
+                rows.shrink_to_fit();
+            }
+        }
+        out
+    }
+
+    /// Both aggregates: `other`'s pairs are not this one's.
+    fn absorb(mut self, other: Pairs) -> Pairs {
+        self.by_code.extend(other.by_code);
+        self.by_range.absorb(other.by_range);
+        self.pair_ids.extend(other.pair_ids);
+        self.undocumented.absorb(other.undocumented);
+        self
+    }
+}
+
+/// `rows` (sorted by [`CellRow::order`]) cut into about `n` parts of
+/// whole pairs.
+fn split_at_pairs<I>(
+    mut rows: Vec<CellRow<I>>,
+    n: usize,
+) -> Vec<Vec<CellRow<I>>> {
+    let size = rows.len().div_ceil(n).max(1);
+    let mut parts = Vec::with_capacity(n);
+    while rows.len() > size {
+        let mut at = rows.len() - size;
+        let pair = rows[at].pair();
+        while at > 0 && rows[at - 1].pair() == pair {
+            at -= 1;
+        }
+        if at == 0 {
+            break;
+        }
+        parts.push(rows.split_off(at));
+    }
+    parts.push(rows);
+    parts
+}
+
 /// The ids of a tally cell as the report reads them: borrowed from a
 /// tally that is kept, or taken from one given up.
-pub(super) trait CellIds: Borrow<Ids> {
+pub(super) trait CellIds: Borrow<Ids> + Send {
     /// The ids, owned (taken, or copied).
     fn into_ids(self) -> Ids;
 }
@@ -356,6 +482,16 @@ impl TopUndocumented {
         self.rows.truncate(MAX_UNDOCUMENTED);
     }
 
+    /// Both sets of pairs (the first of the union are among the first of
+    /// each).
+    fn absorb(&mut self, other: TopUndocumented) {
+        self.seen += other.seen;
+        self.rows.extend(other.rows);
+        if self.rows.len() >= 2 * MAX_UNDOCUMENTED {
+            self.trim();
+        }
+    }
+
     /// The pairs kept, in order, and how many there were in all.
     fn finish(mut self) -> (Vec<Undocumented>, usize) {
         self.trim();
@@ -401,6 +537,77 @@ mod tests {
             t.acc.counted += count;
         }
         t
+    }
+
+    /// A report of enough rows to be built on several threads (pairs
+    /// shared out, range sums merged, estimates and sorts in parallel) is
+    /// the report built on one, taken or read, with and without ids, and
+    /// with groups past the bound built on one thread.
+    #[test]
+    fn built_on_threads_is_built_on_one() {
+        let big = |lg_k: u8, groups: u32| {
+            let mut t = Tally::default();
+            let cats =
+                [None, Some(Category::Success), Some(Category::ExpectedError)];
+            for i in 0..(PARALLEL_ROWS as u32 + 500) {
+                let g = i % groups;
+                let name = format!("g{g}");
+                let dims =
+                    t.groups.id(&[Cow::Borrowed(name.as_str())]).unwrap();
+                let code = 400 + i64::from(i % 97);
+                let triple = Triple {
+                    code,
+                    subcode: Some(i64::from(i % 13)),
+                    category: cats[(i % 3) as usize],
+                };
+                let mut ids = Ids::new(lg_k);
+                for c in 0..(1 + i % 5) {
+                    ids.insert(
+                        Some(&format!("call-{}", (i + c) % 700)),
+                        Some(&format!("p-{i}-{c}")),
+                    );
+                }
+                let key = GroupKey::new(dims, triple);
+                let cell = t.cells.entry(key).or_default();
+                cell.count += 1;
+                match &mut cell.ids {
+                    Some(a) => a.merge(&ids),
+                    None => cell.ids = Some(Box::new(ids)),
+                }
+                t.acc.counted += 1;
+            }
+            t
+        };
+        let on = |threads: usize, f: &(dyn Fn() -> Report + Sync)| {
+            rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .unwrap()
+                .install(f)
+        };
+        for (distinct, groups) in [(Some(12), 300), (None, 300), (Some(8), 40)]
+        {
+            let plan =
+                Plan { by: vec![Dim::Resource], distinct, ..Plan::default() };
+            let t = big(distinct.unwrap_or(12), groups);
+            let one =
+                on(1, &|| Report::build_for(&t, Catalog::embedded(), &plan));
+            assert!(one.by_code.len() > PARALLEL_ROWS / 2);
+            for threads in [2, 3] {
+                let read = on(threads, &|| {
+                    Report::build_for(&t, Catalog::embedded(), &plan)
+                });
+                assert_eq!(read, one, "{threads} threads, {distinct:?}");
+                let taken = on(threads, &|| {
+                    Report::build_from(
+                        &mut t.clone(),
+                        Catalog::embedded(),
+                        &plan,
+                    )
+                });
+                assert_eq!(taken, one, "{threads} threads, taken");
+            }
+        }
     }
 
     /// Taking the cells out of a tally builds the same report as reading

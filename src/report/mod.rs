@@ -8,6 +8,8 @@
 //! the reverse).
 
 mod build;
+
+pub(crate) use build::builds_in_parallel;
 pub mod diff;
 mod groups;
 pub mod read;

@@ -3,6 +3,8 @@
 //! second copy is made at the end), found through a short list per group
 //! (a group has a few keys), not a map of (group, key).
 
+use std::borrow::Cow;
+
 use super::{CategoryRow, Distincts, RangeRow};
 use crate::record::Category;
 use crate::tally::Ids;
@@ -14,6 +16,9 @@ pub(super) trait SumRow {
 
     /// A row of `group` and `key`, no records yet, and `ids`.
     fn new(group: u32, key: Self::Key, ids: Distincts) -> Self;
+
+    /// The row's group.
+    fn group(&self) -> u32;
 
     /// The row's key.
     fn key(&self) -> Self::Key;
@@ -30,6 +35,10 @@ impl SumRow for CategoryRow {
 
     fn new(group: u32, category: Category, ids: Distincts) -> Self {
         CategoryRow { group, category, count: 0, ids }
+    }
+
+    fn group(&self) -> u32 {
+        self.group
     }
 
     fn key(&self) -> Category {
@@ -50,6 +59,10 @@ impl SumRow for RangeRow {
 
     fn new(group: u32, (category, range): Self::Key, ids: Distincts) -> Self {
         RangeRow { group, category, range, count: 0, ids }
+    }
+
+    fn group(&self) -> u32 {
+        self.group
     }
 
     fn key(&self) -> Self::Key {
@@ -103,6 +116,28 @@ impl<R: SumRow> GroupSums<R> {
         n: u64,
         ids: Option<&Ids>,
     ) {
+        let i = self.row(group, key);
+        *self.rows[i].count_mut() += n;
+        if let Some(ids) = ids {
+            self.union(i, Cow::Borrowed(ids));
+        }
+    }
+
+    /// Add `other`'s rows (taking their ids).
+    pub(super) fn absorb(&mut self, other: GroupSums<R>) {
+        let GroupSums { mut rows, ids_at, mut ids, .. } = other;
+        for (i, row) in rows.iter_mut().enumerate() {
+            let at = self.row(row.group(), row.key());
+            *self.rows[at].count_mut() += *row.count_mut();
+            let j = ids_at.get(i).copied().unwrap_or(0) as usize;
+            if let Some(u) = j.checked_sub(1).and_then(|j| ids[j].take()) {
+                self.union(at, Cow::Owned(u));
+            }
+        }
+    }
+
+    /// The index of the row of `group` and `key` (made if new).
+    fn row(&mut self, group: u32, key: R::Key) -> usize {
         let g = group as usize;
         if g >= self.heads.len() {
             self.heads.resize(g + 1, 0);
@@ -117,20 +152,22 @@ impl<R: SumRow> GroupSums<R> {
             at = self.rows.len() as u32;
             self.heads[g] = at;
         }
-        let i = at as usize - 1;
-        *self.rows[i].count_mut() += n;
-        let Some(ids) = ids else { return };
+        at as usize - 1
+    }
+
+    /// Add `ids` to the union of row `i`.
+    fn union(&mut self, i: usize, ids: Cow<'_, Ids>) {
         if self.ids_at.len() < self.rows.len() {
             self.ids_at.resize(self.rows.len(), 0);
         }
         match self.ids_at[i] {
             0 => {
-                self.ids.push(Some(ids.clone()));
+                self.ids.push(Some(ids.into_owned()));
                 self.ids_at[i] = self.ids.len() as u32;
             }
             j => {
                 if let Some(a) = &mut self.ids[j as usize - 1] {
-                    a.merge(ids);
+                    a.merge(&ids);
                 }
             }
         }
@@ -150,16 +187,30 @@ impl<R: SumRow> GroupSums<R> {
 
     /// The rows, in no particular order, each with the estimates of its
     /// ids (`of` turns a union into estimates).
-    pub(super) fn into_rows(self, of: impl Fn(&Ids) -> Distincts) -> Vec<R> {
-        let GroupSums { heads, mut rows, next, ids_at, mut ids, .. } = self;
+    /// The estimates are made on the threads of the rayon pool the caller
+    /// runs in, if any.
+    pub(super) fn into_rows(
+        self,
+        of: impl Fn(&Ids) -> Distincts + Sync,
+    ) -> Vec<R>
+    where
+        R: Send,
+    {
+        use rayon::prelude::*;
+        let GroupSums { heads, mut rows, next, ids_at, ids, .. } = self;
         drop((heads, next));
-        for (row, &j) in rows.iter_mut().zip(&ids_at) {
-            if let Some(u) = (j as usize).checked_sub(1) {
-                if let Some(u) = ids[u].take() {
-                    *row.ids_mut() = of(&u);
-                }
+        let estimate = |(row, &j): (&mut R, &u32)| {
+            let u = (j as usize).checked_sub(1).and_then(|j| ids[j].as_ref());
+            if let Some(u) = u {
+                *row.ids_mut() = of(u);
             }
+        };
+        if super::build::in_pool() {
+            rows.par_iter_mut().zip(&ids_at).for_each(estimate);
+        } else {
+            rows.iter_mut().zip(&ids_at).for_each(estimate);
         }
+        drop((ids_at, ids));
         rows.shrink_to_fit();
         rows
     }
