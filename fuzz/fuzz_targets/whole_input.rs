@@ -1,10 +1,11 @@
 //! A whole input, any bytes, through every format and both read paths
 //! (in memory, and streamed in blocks): never a panic; the accounting
-//! identities hold; both paths agree.
+//! identities hold; both paths agree (counts, and the calls and
+//! participants of each cell).
 #![no_main]
 
 use calltally::testing::tally_data;
-use calltally::{Config, Format};
+use calltally::{Config, Format, Plan};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|input: &[u8]| {
@@ -23,11 +24,18 @@ fuzz_target!(|input: &[u8]| {
         i if i > 0 => [3, 16, 100][i - 1],
         _ => Config::default().max_record_bytes,
     };
+    // Calls and participants counted (the CLI's default: the sketches
+    // kept across pieces in the run's store) or not.
+    let distinct = (selector as usize / 80) % 2 == 0;
     let config = Config {
         format,
         chunk_size,
         max_record_bytes,
         threads: 1,
+        plan: Plan {
+            distinct: distinct.then_some(12),
+            ..Plan::default()
+        },
         ..Config::default()
     };
     let mut results = Vec::new();
