@@ -13,7 +13,6 @@
 //! sketches together. The sketches' state is a function of the set of
 //! coupons, so the order of inserts changes nothing (the tests compare).
 
-use std::borrow::BorrowMut;
 use std::collections::hash_map::Entry;
 use std::sync::{Mutex, PoisonError};
 
@@ -39,14 +38,13 @@ pub(super) struct PieceCells {
     cells: FxHashMap<GroupKey, PieceCell>,
     /// The cells' keys, by slot.
     keys: Vec<GroupKey>,
-    /// The cells' sketches, by slot, when they are not in a run's
-    /// [`IdStore`]: boxed as the tally's cells hold them, so that they
+    /// The cells' own sketches, by slot (not those in a run's
+    /// [`IdStore`]): boxed as the tally's cells hold them, so that they
     /// move there without a copy. (A vector of the sketches themselves,
     /// copied into boxes at the end, left a piece's worth of holes in
     /// the heap per piece: a run of a million groups peaked 130 MB
     /// higher.)
-    #[allow(clippy::vec_box)]
-    ids: Vec<Box<Ids>>,
+    ids: Vec<Option<Box<Ids>>>,
     /// Ids not yet counted: a slot, a call's coupon, a participant's
     /// coupon (0, which no id hashes to, for none).
     pending: Vec<[u32; 3]>,
@@ -96,36 +94,27 @@ impl PieceCells {
         }
     }
 
-    /// Count the pending ids into their sketches, cell by cell: this
-    /// piece's own, or those of `store`, lent for the time it takes.
+    /// Count the pending ids into their sketches, cell by cell: into the
+    /// cells' sketches in `store` (lent for the time it takes) when the
+    /// batch has two records a cell or more, else (or without a store)
+    /// into sketches of the piece's own. (A store of every cell of a
+    /// sparse run, a million distinct pairs of a record each, held the
+    /// sketches twice at its end, in the store and in the cells: 436 MB
+    /// instead of 218.)
     fn flush(&mut self, store: Option<&IdStore>) {
         if self.pending.is_empty() {
             return;
         }
-        match store {
-            Some(store) => {
-                let mut lent = store.lend(&self.keys, self.lg_k);
-                self.flush_into(&mut lent);
-                store.give_back(&self.keys, lent);
-            }
-            None => {
-                let mut ids = std::mem::take(&mut self.ids);
-                let lg_k = self.lg_k;
-                ids.resize_with(self.keys.len(), || Box::new(Ids::new(lg_k)));
-                self.flush_into(&mut ids);
-                self.ids = ids;
-            }
-        }
-    }
-
-    /// Count the pending ids into `ids` (by slot).
-    fn flush_into<I: BorrowMut<Ids>>(&mut self, ids: &mut [I]) {
-        let slots = ids.len();
+        let lg_k = self.lg_k;
+        let slots = self.keys.len();
+        self.ids.resize_with(slots, || None);
         if self.pending.len() < slots * 2 {
             // About one record per cell: no cell's sketch is used twice,
             // so sorting would gain nothing.
             for &[slot, call, participant] in &self.pending {
-                insert(ids[slot as usize].borrow_mut(), call, participant);
+                let ids = self.ids[slot as usize]
+                    .get_or_insert_with(|| Box::new(Ids::new(lg_k)));
+                insert(ids, call, participant);
             }
             self.pending.clear();
             return;
@@ -147,27 +136,44 @@ impl PieceCells {
             *at += 1;
         }
         self.pending.clear();
-        // `starts[s]` is now where slot `s + 1` starts.
-        let mut from = 0;
-        for (ids, &end) in ids.iter_mut().zip(&self.starts) {
-            let ids = ids.borrow_mut();
-            let run = &self.sorted[from..end as usize];
-            for &[call, _] in run {
+        // `starts[s]` is now where slot `s + 1` starts, `s`'s end.
+        let run = |s: usize| {
+            let from = if s == 0 { 0 } else { self.starts[s - 1] as usize };
+            from..self.starts[s] as usize
+        };
+        let mut lent = match store {
+            Some(store) => store.lend(&self.keys, lg_k),
+            None => Vec::new(),
+        };
+        for s in 0..slots {
+            let coupons = &self.sorted[run(s)];
+            if coupons.is_empty() {
+                continue;
+            }
+            let ids = match lent.get_mut(s) {
+                Some(lent) => lent,
+                None => {
+                    self.ids[s].get_or_insert_with(|| Box::new(Ids::new(lg_k)))
+                }
+            };
+            for &[call, _] in coupons {
                 if call != 0 {
                     ids.calls.insert_coupon(call);
                 }
             }
-            for &[_, participant] in run {
+            for &[_, participant] in coupons {
                 if participant != 0 {
                     ids.participants.insert_coupon(participant);
                 }
             }
-            from = end as usize;
+        }
+        if let Some(store) = store {
+            store.give_back(&self.keys, lent);
         }
     }
 
-    /// Move the cells into `cells`: with their sketches, or (`store`)
-    /// without, their ids counted into the store.
+    /// Move the cells into `cells`, with the sketches the piece kept
+    /// (not those in the run's store).
     pub(super) fn finish_into(
         mut self,
         cells: &mut Cells,
@@ -175,12 +181,9 @@ impl PieceCells {
     ) {
         self.flush(store);
         cells.reserve(self.cells.len());
-        let mut ids: Vec<Option<Box<Ids>>> = match store {
-            Some(_) => Vec::new(),
-            None => self.ids.into_iter().map(Some).collect(),
-        };
         for (key, c) in self.cells {
-            let sketches = ids.get_mut(c.slot as usize).and_then(Option::take);
+            let sketches =
+                self.ids.get_mut(c.slot as usize).and_then(Option::take);
             *cells.entry(key).or_default() +=
                 Cell { count: c.count, ids: sketches };
         }
