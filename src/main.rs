@@ -12,6 +12,7 @@ use calltally::{report, sys, ExitCode};
 use cli::Cli;
 
 fn main() -> std::process::ExitCode {
+    sys::fix_mmap_threshold();
     sys::install_sigbus_handler();
     sys::install_interrupt_handler(report::remove_temp_files);
     let job = match Cli::try_parse().and_then(Cli::into_config) {
