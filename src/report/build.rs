@@ -147,14 +147,6 @@ impl Report {
             rows.sort_unstable_by_key(CellRow::order);
         }
         let empty = Distincts::of(None, plan);
-        let union = |into: &mut Option<Ids>, ids: Option<&Ids>| {
-            if let Some(ids) = ids {
-                match into {
-                    Some(a) => a.merge(ids),
-                    None => *into = Some(ids.clone()),
-                }
-            }
-        };
         let ngroups = groups.len();
         let threads = rayon::current_num_threads();
         let parts = if pooled
@@ -311,14 +303,6 @@ impl Pairs {
         // (Reserved once: the pages of a large allocation are only taken
         // as rows are written into it, while `rows` hands its back.)
         out.by_code.reserve_exact(rows.len());
-        let union = |into: &mut Option<Ids>, ids: Option<&Ids>| {
-            if let Some(ids) = ids {
-                match into {
-                    Some(a) => a.merge(ids),
-                    None => *into = Some(ids.clone()),
-                }
-            }
-        };
         // (A row's own ids are taken, not copied, where the report owns
         // them: most unions are of one row.)
         let take = |into: &mut Option<Ids>, ids: Option<I>| {
@@ -419,6 +403,16 @@ fn split_at_pairs<I>(
     }
     parts.push(rows);
     parts
+}
+
+/// Add `ids` (if any) to the union `into`.
+fn union(into: &mut Option<Ids>, ids: Option<&Ids>) {
+    if let Some(ids) = ids {
+        match into {
+            Some(a) => a.merge(ids),
+            None => *into = Some(ids.clone()),
+        }
+    }
 }
 
 /// The ids of a tally cell as the report reads them: borrowed from a
