@@ -108,6 +108,40 @@ impl Coupons {
         }
     }
 
+    /// Makes room for `n` coupons in all (at most `limit`), so that a
+    /// union of many coupons grows its table once, not once per doubling
+    /// (the doublings were a third of a union's cost). A set of at most
+    /// [`LIST_MAX`] stays a list.
+    pub(super) fn reserve(&mut self, n: usize, limit: usize) {
+        let n = n.min(limit);
+        if n > LIST_MAX {
+            let slots = table_slots(n);
+            if slots > self.slots.len() {
+                self.rehash(slots);
+            }
+        }
+    }
+
+    /// Gives back the slots of a table larger than its coupons need (after
+    /// a [`Coupons::reserve`] for ids that were partly there already), so
+    /// a set holds the memory inserting its coupons would have taken.
+    pub(super) fn shrink_to_fit(&mut self) {
+        if !self.is_table() {
+            return;
+        }
+        let n = self.len();
+        if n <= LIST_MAX {
+            // The list of 4 or 8 that inserts would have made.
+            let mut list = vec![0; [0, 4, 4, 4, 4, 8, 8, 8, 8][n]];
+            for (at, c) in self.iter().enumerate() {
+                list[at] = c;
+            }
+            self.slots = list.into_boxed_slice();
+        } else if table_slots(n) < self.slots.len() {
+            self.rehash(table_slots(n));
+        }
+    }
+
     /// Whether `c` is there.
     pub(super) fn contains(&self, c: u32) -> bool {
         if self.is_table() {
@@ -133,6 +167,17 @@ impl Coupons {
         v.sort_unstable();
         v
     }
+}
+
+/// The slots of the table that inserting `n` coupons (more than
+/// [`LIST_MAX`]) one by one grows to: [`TABLE_MIN`], doubled while more
+/// than 3/4 full.
+fn table_slots(n: usize) -> usize {
+    let mut slots = TABLE_MIN;
+    while n * 4 > slots * 3 {
+        slots *= 2;
+    }
+    slots
 }
 
 impl PartialEq for Coupons {
@@ -183,6 +228,35 @@ mod tests {
                 d.insert(*x, limit);
             }
             prop_assert!(c == d);
+        }
+
+        /// Room made for two sets that overlap, their union inserted, and
+        /// the room given back: the union, in the slots inserting it one
+        /// by one takes (a list of 4 or 8, or the table's growth).
+        #[test]
+        fn reserved_then_shrunk_is_inserted(
+            a in proptest::collection::vec(1u32..800, 0..300),
+            b in proptest::collection::vec(1u32..800, 0..300),
+        ) {
+            let limit = 384;
+            let spread = |x: u32| x.wrapping_mul(0x9E37_79B1) | 1 << 26;
+            let mut c = Coupons::default();
+            let mut want = Coupons::default();
+            for &x in &a {
+                c.insert(spread(x), limit);
+            }
+            c.reserve(c.len() + b.len(), limit);
+            for &x in a.iter().chain(&b) {
+                want.insert(spread(x), limit);
+            }
+            for &x in &b {
+                c.insert(spread(x), limit);
+            }
+            prop_assume!(want.len() <= limit);
+            c.shrink_to_fit();
+            prop_assert!(c == want);
+            prop_assert_eq!(c.heap_bytes(), want.heap_bytes());
+            prop_assert_eq!(c.is_table(), want.is_table());
         }
     }
 

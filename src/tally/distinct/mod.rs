@@ -302,7 +302,17 @@ impl Distinct {
         // Coupons go in one by one, into coupons or registers: the state
         // is a function of the set either way, promoted midway or not.
         match (&mut self.repr, &other.repr) {
-            (_, Repr::Coupons(b)) => {
+            (Repr::Coupons(a), Repr::Coupons(b)) => {
+                let limit = Self::coupon_limit(self.lg_k);
+                a.reserve(a.len() + b.len(), limit);
+                for c in b.iter() {
+                    self.insert_coupon(c);
+                }
+                if let Repr::Coupons(a) = &mut self.repr {
+                    a.shrink_to_fit();
+                }
+            }
+            (Repr::Registers(_), Repr::Coupons(b)) => {
                 for c in b.iter() {
                     self.insert_coupon(c);
                 }
@@ -719,6 +729,31 @@ mod tests {
         let mut b = sketch(8, &v[..10]);
         b.merge(&sketch(12, &v[10..30]));
         assert_eq!(b.to_bytes(), sketch(8, &v[..30]).to_bytes());
+    }
+
+    /// A union of overlapping sketches holds what a sketch of the union
+    /// holds, memory included: its table is made room for once, then
+    /// given back to the size the union needs.
+    #[test]
+    fn merged_is_inserted() {
+        let all = ids(9, 1200);
+        for (a, b) in [
+            (0..6, 0..6),
+            (0..100, 0..100),
+            (0..3, 2..9),
+            (0..100, 50..300),
+            (0..300, 1..380),
+            (0..10, 0..390),
+            (0..384, 380..1200),
+        ] {
+            let mut m = sketch(12, &all[a.clone()]);
+            m.merge(&sketch(12, &all[b.clone()]));
+            let want =
+                sketch(12, &all[a.start.min(b.start)..a.end.max(b.end)]);
+            assert_eq!(m, want, "{a:?} {b:?}");
+            assert_eq!(m.heap_bytes(), want.heap_bytes(), "{a:?} {b:?}");
+            assert_eq!(m.to_bytes(), want.to_bytes());
+        }
     }
 
     #[test]
