@@ -89,10 +89,15 @@ impl fmt::Display for Category {
 
 /// The code range column (spec §3): `0`, `1xx` … `9xx`, or `other`.
 pub fn code_range(code: i64) -> &'static str {
+    CODE_RANGES[code_range_index(code)]
+}
+
+/// The index of [`code_range`] in [`CODE_RANGES`].
+pub fn code_range_index(code: i64) -> usize {
     match code {
-        0 => CODE_RANGES[0],
-        100..=999 => CODE_RANGES[(code / 100) as usize],
-        _ => CODE_RANGES[10],
+        0 => 0,
+        100..=999 => (code / 100) as usize,
+        _ => 10,
     }
 }
 

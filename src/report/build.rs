@@ -5,17 +5,17 @@
 use std::borrow::Borrow;
 use std::sync::Arc;
 
-use rayon::slice::ParallelSliceMut;
 use rustc_hash::FxHashMap;
+use std::collections::hash_map::Entry;
 
-use super::sums::GroupSums;
 use super::{
     code_order, resolve_category, CategoryFrom, CategoryRow, CategorySources,
     CodeRow, Distincts, Groups, RangeRow, Report, Undocumented,
     MAX_UNDOCUMENTED,
 };
-use crate::catalog::Catalog;
-use crate::record::{code_range, Category};
+use crate::catalog::{Annotation, Catalog};
+use crate::record::{code_range_index, Category, CODE_RANGES};
+use crate::tally::distinct::Distinct;
 use crate::tally::{GroupKey, Ids, Plan, Tally};
 
 /// A tally cell on its way to a [`CodeRow`]: its key with the category
@@ -57,10 +57,18 @@ impl<I> CellRow<I> {
         (self.code, self.has_subcode.then_some(self.subcode))
     }
 
-    /// What the rows are sorted by: the pair, then its group and category
-    /// (the rows of one `by_code` row are then adjacent).
-    fn order(&self) -> (i64, bool, i64, u32, Category) {
-        (self.code, self.has_subcode, self.subcode, self.group, self.category)
+    /// What the rows are sorted by: the group, category, code range and
+    /// pair (the rows of one `by_code`, `by_code_range` or `by_category`
+    /// row are then adjacent).
+    fn order(&self) -> (u32, Category, usize, i64, bool, i64) {
+        (
+            self.group,
+            self.category,
+            code_range_index(self.code),
+            self.code,
+            self.has_subcode,
+            self.subcode,
+        )
     }
 }
 
@@ -125,11 +133,12 @@ impl Report {
     }
 
     /// Aggregate the rows of the tally cells. Memory grows with distinct
-    /// keys only: the rows are sorted in place, merged into `by_code`
-    /// rows from the end, and released as they go (no maps per key);
-    /// each pair is annotated once. With a few groups, the pairs are
-    /// shared out among the current rayon pool's threads (see
-    /// [`Pairs`]).
+    /// keys only: the rows are sorted in place by group, category, code
+    /// range and pair, then aggregated from the end and released as they
+    /// go (no maps per key). A group's `by_code_range` and `by_category`
+    /// rows are runs of adjacent rows, so each union of ids is built once,
+    /// from the runs below it. With a few groups, whole groups are shared
+    /// out among the current rayon pool's threads ([`Part`]).
     fn of_rows<I: CellIds>(
         mut rows: Vec<CellRow<I>>,
         groups: Groups,
@@ -138,57 +147,50 @@ impl Report {
         catalog: &Catalog,
         plan: &Plan,
     ) -> Report {
-        // One row per (group, pair, category): cells that differ only in
-        // the category the log gave merge here.
+        use rayon::prelude::*;
         let pooled = in_pool();
         if pooled {
             rows.par_sort_unstable_by_key(CellRow::order);
         } else {
             rows.sort_unstable_by_key(CellRow::order);
         }
-        let empty = Distincts::of(None, plan);
-        let ngroups = groups.len();
         let threads = rayon::current_num_threads();
-        let parts = if pooled
-            && threads > 1
-            && ngroups <= PARALLEL_GROUPS
-            && rows.len() >= PARALLEL_ROWS
-        {
-            split_at_pairs(rows, threads)
+        let parts = if pooled && threads > 1 && rows.len() >= PARALLEL_ROWS {
+            // (More parts than threads: groups differ in size.)
+            split_at_groups(rows, 4 * threads)
         } else {
             vec![rows]
         };
-        let of = |rows| Pairs::of(rows, ngroups, catalog, plan);
-        let pairs = if parts.len() > 1 {
-            use rayon::prelude::*;
-            parts
-                .into_par_iter()
-                .map(of)
-                .reduce_with(Pairs::absorb)
-                .unwrap_or_else(|| Pairs::new(0, empty))
+        let of = |rows| Part::of(rows, catalog, plan);
+        let part = if parts.len() > 1 {
+            parts.into_par_iter().map(of).reduce_with(Part::absorb)
         } else {
             // On this thread (never the global pool's).
-            parts
-                .into_iter()
-                .map(of)
-                .next()
-                .unwrap_or_else(|| Pairs::new(0, empty))
+            parts.into_iter().map(of).next()
         };
-        let Pairs { mut by_code, by_range, pair_ids, undocumented } = pairs;
+        let Part { mut by_code, mut by_range, mut by_category, all, pairs } =
+            part.unwrap_or_default();
         by_code.shrink_to_fit();
-        let mut all_ids: Option<Ids> = None;
-        // A category's rows are those of its code ranges, and all rows
-        // those of all ranges: their counts and unions are taken from the
-        // range sums (a union is a function of the set of ids, whatever
-        // the order or grouping), a few merges a group instead of one a
-        // `by_code` row.
-        let mut by_category_sums: GroupSums<CategoryRow> =
-            GroupSums::new(groups.len(), empty);
-        by_range.each(|r, ids| {
-            by_category_sums.add(r.group, r.category, r.count, ids);
-            union(&mut all_ids, ids);
-        });
+        let mut undocumented = TopUndocumented::default();
+        let mut pair_ids = FxHashMap::default();
+        for ((code, subcode), sum) in pairs {
+            if sum.annotation.is_none() {
+                undocumented.push(Undocumented {
+                    code,
+                    subcode,
+                    count: sum.count,
+                });
+            }
+            for (category, calls) in sum.calls {
+                let n = calls.map_or(0, |c| c.estimate());
+                pair_ids.insert(
+                    (category, code, subcode),
+                    Distincts::new(Some(n), None),
+                );
+            }
+        }
         // Groups in the order of their values.
+        let ngroups = groups.len();
         let mut order: Vec<u32> = (0..ngroups as u32).collect();
         order.sort_by(|&a, &b| groups.values(a).cmp(groups.values(b)));
         let mut rank = vec![0u32; ngroups];
@@ -198,26 +200,18 @@ impl Report {
         drop(order);
         // (Unstable: no two rows share a key, and a stable sort would
         // allocate half the rows again.)
-        let order = |a: &CodeRow, b: &CodeRow| {
+        let code_rows = |a: &CodeRow, b: &CodeRow| {
             rank[a.group as usize]
                 .cmp(&rank[b.group as usize])
                 .then_with(|| code_order(a, b))
         };
-        if pooled {
-            by_code.par_sort_unstable_by(order);
-        } else {
-            by_code.sort_unstable_by(order);
-        }
-        let of = |ids: &Ids| Distincts::of(Some(ids), plan);
-        let mut by_category = by_category_sums.into_rows(of);
-        by_category.sort_unstable_by(|a, b| {
+        let category_rows = |a: &CategoryRow, b: &CategoryRow| {
             rank[a.group as usize]
                 .cmp(&rank[b.group as usize])
                 .then(b.count.cmp(&a.count))
                 .then_with(|| a.category.as_str().cmp(b.category.as_str()))
-        });
-        let mut by_code_range = by_range.into_rows(of);
-        by_code_range.sort_unstable_by(|a, b| {
+        };
+        let range_rows = |a: &RangeRow, b: &RangeRow| {
             rank[a.group as usize]
                 .cmp(&rank[b.group as usize])
                 .then(b.count.cmp(&a.count))
@@ -225,16 +219,25 @@ impl Report {
                     (a.category.as_str(), a.range)
                         .cmp(&(b.category.as_str(), b.range))
                 })
-        });
+        };
+        if pooled {
+            by_code.par_sort_unstable_by(code_rows);
+            by_category.par_sort_unstable_by(category_rows);
+            by_range.par_sort_unstable_by(range_rows);
+        } else {
+            by_code.sort_unstable_by(code_rows);
+            by_category.sort_unstable_by(category_rows);
+            by_range.sort_unstable_by(range_rows);
+        }
         let (undocumented, undocumented_pairs) = undocumented.finish();
         Report {
             counted,
             plan: plan.clone(),
             dims: plan.by.iter().map(|d| d.to_string()).collect(),
             groups,
-            totals: Distincts::of(all_ids.as_ref(), plan),
+            totals: Distincts::of(all.as_ref(), plan),
             by_category,
-            by_code_range,
+            by_code_range: by_range,
             by_code,
             category_sources: sources,
             undocumented,
@@ -244,17 +247,15 @@ impl Report {
     }
 }
 
-/// At most this many groups for the pairs to be shared out among
-/// threads: each thread sums the code ranges of the groups it meets, so
-/// with many groups (a million `--by resource` groups) the sums could be
-/// held twice; those runs build on one thread.
+/// At most this many groups for a report to be built on the run's
+/// threads: see [`builds_in_parallel`].
 const PARALLEL_GROUPS: usize = 1 << 16;
 
 /// Whether a report of `tally` is worth building on a pool of threads
-/// (see [`in_pool`]): few enough groups that its steps run in parallel.
-/// (A report of more is built on the calling thread, which frees the
-/// tally's memory where the report takes it: on a pool thread, a million
-/// `--by` groups peaked up to 50 MB higher with `--no-distinct`.)
+/// (see [`in_pool`]): few enough groups. (A report of more is built on
+/// the calling thread, which frees the tally's memory where the report
+/// takes it: on a pool thread, a million `--by` groups peaked up to 50 MB
+/// higher with `--no-distinct`.)
 pub(crate) fn builds_in_parallel(tally: &Tally) -> bool {
     tally.groups.len() <= PARALLEL_GROUPS
 }
@@ -266,125 +267,172 @@ pub(super) fn in_pool() -> bool {
     rayon::current_thread_index().is_some()
 }
 
-/// At least this many rows for the pairs to be shared out among threads.
+/// At least this many rows for the groups to be shared out among threads.
 const PARALLEL_ROWS: usize = 1 << 14;
 
-/// What the rows of some (code, subcode) pairs aggregate to: their
-/// `by_code` rows, their code-range sums per group, the union of each
-/// pair's ids over the groups, and their undocumented pairs.
-struct Pairs {
+/// What the rows of some whole groups aggregate to: their `by_code`,
+/// `by_code_range` and `by_category` rows (estimates made), the union of
+/// their ids, and per pair what is summed over the groups.
+#[derive(Default)]
+struct Part {
     by_code: Vec<CodeRow>,
-    by_range: GroupSums<RangeRow>,
-    pair_ids: FxHashMap<(Category, i64, Option<i64>), Distincts>,
-    undocumented: TopUndocumented,
+    by_range: Vec<RangeRow>,
+    by_category: Vec<CategoryRow>,
+    all: Option<Ids>,
+    pairs: FxHashMap<(i64, Option<i64>), PairSum>,
 }
 
-impl Pairs {
-    fn new(groups: usize, empty: Distincts) -> Pairs {
-        Pairs {
-            by_code: Vec::new(),
-            by_range: GroupSums::new(groups, empty),
-            pair_ids: FxHashMap::default(),
-            undocumented: TopUndocumented::default(),
-        }
-    }
+/// A (code, subcode) pair over the groups: its records, what the catalog
+/// says, and with `--by` and distinct counting the union of the calls of
+/// each failing category it comes under ([`Report::pair_ids`]).
+struct PairSum {
+    count: u64,
+    annotation: Option<Arc<Annotation>>,
+    calls: Vec<(Category, Option<Distinct>)>,
+}
 
+impl Part {
     /// Aggregate `rows` (sorted by [`CellRow::order`]), from the end,
     /// handing their memory back as they go.
     fn of<I: CellIds>(
         mut rows: Vec<CellRow<I>>,
-        groups: usize,
         catalog: &Catalog,
         plan: &Plan,
-    ) -> Pairs {
+    ) -> Part {
         /// Rows taken before their memory is handed back (2.5 MB).
         const RELEASE_ROWS: usize = 1 << 16;
-        let mut out = Pairs::new(groups, Distincts::of(None, plan));
+        let mut out = Part::default();
         // (Reserved once: the pages of a large allocation are only taken
         // as rows are written into it, while `rows` hands its back.)
         out.by_code.reserve_exact(rows.len());
-        // (A row's own ids are taken, not copied, where the report owns
-        // them: most unions are of one row.)
-        let take = |into: &mut Option<Ids>, ids: Option<I>| {
-            if let Some(ids) = ids {
-                match into {
-                    Some(a) => a.merge(ids.borrow()),
-                    None => *into = Some(ids.into_ids()),
-                }
-            }
-        };
-        // Unions over the groups only matter with groups.
+        // Unions over the groups only matter with groups, and are only
+        // read for the calls of failing pairs ([`Report::pair_ids`]).
         let per_pair = !plan.by.is_empty() && plan.distinct.is_some();
+        let estimate = |ids: &Option<Ids>| Distincts::of(ids.as_ref(), plan);
         while let Some(last) = rows.last() {
-            let pair = last.pair();
-            let (code, subcode) = pair;
-            let annotation = catalog.annotate(code, subcode).map(Arc::new);
-            let mut pair_count = 0;
-            let mut pair_union: Vec<(Category, Option<Ids>)> = Vec::new();
-            while let Some(last) = rows.last().filter(|r| r.pair() == pair) {
-                // The rows of one (group, category) within the pair.
-                let (group, category) = (last.group, last.category);
-                let mut count = 0;
-                let mut ids: Option<Ids> = None;
-                while let Some(r) = rows.pop_if(|r| {
-                    (r.pair(), r.group, r.category) == (pair, group, category)
+            let (group, category) = (last.group, last.category);
+            let mut category_count = 0;
+            let mut category_ids: Option<Ids> = None;
+            while let Some(last) = rows
+                .last()
+                .filter(|r| (r.group, r.category) == (group, category))
+            {
+                let range = code_range_index(last.code);
+                let mut range_count = 0;
+                let mut range_ids: Option<Ids> = None;
+                while let Some(last) = rows.last().filter(|r| {
+                    (r.group, r.category, code_range_index(r.code))
+                        == (group, category, range)
                 }) {
-                    count += r.count;
-                    take(&mut ids, r.ids);
+                    // The rows of one (group, category, pair): cells that
+                    // differ only in the category the log gave.
+                    let pair = last.pair();
+                    let mut count = 0;
+                    let mut ids: Option<Ids> = None;
+                    while let Some(r) = rows.pop_if(|r| {
+                        (r.group, r.category, r.pair())
+                            == (group, category, pair)
+                    }) {
+                        count += r.count;
+                        add(&mut ids, r.ids);
+                    }
+                    let (code, subcode) = pair;
+                    let sum =
+                        out.pairs.entry(pair).or_insert_with(|| PairSum {
+                            count: 0,
+                            annotation: catalog
+                                .annotate(code, subcode)
+                                .map(Arc::new),
+                            calls: Vec::new(),
+                        });
+                    sum.count += count;
+                    if per_pair && category != Category::Success {
+                        let calls = ids.as_ref().map(|i| &i.calls);
+                        match sum
+                            .calls
+                            .iter_mut()
+                            .find(|(c, _)| *c == category)
+                        {
+                            Some((_, Some(u))) => {
+                                calls.inspect(|c| u.merge(c));
+                            }
+                            Some((_, u)) => *u = calls.cloned(),
+                            None => sum.calls.push((category, calls.cloned())),
+                        }
+                    }
+                    out.by_code.push(CodeRow {
+                        group,
+                        category,
+                        code,
+                        subcode,
+                        count,
+                        ids: estimate(&ids),
+                        annotation: sum.annotation.clone(),
+                    });
+                    range_count += count;
+                    add(&mut range_ids, ids);
                 }
-                pair_count += count;
-                let range = code_range(code);
-                let key = (category, range);
-                out.by_range.add(group, key, count, ids.as_ref());
-                out.by_code.push(CodeRow {
+                out.by_range.push(RangeRow {
                     group,
                     category,
-                    code,
-                    subcode,
-                    count,
-                    ids: Distincts::of(ids.as_ref(), plan),
-                    annotation: annotation.clone(),
+                    range: CODE_RANGES[range],
+                    count: range_count,
+                    ids: estimate(&range_ids),
                 });
-                if per_pair {
-                    match pair_union.iter_mut().find(|(c, _)| *c == category) {
-                        Some((_, u)) => union(u, ids.as_ref()),
-                        None => pair_union.push((category, ids)),
-                    }
+                category_count += range_count;
+                add(&mut category_ids, range_ids);
+                if rows.capacity() - rows.len() >= RELEASE_ROWS {
+                    rows.shrink_to_fit();
                 }
             }
-            for (category, u) in pair_union {
-                out.pair_ids.insert(
-                    (category, code, subcode),
-                    Distincts::of(u.as_ref(), plan),
-                );
-            }
-            if annotation.is_none() {
-                out.undocumented.push(Undocumented {
-                    code,
-                    subcode,
-                    count: pair_count,
-                });
-            }
-            if rows.capacity() - rows.len() >= RELEASE_ROWS {
-                rows.shrink_to_fit();
-            }
+            out.by_category.push(CategoryRow {
+                group,
+                category,
+                count: category_count,
+                ids: estimate(&category_ids),
+            });
+            add(&mut out.all, category_ids);
         }
         out
     }
 
-    /// Both aggregates: `other`'s pairs are not this one's.
-    fn absorb(mut self, other: Pairs) -> Pairs {
+    /// Both aggregates: `other`'s groups are not this one's.
+    fn absorb(mut self, other: Part) -> Part {
         self.by_code.extend(other.by_code);
-        self.by_range.absorb(other.by_range);
-        self.pair_ids.extend(other.pair_ids);
-        self.undocumented.absorb(other.undocumented);
+        self.by_range.extend(other.by_range);
+        self.by_category.extend(other.by_category);
+        add(&mut self.all, other.all);
+        for (pair, sum) in other.pairs {
+            match self.pairs.entry(pair) {
+                Entry::Vacant(e) => {
+                    e.insert(sum);
+                }
+                Entry::Occupied(mut e) => {
+                    let mine = e.get_mut();
+                    mine.count += sum.count;
+                    for (category, calls) in sum.calls {
+                        match mine
+                            .calls
+                            .iter_mut()
+                            .find(|(c, _)| *c == category)
+                        {
+                            Some((_, Some(u))) => {
+                                calls.inspect(|c| u.merge(c));
+                            }
+                            Some((_, u)) => *u = calls,
+                            None => mine.calls.push((category, calls)),
+                        }
+                    }
+                }
+            }
+        }
         self
     }
 }
 
 /// `rows` (sorted by [`CellRow::order`]) cut into about `n` parts of
-/// whole pairs.
-fn split_at_pairs<I>(
+/// whole groups.
+fn split_at_groups<I>(
     mut rows: Vec<CellRow<I>>,
     n: usize,
 ) -> Vec<Vec<CellRow<I>>> {
@@ -392,8 +440,8 @@ fn split_at_pairs<I>(
     let mut parts = Vec::with_capacity(n);
     while rows.len() > size {
         let mut at = rows.len() - size;
-        let pair = rows[at].pair();
-        while at > 0 && rows[at - 1].pair() == pair {
+        let group = rows[at].group;
+        while at > 0 && rows[at - 1].group == group {
             at -= 1;
         }
         if at == 0 {
@@ -405,12 +453,13 @@ fn split_at_pairs<I>(
     parts
 }
 
-/// Add `ids` (if any) to the union `into`.
-fn union(into: &mut Option<Ids>, ids: Option<&Ids>) {
+/// Add `ids` (if any) to the union `into`: taken when `into` has none
+/// yet (most unions are of one row), else merged.
+fn add<I: CellIds>(into: &mut Option<Ids>, ids: Option<I>) {
     if let Some(ids) = ids {
         match into {
-            Some(a) => a.merge(ids),
-            None => *into = Some(ids.clone()),
+            Some(a) => a.merge(ids.borrow()),
+            None => *into = Some(ids.into_ids()),
         }
     }
 }
@@ -425,6 +474,12 @@ pub(super) trait CellIds: Borrow<Ids> + Send {
 impl CellIds for Box<Ids> {
     fn into_ids(self) -> Ids {
         *self
+    }
+}
+
+impl CellIds for Ids {
+    fn into_ids(self) -> Ids {
+        self
     }
 }
 
@@ -482,16 +537,6 @@ impl TopUndocumented {
                 .then_with(|| (a.code, a.subcode).cmp(&(b.code, b.subcode)))
         });
         self.rows.truncate(MAX_UNDOCUMENTED);
-    }
-
-    /// Both sets of pairs (the first of the union are among the first of
-    /// each).
-    fn absorb(&mut self, other: TopUndocumented) {
-        self.seen += other.seen;
-        self.rows.extend(other.rows);
-        if self.rows.len() >= 2 * MAX_UNDOCUMENTED {
-            self.trim();
-        }
     }
 
     /// The pairs kept, in order, and how many there were in all.

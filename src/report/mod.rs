@@ -15,7 +15,6 @@ mod groups;
 pub mod read;
 pub mod snapshot;
 pub mod summary;
-mod sums;
 pub mod write;
 
 use std::sync::Arc;
@@ -230,9 +229,13 @@ pub struct Report {
     pub undocumented: Vec<Undocumented>,
     /// How many pairs the catalog does not document, in all.
     pub undocumented_pairs: usize,
-    /// With `--by` and distinct counting: the distinct calls and
-    /// participants of each (category, code, subcode) over all groups, from
-    /// the union of its rows' sketches ([`Report::code_totals`]).
+    /// With `--by` and distinct counting: the distinct calls of each
+    /// failing (category, code, subcode) over all groups, from the union of
+    /// its rows' sketches ([`Report::code_totals`]); participants are not
+    /// summed over groups. (What reads them: the failing codes of the
+    /// terminal summary, the Markdown and the HTML. A union of every
+    /// pair's calls and participants over the groups was most of the
+    /// report's distinct counting.)
     pub pair_ids: FxHashMap<(Category, i64, Option<i64>), Distincts>,
 }
 
@@ -251,8 +254,8 @@ impl Report {
     }
 
     /// `by_code` rows summed over all groups (group 0), most first, with
-    /// the distinct calls and participants of each pair over all groups
-    /// (the union of its rows' sketches, not a sum).
+    /// the distinct calls of each failing pair over all groups (the union
+    /// of its rows' sketches, not a sum; see [`Report::pair_ids`]).
     pub fn code_totals(&self) -> std::borrow::Cow<'_, [CodeRow]> {
         if self.dims.is_empty() {
             // The rows are the totals already: borrowed, not copied (a
