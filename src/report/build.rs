@@ -168,27 +168,33 @@ impl Report {
             // On this thread (never the global pool's).
             parts.into_iter().map(of).next()
         };
-        let Part { mut by_code, mut by_range, mut by_category, all, pairs } =
-            part.unwrap_or_default();
+        let Part {
+            mut by_code,
+            mut by_range,
+            mut by_category,
+            all,
+            mut undocumented,
+            calls,
+            ..
+        } = part.unwrap_or_default();
         by_code.shrink_to_fit();
-        let mut undocumented = TopUndocumented::default();
-        let mut pair_ids = FxHashMap::default();
-        for ((code, subcode), sum) in pairs {
-            if sum.annotation.is_none() {
-                undocumented.push(Undocumented {
-                    code,
-                    subcode,
-                    count: sum.count,
-                });
-            }
-            for (category, calls) in sum.calls {
-                let n = calls.map_or(0, |c| c.estimate());
-                pair_ids.insert(
-                    (category, code, subcode),
-                    Distincts::new(Some(n), None),
-                );
-            }
+        // A pair's records over its categories and groups.
+        let mut top = TopUndocumented::default();
+        undocumented.sort_unstable_by_key(|u| (u.code, u.subcode));
+        for same in undocumented
+            .chunk_by(|a, b| (a.code, a.subcode) == (b.code, b.subcode))
+        {
+            let count = same.iter().map(|u| u.count).sum();
+            top.push(Undocumented { count, ..same[0] });
         }
+        drop(undocumented);
+        let pair_ids = calls
+            .into_iter()
+            .map(|(key, calls)| {
+                let n = calls.map_or(0, |c| c.estimate());
+                (key, Distincts::new(Some(n), None))
+            })
+            .collect();
         // Groups in the order of their values.
         let ngroups = groups.len();
         let mut order: Vec<u32> = (0..ngroups as u32).collect();
@@ -229,7 +235,7 @@ impl Report {
             by_category.sort_unstable_by(category_rows);
             by_range.sort_unstable_by(range_rows);
         }
-        let (undocumented, undocumented_pairs) = undocumented.finish();
+        let (undocumented, undocumented_pairs) = top.finish();
         Report {
             counted,
             plan: plan.clone(),
@@ -272,23 +278,23 @@ const PARALLEL_ROWS: usize = 1 << 14;
 
 /// What the rows of some whole groups aggregate to: their `by_code`,
 /// `by_code_range` and `by_category` rows (estimates made), the union of
-/// their ids, and per pair what is summed over the groups.
+/// their ids, and what is summed per pair over the groups.
 #[derive(Default)]
 struct Part {
     by_code: Vec<CodeRow>,
     by_range: Vec<RangeRow>,
     by_category: Vec<CategoryRow>,
     all: Option<Ids>,
-    pairs: FxHashMap<(i64, Option<i64>), PairSum>,
-}
-
-/// A (code, subcode) pair over the groups: its records, what the catalog
-/// says, and with `--by` and distinct counting the union of the calls of
-/// each failing category it comes under ([`Report::pair_ids`]).
-struct PairSum {
-    count: u64,
-    annotation: Option<Arc<Annotation>>,
-    calls: Vec<(Category, Option<Distinct>)>,
+    /// The records of each row of an undocumented pair (summed per pair
+    /// at the end: a pair has a row per category and group).
+    undocumented: Vec<Undocumented>,
+    /// With `--by`, what the catalog says of each pair, shared by its rows
+    /// (without, a pair has a row per category at most, and a map of a
+    /// million pairs cost more than annotating each row).
+    annotations: FxHashMap<(i64, Option<i64>), Option<Arc<Annotation>>>,
+    /// With `--by` and distinct counting, the union of the calls of each
+    /// failing (category, pair) over its groups ([`Report::pair_ids`]).
+    calls: FxHashMap<(Category, i64, Option<i64>), Option<Distinct>>,
 }
 
 impl Part {
@@ -307,7 +313,8 @@ impl Part {
         out.by_code.reserve_exact(rows.len());
         // Unions over the groups only matter with groups, and are only
         // read for the calls of failing pairs ([`Report::pair_ids`]).
-        let per_pair = !plan.by.is_empty() && plan.distinct.is_some();
+        let dims = !plan.by.is_empty();
+        let per_pair = dims && plan.distinct.is_some();
         let estimate = |ids: &Option<Ids>| Distincts::of(ids.as_ref(), plan);
         while let Some(last) = rows.last() {
             let (group, category) = (last.group, last.category);
@@ -337,27 +344,35 @@ impl Part {
                         add(&mut ids, r.ids);
                     }
                     let (code, subcode) = pair;
-                    let sum =
-                        out.pairs.entry(pair).or_insert_with(|| PairSum {
-                            count: 0,
-                            annotation: catalog
-                                .annotate(code, subcode)
-                                .map(Arc::new),
-                            calls: Vec::new(),
+                    let annotation = if dims {
+                        out.annotations
+                            .entry(pair)
+                            .or_insert_with(|| {
+                                catalog.annotate(code, subcode).map(Arc::new)
+                            })
+                            .clone()
+                    } else {
+                        catalog.annotate(code, subcode).map(Arc::new)
+                    };
+                    if annotation.is_none() {
+                        out.undocumented.push(Undocumented {
+                            code,
+                            subcode,
+                            count,
                         });
-                    sum.count += count;
+                    }
                     if per_pair && category != Category::Success {
                         let calls = ids.as_ref().map(|i| &i.calls);
-                        match sum
-                            .calls
-                            .iter_mut()
-                            .find(|(c, _)| *c == category)
-                        {
-                            Some((_, Some(u))) => {
-                                calls.inspect(|c| u.merge(c));
+                        match out.calls.entry((category, code, subcode)) {
+                            Entry::Occupied(mut e) => match e.get_mut() {
+                                Some(u) => {
+                                    calls.inspect(|c| u.merge(c));
+                                }
+                                u => *u = calls.cloned(),
+                            },
+                            Entry::Vacant(e) => {
+                                e.insert(calls.cloned());
                             }
-                            Some((_, u)) => *u = calls.cloned(),
-                            None => sum.calls.push((category, calls.cloned())),
                         }
                     }
                     out.by_code.push(CodeRow {
@@ -367,7 +382,7 @@ impl Part {
                         subcode,
                         count,
                         ids: estimate(&ids),
-                        annotation: sum.annotation.clone(),
+                        annotation,
                     });
                     range_count += count;
                     add(&mut range_ids, ids);
@@ -402,27 +417,18 @@ impl Part {
         self.by_range.extend(other.by_range);
         self.by_category.extend(other.by_category);
         add(&mut self.all, other.all);
-        for (pair, sum) in other.pairs {
-            match self.pairs.entry(pair) {
-                Entry::Vacant(e) => {
-                    e.insert(sum);
-                }
-                Entry::Occupied(mut e) => {
-                    let mine = e.get_mut();
-                    mine.count += sum.count;
-                    for (category, calls) in sum.calls {
-                        match mine
-                            .calls
-                            .iter_mut()
-                            .find(|(c, _)| *c == category)
-                        {
-                            Some((_, Some(u))) => {
-                                calls.inspect(|c| u.merge(c));
-                            }
-                            Some((_, u)) => *u = calls,
-                            None => mine.calls.push((category, calls)),
-                        }
+        self.undocumented.extend(other.undocumented);
+        self.annotations.extend(other.annotations);
+        for (key, calls) in other.calls {
+            match self.calls.entry(key) {
+                Entry::Occupied(mut e) => match e.get_mut() {
+                    Some(u) => {
+                        calls.inspect(|c| u.merge(c));
                     }
+                    u => *u = calls,
+                },
+                Entry::Vacant(e) => {
+                    e.insert(calls);
                 }
             }
         }
@@ -674,6 +680,55 @@ mod tests {
             let counts: Vec<u64> =
                 got.by_code.iter().map(|r| r.count).collect();
             assert_eq!(counts, [5, 5, 4, 4, 1]);
+        }
+    }
+
+    /// An undocumented pair's records are summed over its categories and
+    /// groups, with and without dimensions, on one thread and several.
+    #[test]
+    fn undocumented_pairs_sum_over_categories_and_groups() {
+        let mut t = Tally::default();
+        let a = t.groups.id(&[Cow::Borrowed("a")]).unwrap();
+        let b = t.groups.id(&[Cow::Borrowed("b")]).unwrap();
+        let cells = [
+            (a, None, 3),
+            (a, Some(Category::ExpectedError), 5),
+            (b, Some(Category::UnexpectedServerError), 7),
+            (b, None, 11),
+        ];
+        for (dims, category, count) in cells {
+            let triple = Triple { code: 499, subcode: Some(77), category };
+            t.cells.insert(
+                GroupKey::new(dims, triple),
+                Cell { count, ids: None },
+            );
+            t.acc.counted += count;
+        }
+        let one = Triple { code: 799, subcode: None, category: None };
+        t.cells.insert(GroupKey::new(a, one), Cell { count: 2, ids: None });
+        t.acc.counted += 2;
+        for by in [vec![], vec![Dim::Resource]] {
+            let plan = Plan { by, ..Plan::default() };
+            for threads in [1, 2] {
+                let r = rayon::ThreadPoolBuilder::new()
+                    .num_threads(threads)
+                    .build()
+                    .unwrap()
+                    .install(|| {
+                        Report::build_for(&t, Catalog::embedded(), &plan)
+                    });
+                let got: Vec<(i64, Option<i64>, u64)> = r
+                    .undocumented
+                    .iter()
+                    .map(|u| (u.code, u.subcode, u.count))
+                    .collect();
+                assert_eq!(
+                    got,
+                    [(499, Some(77), 26), (799, None, 2)],
+                    "{threads}"
+                );
+                assert_eq!(r.undocumented_pairs, 2);
+            }
         }
     }
 
