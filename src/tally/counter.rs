@@ -72,6 +72,8 @@ pub struct Counter<'p> {
     store: Option<&'p IdStore>,
     /// The plan reads record times (a window, an hour or day bucket).
     times: bool,
+    /// Reads them (keeping the last hour: see [`Parser`](crate::record::time::Parser)).
+    time: crate::record::time::Parser,
     input: u32,
     tally: Tally,
     /// The log kind of the last records and how many of them are not in
@@ -105,6 +107,7 @@ impl<'p> Counter<'p> {
             piece: plan.distinct.map(PieceCells::new),
             store: None,
             times: plan.wanted().0 & crate::record::Role::Time.bit() != 0,
+            time: Default::default(),
             input,
             tally,
             kind: Default::default(),
@@ -175,7 +178,10 @@ impl<'p> Counter<'p> {
         self.count_kind(rec.kind.as_deref().unwrap_or(NO_KIND));
         let plan = self.plan;
         // The record's time, parsed once for the window and the buckets.
-        let time = if self.times { plan::record_time(&rec) } else { None };
+        let time = match self.times {
+            true => plan::record_time(&rec, &mut self.time),
+            false => None,
+        };
         let out = if plan.outside_window(time) {
             Some(match time {
                 Some(_) => &mut self.tally.filtered.outside_window,

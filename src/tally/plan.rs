@@ -203,7 +203,7 @@ impl Plan {
             && self.until.is_none()
     }
 
-    /// Whether a record whose time is `time` (`plan::record_time`) is outside
+    /// Whether a record whose time is `time` ([`record_time`]) is outside
     /// the window (a record without a parseable time is, when there is a
     /// window).
     pub fn outside_window(&self, time: Option<Timestamp>) -> bool {
@@ -226,9 +226,12 @@ impl Plan {
 }
 
 /// A record's time, if it has a parseable one (read only when the plan
-/// asks for times).
-pub fn record_time(rec: &Record<'_>) -> Option<Timestamp> {
-    rec.text(Role::Time).and_then(time::parse)
+/// asks for times), read by `parser`.
+pub fn record_time(
+    rec: &Record<'_>,
+    parser: &mut time::Parser,
+) -> Option<Timestamp> {
+    rec.text(Role::Time).and_then(|t| parser.parse(t))
 }
 
 /// The value of a dimension for a record, as reports show it.
@@ -383,14 +386,18 @@ mod tests {
             (Role::EndpointType, "pstn"),
         ]);
         assert!(
-            !plan.outside_window(record_time(&inside))
+            !plan
+                .outside_window(record_time(&inside, &mut Default::default()))
                 && !plan.filtered_out(&inside)
         );
         let at_until = rec(&[(Role::Time, "2026-11-20T11:00:00Z")]);
-        assert!(plan.outside_window(record_time(&at_until)));
+        assert!(plan
+            .outside_window(record_time(&at_until, &mut Default::default())));
         let at_since = rec(&[(Role::Time, "2026-11-20T12:00:00+02:00")]);
-        assert!(!plan.outside_window(record_time(&at_since)));
-        assert!(plan.outside_window(record_time(&rec(&[]))));
+        assert!(!plan
+            .outside_window(record_time(&at_since, &mut Default::default())));
+        assert!(plan
+            .outside_window(record_time(&rec(&[]), &mut Default::default())));
         assert!(plan.filtered_out(&rec(&[(Role::EndpointType, "VoIP")])));
         assert!(plan.filtered_out(&rec(&[])), "(none) is not PSTN");
         assert!(Plan::default().is_plain() && !plan.is_plain());
