@@ -1,7 +1,9 @@
 //! The coupons of a sketch in coupon mode (DataSketches' LIST and SET
 //! modes): a set of distinct nonzero coupons, held in no order.
 //!
-//! Up to [`LIST_MAX`] coupons sit in a short array scanned from the start;
+//! One coupon is held in the struct itself (no heap: most cells of a
+//! sparse run hold one id a piece); up to [`LIST_MAX`] coupons sit in a
+//! short array scanned from the start;
 //! past that, in an open-addressing table of a power of two slots (0 marks
 //! an empty slot: no coupon is 0, its value field being at least 1),
 //! probed linearly from the coupon's low bits (its register address, which
@@ -22,8 +24,13 @@ const TABLE_MIN: usize = 32;
 pub(super) struct Coupons {
     /// How many coupons there are.
     n: u32,
-    /// A list (`slots.len() <= LIST_MAX`): the coupons are `slots[..n]`.
-    /// A table (more slots, a power of two): the nonzero slots.
+    /// The coupon of a set of one, with no slots: a sketch of a single
+    /// id (most of a sparse `--by` run's cells in a piece) takes no heap.
+    /// (It fills the struct's padding.)
+    one: u32,
+    /// No slots: the set is empty or `one`. A list (`slots.len() <=
+    /// LIST_MAX`): the coupons are `slots[..n]`. A table (more slots, a
+    /// power of two): the nonzero slots.
     slots: Box<[u32]>,
 }
 
@@ -38,6 +45,14 @@ impl Coupons {
 
     fn is_table(&self) -> bool {
         self.slots.len() > LIST_MAX
+    }
+
+    /// The coupons of a set that is not a table.
+    fn list(&self) -> &[u32] {
+        match self.slots.is_empty() {
+            true => &std::slice::from_ref(&self.one)[..self.len()],
+            false => &self.slots[..self.len()],
+        }
     }
 
     /// Bytes on the heap.
@@ -63,6 +78,20 @@ impl Coupons {
             return;
         }
         let n = self.n as usize;
+        if self.slots.is_empty() {
+            match n {
+                0 => {
+                    self.one = c;
+                    self.n = 1;
+                }
+                _ if self.one == c => {}
+                _ => {
+                    self.slots = vec![self.one, c, 0, 0].into_boxed_slice();
+                    self.n = 2;
+                }
+            }
+            return;
+        }
         if self.slots[..n].contains(&c) {
             return;
         }
@@ -95,13 +124,18 @@ impl Coupons {
 
     /// Moves the coupons into a table of `slots` slots.
     fn rehash(&mut self, slots: usize) {
+        let was_table = self.is_table();
+        let one = [self.one];
         let old = std::mem::replace(
             &mut self.slots,
             vec![0; slots].into_boxed_slice(),
         );
-        let was_table = old.len() > LIST_MAX;
         let n = self.n as usize;
-        let coupons = if was_table { &old[..] } else { &old[..n] };
+        let coupons = match (was_table, old.is_empty()) {
+            (true, _) => &old[..],
+            (false, true) => &one[..n],
+            (false, false) => &old[..n],
+        };
         for &c in coupons.iter().filter(|&&c| c != 0) {
             let at = self.vacant(c).expect("coupons are distinct");
             self.slots[at] = c;
@@ -130,9 +164,14 @@ impl Coupons {
             return;
         }
         let n = self.len();
-        if n <= LIST_MAX {
+        if n <= 1 {
+            // None, or the one coupon held inline.
+            let one = self.iter().next().unwrap_or(0);
+            self.one = one;
+            self.slots = Box::default();
+        } else if n <= LIST_MAX {
             // The list of 4 or 8 that inserts would have made.
-            let mut list = vec![0; [0, 4, 4, 4, 4, 8, 8, 8, 8][n]];
+            let mut list = vec![0; if n <= 4 { 4 } else { LIST_MAX }];
             for (at, c) in self.iter().enumerate() {
                 list[at] = c;
             }
@@ -147,17 +186,13 @@ impl Coupons {
         if self.is_table() {
             c != 0 && self.vacant(c).is_none()
         } else {
-            self.slots[..self.len()].contains(&c)
+            self.list().contains(&c)
         }
     }
 
     /// The coupons, in slot order (which depends on the order of inserts).
     pub(super) fn iter(&self) -> impl Iterator<Item = u32> + '_ {
-        let held = if self.is_table() {
-            &self.slots[..]
-        } else {
-            &self.slots[..self.len()]
-        };
+        let held = if self.is_table() { &self.slots[..] } else { self.list() };
         held.iter().copied().filter(|&c| c != 0)
     }
 
@@ -269,7 +304,10 @@ mod tests {
             sizes.push((c.len(), c.heap_bytes() / 4));
         }
         let slots = |n: usize| sizes[n - 1].1;
-        assert_eq!(slots(1), 4);
+        // One coupon takes no slots; a list of 4, then 8.
+        assert_eq!(slots(1), 0);
+        assert_eq!(slots(2), 4);
+        assert_eq!(slots(5), 8);
         assert_eq!(slots(8), 8);
         assert_eq!(slots(9), 32);
         assert_eq!(slots(24), 32);
