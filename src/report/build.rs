@@ -30,6 +30,8 @@ struct CellRow<I> {
     group: u32,
     category: Category,
     has_subcode: bool,
+    /// The index of the code's range ([`code_range_index`]).
+    range: u8,
 }
 
 impl<I> CellRow<I> {
@@ -49,6 +51,7 @@ impl<I> CellRow<I> {
             group: key.dims(),
             category,
             has_subcode: t.subcode.is_some(),
+            range: code_range_index(t.code) as u8,
         }
     }
 
@@ -60,15 +63,12 @@ impl<I> CellRow<I> {
     /// What the rows are sorted by: the group, category, code range and
     /// pair (the rows of one `by_code`, `by_code_range` or `by_category`
     /// row are then adjacent).
-    fn order(&self) -> (u32, Category, usize, i64, bool, i64) {
-        (
-            self.group,
-            self.category,
-            code_range_index(self.code),
-            self.code,
-            self.has_subcode,
-            self.subcode,
-        )
+    fn order(&self) -> (u64, i64, bool, i64) {
+        // (The first three in one integer: most comparisons end there.)
+        let head = u64::from(self.group) << 16
+            | u64::from(self.category as u8) << 8
+            | u64::from(self.range);
+        (head, self.code, self.has_subcode, self.subcode)
     }
 }
 
@@ -324,12 +324,11 @@ impl Part {
                 .last()
                 .filter(|r| (r.group, r.category) == (group, category))
             {
-                let range = code_range_index(last.code);
+                let range = last.range;
                 let mut range_count = 0;
                 let mut range_ids: Option<Ids> = None;
                 while let Some(last) = rows.last().filter(|r| {
-                    (r.group, r.category, code_range_index(r.code))
-                        == (group, category, range)
+                    (r.group, r.category, r.range) == (group, category, range)
                 }) {
                     // The rows of one (group, category, pair): cells that
                     // differ only in the category the log gave.
@@ -390,7 +389,7 @@ impl Part {
                 out.by_range.push(RangeRow {
                     group,
                     category,
-                    range: CODE_RANGES[range],
+                    range: CODE_RANGES[usize::from(range)],
                     count: range_count,
                     ids: estimate(&range_ids),
                 });
