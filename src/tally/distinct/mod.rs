@@ -303,21 +303,31 @@ impl Distinct {
         }
         // Coupons go in one by one, into coupons or registers: the state
         // is a function of the set either way, promoted midway or not.
+        let lg_k = self.lg_k;
         match (&mut self.repr, &other.repr) {
             (Repr::Coupons(a), Repr::Coupons(b)) => {
-                let limit = Self::coupon_limit(self.lg_k);
+                let limit = Self::coupon_limit(lg_k);
                 a.reserve(a.len() + b.len(), limit);
-                for c in b.iter() {
-                    self.insert_coupon(c);
+                let mut rest = b.iter();
+                let mut over = false;
+                for c in rest.by_ref() {
+                    a.insert(c, limit);
+                    if a.len() > limit {
+                        over = true;
+                        break;
+                    }
                 }
-                if let Repr::Coupons(a) = &mut self.repr {
+                if !over {
                     a.shrink_to_fit();
+                    return;
+                }
+                self.promote();
+                if let Repr::Registers(r) = &mut self.repr {
+                    rest.for_each(|c| set_register(r, lg_k, c));
                 }
             }
-            (Repr::Registers(_), Repr::Coupons(b)) => {
-                for c in b.iter() {
-                    self.insert_coupon(c);
-                }
+            (Repr::Registers(r), Repr::Coupons(b)) => {
+                b.iter().for_each(|c| set_register(r, lg_k, c));
             }
             (Repr::Coupons(_), Repr::Registers(_)) => {
                 let mut o = other.clone();
