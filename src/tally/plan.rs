@@ -203,7 +203,7 @@ impl Plan {
             && self.until.is_none()
     }
 
-    /// Whether a record whose time is `time` ([`record_time`]) is outside
+    /// Whether a record whose time is `time` (`record_time`) is outside
     /// the window (a record without a parseable time is, when there is a
     /// window).
     pub fn outside_window(&self, time: Option<Timestamp>) -> bool {
