@@ -82,23 +82,25 @@ pub fn write_by_code_range(
     )
 }
 
+/// The columns of `by_code.csv` after the dimensions.
+const BY_CODE_COLUMNS: [&str; 12] = [
+    "result_category",
+    "code_range",
+    "code",
+    "subcode",
+    "count",
+    "share",
+    "calls",
+    "participants",
+    "known",
+    "match",
+    "summary",
+    "advice",
+];
+
 /// Write `by_code.csv` into `out`.
 pub fn write_by_code(report: &Report, out: &mut dyn Write) -> io::Result<()> {
-    let header = [
-        "result_category",
-        "code_range",
-        "code",
-        "subcode",
-        "count",
-        "share",
-        "calls",
-        "participants",
-        "known",
-        "match",
-        "summary",
-        "advice",
-    ];
-    table(out, report, &header, &report.by_code, |r, row| {
+    table(out, report, &BY_CODE_COLUMNS, &report.by_code, |r, row| {
         row.cell(r.category.as_str());
         row.cell(code_range(r.code));
         row.number(r.code);
@@ -552,22 +554,9 @@ mod tests {
         };
         let r = Report::build_for(&t, Catalog::embedded(), &plan);
         let mut want = writer(Vec::new());
-        want.write_record([
-            "resource",
-            "operation",
-            "result_category",
-            "code_range",
-            "code",
-            "subcode",
-            "count",
-            "share",
-            "calls",
-            "participants",
-            "known",
-            "match",
-            "summary",
-            "advice",
-        ])
+        want.write_record(
+            ["resource", "operation"].iter().chain(&BY_CODE_COLUMNS),
+        )
         .unwrap();
         for row in &r.by_code {
             let mut cells: Vec<String> =
