@@ -47,11 +47,21 @@ pub fn tally_inputs_noting(
     inputs: &[Input],
     config: &Config,
 ) -> Result<(Tally, Vec<PatternUnused>)> {
-    let readers = Readers::new(config)?;
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(config.threads)
         .build()
         .map_err(|e| Error::Threads(e.to_string()))?;
+    tally_inputs_on(&pool, inputs, config)
+}
+
+/// [`tally_inputs_noting`] on the workers of `pool` (the run's, which then
+/// build its report: see `calltally::run`).
+pub fn tally_inputs_on(
+    pool: &rayon::ThreadPool,
+    inputs: &[Input],
+    config: &Config,
+) -> Result<(Tally, Vec<PatternUnused>)> {
+    let readers = Readers::new(config)?;
     if let Some(p) = &config.progress {
         let size = |i: &Input| match &i.source {
             Source::File(path) => {
