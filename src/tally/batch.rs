@@ -114,7 +114,8 @@ impl PieceCells {
             for &[slot, call, participant] in &self.pending {
                 let ids = self.ids[slot as usize]
                     .get_or_insert_with(|| Box::new(Ids::new(lg_k)));
-                insert(ids, call, participant);
+                let counted = |c: u32| (c != 0).then_some(c);
+                ids.insert_coupons(counted(call), counted(participant));
             }
             self.pending.clear();
             return;
@@ -246,17 +247,6 @@ impl IdStore {
                 None => cell.ids = Some(Box::new(ids)),
             }
         }
-    }
-}
-
-/// Count a record's coupons (0: none) into `ids`.
-#[inline]
-fn insert(ids: &mut Ids, call: u32, participant: u32) {
-    if call != 0 {
-        ids.calls.insert_coupon(call);
-    }
-    if participant != 0 {
-        ids.participants.insert_coupon(participant);
     }
 }
 

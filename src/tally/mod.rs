@@ -156,8 +156,8 @@ impl Ids {
         );
     }
 
-    /// [`Ids::insert`] of ids already hashed (by the [`Counter`]): `None` for
-    /// an id not counted.
+    /// [`Ids::insert`] of ids already hashed (by the [`Counter`], counted
+    /// in a piece's batches): `None` for an id not counted.
     #[inline]
     fn insert_coupons(&mut self, call: Option<u32>, participant: Option<u32>) {
         if let Some(c) = call {
