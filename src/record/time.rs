@@ -134,11 +134,7 @@ fn within_hour(b: &[u8]) -> Option<(i64, u32)> {
     let mut c = Bytes { b, i: 0 };
     c.eat(b':')?;
     let minute = c.digits(2)?;
-    let (second, nanos) = if c.eat(b':').is_some() {
-        (c.digits(2)?, c.fraction()?)
-    } else {
-        (0, 0)
-    };
+    let (second, nanos) = c.seconds()?;
     if !c.done() || minute > 59 || second > 60 {
         return None;
     }
@@ -226,6 +222,16 @@ impl Bytes<'_> {
         Some(nanos * SCALE[n])
     }
 
+    /// Nothing, or `:SS` and a [`Bytes::fraction`]: the seconds and
+    /// nanoseconds after the minutes (0 and 0 for nothing).
+    #[inline]
+    fn seconds(&mut self) -> Option<(u32, u32)> {
+        if self.eat(b':').is_none() {
+            return Some((0, 0));
+        }
+        Some((self.digits(2)?, self.fraction()?))
+    }
+
     fn done(&self) -> bool {
         self.i == self.b.len()
     }
@@ -255,11 +261,7 @@ fn parse_iso(b: &[u8]) -> Option<Timestamp> {
     let hour = two_digits(head, 11)?;
     let minute = two_digits(head, 14)?;
     let mut c = Bytes { b, i: 16 };
-    let (second, nanos) = if c.eat(b':').is_some() {
-        (c.digits(2)?, c.fraction()?)
-    } else {
-        (0, 0)
-    };
+    let (second, nanos) = c.seconds()?;
     let offset = match c.peek() {
         None => 0,
         Some(b'Z' | b'z') => {
