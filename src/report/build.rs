@@ -2,11 +2,10 @@
 //! through the catalog, the tables aggregated and sorted, in memory that
 //! grows with distinct keys only.
 
-use std::borrow::Borrow;
+use std::borrow::{Borrow, Cow};
 use std::sync::Arc;
 
 use rustc_hash::FxHashMap;
-use std::collections::hash_map::Entry;
 
 use super::{
     code_order, resolve_category, CategoryFrom, CategoryRow, CategorySources,
@@ -361,18 +360,10 @@ impl Part {
                         });
                     }
                     if per_pair && category != Category::Success {
-                        let calls = ids.as_ref().map(|i| &i.calls);
-                        match out.calls.entry((category, code, subcode)) {
-                            Entry::Occupied(mut e) => match e.get_mut() {
-                                Some(u) => {
-                                    calls.inspect(|c| u.merge(c));
-                                }
-                                u => *u = calls.cloned(),
-                            },
-                            Entry::Vacant(e) => {
-                                e.insert(calls.cloned());
-                            }
-                        }
+                        let calls =
+                            ids.as_ref().map(|i| Cow::Borrowed(&i.calls));
+                        let union = out.calls.entry((category, code, subcode));
+                        add_calls(union.or_default(), calls);
                     }
                     out.by_code.push(CodeRow {
                         group,
@@ -419,17 +410,8 @@ impl Part {
         self.undocumented.extend(other.undocumented);
         self.annotations.extend(other.annotations);
         for (key, calls) in other.calls {
-            match self.calls.entry(key) {
-                Entry::Occupied(mut e) => match e.get_mut() {
-                    Some(u) => {
-                        calls.inspect(|c| u.merge(c));
-                    }
-                    u => *u = calls,
-                },
-                Entry::Vacant(e) => {
-                    e.insert(calls);
-                }
-            }
+            let union = self.calls.entry(key).or_default();
+            add_calls(union, calls.map(Cow::Owned));
         }
         self
     }
@@ -465,6 +447,16 @@ fn add<I: CellIds>(into: &mut Option<Ids>, ids: Option<I>) {
         match into {
             Some(a) => a.merge(ids.borrow()),
             None => *into = Some(ids.into_ids()),
+        }
+    }
+}
+
+/// Add `calls` (if any) to the union `into` ([`add`] of one sketch).
+fn add_calls(into: &mut Option<Distinct>, calls: Option<Cow<'_, Distinct>>) {
+    if let Some(calls) = calls {
+        match into {
+            Some(a) => a.merge(&calls),
+            None => *into = Some(calls.into_owned()),
         }
     }
 }
