@@ -151,9 +151,9 @@ fn formula_like(s: &str) -> bool {
 /// The cells of one row as CSV, written one after another into one
 /// buffer that is reused from row to row (a vector of strings a row cost a
 /// dozen allocations a row: a third of writing a million-row
-/// `by_code.csv`). Numbers and the report's own words are written as
-/// they are (they never need quotes); any other text goes through the
-/// `csv` crate's writer ([`Quoter`]).
+/// `by_code.csv`). Numbers are written as they are (they never need
+/// quotes); every text cell goes through the `csv` crate's engine
+/// ([`Quoter`]).
 #[derive(Default)]
 struct Row {
     /// The row's cells so far, each followed by a comma.
@@ -233,12 +233,6 @@ impl Row {
         let at = self.kept.len();
         self.kept.extend_from_slice(&self.line[from..]);
         self.cache.insert(key, (at, self.kept.len()));
-    }
-
-    /// The row's cells as a CSV record (its comma-separated cells, and the
-    /// line end).
-    fn record(&self) -> &[u8] {
-        &self.line
     }
 
     #[cfg(test)]
@@ -357,9 +351,8 @@ fn records<R>(
         if let Some((_, cells)) = &group {
             out.extend_from_slice(cells);
         }
-        let record = row.record();
         // (The last cell's comma becomes the line end.)
-        out.extend_from_slice(&record[..record.len().saturating_sub(1)]);
+        out.extend_from_slice(&row.line[..row.line.len().saturating_sub(1)]);
         out.push(b'\n');
     }
 }
