@@ -119,8 +119,13 @@ impl Parser {
         }
         let t = parse(text)?;
         if utc && b[4] == b'-' {
-            self.head.copy_from_slice(&b[..13]);
-            self.hour = t.hour().secs;
+            // The hour of the head, from the seconds into it: a leap
+            // second (`10:59:60Z`) is 11:00:00, in the next hour, but the
+            // next `10:…` time is not.
+            if let Some((secs, _)) = within_hour(&b[13..b.len() - 1]) {
+                self.head.copy_from_slice(&b[..13]);
+                self.hour = t.secs - secs;
+            }
         }
         Some(t)
     }
@@ -444,6 +449,21 @@ impl Timestamp {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A leap second ends its hour in the next one: the hour kept is the
+    /// head's all the same (found by `parser_is_parse`).
+    #[test]
+    fn parser_keeps_the_head_hour_after_a_leap_second() {
+        let mut p = Parser::default();
+        for text in [
+            "2026-11-20T10:59:60Z",
+            "2026-11-20T10:59Z",
+            "2026-11-20T10:00:00.5Z",
+            "2026-11-20T11:00:00Z",
+        ] {
+            assert_eq!(p.parse(text), parse(text), "{text}");
+        }
+    }
 
     proptest::proptest! {
         /// The parser that keeps the last hour gives [`parse`]'s result
