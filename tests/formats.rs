@@ -404,3 +404,60 @@ fn the_formats_tree_reports_the_same_every_way() {
         }
     }
 }
+
+/// A later `records` member of a JSON document replaces an earlier one
+/// (spec §3): the earlier member's records count nowhere, whether the run
+/// counts calls (the default: their ids were counted in batches) or not,
+/// with `--by` or without.
+#[test]
+fn a_later_records_member_replaces_the_earlier_in_every_plan() {
+    let dir = scratch("records-twice");
+    let record = |time: &str, code: u32, call: &str, endpoint: &str| {
+        format!(
+            "{{\"time\":\"{time}\",\"resultSignature\":{code},\
+             \"correlationId\":\"{call}\",\
+             \"properties\":{{\"endpointType\":\"{endpoint}\"}}}}"
+        )
+    };
+    // More records than a batch of ids, so some were counted before the
+    // second member came; on lines of their own, as exports write them
+    // (read element by element).
+    let first: Vec<String> = (0..70_000)
+        .map(|i| record("2026-11-20T10:00:00Z", 410, &format!("c{i}"), "PSTN"))
+        .collect();
+    let second = record("2026-11-20T12:00:00Z", 500, "x", "Bot");
+    let doc = format!(
+        "{{\"records\":[\n{}\n],\n\"records\":[\n{second}\n]}}\n",
+        first.join(",\n")
+    );
+    let input = dir.join("doc.json");
+    std::fs::write(&input, doc).unwrap();
+    let input = input.to_str().unwrap();
+    let plans: [&[&str]; 4] = [
+        &[],
+        &["--no-distinct"],
+        &["--by", "hour,endpoint_type"],
+        &["--by", "endpoint_type", "--no-distinct"],
+    ];
+    for (i, plan) in plans.into_iter().enumerate() {
+        let out = dir.join(format!("out{i}"));
+        let mut args = vec![input];
+        args.extend_from_slice(plan);
+        let o = report(&out, &args);
+        assert!(o.status.success(), "{plan:?}: {}", stderr(&o));
+        let by_code = read(&out, "by_code.csv");
+        let rows: Vec<&str> = by_code.lines().skip(1).collect();
+        assert_eq!(rows.len(), 1, "{plan:?}:\n{by_code}");
+        let distinct = !plan.contains(&"--no-distinct");
+        let want = match (plan.contains(&"--by"), distinct) {
+            (true, true) => ",Bot,Unknown,5xx,500,,1,1.000000,1,0,",
+            (true, false) => "Bot,Unknown,5xx,500,,1,1.000000,,,",
+            (false, true) => "Unknown,5xx,500,,1,1.000000,1,0,",
+            (false, false) => "Unknown,5xx,500,,1,1.000000,,,",
+        };
+        assert!(rows[0].contains(want), "{plan:?}: {}", rows[0]);
+        let summary = stable_summary(&out);
+        assert_eq!(summary["counted"], 1, "{plan:?}");
+        assert_eq!(summary["records"], 1, "{plan:?}");
+    }
+}

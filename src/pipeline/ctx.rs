@@ -206,7 +206,13 @@ pub(super) fn count(
 fn count_all(reader: &Reader<'_>, piece: &[u8], ctx: &Ctx<'_>) -> Tally {
     use std::sync::atomic::Ordering::Relaxed;
     let seen = &ctx.readers.versions_seen;
-    let store = ctx.readers.ids.as_ref();
+    // A JSON document's reader may start over (a later `records` member
+    // replaces an earlier one): ids it gave the run's store could not be
+    // taken back, so its counter keeps its own.
+    let store = match reader {
+        Reader::Json(_) => None,
+        _ => ctx.readers.ids.as_ref(),
+    };
     let mut counter =
         Counter::new(&ctx.config.plan, ctx.index).with_store(store);
     if seen.load(Relaxed) {

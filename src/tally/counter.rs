@@ -395,6 +395,11 @@ impl Sink for Counter<'_> {
         self.tally = Tally::default();
         self.tally.groups.bound(self.plan.max_groups);
         self.kind = Default::default();
+        // The cells counted so far, and their ids, go too. (Ids already
+        // given to a run's store could not be taken back: a reader that
+        // restarts is never given one, see `pipeline::ctx::count_all`.)
+        self.piece = self.plan.distinct.map(PieceCells::new);
+        debug_assert!(self.store.is_none(), "a restart with a store");
     }
 
     fn wanted(&self) -> Roles {
