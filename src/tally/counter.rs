@@ -2,12 +2,10 @@
 //! time, under the run's plan (a window, filters, dimensions, distinct
 //! counts), into a [`Tally`].
 
-use std::borrow::Cow;
-
 use super::batch::{IdStore, PieceCells};
+use super::dim_ids::DimIds;
 use super::versions::{self, Version};
 use super::{counted_ids, distinct, plan, GroupKey, Plan, Tally};
-use crate::record::dims::Dim;
 use crate::record::{parse_int, Outcome, Record, Role, Roles, Sink, NO_KIND};
 
 /// The coupon (hash) of the last call id a counter saw: records of one
@@ -80,9 +78,8 @@ pub struct Counter<'p> {
     /// `tally.kinds` yet: records of one piece mostly share a kind, so
     /// most records cost a short comparison instead of a map lookup.
     kind: (String, u64),
-    /// The last hour bucket (its start, its text), and day bucket.
-    hour: (Option<i64>, String),
-    day: (Option<i64>, String),
+    /// The value ids of the dimensions' values seen.
+    dim_ids: DimIds,
     /// Whether the log kind of the last records is a CallSummary kind
     /// (`CallSummary`, `ACSCallSummary`, `…Updates`).
     summary_kind: bool,
@@ -111,8 +108,7 @@ impl<'p> Counter<'p> {
             input,
             tally,
             kind: Default::default(),
-            hour: Default::default(),
-            day: Default::default(),
+            dim_ids: DimIds::default(),
             wanted: plan.wanted(),
             missed_ids: false,
             summary_kind: false,
@@ -218,35 +214,8 @@ impl<'p> Counter<'p> {
                 let dims = if plan.by.is_empty() {
                     Some(0)
                 } else {
-                    let mut values: smallvec::SmallVec<[Cow<'_, str>; 4]> =
-                        smallvec::SmallVec::new();
-                    // Time buckets: formatted once per hour (day) seen in
-                    // a row, not once per record.
-                    if let Some(t) = time {
-                        if plan.by.contains(&Dim::Hour)
-                            && self.hour.0 != Some(t.hour().secs)
-                        {
-                            self.hour = (Some(t.hour().secs), t.hour_bucket());
-                        }
-                        if plan.by.contains(&Dim::Day)
-                            && self.day.0 != Some(t.day().secs)
-                        {
-                            self.day = (Some(t.day().secs), t.day_bucket());
-                        }
-                    }
-                    for d in &plan.by {
-                        let v = match (d, time) {
-                            (Dim::Hour, Some(_)) => {
-                                Cow::Borrowed(self.hour.1.as_str())
-                            }
-                            (Dim::Day, Some(_)) => {
-                                Cow::Borrowed(self.day.1.as_str())
-                            }
-                            _ => plan::dim_value(d, &rec),
-                        };
-                        values.push(v);
-                    }
-                    self.tally.groups.id(&values)
+                    let groups = &mut self.tally.groups;
+                    self.dim_ids.group(&plan.by, &rec, time, groups)
                 };
                 if let Some((version, call, participant)) = versioned {
                     let kind = rec.kind.as_deref().unwrap_or(NO_KIND);
@@ -395,6 +364,7 @@ impl Sink for Counter<'_> {
         self.tally = Tally::default();
         self.tally.groups.bound(self.plan.max_groups);
         self.kind = Default::default();
+        self.dim_ids.clear();
         // The cells counted so far, and their ids, go too. (Ids already
         // given to a run's store could not be taken back: a reader that
         // restarts is never given one, see `pipeline::ctx::count_all`.)

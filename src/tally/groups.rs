@@ -7,7 +7,7 @@
 //! depend on which piece saw a value first.
 
 use std::borrow::Cow;
-use std::hash::{BuildHasher, Hash, Hasher};
+use std::hash::{BuildHasher, Hash};
 
 use hashbrown::HashTable;
 use rustc_hash::FxBuildHasher;
@@ -30,12 +30,12 @@ pub struct Groups {
     /// Where each tuple ends in `tuple_values`: tuple `i + 1` ends at
     /// `tuple_ends[i]`.
     tuple_ends: Vec<usize>,
-    /// Each tuple's [`texts_hash`], kept so that growing `index` does not
-    /// hash every tuple's text again.
+    /// Each tuple's [`ids_hash`], kept so that growing `index` does not
+    /// hash every tuple again.
     tuple_hashes: Vec<u64>,
-    /// Tuple ids, by the hash of their values' text ([`texts_hash`]): a
-    /// record's tuple is found with one hash of its values and one probe,
-    /// its values interned only when the tuple is new.
+    /// Tuple ids, by the hash of their value ids ([`ids_hash`]): a
+    /// counter that knows its record's value ids (it keeps them by raw
+    /// value) finds the tuple with one short hash and one probe.
     index: HashTable<u32>,
 }
 
@@ -44,15 +44,10 @@ fn hash_of<T: Hash + ?Sized>(v: &T) -> u64 {
     FxBuildHasher.hash_one(v)
 }
 
-/// The hash of a tuple of values, one per dimension (each hashed as a
-/// `str` hashes: its bytes and a terminator, so `("ab", "c")` and
-/// `("a", "bc")` differ).
-fn texts_hash<'a>(values: impl Iterator<Item = &'a str>) -> u64 {
-    let mut h = FxBuildHasher.build_hasher();
-    for v in values {
-        v.hash(&mut h);
-    }
-    h.finish()
+/// The hash of a tuple of value ids, one per dimension (ids are local to
+/// a [`Groups`]: [`Groups::absorb`] maps them before hashing).
+fn ids_hash(ids: &[u32]) -> u64 {
+    FxBuildHasher.hash_one(ids)
 }
 
 /// The distinct values of one dimension.
@@ -151,34 +146,24 @@ impl Groups {
     }
 
     /// The id of a tuple of values (one per dimension), interned; `None`
-    /// when it is new and the bound is reached.
+    /// when it is new and the bound is reached. (Its values are interned
+    /// all the same, as `distinct_values` counts them.)
     pub fn id(&mut self, values: &[Cow<'_, str>]) -> Option<u32> {
-        let hash = texts_hash(values.iter().map(|v| &**v));
-        let Groups { dims, tuple_values, tuple_ends, index, .. } = self;
-        let found = index.find(hash, |&id| {
-            let tuple = item(tuple_values, tuple_ends, id as usize - 1);
-            tuple.len() == values.len()
-                && tuple
-                    .iter()
-                    .zip(dims.iter())
-                    .zip(values)
-                    .all(|((&v, dim), want)| dim.get(v) == &**want)
-        });
-        if let Some(&id) = found {
-            return Some(id);
-        }
-        // A new tuple (or one past the bound): its values are interned
-        // all the same, as `distinct_values` counts them.
-        if self.dims.len() < values.len() {
-            self.dims.resize_with(values.len(), Values::default);
-        }
-        let ids: smallvec::SmallVec<[u32; 8]> = self
-            .dims
-            .iter_mut()
-            .zip(values)
-            .map(|(dim, v)| dim.id(v))
+        let ids: smallvec::SmallVec<[u32; 8]> = values
+            .iter()
+            .enumerate()
+            .map(|(dim, v)| self.value_id(dim, v))
             .collect();
-        self.insert_tuple(&ids, hash)
+        self.tuple_id(&ids)
+    }
+
+    /// The id of `value` among the values of dimension `dim`, interned.
+    #[inline]
+    pub fn value_id(&mut self, dim: usize, value: &str) -> u32 {
+        if self.dims.len() <= dim {
+            self.dims.resize_with(dim + 1, Values::default);
+        }
+        self.dims[dim].id(value)
     }
 
     /// The value ids of tuple `id` (1-based).
@@ -186,9 +171,12 @@ impl Groups {
         item(&self.tuple_values, &self.tuple_ends, id as usize - 1)
     }
 
-    /// The id of the tuple of value ids `ids`, whose [`texts_hash`] is
-    /// `hash`, interned.
-    fn tuple_id(&mut self, ids: &[u32], hash: u64) -> Option<u32> {
+    /// The id of the tuple of value ids `ids` (each from
+    /// [`Groups::value_id`] of its dimension), interned; `None` when it is
+    /// new and the bound is reached.
+    #[inline]
+    pub fn tuple_id(&mut self, ids: &[u32]) -> Option<u32> {
+        let hash = ids_hash(ids);
         if let Some(&id) = self.index.find(hash, |&id| self.tuple(id) == ids) {
             return Some(id);
         }
@@ -196,7 +184,7 @@ impl Groups {
     }
 
     /// Add the tuple of value ids `ids` (not held yet), whose
-    /// [`texts_hash`] is `hash`, unless the bound is reached.
+    /// [`ids_hash`] is `hash`, unless the bound is reached.
     fn insert_tuple(&mut self, ids: &[u32], hash: u64) -> Option<u32> {
         if self.len() >= self.max {
             return None;
@@ -253,9 +241,7 @@ impl Groups {
                     .zip(&values)
                     .map(|(&v, m)| m[v as usize]),
             );
-            // (The hash is of the values' text: the same in both.)
-            let hash = other.tuple_hashes[id as usize - 1];
-            map.push(self.tuple_id(&ids, hash));
+            map.push(self.tuple_id(&ids));
         }
         map
     }

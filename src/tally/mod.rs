@@ -8,6 +8,7 @@
 mod batch;
 mod cells;
 mod counter;
+mod dim_ids;
 pub mod distinct;
 pub mod groups;
 mod key;

@@ -239,7 +239,14 @@ pub fn dim_value<'r>(
     dim: &Dim,
     rec: &'r Record<'_>,
 ) -> std::borrow::Cow<'r, str> {
-    let raw = match dim {
+    dim.value(dim_raw(dim, rec))
+}
+
+/// The raw value of a dimension for a record, as read (see
+/// [`Dim::value`]).
+#[inline]
+pub fn dim_raw<'r>(dim: &Dim, rec: &'r Record<'_>) -> Option<&'r str> {
+    match dim {
         Dim::Kind => rec.kind.as_deref(),
         Dim::Operation => rec.text(Role::Operation),
         Dim::EndpointType => rec.text(Role::EndpointType),
@@ -249,8 +256,7 @@ pub fn dim_value<'r>(
         Dim::Resource => rec.text(Role::Resource),
         Dim::Hour | Dim::Day => rec.text(Role::Time),
         Dim::Field(name) => rec.field(name),
-    };
-    dim.value(raw)
+    }
 }
 
 /// The `field:` dimensions of `--by` and `--where` can be read: no key
