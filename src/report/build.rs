@@ -445,7 +445,7 @@ fn split_at_groups<I>(
 fn add<I: CellIds>(into: &mut Option<Ids>, ids: Option<I>) {
     if let Some(ids) = ids {
         match into {
-            Some(a) => a.merge(ids.borrow()),
+            Some(a) => ids.merge_into(a),
             None => *into = Some(ids.into_ids()),
         }
     }
@@ -455,7 +455,10 @@ fn add<I: CellIds>(into: &mut Option<Ids>, ids: Option<I>) {
 fn add_calls(into: &mut Option<Distinct>, calls: Option<Cow<'_, Distinct>>) {
     if let Some(calls) = calls {
         match into {
-            Some(a) => a.merge(&calls),
+            Some(a) => match calls {
+                Cow::Owned(c) => a.merge_owned(c),
+                Cow::Borrowed(c) => a.merge(c),
+            },
             None => *into = Some(calls.into_owned()),
         }
     }
@@ -466,11 +469,17 @@ fn add_calls(into: &mut Option<Distinct>, calls: Option<Cow<'_, Distinct>>) {
 pub(super) trait CellIds: Borrow<Ids> + Send {
     /// The ids, owned (taken, or copied).
     fn into_ids(self) -> Ids;
+    /// Add them to the union `into` (taken ids merge either way round:
+    /// [`Ids::merge_owned`]).
+    fn merge_into(self, into: &mut Ids);
 }
 
 impl CellIds for Box<Ids> {
     fn into_ids(self) -> Ids {
         *self
+    }
+    fn merge_into(self, into: &mut Ids) {
+        into.merge_owned(*self)
     }
 }
 
@@ -478,11 +487,17 @@ impl CellIds for Ids {
     fn into_ids(self) -> Ids {
         self
     }
+    fn merge_into(self, into: &mut Ids) {
+        into.merge_owned(self)
+    }
 }
 
 impl CellIds for &Ids {
     fn into_ids(self) -> Ids {
         self.clone()
+    }
+    fn merge_into(self, into: &mut Ids) {
+        into.merge(self)
     }
 }
 

@@ -146,6 +146,12 @@ impl Ids {
         self.participants.merge(&other.participants);
     }
 
+    /// [`Ids::merge`] of ids given up ([`Distinct::merge_owned`]).
+    pub fn merge_owned(&mut self, other: Ids) {
+        self.calls.merge_owned(other.calls);
+        self.participants.merge_owned(other.participants);
+    }
+
     /// Count the ids of a record: its call, and its participant unless
     /// that is the call's id (spec §7).
     #[inline]
@@ -186,7 +192,7 @@ impl std::ops::AddAssign for Cell {
     fn add_assign(&mut self, other: Cell) {
         self.count += other.count;
         match (&mut self.ids, other.ids) {
-            (Some(a), Some(b)) => a.merge(&b),
+            (Some(a), Some(b)) => a.merge_owned(*b),
             (a @ None, b) => *a = b,
             (Some(_), None) => {}
         }
