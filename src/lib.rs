@@ -225,6 +225,11 @@ pub fn run(config: &Config, catalog: &Catalog) -> Result<Run> {
     }
     let judge = !config.rules.is_empty();
     let keep = judge || config.partial.is_some() || baseline.is_some();
+    if keep {
+        // Read again by key: the report's aggregation alone takes
+        // loose cells.
+        tally.cells.settle();
+    }
     // The report is built on the run's threads (unless it has too many
     // groups for that).
     let build = |tally: &mut Tally| {

@@ -98,6 +98,7 @@ impl Merger {
             .map(|(i, n)| (n.as_str(), i as u32))
             .collect();
         let mut tally = self.tally;
+        tally.cells.settle();
         tally.samples = self
             .samples
             .into_iter()

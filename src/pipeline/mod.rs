@@ -51,11 +51,15 @@ pub fn tally_inputs_noting(
         .num_threads(config.threads)
         .build()
         .map_err(|e| Error::Threads(e.to_string()))?;
-    tally_inputs_on(&pool, inputs, config)
+    let (mut tally, unused) = tally_inputs_on(&pool, inputs, config)?;
+    tally.cells.settle();
+    Ok((tally, unused))
 }
 
 /// [`tally_inputs_noting`] on the workers of `pool` (the run's, which then
-/// build its report: see `calltally::run`).
+/// build its report: see `calltally::run`), with its cells not settled
+/// ([`crate::tally::Cells::add_loose`]): a report built from them settles
+/// them as it aggregates.
 pub fn tally_inputs_on(
     pool: &rayon::ThreadPool,
     inputs: &[Input],

@@ -103,8 +103,9 @@ impl Report {
     ) -> Report {
         let groups = groups_of(tally);
         tally.groups = Default::default();
+        // (Loose cells repeat keys: the aggregation adds them up.)
         let cells = std::mem::take(&mut tally.cells);
-        let n = cells.len();
+        let n = cells.items();
         let cells = cells.into_iter().map(|(k, c)| (k, c.count, c.ids));
         Report::of_cells(cells, n, groups, tally.acc.counted, catalog, plan)
     }
@@ -686,6 +687,70 @@ mod tests {
             let counts: Vec<u64> =
                 got.by_code.iter().map(|r| r.count).collect();
             assert_eq!(counts, [5, 5, 4, 4, 1]);
+        }
+    }
+    /// Cells taken in loose, a key repeated (a fold of pieces:
+    /// [`crate::tally::Cells::add_loose`]), build the report of the cells
+    /// summed per key, on one thread and several.
+    #[test]
+    fn loose_cells_build_the_report_of_their_sums() {
+        let cats =
+            [None, Some(Category::Success), Some(Category::ExpectedError)];
+        // Records counted into `whole`, and into one of three pieces.
+        let mut whole = Tally::default();
+        let mut pieces =
+            [Tally::default(), Tally::default(), Tally::default()];
+        for g in 0..40u32 {
+            let name = format!("g{g}");
+            for t in std::iter::once(&mut whole).chain(&mut pieces) {
+                t.groups.id(&[Cow::Borrowed(name.as_str())]).unwrap();
+            }
+        }
+        for i in 0..(PARALLEL_ROWS as u32 + 3000) {
+            let key = GroupKey::new(
+                1 + i % 40,
+                Triple {
+                    code: 400 + i64::from(i % 31),
+                    subcode: Some(i64::from(i % 7)),
+                    category: cats[(i % 3) as usize],
+                },
+            );
+            let piece = (i.wrapping_mul(2_654_435_761) >> 30) as usize % 3;
+            for t in [&mut whole, &mut pieces[piece]] {
+                let cell = t.cells.entry(key).or_default();
+                cell.count += 1;
+                cell.ids
+                    .get_or_insert_with(|| Box::new(Ids::new(12)))
+                    .insert(Some(&format!("call-{}", i % 997)), None);
+                t.acc.counted += 1;
+            }
+        }
+        let plan = Plan {
+            by: vec![Dim::Resource],
+            distinct: Some(12),
+            ..Plan::default()
+        };
+        let [mut loose, b, c] = pieces;
+        for other in [b, c] {
+            loose.cells.add_loose(other.cells.into_iter().collect());
+            loose.acc.counted += other.acc.counted;
+        }
+        assert!(!loose.cells.is_settled());
+        assert_eq!(loose.cells, whole.cells, "equal once settled");
+        let want = Report::build_for(&whole, Catalog::embedded(), &plan);
+        for threads in [1, 2] {
+            let got = rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .unwrap()
+                .install(|| {
+                    Report::build_from(
+                        &mut loose.clone(),
+                        Catalog::embedded(),
+                        &plan,
+                    )
+                });
+            assert_eq!(got, want, "{threads} threads");
         }
     }
 

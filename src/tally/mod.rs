@@ -275,14 +275,14 @@ impl Tally {
         } else {
             // Tuple ids are local: map the other's into ours.
             let map = self.groups.absorb(&other.groups);
+            let mut loose = Vec::with_capacity(other.cells.items());
             for (k, v) in other.cells {
                 match map.get(k.dims() as usize).copied().flatten() {
-                    Some(dims) => {
-                        *self.cells.entry(k.with_dims(dims)).or_default() += v
-                    }
+                    Some(dims) => loose.push((k.with_dims(dims), v)),
                     None => self.ungrouped += v.count,
                 }
             }
+            self.cells.add_loose(loose);
             self.acc.superseded +=
                 self.versions.absorb(other.versions, Some(&map), &self.groups);
         }
