@@ -72,10 +72,16 @@ pub fn kind_text(s: &str) -> Option<&str> {
 }
 
 /// Whether trimmed string text stands for "no value".
+#[inline]
 pub fn is_absent_text(t: &str) -> bool {
-    t.is_empty()
-        || t.eq_ignore_ascii_case("null")
-        || t.eq_ignore_ascii_case("redacted")
+    // (By length first: most texts are neither, and this runs for every
+    // text value read.)
+    match t.len() {
+        0 => true,
+        4 => t.eq_ignore_ascii_case("null"),
+        8 => t.eq_ignore_ascii_case("redacted"),
+        _ => false,
+    }
 }
 
 /// Parse trimmed text as an optional sign and ASCII digits into an `i64`.

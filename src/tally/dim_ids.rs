@@ -21,10 +21,46 @@ use crate::record::Record;
 /// interned record by record, as without the cache.
 const MAX_KEPT: usize = 4096;
 
+/// A raw value of at most 16 bytes, as its length and two words that
+/// hold every byte (overlapping when it is shorter): equal keys are
+/// equal values. Found by a few integer operations, where a text key
+/// took a hash over its bytes and a call to compare them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+struct Short(u64, u64, u8);
+
+impl Short {
+    #[inline]
+    fn of(raw: &str) -> Option<Short> {
+        let b = raw.as_bytes();
+        let n = b.len();
+        let u64_at = |i: usize| {
+            u64::from_le_bytes(b[i..i + 8].try_into().expect("8 bytes"))
+        };
+        let u32_at = |i: usize| {
+            u64::from(u32::from_le_bytes(
+                b[i..i + 4].try_into().expect("4 bytes"),
+            ))
+        };
+        let (lo, hi) = match n {
+            8..=16 => (u64_at(0), u64_at(n - 8)),
+            4..=7 => (u32_at(0), u32_at(n - 4)),
+            1..=3 => {
+                let at = |i: usize| u64::from(b[i]);
+                (at(0) | at(n / 2) << 8 | at(n - 1) << 16, 0)
+            }
+            0 => (0, 0),
+            _ => return None,
+        };
+        Some(Short(lo, hi, n as u8))
+    }
+}
+
 /// The value ids of one dimension, by raw value.
 #[derive(Debug, Default)]
 struct Kept {
-    /// By raw text (trimmed, as read).
+    /// By raw text (trimmed, as read): those of at most 16 bytes, and
+    /// the longer.
+    shorts: FxHashMap<Short, u32>,
     raws: FxHashMap<Box<str>, u32>,
     /// The id of the value of records that have none.
     none: Option<u32>,
@@ -125,12 +161,20 @@ impl Kept {
                 .none
                 .get_or_insert_with(|| groups.value_id(i, &dim.value(None)));
         };
-        if let Some(&id) = self.raws.get(raw) {
+        let short = Short::of(raw);
+        let kept = match short {
+            Some(k) => self.shorts.get(&k),
+            None => self.raws.get(raw),
+        };
+        if let Some(&id) = kept {
             return id;
         }
         let id = groups.value_id(i, &dim.value(Some(raw)));
-        if self.raws.len() < MAX_KEPT {
-            self.raws.insert(raw.into(), id);
+        if self.shorts.len() + self.raws.len() < MAX_KEPT {
+            match short {
+                Some(k) => self.shorts.insert(k, id),
+                None => self.raws.insert(raw.into(), id),
+            };
         }
         id
     }
@@ -153,6 +197,42 @@ mod tests {
             }
         }
         rec
+    }
+
+    /// Short keys are equal exactly when the values are, at every
+    /// length up to 16 bytes.
+    #[test]
+    fn short_keys_tell_values_apart() {
+        let mut texts: Vec<String> = vec![String::new()];
+        for n in 1..=17usize {
+            for fill in ["a", "b", "é"] {
+                let base: String = fill.repeat(n).chars().take(n).collect();
+                texts.push(base.clone());
+                // One byte changed at each place.
+                for i in 0..base.len() {
+                    let mut b = base.clone().into_bytes();
+                    b[i] = b'z';
+                    if let Ok(t) = String::from_utf8(b) {
+                        texts.push(t);
+                    }
+                }
+            }
+        }
+        texts.push("VoIP".into());
+        texts.push("1.25.1.1_beta".into());
+        for a in &texts {
+            for b in &texts {
+                match (Short::of(a), Short::of(b)) {
+                    (Some(x), Some(y)) => {
+                        assert_eq!(x == y, a == b, "{a:?} {b:?}")
+                    }
+                    (x, y) => {
+                        assert_eq!(x.is_none(), a.len() > 16);
+                        assert_eq!(y.is_none(), b.len() > 16);
+                    }
+                }
+            }
+        }
     }
 
     /// The tuple ids of records' values through the kept ids are those of
