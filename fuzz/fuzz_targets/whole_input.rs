@@ -1,11 +1,12 @@
 //! A whole input, any bytes, through every format and both read paths
 //! (in memory, and streamed in blocks): never a panic; the accounting
 //! identities hold; both paths agree (counts, and the calls and
-//! participants of each cell).
+//! participants of each cell), with and without calls counted and
+//! dimensions (`--by`).
 #![no_main]
 
 use calltally::testing::tally_data;
-use calltally::{Config, Format, Plan};
+use calltally::{Config, Dim, Format, Plan};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|input: &[u8]| {
@@ -27,6 +28,12 @@ fuzz_target!(|input: &[u8]| {
     // Calls and participants counted (the CLI's default: the sketches
     // kept across pieces in the run's store) or not.
     let distinct = (selector as usize / 80) % 2 == 0;
+    // And grouped (--by: value ids kept per piece, pieces folded into
+    // loose cells) or not.
+    let by = match selector >= 160 {
+        true => vec![Dim::Hour, Dim::EndpointType, Dim::Field("code".into())],
+        false => Vec::new(),
+    };
     let config = Config {
         format,
         chunk_size,
@@ -34,6 +41,7 @@ fuzz_target!(|input: &[u8]| {
         threads: 1,
         plan: Plan {
             distinct: distinct.then_some(12),
+            by,
             ..Plan::default()
         },
         ..Config::default()

@@ -53,6 +53,7 @@ pub fn tally_data(
         tally_bytes(data, &ctx, None)
     };
     readers.attach_ids(&mut tally);
+    tally.cells.settle();
     Ok(tally)
 }
 

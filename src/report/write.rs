@@ -199,36 +199,49 @@ fn write_files(
         }
     }
     let mut registered = Registered(Vec::new());
-    let mut staged = Vec::with_capacity(files.len());
-    for (name, content) in files {
-        let mut tmp = {
-            // Created and registered under the registry's lock, so a
-            // cleanup never misses a file that exists.
-            let mut temps = temp_files();
-            let tmp = tempfile::Builder::new()
-                .prefix(&format!(".{name}."))
-                .suffix(".tmp")
-                .permissions(std::fs::Permissions::from_mode(0o666))
-                .tempfile_in(dir)
-                .map_err(|e| err(dir, e))?;
-            temps.push(tmp.path().to_owned());
-            tmp
-        };
-        registered.0.push(tmp.path().to_owned());
-        match content {
-            Content::Bytes(bytes) => tmp.write_all(bytes),
-            Content::Stream(render) => {
-                let mut w = std::io::BufWriter::with_capacity(
-                    1 << 16,
-                    tmp.as_file_mut(),
-                );
-                render(&mut w).and_then(|_| w.flush())
+    // Each file is synced on a thread of its own while the next one
+    // renders; all are synced before any is renamed into place.
+    let staged = std::thread::scope(|scope| -> Result<Vec<_>> {
+        let mut staged = Vec::with_capacity(files.len());
+        let mut syncs = Vec::with_capacity(files.len());
+        for (name, content) in files {
+            let path = dir.join(name);
+            let mut tmp = {
+                // Created and registered under the registry's lock, so a
+                // cleanup never misses a file that exists.
+                let mut temps = temp_files();
+                let tmp = tempfile::Builder::new()
+                    .prefix(&format!(".{name}."))
+                    .suffix(".tmp")
+                    .permissions(std::fs::Permissions::from_mode(0o666))
+                    .tempfile_in(dir)
+                    .map_err(|e| err(dir, e))?;
+                temps.push(tmp.path().to_owned());
+                tmp
+            };
+            registered.0.push(tmp.path().to_owned());
+            match content {
+                Content::Bytes(bytes) => tmp.write_all(bytes),
+                Content::Stream(render) => {
+                    let mut w = std::io::BufWriter::with_capacity(
+                        1 << 16,
+                        tmp.as_file_mut(),
+                    );
+                    render(&mut w).and_then(|_| w.flush())
+                }
             }
+            .and_then(|_| tmp.as_file().try_clone())
+            .map(|file| syncs.push(scope.spawn(move || file.sync_all())))
+            .map_err(|e| err(&path, e))?;
+            staged.push((tmp, path));
         }
-        .and_then(|_| tmp.as_file().sync_all())
-        .map_err(|e| err(&dir.join(name), e))?;
-        staged.push((tmp, dir.join(name)));
-    }
+        for (sync, (_, path)) in syncs.into_iter().zip(&staged) {
+            let synced =
+                sync.join().unwrap_or_else(|p| std::panic::resume_unwind(p));
+            synced.map_err(|e| err(path, e))?;
+        }
+        Ok(staged)
+    })?;
     let stale: Vec<PathBuf> = stale.iter().map(|n| dir.join(n)).collect();
     commit(staged, &stale, &mut registered)?;
     // The renames are durable once the directory is synced.
