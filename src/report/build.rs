@@ -125,17 +125,28 @@ impl Report {
         let mut rows = Vec::with_capacity(n);
         // The catalog's category of each pair the log gave none, looked
         // up once (a lookup cost a thousand instructions, for each of
-        // tens of thousands of cells of a `--by` report).
+        // tens of thousands of cells of a `--by` report), for the first
+        // pairs: a run of a million distinct pairs must not hold a second
+        // map of them (it peaked 68 MB higher).
+        const KEPT_PAIRS: usize = 4096;
         let mut from_catalog: FxHashMap<(i64, Option<i64>), _> =
             FxHashMap::default();
         for (key, count, ids) in cells {
             groups.add_counted(key.dims(), count);
             let triple = key.triple();
-            let (category, from) = match triple.category {
-                Some(_) => resolve_category(&triple, catalog),
-                None => *from_catalog
-                    .entry((triple.code, triple.subcode))
-                    .or_insert_with(|| resolve_category(&triple, catalog)),
+            let pair = (triple.code, triple.subcode);
+            let (category, from) = match from_catalog.get(&pair) {
+                _ if triple.category.is_some() => {
+                    resolve_category(&triple, catalog)
+                }
+                Some(&known) => known,
+                None => {
+                    let known = resolve_category(&triple, catalog);
+                    if from_catalog.len() < KEPT_PAIRS {
+                        from_catalog.insert(pair, known);
+                    }
+                    known
+                }
             };
             sources.add(from, count);
             rows.push(CellRow::new(&key, count, ids, category));
@@ -209,9 +220,16 @@ impl Report {
         // Groups in the order of their values.
         let ngroups = groups.len();
         let mut order: Vec<u32> = (0..ngroups as u32).collect();
-        // (Each group's values collected once: comparing them through
-        // the iterator cost 600 instructions a comparison.)
-        order.sort_by_cached_key(|&g| groups.values(g).collect::<Vec<_>>());
+        // (With up to PARALLEL_GROUPS groups, each group's values are
+        // collected once: comparing them through the iterator cost 600
+        // instructions a comparison. A million groups' collected values
+        // would peak 100 MB higher.)
+        if ngroups <= PARALLEL_GROUPS {
+            order
+                .sort_by_cached_key(|&g| groups.values(g).collect::<Vec<_>>());
+        } else {
+            order.sort_by(|&a, &b| groups.values(a).cmp(groups.values(b)));
+        }
         let mut rank = vec![0u32; ngroups];
         for (i, &g) in order.iter().enumerate() {
             rank[g as usize] = i as u32;
