@@ -599,6 +599,15 @@ mod tests {
     use crate::tally::{Cell, Tally};
     use crate::Dim;
 
+    /// `f` run on a pool of `threads` threads.
+    fn on_threads<R: Send>(threads: usize, f: impl FnOnce() -> R + Send) -> R {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap()
+            .install(f)
+    }
+
     /// A tally of two groups, cells that merge (a log category and the
     /// catalog's), documented and undocumented pairs, and ids.
     fn tally(lg_k: u8) -> Tally {
@@ -670,11 +679,7 @@ mod tests {
             t
         };
         let on = |threads: usize, f: &(dyn Fn() -> Report + Sync)| {
-            rayon::ThreadPoolBuilder::new()
-                .num_threads(threads)
-                .build()
-                .unwrap()
-                .install(f)
+            on_threads(threads, f)
         };
         for (distinct, groups) in [(Some(12), 300), (None, 300), (Some(8), 40)]
         {
@@ -770,17 +775,13 @@ mod tests {
         assert_eq!(loose.cells, whole.cells, "equal once settled");
         let want = Report::build_for(&whole, Catalog::embedded(), &plan);
         for threads in [1, 2] {
-            let got = rayon::ThreadPoolBuilder::new()
-                .num_threads(threads)
-                .build()
-                .unwrap()
-                .install(|| {
-                    Report::build_from(
-                        &mut loose.clone(),
-                        Catalog::embedded(),
-                        &plan,
-                    )
-                });
+            let got = on_threads(threads, || {
+                Report::build_from(
+                    &mut loose.clone(),
+                    Catalog::embedded(),
+                    &plan,
+                )
+            });
             assert_eq!(got, want, "{threads} threads");
         }
     }
@@ -812,13 +813,9 @@ mod tests {
         for by in [vec![], vec![Dim::Resource]] {
             let plan = Plan { by, ..Plan::default() };
             for threads in [1, 2] {
-                let r = rayon::ThreadPoolBuilder::new()
-                    .num_threads(threads)
-                    .build()
-                    .unwrap()
-                    .install(|| {
-                        Report::build_for(&t, Catalog::embedded(), &plan)
-                    });
+                let r = on_threads(threads, || {
+                    Report::build_for(&t, Catalog::embedded(), &plan)
+                });
                 let got: Vec<(i64, Option<i64>, u64)> = r
                     .undocumented
                     .iter()
