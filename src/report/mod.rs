@@ -12,6 +12,7 @@ mod build;
 pub(crate) use build::builds_in_parallel;
 pub mod diff;
 mod groups;
+mod part;
 pub mod read;
 pub mod snapshot;
 pub mod summary;
