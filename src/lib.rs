@@ -206,7 +206,7 @@ pub fn run(config: &Config, catalog: &Catalog) -> Result<Run> {
     // One pool counts and then builds the report (a second pool for the
     // build measured 2.5% slower on a 150k-row `--by` report; likely its
     // threads freeing sketches that the counting threads allocated).
-    let workers = pool(config.threads)?;
+    let workers = pipeline::pool(config.threads)?;
     let (mut tally, unused) =
         pipeline::tally_inputs_on(&workers, &inputs, config)?;
     let pattern_unused = unused
@@ -277,15 +277,6 @@ fn report_and_gates(
         false => None,
     };
     Ok((report, outcomes))
-}
-
-/// A pool of `threads` workers: a run's counting and report build
-/// ([`run`]), or the rendering of its report set.
-fn pool(threads: usize) -> Result<rayon::ThreadPool> {
-    rayon::ThreadPoolBuilder::new()
-        .num_threads(threads)
-        .build()
-        .map_err(|e| Error::Threads(e.to_string()))
 }
 
 /// The error of a run whose groups passed `--max-groups`, naming the
@@ -484,7 +475,7 @@ pub fn write_reports(config: &Config, run: &Run) -> Result<()> {
     )
     .with_walk(&run.walk);
     // The tables are rendered on the run's threads.
-    pool(config.threads)?.install(|| {
+    pipeline::pool(config.threads)?.install(|| {
         report::write_report_files(
             &config.out_dir,
             &render::report_files(&run.report, &summary, run.gates.as_deref()),

@@ -47,13 +47,19 @@ pub fn tally_inputs_noting(
     inputs: &[Input],
     config: &Config,
 ) -> Result<(Tally, Vec<PatternUnused>)> {
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(config.threads)
-        .build()
-        .map_err(|e| Error::Threads(e.to_string()))?;
-    let (mut tally, unused) = tally_inputs_on(&pool, inputs, config)?;
+    let (mut tally, unused) =
+        tally_inputs_on(&pool(config.threads)?, inputs, config)?;
     tally.cells.settle();
     Ok((tally, unused))
+}
+
+/// A pool of `threads` workers: a run's counting and report build
+/// (`calltally::run`), or the rendering of its report set.
+pub(crate) fn pool(threads: usize) -> Result<rayon::ThreadPool> {
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .map_err(|e| Error::Threads(e.to_string()))
 }
 
 /// [`tally_inputs_noting`] on the workers of `pool` (the run's, which then
