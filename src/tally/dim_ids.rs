@@ -11,7 +11,7 @@ use smallvec::SmallVec;
 
 use super::plan;
 use super::Groups;
-use crate::record::dims::{Dim, UNKNOWN_TIME};
+use crate::record::dims::Dim;
 use crate::record::time::Timestamp;
 use crate::record::Record;
 
@@ -110,6 +110,13 @@ impl DimIds {
 }
 
 impl Kept {
+    /// The value id of records without a value (or time) for dimension
+    /// `i`, `dim` ([`Dim::value`] of none).
+    #[inline]
+    fn none(&mut self, i: usize, dim: &Dim, groups: &mut Groups) -> u32 {
+        *self.none.get_or_insert_with(|| groups.value_id(i, &dim.value(None)))
+    }
+
     /// The value id of time bucket of `time` (dimension `i`, `dim`).
     #[inline]
     fn bucket(
@@ -120,9 +127,7 @@ impl Kept {
         groups: &mut Groups,
     ) -> u32 {
         let Some(t) = time else {
-            return *self
-                .none
-                .get_or_insert_with(|| groups.value_id(i, UNKNOWN_TIME));
+            return self.none(i, dim, groups);
         };
         let start = match dim {
             Dim::Hour => t.hour().secs,
@@ -157,9 +162,7 @@ impl Kept {
         groups: &mut Groups,
     ) -> u32 {
         let Some(raw) = raw else {
-            return *self
-                .none
-                .get_or_insert_with(|| groups.value_id(i, &dim.value(None)));
+            return self.none(i, dim, groups);
         };
         let short = Short::of(raw);
         let kept = match short {
