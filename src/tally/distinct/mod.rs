@@ -268,6 +268,7 @@ impl Distinct {
             Repr::Registers(_) => 0,
         }
     }
+
     /// [`Distinct::merge`] of a sketch given up: the larger of the two
     /// takes the smaller one's coupons (the union is the same either way;
     /// a sketch in HLL mode counts as the larger).
@@ -281,9 +282,9 @@ impl Distinct {
     /// How many coupons a merge of this sketch inserts: its coupons, or
     /// all of them in HLL mode.
     fn size(&self) -> usize {
-        match &self.repr {
-            Repr::Coupons(v) => v.len(),
-            Repr::Registers(_) => usize::MAX,
+        match self.is_hll() {
+            true => usize::MAX,
+            false => self.coupons_len(),
         }
     }
 
