@@ -50,6 +50,15 @@
 #   JQ_SLICE=256M   jq runs on the first JQ_SLICE bytes of the file
 #   PEERS="jq duckdb"  which peers to run (PEERS= runs none)
 #   NO_INSTALL=1    never install anything (GNU time, jq, zstd, DuckDB)
+#   PAGE_CACHE=read the page-cache state of the inputs when timed: `read`
+#                   drops each input from the page cache and reads it back
+#                   (as logs on disk are cached once something has read
+#                   them: Linux then caches a large file in 2 MiB pages);
+#                   `written` leaves them as the generator wrote them (in
+#                   4 KiB pages: a mapped read then pays the kernel a fault
+#                   and a release per 16 pages, about a fifth of the
+#                   default report's time). Peers read with read(2), which
+#                   hardly notices.
 #   BENCH_VENV=target/bench-venv  the virtualenv DuckDB is installed into
 #
 # Steps: build (release), generate inputs under target/bench-data unless
@@ -78,6 +87,9 @@ FILE_SIZE=${FILE_SIZE:-100K}
 SEED=${SEED:-1}
 RUNS=${RUNS:-3}
 JQ_SLICE=${JQ_SLICE:-256M}
+PAGE_CACHE=${PAGE_CACHE:-read}
+[[ $PAGE_CACHE == read || $PAGE_CACHE == written ]] ||
+    { echo "PAGE_CACHE must be read or written" >&2; exit 2; }
 NO_INSTALL=${NO_INSTALL:-}
 PEERS=" ${PEERS-jq duckdb} "
 WORKLOADS=" ${WORKLOADS-jsonl by tree csv gz zst big} "
@@ -360,7 +372,18 @@ EOF
 # --- 3./4. timing ----------------------------------------------------------
 
 warm() {
-    say "warming the page cache: $1"
+    say "warming the page cache ($PAGE_CACHE): $1"
+    if [[ $PAGE_CACHE == read ]]; then
+        # Written pages must reach the disk before they can be dropped;
+        # `iflag=nocache count=0` drops a whole file from the page cache.
+        sync
+        if [[ -d $1 ]]; then
+            find "$1" -type f -exec dd iflag=nocache count=0 status=none \
+                if={} \;
+        else
+            dd if="$1" iflag=nocache count=0 status=none
+        fi
+    fi
     if [[ -d $1 ]]; then
         find "$1" -type f -exec cat {} + >/dev/null
     else
@@ -674,7 +697,7 @@ REPORT=$(
     echo "## $(date -u '+%Y-%m-%d %H:%M UTC') · $REV · $(nproc) cores · $CPU"
     echo
     echo "SIZE=$SIZE FILES=$FILES FILE_SIZE=$FILE_SIZE SEED=$SEED" \
-        "RUNS=$RUNS (best of), JQ_SLICE=$JQ_SLICE," \
+        "RUNS=$RUNS (best of), JQ_SLICE=$JQ_SLICE, PAGE_CACHE=$PAGE_CACHE," \
         "WORKLOADS=\"$(echo $WORKLOADS)\". Script: ${ELAPSED} s" \
         "(build ${BUILD_S} s, inputs ${GEN_S} s, tools ${TOOLS_S} s, timing ${TIMING_S} s)."
     echo
