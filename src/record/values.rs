@@ -66,13 +66,14 @@ impl CatVal {
 }
 
 /// A log kind from a string value: trimmed, `None` if absent.
+#[inline(always)]
 pub fn kind_text(s: &str) -> Option<&str> {
     let t = s.trim_ascii();
     (!is_absent_text(t)).then_some(t)
 }
 
 /// Whether trimmed string text stands for "no value".
-#[inline]
+#[inline(always)]
 pub fn is_absent_text(t: &str) -> bool {
     // (By length first: most texts are neither, and this runs for every
     // text value read.)
