@@ -44,13 +44,27 @@ pub fn count_lines(data: &[u8]) -> u64 {
 /// `\n` (the last piece ends where `data` does). The pieces are contiguous
 /// and cover `data` exactly.
 pub fn split_lines(data: &[u8], size: usize) -> Vec<&[u8]> {
+    split_lines_with(data, size, &mut |_| {})
+}
+
+/// [`split_lines`], handing `searched` the bytes read to find each cut as
+/// soon as it is found (a mapped input releases their pages there: see
+/// `pipeline::slice`).
+pub fn split_lines_with<'a>(
+    data: &'a [u8],
+    size: usize,
+    searched: &mut dyn FnMut(&'a [u8]),
+) -> Vec<&'a [u8]> {
     let size = size.max(1);
     let mut pieces = Vec::with_capacity(data.len() / size + 1);
     let mut rest = data;
     while rest.len() > size {
-        match memchr(b'\n', &rest[size - 1..]) {
-            Some(i) => {
-                let (a, b) = rest.split_at(size + i);
+        let found = memchr(b'\n', &rest[size - 1..]);
+        let end = found.map_or(rest.len(), |i| size + i);
+        searched(&rest[size - 1..end]);
+        match found {
+            Some(_) => {
+                let (a, b) = rest.split_at(end);
                 pieces.push(a);
                 rest = b;
             }

@@ -11,7 +11,7 @@ use crate::error::Result;
 use crate::extract::csv::split_rows_with;
 use crate::extract::{json, sniff, Cut, Reader};
 use crate::input::codec::Codec;
-use crate::input::lines::{count_lines, split_lines, strip_bom};
+use crate::input::lines::{count_lines, split_lines_with, strip_bom};
 use crate::record::Sink;
 use crate::tally::Tally;
 
@@ -122,9 +122,14 @@ fn tally_slice_with(
                 t
             };
             let mut t = match reader.cut() {
+                // The bytes searched for each cut are released as soon as
+                // the cut is found (see `drop_cut_pages`).
                 Cut::Lines => {
-                    let pieces = split_lines(rest, size);
-                    drop_cut_pages(&pieces, release);
+                    let pieces = split_lines_with(rest, size, &mut |s| {
+                        if let Some(r) = release {
+                            r(s)
+                        }
+                    });
                     in_pieces(pieces, release, one)
                 }
                 // The cuts between rows are found in parallel (a short

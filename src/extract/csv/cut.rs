@@ -217,7 +217,8 @@ pub fn split_rows(data: &[u8], size: usize, max: usize) -> Vec<&[u8]> {
     split_rows_with(data, size, max, &|_| {})
 }
 
-/// [`split_rows`], calling `scanned` with each long stretch a scan has
+/// [`split_rows`], calling `scanned` with what the search for each cut
+/// read, once that search is done, and with each long stretch a scan has
 /// passed (the search for the last quote before a cut, in a file with few
 /// quotes; the serial scan, where it runs): a memory map releases those
 /// pages until they are counted.
@@ -429,6 +430,15 @@ fn cut_near<'a>(
             }
         }
     };
+    // What was read near the cut is not needed until counted either: a
+    // file cached in 2 MiB pages maps 2 MiB here, and the cuts of a large
+    // file held a block each until all were found. (A reading that found
+    // nothing read on to the window's end.)
+    let reach = match (outside, met) {
+        (Some(a), Some(b)) => a.max(b),
+        _ => end,
+    };
+    scanned(&data[read_from.min(start)..reach.clamp(start, data.len())]);
     let last_of_input = |c: Option<usize>| c.filter(|&c| c < data.len());
     Near {
         start,
