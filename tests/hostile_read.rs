@@ -229,13 +229,18 @@ fn a_line_longer_than_the_bound_is_malformed_and_not_held() {
     }
 }
 
+/// A counted CallSummary record padded with `pad` bytes.
+fn padded_record(pad: usize) -> String {
+    format!(
+        "{{\"category\":\"CallSummary\",\"properties\":{{\"participantEndReason\":\"0\",\"pad\":\"{}\"}}}}",
+        "x".repeat(pad)
+    )
+}
+
 #[test]
 fn a_mapped_document_is_not_held_resident() {
     let dir = scratch("hostile");
-    let rec = format!(
-        "{{\"category\":\"CallSummary\",\"properties\":{{\"participantEndReason\":\"0\",\"pad\":\"{}\"}}}}",
-        "x".repeat(300)
-    );
+    let rec = padded_record(300);
     let n = 200_000;
     let mut data = b"{\"records\": [\n".to_vec();
     for i in 0..n {
@@ -290,15 +295,12 @@ fn peak_rss_kb(cmd: &mut std::process::Command) -> (Option<i32>, u64) {
 /// A file read from disk is cached in 2 MiB pages (the map asks for them),
 /// and each cut between pieces then maps 2 MiB: the cutters release what
 /// they read as they go, so a file of many pieces does not start out with
-/// a block per cut resident (a 1 GiB file of 64 pieces peaked at 140 MB).
+/// a block per cut resident (a 1 GiB file of 64 pieces peaked at 122 MB).
 /// On a kernel without such pages this holds trivially.
 #[test]
 fn cuts_of_a_file_cached_in_huge_pages_are_not_held_resident() {
     let dir = scratch("hostile-huge");
-    let line = format!(
-        "{{\"category\":\"CallSummary\",\"properties\":{{\"participantEndReason\":\"0\",\"pad\":\"{}\"}}}}\n",
-        "x".repeat(400)
-    );
+    let line = padded_record(400) + "\n";
     let csv_row = format!("\"{}\",0,0,Success\r\n", "y".repeat(400));
     let size = 64usize << 20;
     for (name, head, row) in [
