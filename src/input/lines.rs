@@ -44,7 +44,7 @@ pub fn count_lines(data: &[u8]) -> u64 {
 /// `\n` (the last piece ends where `data` does). The pieces are contiguous
 /// and cover `data` exactly.
 pub fn split_lines(data: &[u8], size: usize) -> Vec<&[u8]> {
-    split_lines_with(data, size, &mut |_| {})
+    split_lines_with(data, size, &|_| {})
 }
 
 /// [`split_lines`], handing `searched` the bytes read to find each cut as
@@ -53,7 +53,7 @@ pub fn split_lines(data: &[u8], size: usize) -> Vec<&[u8]> {
 pub fn split_lines_with<'a>(
     data: &'a [u8],
     size: usize,
-    searched: &mut dyn FnMut(&'a [u8]),
+    searched: &dyn Fn(&'a [u8]),
 ) -> Vec<&'a [u8]> {
     let size = size.max(1);
     let mut pieces = Vec::with_capacity(data.len() / size + 1);

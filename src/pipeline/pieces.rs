@@ -9,23 +9,6 @@ use rayon::prelude::*;
 use super::ctx::Release;
 use crate::tally::Tally;
 
-/// Finding the cuts between pieces read the bytes around each cut, and a
-/// map may have brought a large block of pages in with them: drop them
-/// again until their pieces are counted, or a file of many pieces would
-/// start out with a block per cut resident. (Once all cuts are found: the
-/// cutters also release what they read as they go, since a file cached in
-/// 2 MiB pages maps 2 MiB per cut, and a 1 GiB file of 64 cuts peaked at
-/// 140 MB before this was dropped.)
-pub(super) fn drop_cut_pages(pieces: &[&[u8]], release: Release<'_>) {
-    let Some(r) = release else { return };
-    for w in pieces.windows(2) {
-        // The search for a cut starts at most a line before it; lines of
-        // up to 64 KiB are covered, longer ones only leave a block.
-        r(&w[0][w[0].len().saturating_sub(64 << 10)..]);
-        r(&w[1][..w[1].len().min(1)]);
-    }
-}
-
 /// Tally consecutive pieces of one input in parallel, folded in order;
 /// `release` gets each piece once it is counted.
 pub(super) fn in_pieces(

@@ -4,7 +4,7 @@
 use super::ctx::{
     count, not_a_log, read_as, Ctx, Readers, Release, SNIFF_MAX,
 };
-use super::pieces::{drop_cut_pages, in_pieces};
+use super::pieces::in_pieces;
 use super::stream;
 use crate::config::Config;
 use crate::error::Result;
@@ -121,29 +121,26 @@ fn tally_slice_with(
                 ctx.read(p.len());
                 t
             };
+            // What the cutters read to find the cuts is released as soon
+            // as each search is done, until its pieces are counted: a
+            // file cached in 2 MiB pages maps 2 MiB per cut, and a 4 GiB
+            // file of 256 cuts peaked at 528 MB while they were all held.
+            let searched = |s: &[u8]| {
+                if let Some(r) = release {
+                    r(s)
+                }
+            };
             let mut t = match reader.cut() {
-                // The bytes searched for each cut are released as soon as
-                // the cut is found (see `drop_cut_pages`).
                 Cut::Lines => {
-                    let pieces = split_lines_with(rest, size, &mut |s| {
-                        if let Some(r) = release {
-                            r(s)
-                        }
-                    });
+                    let pieces = split_lines_with(rest, size, &searched);
                     in_pieces(pieces, release, one)
                 }
                 // The cuts between rows are found in parallel (a short
-                // scan near each), then the pieces are counted.
+                // scan near each, or a serial scan), then the pieces are
+                // counted.
                 Cut::CsvRows => {
-                    // Where the cuts take a serial scan, the pages it
-                    // passed are released until counted.
                     let max = ctx.config.max_record_bytes;
-                    let pieces = split_rows_with(rest, size, max, &|p| {
-                        if let Some(r) = release {
-                            r(p)
-                        }
-                    });
-                    drop_cut_pages(&pieces, release);
+                    let pieces = split_rows_with(rest, size, max, &searched);
                     in_pieces(pieces, release, one)
                 }
                 // A mapped document is read as a stream from the map,

@@ -438,7 +438,9 @@ fn cut_near<'a>(
         (Some(a), Some(b)) => a.max(b),
         _ => end,
     };
-    scanned(&data[read_from.min(start)..reach.clamp(start, data.len())]);
+    // (From before `at`: the quote test above read the byte there.)
+    let read = read_from.min(at - 1)..reach.clamp(start, data.len());
+    scanned(&data[read]);
     let last_of_input = |c: Option<usize>| c.filter(|&c| c < data.len());
     Near {
         start,
