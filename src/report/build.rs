@@ -77,18 +77,16 @@ impl Report {
             groups.add_counted(key.dims(), count);
             let triple = key.triple();
             let pair = (triple.code, triple.subcode);
-            let (category, from) = match from_catalog.get(&pair) {
-                _ if triple.category.is_some() => {
-                    resolve_category(&triple, catalog)
+            let (category, from) = if triple.category.is_some() {
+                resolve_category(&triple, catalog)
+            } else if let Some(&known) = from_catalog.get(&pair) {
+                known
+            } else {
+                let known = resolve_category(&triple, catalog);
+                if from_catalog.len() < KEPT_PAIRS {
+                    from_catalog.insert(pair, known);
                 }
-                Some(&known) => known,
-                None => {
-                    let known = resolve_category(&triple, catalog);
-                    if from_catalog.len() < KEPT_PAIRS {
-                        from_catalog.insert(pair, known);
-                    }
-                    known
-                }
+                known
             };
             sources.add(from, count);
             rows.push(CellRow::new(&key, count, ids, category));
