@@ -55,7 +55,8 @@
 #                   (as logs on disk are cached once something has read
 #                   them: Linux then caches a large file in 2 MiB pages);
 #                   `written` rewrites each input file (a copy with the
-#                   same modification time, moved over it), so it is
+#                   same modification time, moved over it; the tree's
+#                   files are left as they are), so it is
 #                   cached as just written, in 4 KiB pages: a mapped read
 #                   then pays the kernel a fault and a release per 16
 #                   pages, about a fifth of the default report's time.
