@@ -1,5 +1,6 @@
-//! Memory maps and page release (one of the three files with `unsafe`:
-//! this, the SIMD quote index, and the OS corner `sys.rs`).
+//! Memory maps and page release (one of the four files with `unsafe`:
+//! this, the SIMD quote index, the JSON scanner's string cut, and the OS
+//! corner `sys.rs`).
 
 use std::fs::{File, Metadata};
 use std::time::{Duration, SystemTime};

@@ -63,7 +63,7 @@ pub fn read_line_with<'a>(
     let class = index(line, masks);
     let text = ascii_str(line, &class)?;
     let letters = KeyLetters::of(wanted);
-    let mut s = Scanner { text, bytes: line, pos: 0, masks, wanted, letters };
+    let mut s = Scanner { text, pos: 0, masks, wanted, letters };
     s.ws();
     let read = if s.peek()? == b'[' {
         // A batch of events (spec §3): a container like `records`.
@@ -106,7 +106,6 @@ struct Rec<'a> {
 
 struct Scanner<'a, 'q> {
     text: &'a str,
-    bytes: &'a [u8],
     pos: usize,
     /// Quote masks, one per 64 bytes (see [`index()`]).
     masks: &'q [u64],
@@ -119,13 +118,13 @@ struct Scanner<'a, 'q> {
 
 impl<'a> Scanner<'a, '_> {
     fn peek(&self) -> Option<u8> {
-        self.bytes.get(self.pos).copied()
+        self.text.as_bytes().get(self.pos).copied()
     }
 
     /// Skip whitespace (only spaces can occur: control bytes were ruled
     /// out).
     fn ws(&mut self) {
-        while self.bytes.get(self.pos) == Some(&b' ') {
+        while self.text.as_bytes().get(self.pos) == Some(&b' ') {
             self.pos += 1;
         }
     }
@@ -165,12 +164,15 @@ impl<'a> Scanner<'a, '_> {
         }
         let close = block * 64 + m.trailing_zeros() as usize;
         self.pos = close + 1;
-        self.text.get(from..close)
+        // SAFETY: `from` follows the quote at `pos` (a string is only read
+        // where `peek` saw one), and `close` is a quote `index` marked in
+        // this line's masks: both are character boundaries of `text`.
+        unsafe { index::quoted(self.text, from, close) }
     }
 
     /// A literal (`true`, `false`, `null`) starting at `pos`.
     fn literal(&mut self, word: &[u8]) -> Option<()> {
-        if self.bytes.get(self.pos..self.pos + word.len())? == word {
+        if self.text.as_bytes().get(self.pos..self.pos + word.len())? == word {
             self.pos += word.len();
             Some(())
         } else {
@@ -182,7 +184,7 @@ impl<'a> Scanner<'a, '_> {
     /// text and whether it is a plain integer of at most 18 digits (not
     /// `-0`, which serde_json reads as a float).
     fn number(&mut self) -> Option<(&'a str, bool)> {
-        let b = self.bytes;
+        let b = self.text.as_bytes();
         let start = self.pos;
         let mut i = start;
         let neg = b.get(i) == Some(&b'-');
