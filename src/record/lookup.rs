@@ -244,18 +244,20 @@ pub fn classify_key_for(raw: &str, letters: &KeyLetters) -> Option<KeyId> {
 }
 
 /// `k.eq_ignore_ascii_case(name)` for a key name of the same length
-/// (lower-case letters, and `_`): the first byte compared exactly (ASCII
-/// case-insensitive), then every byte with bit 5 set on both sides, which
-/// folds exactly the upper-case letters onto the lower-case ones, in two
-/// overlapping words.
+/// (lower-case letters, and `_`): every byte compared with bit 5 set on
+/// both sides, in two overlapping words, which folds exactly the
+/// upper-case letters onto the lower-case ones. The one other byte it
+/// folds onto a name's byte is DEL onto `_`, which names have only first:
+/// a first byte of DEL is turned away.
 #[inline(always)]
 fn eq_folded(k: &[u8], name: &[u8]) -> bool {
-    if k.len() != name.len() || !k[0].eq_ignore_ascii_case(&name[0]) {
+    if k.len() != name.len() || k[0] == 0x7F {
         return false;
     }
     let n = k.len();
-    // `_` (0x5F) folds onto DEL (0x7F), so names keep `_` first, where it
-    // is compared exactly (the table is checked for that at compile time).
+    // `_` (0x5F) folds onto DEL (0x7F), so names keep `_` first, where a
+    // DEL is turned away above (the table is checked for that at compile
+    // time).
     if n >= 8 {
         const FOLD: u64 = 0x2020_2020_2020_2020;
         let word = |s: &[u8], at: usize| {

@@ -308,6 +308,10 @@ mod tests {
             ("Failure", None),
             ("Canceled", None),
             ("Unknown", None),
+            ("Succes", None),
+            ("successes", None),
+            ("UnexpectedError", None),
+            (" \tExpectedError\r\n", Some(ExpectedError)),
         ];
         for (raw, want) in cases {
             assert_eq!(Category::normalise(raw), want, "{raw}");

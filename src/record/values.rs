@@ -86,12 +86,33 @@ pub fn is_absent_text(t: &str) -> bool {
 }
 
 /// Parse trimmed text as an optional sign and ASCII digits into an `i64`.
+#[inline]
 pub fn parse_int(t: &str) -> Option<i64> {
-    let digits = t.strip_prefix(['+', '-']).unwrap_or(t);
-    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+    let (negative, digits) = match t.as_bytes() {
+        [b'-', rest @ ..] => (true, rest),
+        [b'+', rest @ ..] => (false, rest),
+        all => (false, all),
+    };
+    if digits.is_empty() {
         return None;
     }
-    t.parse::<i64>().ok()
+    // Up to 18 digits cannot overflow: summed in place (every code and
+    // subcode is one of these); longer ones are left to `str::parse`.
+    if digits.len() > 18 {
+        return match digits.iter().all(u8::is_ascii_digit) {
+            true => t.parse::<i64>().ok(),
+            false => None,
+        };
+    }
+    let mut n = 0i64;
+    for &b in digits {
+        let d = b.wrapping_sub(b'0');
+        if d > 9 {
+            return None;
+        }
+        n = n * 10 + i64::from(d);
+    }
+    Some(if negative { -n } else { n })
 }
 
 /// The text of a JSON number read where text is expected for the values of
@@ -151,6 +172,62 @@ mod tests {
             huge,
             IntVal::Bad("an integer beyond the 64-bit range".into())
         );
+    }
+
+    /// The in-place sum against `str::parse`, around the 18-digit line
+    /// and the ends of the range.
+    #[test]
+    fn parse_int_agrees_with_str_parse() {
+        let plain = |t: &str| {
+            let d = t.strip_prefix(['+', '-']).unwrap_or(t);
+            (!d.is_empty() && d.bytes().all(|b| b.is_ascii_digit()))
+                .then(|| t.parse::<i64>().ok())
+                .flatten()
+        };
+        let mut texts: Vec<String> = [
+            "",
+            "+",
+            "-",
+            "0",
+            "-0",
+            "+0",
+            "007",
+            "410",
+            "-1",
+            "+7",
+            "1a",
+            "a1",
+            "1 ",
+            " 1",
+            "--1",
+            "+-1",
+            "1e3",
+            "4.5",
+            "\u{0661}",
+            "999999999999999999",
+            "-999999999999999999",
+            "1000000000000000000",
+            "9223372036854775807",
+            "9223372036854775808",
+            "-9223372036854775808",
+            "-9223372036854775809",
+            "00000000000000000000000042",
+            "99999999999999999999",
+            "12345678901234567x",
+            "123456789012345678x",
+            "/",
+            ":",
+        ]
+        .map(String::from)
+        .to_vec();
+        for len in 1..=20 {
+            texts.push("9".repeat(len));
+            texts.push(format!("-{}", "9".repeat(len)));
+            texts.push(format!("+{}", "1".repeat(len)));
+        }
+        for t in &texts {
+            assert_eq!(parse_int(t), plain(t), "{t:?}");
+        }
     }
 
     #[test]
