@@ -307,7 +307,17 @@ impl Distinct {
         match (&mut self.repr, &other.repr) {
             (Repr::Coupons(a), Repr::Coupons(b)) => {
                 let limit = Self::coupon_limit(lg_k);
-                a.reserve(a.len() + b.len(), limit);
+                // Room for both sets grows the table once, not once per
+                // doubling, but only a set larger than `a` can need more
+                // than one doubling. Room reserved for a smaller set that
+                // mostly repeats `a` (a union of the calls of rows of one
+                // call) was given back at once: two rehashes of the whole
+                // union for each small set merged into it, a quarter of
+                // building a `--by` report.
+                let reserved = b.len() > a.len();
+                if reserved {
+                    a.reserve(a.len() + b.len(), limit);
+                }
                 let mut rest = b.iter();
                 let mut over = false;
                 for c in rest.by_ref() {
@@ -318,7 +328,9 @@ impl Distinct {
                     }
                 }
                 if !over {
-                    a.shrink_to_fit();
+                    if reserved {
+                        a.shrink_to_fit();
+                    }
                     return;
                 }
                 self.promote();
@@ -624,8 +636,9 @@ mod tests {
     }
 
     /// A union of overlapping sketches holds what a sketch of the union
-    /// holds, memory included: its table is made room for once, then
-    /// given back to the size the union needs.
+    /// holds, memory included, whichever is larger: room made at once for
+    /// a larger set is given back to the size the union needs, and a
+    /// smaller set grows the table as inserting it would.
     #[test]
     fn merged_is_inserted() {
         let all = ids(9, 1200);
@@ -637,6 +650,8 @@ mod tests {
             (0..300, 1..380),
             (0..10, 0..390),
             (0..384, 380..1200),
+            (0..380, 0..20),
+            (0..200, 150..350),
         ] {
             let mut m = sketch(12, &all[a.clone()]);
             m.merge(&sketch(12, &all[b.clone()]));
