@@ -697,6 +697,11 @@ mod tests {
     /// Lines the scanner must read itself, agreeing with serde.
     #[test]
     fn reads_common_shapes() {
+        let long = format!(
+            r#"{{"{}":"é","code":7,"sdkVersion":"{}"}}"#,
+            "ß".repeat(31),
+            "€".repeat(22)
+        );
         let lines = [
             r#"{"code":410,"subcode":"3112","resultCategory":"ExpectedError"}"#,
             r#"{"properties":{"participantEndReason":"0","ParticipantEndSubCode":"null","ResultCategory":"Success"},"category":"CallSummary"}"#,
@@ -713,8 +718,13 @@ mod tests {
             r#"{"code":[1, 2],"resultType":[ "Success" , 1 ]}"#,
             r#"{"OperationPayload":{"SubCode":1,"x":[]},"code":2}"#,
             r#"{"code":2,"operationPayload":"{SubCode: 1}"}"#,
+            // Strings cut next to characters of two, three and four bytes
+            // (the cut checks no character boundary), across a block.
+            r#"{"é":"ü","code":"４１０","resultType":"Succeeded🙂","x":"🙂"}"#,
+            r#"{"properties":{"endpointType":"ä","ResultCategory":"😀Success"},"code":0}"#,
+            long.as_str(),
         ];
-        for l in lines {
+        for l in &lines {
             let fast = read_line(l.as_bytes());
             assert!(fast.is_some(), "scanner gave up on {l}");
             assert_eq!(fast.unwrap(), read_line_serde(l.as_bytes()), "{l}");
