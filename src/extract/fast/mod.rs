@@ -155,6 +155,12 @@ impl<'a> Scanner<'a, '_> {
     /// A string starting at `pos` (which holds `"`): its text. No escapes
     /// can occur, so the next quote closes it.
     fn string(&mut self) -> Option<&'a str> {
+        debug_assert_eq!(
+            self.peek(),
+            Some(b'"'),
+            "a string read at {}",
+            self.pos
+        );
         let from = self.pos + 1;
         let mut block = from / 64;
         let mut m = *self.masks.get(block)? & (!0u64 << (from % 64));
@@ -165,8 +171,9 @@ impl<'a> Scanner<'a, '_> {
         let close = block * 64 + m.trailing_zeros() as usize;
         self.pos = close + 1;
         // SAFETY: `from` follows the quote at `pos` (a string is only read
-        // where `peek` saw one), and `close` is a quote `index` marked in
-        // this line's masks: both are character boundaries of `text`.
+        // where `peek` saw one, as debug builds check above), and `close`
+        // is a quote `index` marked in this line's masks: both are
+        // character boundaries of `text`.
         unsafe { index::quoted(self.text, from, close) }
     }
 
