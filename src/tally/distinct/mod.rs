@@ -312,8 +312,8 @@ impl Distinct {
                 // than one doubling. Room reserved for a smaller set that
                 // mostly repeats `a` (a union of the calls of rows of one
                 // call) was given back at once: two rehashes of the whole
-                // union for each small set merged into it, a quarter of
-                // building a `--by` report.
+                // union for each small set merged into it (0.6% of
+                // building a 1 GiB `--by` report's instructions).
                 let reserved = b.len() > a.len();
                 if reserved {
                     a.reserve(a.len() + b.len(), limit);
