@@ -28,8 +28,8 @@ pub(crate) mod index;
 use super::json::payload_from_text;
 use super::line::Line;
 use crate::record::{
-    classify_key, classify_key_for, kind_text, CatVal, Fields, IntVal,
-    KeyLetters, Nested, Record, Role, Roles, Shape, PAYLOAD_SUBCODE,
+    classify_key, classify_key_for, kind_text, parse_int, CatVal, Fields,
+    IntVal, KeyLetters, Nested, Record, Role, Roles, Shape, PAYLOAD_SUBCODE,
     RESULT_INFO_KEYS,
 };
 use index::{ascii_str, index};
@@ -243,7 +243,7 @@ impl<'a> Scanner<'a, '_> {
     fn int_number(&mut self) -> Option<IntVal> {
         let (t, plain) = self.number()?;
         if plain {
-            return t.parse::<i64>().ok().map(IntVal::Int);
+            return parse_int(t).map(IntVal::Int);
         }
         // Floats, exponents and long integers: let serde_json decide, as it
         // does on the serde path (a float out of range is an error there).
