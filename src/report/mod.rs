@@ -230,14 +230,15 @@ pub struct Report {
     pub undocumented: Vec<Undocumented>,
     /// How many pairs the catalog does not document, in all.
     pub undocumented_pairs: usize,
-    /// With `--by` and distinct counting: the distinct calls of each
-    /// failing (category, code, subcode) over all groups, from the union of
-    /// its rows' sketches ([`Report::code_totals`]); participants are not
-    /// summed over groups. (What reads them: the failing codes of the
-    /// terminal summary, the Markdown and the HTML. A union of every
-    /// pair's calls and participants over the groups was most of the
-    /// report's distinct counting.)
-    pub pair_ids: FxHashMap<(Category, i64, Option<i64>), Distincts>,
+    /// With `--by`: the `by_code` rows summed over all groups (group 0),
+    /// in `by_code`'s order ([`Report::code_totals`]); empty without.
+    /// A failing pair's `calls` are those of the union of its rows'
+    /// sketches, not a sum; participants are not summed over groups.
+    /// (What reads them: `summary.json`'s top codes, the terminal
+    /// summary, the Markdown and the HTML. A union of every pair's calls
+    /// and participants over the groups was most of the report's distinct
+    /// counting.)
+    pub code_totals: Vec<CodeRow>,
 }
 
 impl Report {
@@ -255,30 +256,15 @@ impl Report {
     }
 
     /// `by_code` rows summed over all groups (group 0), most first, with
-    /// the distinct calls of each failing pair over all groups (the union
-    /// of its rows' sketches, not a sum; see [`Report::pair_ids`]).
-    pub fn code_totals(&self) -> std::borrow::Cow<'_, [CodeRow]> {
+    /// the distinct calls of each failing pair over all groups: the rows
+    /// themselves without `--by`, else those summed when the report was
+    /// built ([`Report::code_totals`](Report#structfield.code_totals)).
+    pub fn code_totals(&self) -> &[CodeRow] {
         if self.dims.is_empty() {
-            // The rows are the totals already: borrowed, not copied (a
-            // million pairs would otherwise be held twice).
-            return std::borrow::Cow::Borrowed(&self.by_code);
+            &self.by_code
+        } else {
+            &self.code_totals
         }
-        let mut m: FxHashMap<(Category, i64, Option<i64>), CodeRow> =
-            FxHashMap::default();
-        for r in &self.by_code {
-            let key = (r.category, r.code, r.subcode);
-            m.entry(key)
-                .or_insert_with(|| CodeRow {
-                    group: 0,
-                    count: 0,
-                    ids: self.pair_ids.get(&key).copied().unwrap_or_default(),
-                    ..r.clone()
-                })
-                .count += r.count;
-        }
-        let mut v: Vec<CodeRow> = m.into_values().collect();
-        v.sort_by(code_order);
-        std::borrow::Cow::Owned(v)
     }
 }
 

@@ -88,11 +88,19 @@ pub(super) struct Part {
     /// million pairs cost more than annotating each row).
     pub(super) annotations:
         FxHashMap<(i64, Option<i64>), Option<Arc<Annotation>>>,
-    /// With `--by` and distinct counting, the union of the calls of each
-    /// failing (category, pair) over its groups
-    /// ([`Report::pair_ids`](super::Report::pair_ids)).
-    pub(super) calls:
-        FxHashMap<(Category, i64, Option<i64>), Option<Distinct>>,
+    /// With `--by`, each (category, pair)'s records over its groups and,
+    /// with distinct counting and a failing category, the union of its
+    /// calls ([`Report::code_totals`](super::Report::code_totals)).
+    pub(super) pairs: FxHashMap<(Category, i64, Option<i64>), PairTotal>,
+}
+
+/// A (category, pair) over the groups of a [`Part`]: its records, and the
+/// union of its calls (failing categories, with distinct counting).
+#[derive(Default)]
+pub(super) struct PairTotal {
+    pub(super) count: u64,
+    /// `None` where the union is not made, or no row of the pair had ids.
+    pub(super) calls: Option<Distinct>,
 }
 
 impl Part {
@@ -109,8 +117,8 @@ impl Part {
         // (Reserved once: the pages of a large allocation are only taken
         // as rows are written into it, while `rows` hands its back.)
         out.by_code.reserve_exact(rows.len());
-        // Unions over the groups only matter with groups, and are only
-        // read for the calls of failing pairs ([`Report::pair_ids`]).
+        // Totals over the groups only matter with groups; the unions of
+        // calls are only read for failing pairs ([`Report::code_totals`]).
         let dims = !plan.by.is_empty();
         let per_pair = dims && plan.distinct.is_some();
         let estimate = |ids: &Option<Ids>| Distincts::of(ids.as_ref(), plan);
@@ -158,11 +166,17 @@ impl Part {
                             count,
                         });
                     }
-                    if per_pair && category != Category::Success {
-                        let calls =
-                            ids.as_ref().map(|i| Cow::Borrowed(&i.calls));
-                        let union = out.calls.entry((category, code, subcode));
-                        add_calls(union.or_default(), calls);
+                    if dims {
+                        let total = out
+                            .pairs
+                            .entry((category, code, subcode))
+                            .or_default();
+                        total.count += count;
+                        if per_pair && category != Category::Success {
+                            let calls =
+                                ids.as_ref().map(|i| Cow::Borrowed(&i.calls));
+                            add_calls(&mut total.calls, calls);
+                        }
                     }
                     out.by_code.push(CodeRow {
                         group,
@@ -208,9 +222,10 @@ impl Part {
         add(&mut self.all, other.all);
         self.undocumented.extend(other.undocumented);
         self.annotations.extend(other.annotations);
-        for (key, calls) in other.calls {
-            let union = self.calls.entry(key).or_default();
-            add_calls(union, calls.map(Cow::Owned));
+        for (key, total) in other.pairs {
+            let into = self.pairs.entry(key).or_default();
+            into.count += total.count;
+            add_calls(&mut into.calls, total.calls.map(Cow::Owned));
         }
         self
     }
