@@ -40,7 +40,7 @@ pub fn run(job: ReportJob, out: Out<'_>) -> anyhow::Result<ExitCode> {
         return Ok(exit_code(&run));
     }
     calltally::write_reports(&config, &run)?;
-    finish(
+    let code = finish(
         &run,
         &catalog,
         &config.out_dir,
@@ -48,7 +48,12 @@ pub fn run(job: ReportJob, out: Out<'_>) -> anyhow::Result<ExitCode> {
         job.top,
         job.quiet,
         out,
-    )
+    );
+    // The process exits next, and the kernel takes its memory back whole:
+    // the run is not freed piece by piece (a `--by` run of 1 GiB spent
+    // 5-7 ms of its 0.6 s freeing its tally's sketches and its rows).
+    std::mem::forget(run);
+    code
 }
 
 /// Say on stderr what a run met: files reached twice, inputs `--pattern`
