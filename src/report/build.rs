@@ -239,9 +239,10 @@ fn code_totals(
 ) -> Vec<CodeRow> {
     use rayon::prelude::*;
     let failing_ids = plan.distinct.is_some();
-    let row = |((category, code, subcode), total): (_, PairTotal)| {
+    let row = |((category, code, subcode), total): &(_, PairTotal)| {
+        let (category, code, subcode) = (*category, *code, *subcode);
         let ids = if failing_ids && category != Category::Success {
-            let n = total.calls.map_or(0, |c| c.estimate());
+            let n = total.calls.as_ref().map_or(0, |c| c.estimate());
             Distincts::new(Some(n), None)
         } else {
             Distincts::default()
@@ -256,12 +257,16 @@ fn code_totals(
             annotation: annotations.get(&(code, subcode)).cloned().flatten(),
         }
     };
+    // (The unions are read where they are and freed here, on one thread:
+    // freeing a sketch another thread allocated waits on that thread's
+    // allocator lock.)
     let pairs: Vec<_> = pairs.into_iter().collect();
     let mut rows: Vec<CodeRow> = if pooled {
-        pairs.into_par_iter().map(row).collect()
+        pairs.par_iter().map(row).collect()
     } else {
-        pairs.into_iter().map(row).collect()
+        pairs.iter().map(row).collect()
     };
+    drop(pairs);
     // (Unstable: no two rows share a key.)
     rows.sort_unstable_by(code_order);
     rows
