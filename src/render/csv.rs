@@ -276,14 +276,16 @@ fn write_six_places(out: &mut Vec<u8>, x: f64) {
     let whole = scaled >> shift;
     let rest = scaled & ((1 << shift) - 1);
     let half = 1u128 << (shift - 1);
+    // (At most 10^6: the digits are cut in u64, not in u128's slow
+    // division.)
     let q = match rest.cmp(&half) {
         std::cmp::Ordering::Less => whole,
         std::cmp::Ordering::Greater => whole + 1,
         std::cmp::Ordering::Equal => return fallback(out),
-    };
+    } as u64;
     let mut digits = *b"0.000000";
-    digits[0] = b'0' + (q / MILLION) as u8;
-    let mut f = q % MILLION;
+    digits[0] = b'0' + (q / MILLION as u64) as u8;
+    let mut f = q % MILLION as u64;
     for d in digits[2..].iter_mut().rev() {
         *d = b'0' + (f % 10) as u8;
         f /= 10;
