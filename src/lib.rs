@@ -116,7 +116,8 @@ pub struct Run {
     /// The merged counts. A run that writes reports without gates or a
     /// baseline hands its cells and groups to the report
     /// ([`report::Report::build_from`]): they are empty here, and only
-    /// the report holds them.
+    /// the report holds them; unless its report was faster to build from
+    /// them borrowed (`report::borrows_cells`).
     pub tally: Tally,
     /// The aggregated report.
     pub report: report::Report,
@@ -231,9 +232,15 @@ pub fn run(config: &Config, catalog: &Catalog) -> Result<Run> {
         tally.cells.settle();
     }
     // The report is built on the run's threads (unless it has too many
-    // groups for that).
+    // groups for that), from the cells borrowed when that is faster.
+    let borrow = keep
+        || report::borrows_cells(
+            &tally,
+            &config.plan,
+            workers.current_num_threads(),
+        );
     let build = |tally: &mut Tally| {
-        report_and_gates(tally, catalog, &config.plan, &gates, judge, keep)
+        report_and_gates(tally, catalog, &config.plan, &gates, judge, borrow)
     };
     let (report, gates) = if report::builds_in_parallel(&tally) {
         workers.install(|| build(&mut tally))?
@@ -254,18 +261,19 @@ pub fn run(config: &Config, catalog: &Catalog) -> Result<Run> {
 }
 
 /// The report of `tally`, and with `judge` the outcomes of `gates` over
-/// it. Unless `keep` (the tally is read again: a partial, gates, a
-/// baseline), the tally gives its cells up to the report, so that a
-/// million distinct keys are not held twice.
+/// it. With `borrow`, the report borrows the tally's cells (it is read
+/// again: a partial, gates, a baseline; or borrowing is faster:
+/// [`report::borrows_cells`]); without, the tally gives its cells up to
+/// the report, so that a million distinct keys are not held twice.
 fn report_and_gates(
     tally: &mut Tally,
     catalog: &Catalog,
     plan: &Plan,
     gates: &gate::Gates,
     judge: bool,
-    keep: bool,
+    borrow: bool,
 ) -> Result<(report::Report, Option<Vec<gate::GateOutcome>>)> {
-    let report = match keep {
+    let report = match borrow {
         true => report::Report::build_for(tally, catalog, plan),
         false => report::Report::build_from(tally, catalog, plan),
     };

@@ -9,7 +9,7 @@
 
 mod build;
 
-pub(crate) use build::builds_in_parallel;
+pub(crate) use build::{borrows_cells, builds_in_parallel};
 pub mod diff;
 mod groups;
 mod part;

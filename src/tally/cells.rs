@@ -139,6 +139,14 @@ impl Cells {
         self.shards.iter().flat_map(|s| s.iter())
     }
 
+    /// Every cell, a loose key once per time it was taken in (as
+    /// [`Cells::items`] counts them), in no particular order: what the
+    /// consuming iteration yields, borrowed.
+    pub fn items_iter(&self) -> impl Iterator<Item = (&GroupKey, &Cell)> {
+        let loose = self.loose.iter().flatten().map(|(k, c)| (k, c));
+        self.shards.iter().flat_map(|s| s.iter()).chain(loose)
+    }
+
     /// The cells' values, in no particular order.
     pub fn values(&self) -> impl Iterator<Item = &Cell> {
         debug_assert!(self.is_settled());
