@@ -420,6 +420,9 @@ fn records<R>(
 mod tests {
     use super::*;
     use crate::catalog::Catalog;
+    use crate::record::Category::*;
+    use crate::report::tests::tally;
+    use crate::tally::Tally;
 
     /// The shares of counts of every size, exact ties (multiples of
     /// 2^-7 and 2^-20 are ties at six places) and their neighbours
@@ -461,9 +464,6 @@ mod tests {
             check(x);
         }
     }
-    use crate::record::Category::*;
-    use crate::report::tests::tally;
-    use crate::tally::Tally;
 
     #[test]
     fn csv_rows_sorted_and_shared() {

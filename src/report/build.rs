@@ -290,9 +290,12 @@ pub(crate) fn builds_in_parallel(tally: &Tally) -> bool {
 }
 
 /// At most this many cells (a loose key counted each time it was taken
-/// in), and bytes of sketches on the heap, for a report to borrow them:
-/// see [`borrows_cells`].
+/// in) for a report to borrow them: see [`borrows_cells`].
 const BORROWED_CELLS: usize = 1 << 18;
+
+/// At most this many bytes of sketches on the heap, as
+/// [`sketch_bytes_at_most`] bounds them, for a report to borrow its
+/// cells.
 const BORROWED_SKETCH_BYTES: usize = 128 << 20;
 
 /// Whether a report of `tally`, built on a pool of `threads`, should
