@@ -250,7 +250,7 @@ impl Row {
 /// tenth of rendering a `--by` report's rows); an exact tie, and anything
 /// outside the range, is left to the formatter.
 fn write_six_places(out: &mut Vec<u8>, x: f64) {
-    const MILLION: u128 = 1_000_000;
+    const MILLION: u64 = 1_000_000;
     let fallback = |out: &mut Vec<u8>| {
         use std::io::Write as _;
         // (Writing to a Vec cannot fail.)
@@ -272,7 +272,7 @@ fn write_six_places(out: &mut Vec<u8>, x: f64) {
         return fallback(out);
     }
     // x * 10^6 < 2^73: its integer part and the rest, exactly.
-    let scaled = mantissa * MILLION;
+    let scaled = mantissa * u128::from(MILLION);
     let whole = scaled >> shift;
     let rest = scaled & ((1 << shift) - 1);
     let half = 1u128 << (shift - 1);
@@ -284,8 +284,8 @@ fn write_six_places(out: &mut Vec<u8>, x: f64) {
         std::cmp::Ordering::Equal => return fallback(out),
     } as u64;
     let mut digits = *b"0.000000";
-    digits[0] = b'0' + (q / MILLION as u64) as u8;
-    let mut f = q % MILLION as u64;
+    digits[0] = b'0' + (q / MILLION) as u8;
+    let mut f = q % MILLION;
     for d in digits[2..].iter_mut().rev() {
         *d = b'0' + (f % 10) as u8;
         f /= 10;

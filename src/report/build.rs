@@ -7,7 +7,8 @@ use rustc_hash::FxHashMap;
 use std::sync::Arc;
 
 use super::part::{
-    split_at_groups, CellIds, CellRow, PairTotal, Part, PARALLEL_ROWS,
+    split_at_groups, unions_calls, CellIds, CellRow, PairTotal, Part,
+    PARALLEL_ROWS,
 };
 use super::{
     code_order, resolve_category, CategoryFrom, CategoryRow, CategorySources,
@@ -242,10 +243,9 @@ fn code_totals(
     pooled: bool,
 ) -> Vec<CodeRow> {
     use rayon::prelude::*;
-    let failing_ids = plan.distinct.is_some();
     let row = |((category, code, subcode), total): &(_, PairTotal)| {
         let (category, code, subcode) = (*category, *code, *subcode);
-        let ids = if failing_ids && category != Category::Success {
+        let ids = if unions_calls(plan, category) {
             let n = total.calls.as_ref().map_or(0, |c| c.estimate());
             Distincts::new(Some(n), None)
         } else {

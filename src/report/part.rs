@@ -94,8 +94,17 @@ pub(super) struct Part {
     pub(super) pairs: FxHashMap<(Category, i64, Option<i64>), PairTotal>,
 }
 
+/// Whether a (category, pair) of a report under `plan` has the union of
+/// its calls over the groups made ([`PairTotal::calls`]): with `--by` and
+/// distinct counting, for a failing category.
+pub(super) fn unions_calls(plan: &Plan, category: Category) -> bool {
+    !plan.by.is_empty()
+        && plan.distinct.is_some()
+        && category != Category::Success
+}
+
 /// A (category, pair) over the groups of a [`Part`]: its records, and the
-/// union of its calls (failing categories, with distinct counting).
+/// union of its calls (where [`unions_calls`]).
 #[derive(Default)]
 pub(super) struct PairTotal {
     pub(super) count: u64,
@@ -120,7 +129,6 @@ impl Part {
         // Totals over the groups only matter with groups; the unions of
         // calls are only read for failing pairs ([`Report::code_totals`]).
         let dims = !plan.by.is_empty();
-        let per_pair = dims && plan.distinct.is_some();
         let estimate = |ids: &Option<Ids>| Distincts::of(ids.as_ref(), plan);
         while let Some(last) = rows.last() {
             let (group, category) = (last.group, last.category);
@@ -172,7 +180,7 @@ impl Part {
                             .entry((category, code, subcode))
                             .or_default();
                         total.count += count;
-                        if per_pair && category != Category::Success {
+                        if unions_calls(plan, category) {
                             let calls =
                                 ids.as_ref().map(|i| Cow::Borrowed(&i.calls));
                             add_calls(&mut total.calls, calls);
